@@ -1,0 +1,84 @@
+"""Every list or lookup of children goes through here, so one rule decides who sees whom."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from prp.hierarchy import span_team_ids
+from prp.models import User
+
+from .models import Allocation, Child
+
+
+def _named(user: User) -> Q:
+    through = Child.named_users.through
+    return Q(Exists(through.objects.filter(child_id=OuterRef("pk"), user_id=user.pk)))
+
+
+def _allocated(user: User) -> Q:
+    return Q(social_worker=user) | Q(reviewing_officer=user)
+
+
+def visibility(user: User) -> Q:
+    """Who may see a child.
+
+    Unrestricted children: the allocated IRO/CP Chair and social worker; the child's team and
+    its management line; the reviewing officer's team and its line; service-wide roles.
+    Restricted children: only people named on the record or allocated to it.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_service_wide:
+        open_rule = Q()
+    else:
+        span = span_team_ids(user)
+        open_rule = _allocated(user) | Q(team_id__in=span) | Q(reviewing_officer__team_id__in=span)
+    return (Q(restricted=False) & open_rule) | (Q(restricted=True) & (_allocated(user) | _named(user)))
+
+
+def child_queryset(user: User) -> QuerySet[Child]:
+    return Child.objects.filter(visibility(user), archived_at__isnull=True)
+
+
+def child_list(user: User, *, search: str = "", mine_only: bool = False) -> QuerySet[Child]:
+    children = child_queryset(user).select_related("team", "social_worker", "reviewing_officer")
+    if mine_only:
+        children = children.filter(_allocated(user))
+    terms = search.split()
+    for term in terms[:5]:
+        children = children.filter(
+            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(reference__iexact=term)
+        )
+    return children.order_by("last_name", "first_name", "id")
+
+
+def child_get(user: User, pk: int) -> Child:
+    """The child, or 404 for anyone who may not see them (so a guessed URL reveals nothing)."""
+    allocations = Allocation.objects.select_related("worker", "team").order_by(
+        "-start_date", "-id"
+    )
+    child = (
+        child_queryset(user)
+        .select_related(
+            "team__unit", "team__manager", "social_worker", "reviewing_officer", "sibling_group"
+        )
+        .prefetch_related(Prefetch("allocations", queryset=allocations))
+        .filter(pk=pk)
+        .first()
+    )
+    if child is None:
+        raise Http404("No child found")
+    return child
+
+
+def sibling_list(user: User, child: Child) -> QuerySet[Child]:
+    """The child's brothers and sisters that this person may see."""
+    if child.sibling_group_id is None:
+        return Child.objects.none()
+    return (
+        child_queryset(user)
+        .filter(sibling_group_id=child.sibling_group_id)
+        .exclude(pk=child.pk)
+        .order_by("date_of_birth")
+    )

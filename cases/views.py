@@ -1,0 +1,40 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from . import selectors
+from .forms import ChildSearchForm
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def child_list(request):
+    form = ChildSearchForm(request.GET or None)
+    search, mine_only = form.cleaned_search()
+    children = selectors.child_list(request.user, search=search, mine_only=mine_only)
+    paginator = Paginator(children, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "query": query.urlencode(),
+        "search": search,
+        "mine_only": mine_only,
+    }
+    return render(request, "cases/child_list.html", context)
+
+
+@require_GET
+def child_detail(request, pk: int):
+    child = selectors.child_get(request.user, pk)
+    context = {
+        "child": child,
+        "age": child.age_on(timezone.localdate()),
+        "siblings": selectors.sibling_list(request.user, child),
+    }
+    return render(request, "cases/child_detail.html", context)

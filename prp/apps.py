@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PrpConfig(AppConfig):
+    name = "prp"
+    verbose_name = "People, teams and the pathway"
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.urls import reverse
+
+
+def service(request):
+    """The service's name and phase for the header, and the navigation for this person."""
+    return {
+        "service_name": settings.SERVICE_NAME,
+        "authority_name": settings.AUTHORITY_NAME,
+        "service_phase": settings.PHASE,
+        "navigation": _navigation(request),
+    }
+
+
+def _navigation(request) -> list[dict]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    items = [("Home", reverse("home")), ("Children", reverse("cases:child_list"))]
+    if user.is_staff:
+        items.append(("Administration", reverse("admin:index")))
+    path = request.path
+    return [
+        {"label": label, "url": url, "active": path == url or (url != "/" and path.startswith(url))}
+        for label, url in items
+    ]

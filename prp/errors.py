@@ -1,0 +1,33 @@
+"""GOV.UK error pages. They render without a database query, so they work when it is down."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+
+
+@login_not_required
+def bad_request(request, exception=None):
+    return render(request, "errors/400.html", status=400)
+
+
+@login_not_required
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
+@login_not_required
+def page_not_found(request, exception=None):
+    return render(request, "errors/404.html", status=404)
+
+
+@login_not_required
+def server_error(request):
+    # Rendered without the request: no session or user lookup, which may be what failed.
+    context = {
+        "service_name": settings.SERVICE_NAME,
+        "authority_name": settings.AUTHORITY_NAME,
+        "service_phase": settings.PHASE,
+    }
+    return HttpResponseServerError(loader.render_to_string("errors/500.html", context))

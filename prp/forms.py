@@ -1,0 +1,48 @@
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Fluid, Layout, Size, Submit
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class GovukFormMixin:
+    """Builds the GOV.UK layout: labels sized, errors shown by each field and in the summary."""
+
+    submit_label = "Continue"
+
+    def build_helper(self, *fields) -> FormHelper:
+        helper = FormHelper()
+        helper.label_size = Size.SMALL
+        helper.layout = Layout(*fields, Submit("submit", self.submit_label))
+        return helper
+
+
+class SignInForm(GovukFormMixin, AuthenticationForm):
+    submit_label = "Sign in"
+    error_messages = {
+        "invalid_login": "Enter a correct email address and password",
+        "inactive": "This account is no longer active. Ask your administrator for help.",
+    }
+
+    username = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        },
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
+    )
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].widget.attrs.pop("autofocus", None)
+        self.helper = self.build_helper(
+            Field.text("username", field_width=Fluid.TWO_THIRDS),
+            Field.text("password", field_width=Fluid.TWO_THIRDS),
+        )

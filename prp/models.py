@@ -1,0 +1,278 @@
+"""People, roles, teams and the management hierarchy, and the authority's closure days."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+
+class RoleCode(models.TextChoices):
+    # Raisers: the reviewing service.
+    IRO = "iro", "Independent Reviewing Officer"
+    CP_CHAIR = "cp_chair", "Child Protection Chair"
+    FGC_COORDINATOR = "fgc_coordinator", "Family Group Conference Coordinator"
+    REVIEWING_TEAM_MANAGER = "reviewing_team_manager", "IRO and CP Chair Team Manager"
+    REVIEWING_SERVICE_MANAGER = "reviewing_service_manager", "Reviewing Service Manager"
+    REVIEWING_HEAD_OF_SERVICE = "reviewing_head_of_service", "Head of Reviewing Service"
+    # Operational managers: they receive delegated stages.
+    SOCIAL_WORKER = "social_worker", "Social Worker"
+    TEAM_MANAGER = "team_manager", "Team Manager"
+    GROUP_MANAGER = "group_manager", "Group Manager"
+    SERVICE_MANAGER = "service_manager", "Service Manager"
+    SENIOR_MANAGER = "senior_manager", "Senior Manager"
+    HEAD_OF_SERVICE = "head_of_service", "Head of Service"
+    ASSISTANT_DIRECTOR = "assistant_director", "Assistant Director"
+    DIRECTOR = "director", "Director of Safeguarding and Care"
+    DIRECTOR_CHILDRENS_SERVICES = "director_childrens_services", "Director of Children's Services"
+    # Oversight and administration.
+    PERFORMANCE = "performance", "Performance and Quality Officer"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+RAISER_ROLES = frozenset(
+    {
+        RoleCode.IRO,
+        RoleCode.CP_CHAIR,
+        RoleCode.FGC_COORDINATOR,
+        RoleCode.REVIEWING_TEAM_MANAGER,
+        RoleCode.REVIEWING_SERVICE_MANAGER,
+        RoleCode.REVIEWING_HEAD_OF_SERVICE,
+    }
+)
+OPERATIONAL_ROLES = frozenset(
+    {
+        RoleCode.SOCIAL_WORKER,
+        RoleCode.TEAM_MANAGER,
+        RoleCode.GROUP_MANAGER,
+        RoleCode.SERVICE_MANAGER,
+        RoleCode.SENIOR_MANAGER,
+        RoleCode.HEAD_OF_SERVICE,
+        RoleCode.ASSISTANT_DIRECTOR,
+        RoleCode.DIRECTOR,
+        RoleCode.DIRECTOR_CHILDRENS_SERVICES,
+    }
+)
+# People who see every (unrestricted) child in the authority: the reviewing service's managers,
+# performance staff and administrators.
+SERVICE_WIDE_ROLES = frozenset(
+    {
+        RoleCode.REVIEWING_SERVICE_MANAGER,
+        RoleCode.REVIEWING_HEAD_OF_SERVICE,
+        RoleCode.PERFORMANCE,
+        RoleCode.ADMINISTRATOR,
+    }
+)
+DASHBOARD_ROLES = SERVICE_WIDE_ROLES | {
+    RoleCode.SERVICE_MANAGER,
+    RoleCode.HEAD_OF_SERVICE,
+    RoleCode.GROUP_MANAGER,
+    RoleCode.SENIOR_MANAGER,
+    RoleCode.ASSISTANT_DIRECTOR,
+    RoleCode.DIRECTOR,
+    RoleCode.DIRECTOR_CHILDRENS_SERVICES,
+}
+
+
+class Role(models.Model):
+    """A job a person does in the pathway. Rows match RoleCode and are made by a migration."""
+
+    code = models.CharField(max_length=40, primary_key=True, choices=RoleCode.choices)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.get_code_display()
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A member of staff. Signs in with their work email address."""
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    job_title = models.CharField(max_length=150, blank=True)
+    team = models.ForeignKey(
+        "Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text="The team this person works in.",
+    )
+    line_manager = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    roles = models.ManyToManyField(Role, blank=True, related_name="users")
+    is_active = models.BooleanField(
+        default=True, help_text="Untick instead of deleting: records keep their history."
+    )
+    is_staff = models.BooleanField("can use the admin", default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="prp_user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @cached_property
+    def role_codes(self) -> frozenset[str]:
+        """The person's roles, loaded once per request."""
+        return frozenset(self.roles.values_list("code", flat=True))
+
+    def has_role(self, *codes: str) -> bool:
+        return bool(self.role_codes.intersection(codes))
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_superuser or self.has_role(RoleCode.ADMINISTRATOR)
+
+    @property
+    def is_service_wide(self) -> bool:
+        return self.is_superuser or bool(self.role_codes & SERVICE_WIDE_ROLES)
+
+
+class OrgUnit(models.Model):
+    """A node of the management hierarchy above teams: a directorate, service or group."""
+
+    class Kind(models.TextChoices):
+        DIRECTORATE = "directorate", "Directorate"
+        SERVICE = "service", "Service"
+        GROUP = "group", "Group"
+
+    name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    is_reviewing_service = models.BooleanField(
+        default=False, help_text="The IRO and Child Protection Chair service."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "unit of the management hierarchy"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")), name="prp_orgunit_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display().lower()})"
+
+
+class Team(models.Model):
+    """A team of practitioners with one team manager, inside a service or group."""
+
+    class Kind(models.TextChoices):
+        OPERATIONAL = "operational", "Operational (social work)"
+        REVIEWING = "reviewing", "Reviewing (IROs and CP Chairs)"
+
+    name = models.CharField(max_length=150, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OPERATIONAL)
+    unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        related_name="teams",
+        help_text="The service or group this team belongs to.",
+    )
+    manager = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="managed_teams"
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Post(models.Model):
+    """A management post held in a unit, e.g. the Head of Service for the Children in Care service.
+
+    Posts answer "who is the Head of Service / Group Manager / Assistant Director for this
+    child's team": walk up from the team's unit to the nearest unit with a post in that role.
+    """
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="posts")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="posts")
+    holder = models.ForeignKey(User, on_delete=models.PROTECT, related_name="posts")
+
+    class Meta:
+        ordering = ["unit__name", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "role"], name="prp_post_one_holder_per_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.role} for {self.unit.name}: {self.holder}"
+
+
+class ClosureDay(models.Model):
+    """A day the authority's offices are closed, on top of bank holidays (e.g. 29 December)."""
+
+    date = models.DateField(unique=True)
+    reason = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%-d %B %Y}: {self.reason}"
+
+
+class JobHeartbeat(models.Model):
+    """The last time each scheduled job finished, so monitoring can tell a stalled scheduler."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    last_success_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.name

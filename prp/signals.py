@@ -1,0 +1,11 @@
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from . import workdays
+from .models import ClosureDay
+
+
+@receiver([post_save, post_delete], sender=ClosureDay)
+def closure_days_changed(**kwargs):
+    # Deadlines must use the new calendar at once, in this process and in every other.
+    workdays.invalidate()
