@@ -34,7 +34,9 @@ def visibility(user: User) -> Q:
     else:
         span = span_team_ids(user)
         open_rule = _allocated(user) | Q(team_id__in=span) | Q(reviewing_officer__team_id__in=span)
-    return (Q(restricted=False) & open_rule) | (Q(restricted=True) & (_allocated(user) | _named(user)))
+    return (Q(restricted=False) & open_rule) | (
+        Q(restricted=True) & (_allocated(user) | _named(user))
+    )
 
 
 def child_queryset(user: User) -> QuerySet[Child]:
@@ -55,9 +57,7 @@ def child_list(user: User, *, search: str = "", mine_only: bool = False) -> Quer
 
 def child_get(user: User, pk: int) -> Child:
     """The child, or 404 for anyone who may not see them (so a guessed URL reveals nothing)."""
-    allocations = Allocation.objects.select_related("worker", "team").order_by(
-        "-start_date", "-id"
-    )
+    allocations = Allocation.objects.select_related("worker", "team").order_by("-start_date", "-id")
     child = (
         child_queryset(user)
         .select_related(

@@ -32,8 +32,9 @@ def manager_for_team(team: Team | None, role: str) -> User | None:
     chain = unit_ancestors(team.unit_id)
     posts = {
         p.unit_id: p.holder
-        for p in Post.objects.filter(unit_id__in=chain, role_id=role, holder__is_active=True)
-        .select_related("holder")
+        for p in Post.objects.filter(
+            unit_id__in=chain, role_id=role, holder__is_active=True
+        ).select_related("holder")
     }
     return next((posts[unit_id] for unit_id in chain if unit_id in posts), None)
 

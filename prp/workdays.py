@@ -9,6 +9,7 @@ processes, when the shared version stamp in the cache moves.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import threading
 import time
@@ -95,10 +96,9 @@ def calendar() -> Calendar:
 def invalidate() -> None:
     """Forget this process's calendar and tell other processes to rebuild theirs."""
     _state.update(calendar=None, version=None, checked_at=0.0)
-    try:
+    # If the cache is down, other processes still rebuild when their copy's time is up.
+    with contextlib.suppress(Exception):
         cache.set(VERSION_KEY, time.time_ns(), timeout=None)
-    except Exception:  # noqa: BLE001 - other processes still rebuild within the cache window
-        pass
 
 
 # Arithmetic on weekdays ----------------------------------------------------------------------
