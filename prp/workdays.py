@@ -73,7 +73,9 @@ def _shared_version():
     try:
         return cache.get(VERSION_KEY)
     except Exception:  # noqa: BLE001 - a cache outage must not stop deadlines being computed
-        return _state["version"]
+        # No stamp to compare: a stamp that matches nothing, so the copy is rebuilt whenever it
+        # is WORKDAYS_CACHE_SECONDS old (returning our own stamp would keep it for ever).
+        return object()
 
 
 def calendar() -> Calendar:

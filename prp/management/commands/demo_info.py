@@ -1,0 +1,33 @@
+"""Say where to sign in to the demo and as whom."""
+
+import os
+
+from django.core.management.base import BaseCommand
+
+from prp.demo import DEMO_PASSWORD, DEMO_SIGN_INS, demo_is_loaded
+
+
+def default_url() -> str:
+    return f"http://127.0.0.1:{os.environ.get('PORT') or 8000}/"
+
+
+class Command(BaseCommand):
+    help = "List the demo sign-ins and where to use them."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", help="Where the app runs (default: http://127.0.0.1:$PORT/).")
+
+    def handle(self, *args, url=None, **options):
+        out = self.stdout.write
+        out(f"Sign in at {url or default_url()}")
+        if not demo_is_loaded():
+            out("The demo data is not loaded yet: run `manage.py seed_demo` first.")
+        out("")
+        role_width = max(len(role) for role, _ in DEMO_SIGN_INS)
+        email_width = max(len(email) for _, email in DEMO_SIGN_INS)
+        out(f"{'Role':<{role_width}}  Email")
+        out(f"{'-' * role_width}  {'-' * email_width}")
+        for role, email in DEMO_SIGN_INS:
+            out(f"{role:<{role_width}}  {email}")
+        out("")
+        out(f"Password for every demo account: {DEMO_PASSWORD}")

@@ -1,0 +1,114 @@
+"""factory-boy factories for every model."""
+
+import datetime as dt
+
+import factory
+from factory.django import DjangoModelFactory
+
+from cases.models import Allocation, Child, ChildStatus, LegalStatus, SiblingGroup
+from prp.models import ClosureDay, JobHeartbeat, OrgUnit, Post, Role, Team, User
+
+DEFAULT_PASSWORD = "a-long-test-password"
+
+
+class RoleFactory(DjangoModelFactory):
+    class Meta:
+        model = Role
+        django_get_or_create = ("code",)
+
+    code = "iro"
+
+
+class OrgUnitFactory(DjangoModelFactory):
+    class Meta:
+        model = OrgUnit
+
+    name = factory.Sequence(lambda n: f"Service {n}")
+    kind = OrgUnit.Kind.SERVICE
+
+
+class TeamFactory(DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    unit = factory.SubFactory(OrgUnitFactory)
+    kind = Team.Kind.OPERATIONAL
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    job_title = "Practitioner"
+    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        """UserFactory(roles=["iro", "cp_chair"]) gives the person those roles."""
+        if create and extracted:
+            self.roles.set([RoleFactory(code=code) for code in extracted])
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.save()
+
+
+class PostFactory(DjangoModelFactory):
+    class Meta:
+        model = Post
+
+    unit = factory.SubFactory(OrgUnitFactory)
+    role = factory.SubFactory(RoleFactory, code="head_of_service")
+    holder = factory.SubFactory(UserFactory)
+
+
+class ClosureDayFactory(DjangoModelFactory):
+    class Meta:
+        model = ClosureDay
+
+    date = dt.date(2026, 12, 29)
+    reason = "Christmas closure"
+
+
+class JobHeartbeatFactory(DjangoModelFactory):
+    class Meta:
+        model = JobHeartbeat
+
+    name = "heartbeat"
+    last_success_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+
+
+class SiblingGroupFactory(DjangoModelFactory):
+    class Meta:
+        model = SiblingGroup
+
+    name = factory.Sequence(lambda n: f"Family {n}")
+
+
+class ChildFactory(DjangoModelFactory):
+    class Meta:
+        model = Child
+
+    first_name = factory.Iterator(["Amara", "Leo", "Maya", "Noah", "Zara", "Oliver", "Isla"])
+    last_name = factory.Sequence(lambda n: f"Surname{n}")
+    date_of_birth = dt.date(2015, 3, 14)
+    reference = factory.Sequence(lambda n: f"LCS{n:06d}")
+    status = ChildStatus.CHILD_IN_CARE
+    legal_status = LegalStatus.CARE_ORDER
+
+
+class AllocationFactory(DjangoModelFactory):
+    """An allocation row on its own; use cases.services.child_allocate to keep the child in step."""
+
+    class Meta:
+        model = Allocation
+
+    child = factory.SubFactory(ChildFactory)
+    kind = Allocation.Kind.SOCIAL_WORKER
+    worker = factory.SubFactory(UserFactory)
+    start_date = dt.date(2025, 1, 6)
