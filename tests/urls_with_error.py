@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from config.urls import handler500, urlpatterns as real_urlpatterns  # noqa: F401
+from config.urls import handler500  # noqa: F401
+from config.urls import urlpatterns as real_urlpatterns
 
 
 def boom(request):

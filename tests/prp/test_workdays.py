@@ -421,9 +421,9 @@ def nation(settings):
         settings.AUTHORITY_NATION = code
         workdays.invalidate()
 
-    yield switch
-    # fresh_calendar (autouse, so set up before `settings`) invalidates again after `settings`
-    # has put AUTHORITY_NATION back.
+    # No clean-up needed here: fresh_calendar is autouse, so it is set up before `settings` and
+    # torn down after it, and invalidates once AUTHORITY_NATION is back to ENG.
+    return switch
 
 
 def test_scotland_has_2_january_and_no_easter_monday(nation):
