@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from prp import views as prp_views
 
@@ -11,6 +13,11 @@ urlpatterns = [
     path("sign-in/", prp_views.SignInView.as_view(), name="login"),
     path("sign-out/", prp_views.SignOutView.as_view(), name="logout"),
     path("children/", include("cases.urls")),
+    # One sign-in page for everyone, the admin included.
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
+    ),
     path("admin/", admin.site.urls),
 ]
 

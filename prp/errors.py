@@ -31,3 +31,9 @@ def server_error(request):
         "service_phase": settings.PHASE,
     }
     return HttpResponseServerError(loader.render_to_string("errors/500.html", context))
+
+
+@login_not_required
+def csrf_failure(request, reason=""):
+    # Usually a form left open too long or submitted twice: the 403 page says what to do.
+    return render(request, "errors/403.html", status=403)

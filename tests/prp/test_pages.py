@@ -119,3 +119,16 @@ def test_admin_needs_staff(client, iro):
     client.force_login(iro)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_the_admin_uses_the_services_sign_in_page(client, db):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next=/admin/"
+
+
+def test_a_form_posted_without_its_security_token_gets_the_gov_uk_403(db, iro, password):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": iro.email, "password": password})
+    assert response.status_code == 403
+    assert "You cannot do that" in response.content.decode()
