@@ -101,31 +101,85 @@ DEMO_PEOPLE = [
 DEMO_SIGN_INS = [(p.role_description, p.email) for p in DEMO_PEOPLE]
 _DEMO = {p.key: p for p in DEMO_PEOPLE}
 
-STAFF_FIRST_NAMES = [
-    "Aisha", "Alex", "Amara", "Andrew", "Bethan", "Bilal", "Catherine", "Ciaran", "Deborah",
-    "Dominika", "Emma", "Euan", "Farah", "Graham", "Harpreet", "Jacqueline", "James", "Joanne",
-    "Kemi", "Kerry", "Lauren", "Louise", "Mark", "Matthew", "Michelle", "Nadia", "Naveed",
-    "Nicola", "Paul", "Rebecca", "Rhys", "Ruth", "Sarah", "Shabnam", "Simon", "Siobhan",
-    "Stephen", "Tariq", "Vanessa", "Wei", "Yvonne", "Zoe",
+
+@dataclass(frozen=True)
+class NamePool:
+    """First names and family names that go together, so made-up people read naturally."""
+
+    weight: int
+    staff_first_names: tuple[str, ...]
+    child_first_names: tuple[str, ...]
+    surnames: tuple[str, ...]
+
+
+# Surnames here are shared by brothers and sisters, so none is specific to boys or girls.
+NAME_POOLS = [
+    NamePool(
+        58,
+        (
+            "Andrew", "Bethan", "Catherine", "Ciaran", "Deborah", "Emma", "Euan", "Graham",
+            "James", "Joanne", "Kerry", "Lauren", "Louise", "Mark", "Matthew", "Michelle",
+            "Nicola", "Paul", "Rebecca", "Rhys", "Ruth", "Sarah", "Simon", "Siobhan", "Stephen",
+            "Vanessa", "Yvonne", "Zoe",
+        ),
+        (
+            "Alfie", "Amelia", "Archie", "Callum", "Charlie", "Chloe", "Daisy", "Dylan", "Ella",
+            "Ellie", "Emily", "Ethan", "Evie", "Finley", "Freddie", "Freya", "Grace", "Harley",
+            "Harvey", "Isla", "Jack", "Jacob", "Jayden", "Jessica", "Kai", "Keira", "Leah",
+            "Leo", "Lewis", "Lily", "Logan", "Maisie", "Mason", "Mia", "Millie", "Niamh", "Noah",
+            "Oliver", "Oscar", "Poppy", "Reggie", "Riley", "Ruby", "Sienna", "Summer", "Theo",
+            "Tyler",
+        ),
+        (
+            "Atkinson", "Bailey", "Brennan", "Brown", "Byrne", "Cooper", "Davies", "Doherty",
+            "Edwards", "Fletcher", "Gallagher", "Green", "Hall", "Harris", "Hughes", "Jackson",
+            "Jones", "Kelly", "Lewis", "Lloyd", "Martin", "McDonald", "Morgan", "Murphy",
+            "O'Brien", "Parker", "Price", "Roberts", "Robinson", "Smith", "Stewart", "Taylor",
+            "Thomas", "Thompson", "Walker", "Ward", "Williams", "Wilson", "Wood", "Wright",
+            "Young",
+        ),
+    ),
+    NamePool(
+        10,
+        ("Bilal", "Farah", "Nadia", "Naveed", "Shabnam", "Tariq"),
+        (
+            "Aaliyah", "Ayaan", "Hamza", "Ibrahim", "Maryam", "Mohammed", "Yusuf", "Zainab",
+            "Zara",
+        ),
+        ("Ahmed", "Ali", "Chaudhry", "Iqbal", "Khan", "Malik", "Rahman"),
+    ),
+    NamePool(
+        7,
+        ("Anjali", "Harpreet", "Rajesh", "Sunita", "Vikram"),
+        ("Anaya", "Arjun", "Diya", "Rohan", "Simran"),
+        ("Gill", "Patel", "Sandhu", "Shah"),
+    ),
+    NamePool(
+        13,
+        ("Abimbola", "Amara", "Chidi", "Delroy", "Kemi", "Kwame", "Marcia", "Tunde"),
+        ("Ada", "Amari", "Darius", "Kofi", "Malachi", "Nia", "Nyla", "Tayo", "Tiwa", "Zion"),
+        ("Adeyemi", "Boateng", "Francis", "Okoro", "Osei", "Owusu", "Richards", "Williams-Grant"),
+    ),
+    NamePool(
+        5,
+        ("Agnieszka", "Dominika", "Marek", "Tomasz"),
+        ("Antoni", "Jakub", "Kacper", "Lena", "Oliwia", "Zofia"),
+        ("Kaczmarek", "Krawczyk", "Mazur", "Nowak", "Wozniak"),
+    ),
+    NamePool(
+        3,
+        ("Jun", "Mei", "Wei"),
+        ("Hao", "Jia", "Mei-Ling", "Ryan"),
+        ("Chen", "Li", "Wong", "Zhang"),
+    ),
+    NamePool(
+        4,
+        ("Emre", "Khalid", "Leyla"),
+        ("Deniz", "Elif", "Omar", "Yasmin"),
+        ("Aziz", "Demir", "Hassan", "Yilmaz"),
+    ),
 ]  # fmt: skip
-CHILD_FIRST_NAMES = [
-    "Aaliyah", "Adam", "Aiden", "Alfie", "Amelia", "Archie", "Arjun", "Ava", "Ayaan", "Callum",
-    "Charlie", "Chloe", "Daisy", "Darius", "Demi", "Dylan", "Eden", "Ella", "Ellie", "Emily",
-    "Ethan", "Evie", "Faith", "Finley", "Freddie", "Freya", "Grace", "Hamza", "Harley", "Harvey",
-    "Isla", "Jack", "Jacob", "Jayden", "Jessica", "Kacper", "Kai", "Keira", "Kian", "Layla",
-    "Leah", "Leo", "Lewis", "Lily", "Logan", "Maisie", "Maryam", "Mason", "Mia", "Millie",
-    "Mohammed", "Niamh", "Noah", "Nyla", "Oliver", "Oscar", "Poppy", "Reggie", "Riley", "Ruby",
-    "Sienna", "Sofia", "Summer", "Tayo", "Theo", "Tyler", "Yusuf", "Zainab", "Zara", "Zofia",
-]  # fmt: skip
-SURNAMES = [
-    "Adeyemi", "Ahmed", "Ali", "Atkinson", "Bailey", "Begum", "Brennan", "Brown", "Byrne",
-    "Chen", "Clarke", "Cooper", "Davies", "Doherty", "Edwards", "Fletcher", "Francis",
-    "Gallagher", "Green", "Hall", "Harris", "Hughes", "Jackson", "Jones", "Kaur", "Kelly",
-    "Khan", "Lewis", "Lloyd", "Malik", "Martin", "McDonald", "Mohamed", "Morgan", "Murphy",
-    "Nowak", "O'Brien", "Osei", "Owusu", "Parker", "Patel", "Price", "Rahman", "Roberts",
-    "Robinson", "Shah", "Singh", "Smith", "Stewart", "Taylor", "Thomas", "Thompson", "Walker",
-    "Ward", "Williams", "Wilson", "Wood", "Wright", "Yilmaz", "Young",
-]  # fmt: skip
+
 
 OPERATIONAL_TEAMS = {
     # key: (team name, service key, number of social workers)
@@ -235,7 +289,9 @@ class _Builder:
     def __init__(self, rng: random.Random):
         self.rng = rng
         self.password_hash = make_password(DEMO_PASSWORD)  # hashed once: it is the same for all
-        self.names = {p.full_name for p in DEMO_PEOPLE}
+        # Nobody shares a first name or a surname, so every name in the demo is easy to tell apart.
+        self.used_first_names = {p.full_name.split()[0] for p in DEMO_PEOPLE}
+        self.used_surnames = {p.full_name.split()[-1] for p in DEMO_PEOPLE}
         self.emails = {p.email for p in DEMO_PEOPLE}
         self.people: dict[str, User] = {}
         self.teams: dict[str, Team] = {}
@@ -291,12 +347,34 @@ class _Builder:
             self.people[demo] = user
         return user
 
-    def new_name(self) -> str:
+    def pick(self, options: tuple[str, ...], used: set[str]) -> str | None:
+        free = [name for name in options if name not in used]
+        if not free:
+            return None
+        name = self.rng.choice(free)
+        used.add(name)
+        return name
+
+    def name_pool(self) -> NamePool:
+        return self.rng.choices(NAME_POOLS, weights=[pool.weight for pool in NAME_POOLS])[0]
+
+    def surname(self) -> tuple[NamePool, str]:
         while True:
-            name = f"{self.rng.choice(STAFF_FIRST_NAMES)} {self.rng.choice(SURNAMES)}"
-            if name not in self.names:
-                self.names.add(name)
-                return name
+            pool = self.name_pool()
+            surname = self.pick(pool.surnames, self.used_surnames)
+            if surname is not None:
+                return pool, surname
+
+    def first_name(self, pool: NamePool, *, child: bool) -> str:
+        names = pool.child_first_names if child else pool.staff_first_names
+        name = self.pick(names, self.used_first_names)
+        if name is None:  # this pool has run out: borrow from the largest
+            return self.first_name(NAME_POOLS[0], child=child)
+        return name
+
+    def new_name(self) -> str:
+        pool, surname = self.surname()
+        return f"{self.first_name(pool, child=False)} {surname}"
 
     def new_email(self, full_name: str) -> str:
         base = ".".join(re.sub(r"[^a-z]", "", part.lower()) for part in full_name.split())
@@ -348,21 +426,21 @@ class _Builder:
         # councils the Group Manager is also the "Service Manager" and the Head of Service the
         # "Senior Manager" that some protocols name, so every preset finds someone.
         services = {
-            "cic": ("Children in Care", "Children in Care", "hos", "gm"),
-            "cp": ("Safeguarding and Child Protection", "Safeguarding", None, None),
+            "cic": ("Children in Care", "hos", "gm"),
+            "cp": ("Safeguarding and Child Protection", None, None),
         }
         group_managers = {}
-        for key, (name, short, hos_demo, gm_demo) in services.items():
+        for key, (name, hos_demo, gm_demo) in services.items():
             unit = OrgUnit.objects.create(name=name, kind=OrgUnit.Kind.SERVICE, parent=directorate)
             hos = self.person(
                 demo=hos_demo,
-                job_title=f"Head of Service, {short}",
+                job_title=f"Head of Service, {name}",
                 roles=[R.HEAD_OF_SERVICE, R.SENIOR_MANAGER],
                 line_manager=ad,
             )
             gm = self.person(
                 demo=gm_demo,
-                job_title=f"Group Manager, {short}",
+                job_title=f"Group Manager, {name}",
                 roles=[R.GROUP_MANAGER, R.SERVICE_MANAGER],
                 line_manager=hos,
             )
@@ -480,7 +558,7 @@ class _Builder:
             roles=[R.PERFORMANCE],
             line_manager=ad,
         )
-        self.admin = self.person(
+        self.person(
             demo="admin",
             job_title="System Administrator",
             roles=[R.ADMINISTRATOR],
@@ -507,10 +585,9 @@ class _Builder:
 
     def build_children(self) -> None:
         rng = self.rng
-        surnames = rng.sample(SURNAMES, len(FAMILIES))
-        first_names = rng.sample(CHILD_FIRST_NAMES, sum(f.size for f in FAMILIES))
-        references = rng.sample(range(100000, 1000000), len(first_names))
-        for family, surname in zip(FAMILIES, surnames, strict=True):
+        references = rng.sample(range(100000, 1000000), sum(f.size for f in FAMILIES))
+        for family in FAMILIES:
+            pool, surname = self.surname()
             group = None
             if family.size > 1:
                 group = SiblingGroup.objects.create(name=f"{surname} family")
@@ -518,7 +595,7 @@ class _Builder:
             children = []
             for born in self.birth_dates(family):
                 child = Child(
-                    first_name=first_names.pop(),
+                    first_name=self.first_name(pool, child=True),
                     last_name=surname,
                     date_of_birth=born,
                     reference=f"LCS{references.pop()}",

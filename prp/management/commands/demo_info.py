@@ -3,6 +3,7 @@
 import os
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 
 from prp.demo import DEMO_PASSWORD, DEMO_SIGN_INS, demo_is_loaded
 
@@ -20,7 +21,11 @@ class Command(BaseCommand):
     def handle(self, *args, url=None, **options):
         out = self.stdout.write
         out(f"Sign in at {url or default_url()}")
-        if not demo_is_loaded():
+        try:
+            loaded = demo_is_loaded()
+        except DatabaseError:  # not migrated yet
+            loaded = False
+        if not loaded:
             out("The demo data is not loaded yet: run `manage.py seed_demo` first.")
         out("")
         role_width = max(len(role) for role, _ in DEMO_SIGN_INS)
