@@ -11,7 +11,7 @@ PAGE_SIZE = 25
 
 @require_GET
 def child_list(request):
-    form = ChildSearchForm(request.GET or None)
+    form = ChildSearchForm(request.GET or None, user=request.user)
     search, mine_only = form.cleaned_search()
     children = selectors.child_list(request.user, search=search, mine_only=mine_only)
     paginator = Paginator(children, PAGE_SIZE)

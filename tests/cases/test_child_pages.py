@@ -1,5 +1,7 @@
 """The children list and a child's page, through real HTTP requests."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -23,6 +25,41 @@ def test_the_list_hides_other_peoples_children(client, unrelated_colleague, chil
     page = client.get(reverse("cases:child_list")).content.decode()
     assert child.full_name not in page
     assert "0 children" in page
+
+
+def _checked(page: str) -> str:
+    """The value of the radio button that is selected."""
+    return re.search(r'value="(\w+)"\s+checked', page).group(1)
+
+
+def test_practitioners_start_from_their_own_caseload(client, iro, child, iro_team):
+    from prp.models import RoleCode
+    from tests.factories import UserFactory
+
+    colleague = UserFactory(roles=[RoleCode.IRO], team=iro_team)
+    theirs = allocate(
+        ChildFactory(first_name="Colleague", last_name="Case"), reviewing_officer=colleague
+    )
+    client.force_login(iro)
+    page = client.get(reverse("cases:child_list")).content.decode()
+    assert child.full_name in page
+    assert theirs.full_name not in page
+    assert _checked(page) == "mine"
+    page = client.get(reverse("cases:child_list"), {"show": "all"}).content.decode()
+    assert theirs.full_name in page
+
+
+def test_managers_start_from_everyone_they_can_see(client, team_manager, child):
+    client.force_login(team_manager)
+    page = client.get(reverse("cases:child_list")).content.decode()
+    assert child.full_name in page
+    assert _checked(page) == "all"
+
+
+def test_a_made_up_filter_shows_the_error_summary(client, iro, child):
+    client.force_login(iro)
+    response = client.get(reverse("cases:child_list"), {"show": "everything"})
+    assert "Select which children to show" in response.content.decode()
 
 
 def test_the_list_searches_by_name_and_reference(client, iro, child, team):
