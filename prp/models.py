@@ -276,3 +276,159 @@ class JobHeartbeat(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# Protocols: each council's resolution ladder ------------------------------------------------
+
+
+class ChildType(models.TextChoices):
+    """How a protocol tells children apart when it picks who a stage is delegated to."""
+
+    CHILD_PROTECTION = "child_protection", "Child protection"
+    CHILD_IN_CARE = "child_in_care", "Child in care"
+    OTHER = "other", "Other"
+
+
+class Protocol(models.Model):
+    """One version of a council's resolution ladder.
+
+    A concern keeps the version it opened under. A version that any concern uses is frozen:
+    to change the ladder, an administrator copies it to a new version and activates that.
+    """
+
+    name = models.CharField(max_length=150, help_text="For example, Progress Resolution Pathway.")
+    authority = models.CharField(max_length=150, help_text="The council the ladder comes from.")
+    version = models.PositiveIntegerField(default=1)
+    description = models.TextField(blank=True)
+    formal_limit_days = models.PositiveIntegerField(
+        "formal stages limit (working days)",
+        default=20,
+        help_text="The formal stages together should not take longer than this.",
+    )
+    is_active = models.BooleanField(
+        default=False, help_text="New concerns use the active protocol. Only one can be active."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["authority", "name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "name", "version"], name="prp_protocol_unique_version"
+            ),
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="prp_protocol_one_active",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.authority}: {self.name} (version {self.version})"
+
+
+class ProtocolStage(models.Model):
+    """One rung of a ladder: level 0 is the informal stage, 1..N the formal stages."""
+
+    protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="stages")
+    level = models.PositiveSmallIntegerField(help_text="0 for the informal stage, then 1, 2, …")
+    label = models.CharField(max_length=100, help_text="For example, Formal stage 2.")
+    raised_by = models.ManyToManyField(
+        Role,
+        related_name="+",
+        help_text="Who may raise or escalate a concern to this stage.",
+    )
+    delegate_role_child_protection = models.ForeignKey(
+        Role, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    delegate_role_child_in_care = models.ForeignKey(
+        Role, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    delegate_role_other = models.ForeignKey(
+        Role, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    response_days = models.PositiveSmallIntegerField(
+        "response time (working days)",
+        null=True,
+        blank=True,
+        help_text="Leave empty when the response date is agreed with the manager.",
+    )
+    guideline_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="For agreed dates: the usual time, offered as the default.",
+    )
+    copy_to = models.ManyToManyField(
+        Role, blank=True, related_name="+", help_text="Who is copied in when it is delegated."
+    )
+    external_body = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="An outside body (e.g. CAFCASS) whose reply the raiser records on its behalf.",
+    )
+    delegation_optional = models.BooleanField(
+        default=False,
+        help_text="The raiser may record the manager's agreed answer without delegating.",
+    )
+    guidance = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["protocol", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["protocol", "level"], name="prp_stage_unique_level"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def is_informal(self) -> bool:
+        return self.level == 0
+
+    @property
+    def is_agreed(self) -> bool:
+        """The response date is agreed by the raiser, not counted from the protocol."""
+        return self.response_days is None
+
+    def delegate_role_id_for(self, child_type: str) -> str | None:
+        return {
+            ChildType.CHILD_PROTECTION: self.delegate_role_child_protection_id,
+            ChildType.CHILD_IN_CARE: self.delegate_role_child_in_care_id,
+        }.get(child_type, self.delegate_role_other_id) or self.delegate_role_other_id
+
+
+class ProtocolCategory(models.Model):
+    """A theme concerns are filed under, for the monthly themes report."""
+
+    protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(max_length=150)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["protocol", "position", "name"]
+        verbose_name_plural = "protocol categories"
+        constraints = [
+            models.UniqueConstraint(fields=["protocol", "name"], name="prp_category_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ResponseOption(models.Model):
+    """What a manager can answer, e.g. "Agree and able to implement"."""
+
+    protocol = models.ForeignKey(
+        Protocol, on_delete=models.CASCADE, related_name="response_options"
+    )
+    label = models.CharField(max_length=150)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["protocol", "position", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["protocol", "label"], name="prp_response_unique_label"),
+        ]
+
+    def __str__(self):
+        return self.label

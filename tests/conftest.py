@@ -166,3 +166,16 @@ def restricted_child(team, social_worker, iro):
         social_worker=social_worker,
         reviewing_officer=iro,
     )
+
+
+@pytest.fixture
+def protocols(db):
+    """The four presets (the data migration installs them, but transactional tests flush it)."""
+    from prp.presets import install_presets
+
+    return install_presets(active="gloucestershire")
+
+
+@pytest.fixture
+def gloucestershire(protocols):
+    return protocols["gloucestershire"]

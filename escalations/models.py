@@ -1,0 +1,438 @@
+"""Concerns ("PRP forms"), the stages they climb, the tasks delegated at each stage, and notes.
+
+State changes happen only in escalations.services, one transaction each. The FSM fields are
+protected: nothing else can set them.
+"""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from prp import workdays
+
+USER = settings.AUTH_USER_MODEL
+
+
+class ConcernState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    INFORMAL = "informal", "Informal stage"
+    FORMAL = "formal", "Formal stage"
+    RESOLVED = "resolved", "Resolved"
+    REFERRED = "referred", "Referred to CAFCASS"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_STATES = (ConcernState.INFORMAL, ConcernState.FORMAL)
+LIVE_STATES = (ConcernState.INFORMAL, ConcernState.FORMAL, ConcernState.REFERRED)
+CLOSED_STATES = (ConcernState.RESOLVED, ConcernState.WITHDRAWN)
+
+
+class Concern(ConcurrentTransitionMixin, models.Model):
+    protocol = models.ForeignKey("prp.Protocol", on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="raised_concerns")
+    children = models.ManyToManyField(
+        "cases.Child", through="ConcernChild", related_name="concerns"
+    )
+    title = models.CharField(max_length=200, help_text="A short summary of the concern.")
+    state = FSMField(default=ConcernState.DRAFT, choices=ConcernState.choices, protected=True)
+    current_stage = models.ForeignKey(
+        "Stage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Where the raiser chose to start: the stage the draft will be raised at.
+    start_level = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    opened_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "opened_on"], name="esc_concern_state_idx")]
+
+    def __str__(self):
+        return f"{self.reference}: {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"PRP-{self.pk:06d}" if self.pk else "PRP-new"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == ConcernState.DRAFT
+
+    # Transitions only set fields on self; escalations.services does everything around them.
+    @transition(field=state, source=ConcernState.DRAFT, target=ConcernState.INFORMAL)
+    def raise_informal(self, *, on):
+        self.opened_on = on
+
+    @transition(field=state, source=ConcernState.DRAFT, target=ConcernState.FORMAL)
+    def raise_formal(self, *, on):
+        self.opened_on = on
+
+    @transition(field=state, source=OPEN_STATES, target=ConcernState.FORMAL)
+    def escalate(self):
+        pass
+
+    @transition(field=state, source=[*OPEN_STATES, ConcernState.REFERRED], target="resolved")
+    def resolve(self, *, on):
+        self.closed_on = on
+
+    @transition(field=state, source=OPEN_STATES, target=ConcernState.REFERRED)
+    def refer_to_cafcass(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[ConcernState.DRAFT, *OPEN_STATES, ConcernState.REFERRED],
+        target=ConcernState.WITHDRAWN,
+    )
+    def withdraw(self, *, on):
+        self.closed_on = on
+
+
+class ConcernChild(models.Model):
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="concern_children")
+    child = models.ForeignKey("cases.Child", on_delete=models.PROTECT, related_name="+")
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["concern", "child"], name="esc_concern_child_unique"),
+            models.UniqueConstraint(
+                fields=["concern"], condition=Q(is_primary=True), name="esc_one_primary_child"
+            ),
+        ]
+
+
+class SubConcern(models.Model):
+    """One of the things wrong with the plan, filed under a category."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="sub_concerns")
+    category = models.ForeignKey("prp.ProtocolCategory", on_delete=models.PROTECT, related_name="+")
+    description = models.TextField("what is the concern")
+    impact_on_child = models.TextField("impact on the child")
+    child_views = models.TextField("the child's views", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Discussion(models.Model):
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="discussions")
+    held_on = models.DateField()
+    held_with = models.CharField(max_length=200)
+    summary = models.TextField()
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_on", "id"]
+
+
+class Action(models.Model):
+    """An agreed action: what, by whom, by when, and whether it is done."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="actions")
+    stage = models.ForeignKey(
+        "Stage", on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    description = models.TextField("what will be done")
+    owner = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    )
+    owner_name = models.CharField(
+        "by whom", max_length=150, blank=True, help_text="Someone without an account here."
+    )
+    due_on = models.DateField("by when")
+    done_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["done_on", "due_on"], name="esc_action_due_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False) | ~Q(owner_name=""), name="esc_action_has_owner"
+            ),
+        ]
+
+    @property
+    def who(self) -> str:
+        return str(self.owner) if self.owner_id else self.owner_name
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.done_on is None and self.due_on < timezone.localdate()
+
+
+def _attachment_path(instance, filename):
+    # A random name: the original is kept in the database, never trusted as a path.
+    return f"concerns/{instance.concern_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class Attachment(models.Model):
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+
+class Outcome(models.TextChoices):
+    RESOLVED = "resolved", "Resolved"
+    ESCALATE_NEXT = "escalate_next", "Not resolved: escalate to the next stage"
+    ESCALATE_TO = "escalate_to", "Not resolved: escalate straight to a later stage"
+    REFER_CAFCASS = "refer_cafcass", "Refer to CAFCASS"
+    WITHDRAWN = "withdrawn", "Withdraw the concern"
+
+
+class Stage(models.Model):
+    """One rung climbed: when it opened, when the response is due, and what the raiser decided."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="stages")
+    protocol_stage = models.ForeignKey(
+        "prp.ProtocolStage", on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField()
+    raised_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    opened_on = models.DateField()
+    due_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_comments = models.TextField(blank=True)
+    legal_advice_sought = models.BooleanField(null=True)
+    cafcass_considered = models.BooleanField(null=True)
+    outcome_on = models.DateField(null=True, blank=True)
+    outcome_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    external_response = models.TextField(
+        blank=True, help_text="An outside body's reply (e.g. CAFCASS), recorded by the raiser."
+    )
+
+    class Meta:
+        ordering = ["opened_on", "level", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome_on__isnull=True) | Q(outcome_on__gte=models.F("opened_on")),
+                name="esc_stage_outcome_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__isnull=True) | Q(due_on__gte=models.F("opened_on")),
+                name="esc_stage_due_after_opening",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.protocol_stage.label} of {self.concern.reference}"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.outcome
+
+    @property
+    def is_formal(self) -> bool:
+        return self.level > 0
+
+    def _end(self):
+        return self.outcome_on or timezone.localdate()
+
+    @property
+    def calendar_days_open(self) -> int:
+        return (self._end() - self.opened_on).days
+
+    @property
+    def working_days_open(self) -> int:
+        return workdays.working_days_between(self.opened_on, self._end())
+
+
+class TaskState(models.TextChoices):
+    ACTIVE = "active", "Waiting for a response"
+    RESPONDED = "responded", "Responded"
+    RETRACTED = "retracted", "Retracted"
+
+
+class Task(ConcurrentTransitionMixin, models.Model):
+    """A stage delegated to one person for their response."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="tasks")
+    assignee = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="tasks")
+    delegated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    delegated_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField()
+    state = FSMField(default=TaskState.ACTIVE, choices=TaskState.choices, protected=True)
+    response_option = models.ForeignKey(
+        "prp.ResponseOption", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    response = models.TextField(blank=True)
+    actions_agreed = models.TextField(blank=True)
+    draft_saved_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    retract_reason = models.CharField(max_length=100, blank=True)
+    retract_note = models.TextField(blank=True)
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    retracted_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reactivated_at = models.DateTimeField(null=True, blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["assignee", "state", "due_on"], name="esc_task_inbox_idx"),
+            models.Index(fields=["state", "due_on"], name="esc_task_due_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage"],
+                condition=Q(state__in=["active", "responded"]),
+                name="esc_one_live_task_per_stage",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stage} for {self.assignee}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state == TaskState.ACTIVE and self.due_on < timezone.localdate()
+
+    @property
+    def working_days_overdue(self) -> int:
+        if not self.is_overdue:
+            return 0
+        return workdays.working_days_between(self.due_on, timezone.localdate())
+
+    @property
+    def is_due_soon(self) -> bool:
+        """Due today or on the next working day."""
+        if self.state != TaskState.ACTIVE or self.is_overdue:
+            return False
+        return self.due_on <= workdays.add_working_days(timezone.localdate(), 1)
+
+    @property
+    def has_draft(self) -> bool:
+        return bool(self.response or self.actions_agreed or self.response_option_id)
+
+    @transition(field=state, source=TaskState.ACTIVE, target=TaskState.RESPONDED)
+    def respond(self, *, at):
+        self.responded_at = at
+
+    @transition(field=state, source=TaskState.ACTIVE, target=TaskState.RETRACTED)
+    def retract(self, *, by, at, reason, note):
+        # The assignee's draft is left exactly as it was: retraction never destroys work.
+        self.retracted_by = by
+        self.retracted_at = at
+        self.retract_reason = reason
+        self.retract_note = note
+
+    @transition(field=state, source=TaskState.RESPONDED, target=TaskState.ACTIVE)
+    def reactivate(self, *, at, due_on):
+        self.reactivated_at = at
+        self.due_on = due_on
+
+
+class Event(models.Model):
+    """The concern's history: one row for everything that happened, in order. Never edited."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Draft started"
+        EDITED = "edited", "Concern updated"
+        RAISED = "raised", "Concern raised"
+        DELEGATED = "delegated", "Delegated"
+        DRAFT_SAVED = "draft_saved", "Response draft saved"
+        RESPONDED = "responded", "Response sent"
+        RETRACTED = "retracted", "Task retracted"
+        REDELEGATED = "redelegated", "Re-delegated"
+        REACTIVATED = "reactivated", "Response reopened"
+        OUTCOME = "outcome", "Outcome recorded"
+        ESCALATED = "escalated", "Escalated"
+        RESOLVED = "resolved", "Resolved"
+        REFERRED = "referred", "Referred to CAFCASS"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        ACTION_ADDED = "action_added", "Action agreed"
+        ACTION_DONE = "action_done", "Action done"
+        ATTACHMENT = "attachment", "File attached"
+        DISCUSSION = "discussion", "Discussion recorded"
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="events")
+    stage = models.ForeignKey(Stage, on_delete=models.SET_NULL, null=True, related_name="+")
+    task = models.ForeignKey(Task, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    summary = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["concern", "at"], name="esc_event_timeline_idx")]
+
+
+class GoodPracticeNote(models.Model):
+    """Recognition of good work, sent to a practitioner and copied to their manager."""
+
+    class Direction(models.TextChoices):
+        TO_PRACTITIONER = "to_practitioner", "From the reviewing service to a practitioner"
+        TO_REVIEWER = "to_reviewer", "From a manager to an IRO or CP Chair"
+
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="good_practice_received"
+    )
+    copied_to = models.ManyToManyField(USER, blank=True, related_name="+")
+    child = models.ForeignKey(
+        "cases.Child", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    category = models.ForeignKey("prp.ProtocolCategory", on_delete=models.PROTECT, related_name="+")
+    note = models.TextField("what was done well")
+    impact_on_child = models.TextField("impact on the child")
+    team = models.ForeignKey(
+        "prp.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class ExternalAgencyNote(models.Model):
+    """A concern about a partner agency: a case note on the child, outside the internal ladder."""
+
+    class Level(models.TextChoices):
+        INFORMAL = "informal", "Informal"
+        FORMAL = "formal", "Formal"
+
+    child = models.ForeignKey("cases.Child", on_delete=models.PROTECT, related_name="agency_notes")
+    agency = models.CharField(max_length=150)
+    level = models.CharField(max_length=10, choices=Level.choices)
+    summary = models.TextField()
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_on", "-id"]

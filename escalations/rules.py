@@ -1,0 +1,144 @@
+"""The pathway's rules: who a stage goes to, who is copied, when it is due, who may do what.
+
+Pure questions, no changes: escalations.services asks them before it changes anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from cases.models import Child, ChildStatus
+from prp import workdays
+from prp.hierarchy import manager_for_team, span_team_ids
+from prp.models import ChildType, Protocol, ProtocolStage, RoleCode, User
+
+from .models import Concern, Stage, Task, TaskState
+
+# Roles that belong to the reviewing service: resolved from the raiser's team, not the child's.
+REVIEWING_ROLES = frozenset(
+    {
+        RoleCode.REVIEWING_TEAM_MANAGER,
+        RoleCode.REVIEWING_SERVICE_MANAGER,
+        RoleCode.REVIEWING_HEAD_OF_SERVICE,
+    }
+)
+
+
+def active_protocol() -> Protocol | None:
+    return Protocol.objects.filter(is_active=True).first()
+
+
+def child_type_for(child: Child) -> str:
+    if child.status == ChildStatus.CHILD_PROTECTION:
+        return ChildType.CHILD_PROTECTION
+    if child.status in (ChildStatus.CHILD_IN_CARE, ChildStatus.CARE_LEAVER):
+        return ChildType.CHILD_IN_CARE
+    return ChildType.OTHER
+
+
+def primary_child(concern: Concern) -> Child | None:
+    link = concern.concern_children.select_related("child__team").order_by("-is_primary", "id")
+    first = link.first()
+    return first.child if first else None
+
+
+def person_in_role(role: str | None, *, child: Child | None, raiser: User) -> User | None:
+    """Who holds `role` for this child: their social worker, their team's line, or the
+    raiser's own line for reviewing-service roles."""
+    if role is None:
+        return None
+    if role == RoleCode.SOCIAL_WORKER:
+        return child.social_worker if child else None
+    if role in REVIEWING_ROLES:
+        return manager_for_team(raiser.team, role)
+    person = manager_for_team(child.team if child else None, role)
+    return person or manager_for_team(raiser.team, role)
+
+
+def default_assignee(concern: Concern, protocol_stage: ProtocolStage) -> User | None:
+    child = primary_child(concern)
+    role = protocol_stage.delegate_role_id_for(child_type_for(child) if child else ChildType.OTHER)
+    return person_in_role(role, child=child, raiser=concern.raised_by)
+
+
+def delegate_role_label(concern: Concern, protocol_stage: ProtocolStage) -> str:
+    child = primary_child(concern)
+    role = protocol_stage.delegate_role_id_for(child_type_for(child) if child else ChildType.OTHER)
+    return RoleCode(role).label if role else ""
+
+
+def copy_list(concern: Concern, protocol_stage: ProtocolStage) -> list[User]:
+    child = primary_child(concern)
+    people = []
+    for role in protocol_stage.copy_to.all():
+        person = person_in_role(role.code, child=child, raiser=concern.raised_by)
+        if person and person not in people:
+            people.append(person)
+    return people
+
+
+def due_date(protocol_stage: ProtocolStage, opened_on: dt.date, agreed: dt.date | None):
+    """The response date: counted in working days, or the date the raiser agreed."""
+    if protocol_stage.is_agreed:
+        return agreed
+    return workdays.add_working_days(opened_on, protocol_stage.response_days)
+
+
+def suggested_agreed_date(protocol_stage: ProtocolStage, opened_on: dt.date) -> dt.date:
+    return workdays.add_working_days(opened_on, protocol_stage.guideline_days or 5)
+
+
+def formal_working_days(stages: list[Stage]) -> int:
+    """Working days the formal stages have taken so far, against the protocol's limit."""
+    return sum(stage.working_days_open for stage in stages if stage.is_formal)
+
+
+# Who may do what ---------------------------------------------------------------------------
+
+
+def may_raise_at(user: User, protocol_stage: ProtocolStage) -> bool:
+    allowed = {role.code for role in protocol_stage.raised_by.all()}
+    return user.is_superuser or bool(user.role_codes & allowed)
+
+
+def raisable_stages(user: User, protocol: Protocol) -> list[ProtocolStage]:
+    stages = protocol.stages.prefetch_related("raised_by").order_by("level")
+    return [stage for stage in stages if may_raise_at(user, stage)]
+
+
+def may_start_concern(user: User) -> bool:
+    protocol = active_protocol()
+    return protocol is not None and bool(raisable_stages(user, protocol))
+
+
+def is_reviewing_manager_of(user: User, raiser: User) -> bool:
+    """A manager in the reviewing service above the raiser (e.g. the IRO's team manager)."""
+    if not user.role_codes & REVIEWING_ROLES:
+        return False
+    return raiser.team_id is not None and raiser.team_id in span_team_ids(user)
+
+
+def may_edit(user: User, concern: Concern) -> bool:
+    """Add sub-concerns, discussions, actions and files; raise a draft."""
+    if concern.state in ("resolved", "withdrawn"):
+        return False
+    return user.pk == concern.raised_by_id
+
+
+def may_manage(user: User, concern: Concern, stage: Stage | None = None) -> bool:
+    """Record outcomes, escalate, retract, re-delegate and reactivate."""
+    if user.pk == concern.raised_by_id:
+        return True
+    if stage is not None and user.pk == stage.raised_by_id:
+        return True
+    return is_reviewing_manager_of(user, concern.raised_by)
+
+
+def may_respond(user: User, task: Task) -> bool:
+    return task.state == TaskState.ACTIVE and task.assignee_id == user.pk
+
+
+def today() -> dt.date:
+    return timezone.localdate()

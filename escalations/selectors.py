@@ -1,0 +1,220 @@
+"""Every list or lookup of concerns and tasks goes through here: one visibility rule each.
+
+A concern is visible to its raiser, to anyone who has (or had) a task on it, to the reviewing
+managers above the raiser, and to anyone who can see every one of its children (so a restricted
+child's concern stays hidden from people not named on that child).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from cases.selectors import child_queryset
+from prp import workdays
+from prp.hierarchy import span_team_ids
+from prp.models import User
+
+from .models import (
+    LIVE_STATES,
+    OPEN_STATES,
+    Action,
+    Attachment,
+    Concern,
+    ConcernChild,
+    ConcernState,
+    Event,
+    GoodPracticeNote,
+    Stage,
+    SubConcern,
+    Task,
+    TaskState,
+)
+from .rules import REVIEWING_ROLES
+
+
+def concern_visibility(user: User) -> Q:
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    hidden_child = ConcernChild.objects.filter(concern_id=OuterRef("pk")).exclude(
+        child__in=child_queryset(user)
+    )
+    any_child = ConcernChild.objects.filter(concern_id=OuterRef("pk"))
+    involved = Task.objects.filter(stage__concern_id=OuterRef("pk"), assignee=user)
+    sees_every_child = Q(Exists(any_child)) & ~Q(Exists(hidden_child))
+    rule = Q(raised_by=user) | Q(Exists(involved)) | sees_every_child
+    if user.role_codes & REVIEWING_ROLES:
+        rule |= Q(raised_by__team_id__in=span_team_ids(user))
+    # A draft is the raiser's own until it is raised.
+    return rule & (~Q(state=ConcernState.DRAFT) | Q(raised_by=user))
+
+
+def concern_queryset(user: User) -> QuerySet[Concern]:
+    return Concern.objects.filter(concern_visibility(user))
+
+
+def _tasks_with_people() -> QuerySet[Task]:
+    return Task.objects.select_related(
+        "assignee", "delegated_by", "retracted_by", "response_option"
+    )
+
+
+def concern_get(user: User, pk: int) -> Concern:
+    """The concern with everything its page shows, or 404 for anyone who may not see it."""
+    stages = Stage.objects.select_related(
+        "protocol_stage", "raised_by", "outcome_by"
+    ).prefetch_related(Prefetch("tasks", queryset=_tasks_with_people().order_by("delegated_at")))
+    concern = (
+        concern_queryset(user)
+        .select_related("protocol", "raised_by__team", "current_stage__protocol_stage")
+        .prefetch_related(
+            Prefetch(
+                "concern_children",
+                queryset=ConcernChild.objects.select_related("child__team", "child__social_worker"),
+            ),
+            Prefetch(
+                "sub_concerns",
+                queryset=SubConcern.objects.filter(archived_at__isnull=True).select_related(
+                    "category"
+                ),
+            ),
+            Prefetch("stages", queryset=stages),
+            Prefetch(
+                "actions",
+                queryset=Action.objects.filter(archived_at__isnull=True).select_related("owner"),
+            ),
+            Prefetch("attachments", queryset=Attachment.objects.filter(archived_at__isnull=True)),
+            "discussions",
+            Prefetch("events", queryset=Event.objects.select_related("actor").order_by("at", "id")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if concern is None:
+        raise Http404("No concern found")
+    return concern
+
+
+def concern_list(
+    user: User,
+    *,
+    scope: str = "mine",
+    state: str = "",
+    level: int | None = None,
+    category_id: int | None = None,
+    overdue_only: bool = False,
+) -> QuerySet[Concern]:
+    """My concerns (raised by me), my team's (raised in or about my teams), or all I can see."""
+    concerns = concern_queryset(user)
+    if scope == "mine":
+        concerns = concerns.filter(raised_by=user)
+    elif scope == "team":
+        span = span_team_ids(user)
+        about_team = ConcernChild.objects.filter(concern_id=OuterRef("pk"), child__team_id__in=span)
+        concerns = concerns.filter(Q(raised_by__team_id__in=span) | Q(Exists(about_team)))
+    if state == "open":
+        concerns = concerns.filter(state__in=LIVE_STATES)
+    elif state:
+        concerns = concerns.filter(state=state)
+    if level is not None:
+        concerns = concerns.filter(current_stage__level=level, state__in=OPEN_STATES)
+    if category_id is not None:
+        concerns = concerns.filter(
+            Exists(
+                SubConcern.objects.filter(
+                    concern_id=OuterRef("pk"), category_id=category_id, archived_at__isnull=True
+                )
+            )
+        )
+    if overdue_only:
+        late = Task.objects.filter(
+            stage__concern_id=OuterRef("pk"),
+            state=TaskState.ACTIVE,
+            due_on__lt=timezone.localdate(),
+        )
+        concerns = concerns.filter(Exists(late))
+    return _for_listing(concerns).order_by("-opened_on", "-created_at", "-id")
+
+
+def _for_listing(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
+    live_tasks = _tasks_with_people().filter(state=TaskState.ACTIVE)
+    return concerns.select_related(
+        "raised_by", "current_stage__protocol_stage", "protocol"
+    ).prefetch_related(
+        Prefetch("concern_children", queryset=ConcernChild.objects.select_related("child")),
+        Prefetch("current_stage__tasks", queryset=live_tasks, to_attr="live_tasks"),
+        Prefetch(
+            "sub_concerns",
+            queryset=SubConcern.objects.filter(archived_at__isnull=True).select_related("category"),
+        ),
+    )
+
+
+def weekly_clinic(user: User) -> list[tuple[str, list[Concern]]]:
+    """Every open informal and formal concern, grouped by stage, for the weekly clinic."""
+    concerns = _for_listing(concern_queryset(user).filter(state__in=LIVE_STATES)).order_by(
+        "current_stage__level", "opened_on", "id"
+    )
+    groups: dict[str, list[Concern]] = {}
+    for concern in concerns:
+        label = (
+            "Referred to CAFCASS"
+            if concern.state == ConcernState.REFERRED
+            else concern.current_stage.protocol_stage.label
+        )
+        groups.setdefault(label, []).append(concern)
+    return list(groups.items())
+
+
+def task_inbox(user: User, *, include_done: bool = False) -> QuerySet[Task]:
+    """The tasks delegated to me: waiting ones first, soonest due first."""
+    tasks = Task.objects.filter(assignee=user)
+    tasks = tasks if include_done else tasks.filter(state=TaskState.ACTIVE)
+    return (
+        tasks.select_related("stage__protocol_stage", "stage__concern__raised_by", "delegated_by")
+        .prefetch_related(
+            Prefetch(
+                "stage__concern__concern_children",
+                queryset=ConcernChild.objects.select_related("child"),
+            )
+        )
+        .order_by("state", "due_on", "id")
+    )
+
+
+def task_get(user: User, pk: int) -> Task:
+    """A task its assignee or anyone who can see its concern may open; 404 for everyone else."""
+    task = (
+        Task.objects.filter(Q(assignee=user) | Q(stage__concern__in=concern_queryset(user)))
+        .select_related(
+            "stage__protocol_stage",
+            "stage__concern__protocol",
+            "stage__concern__raised_by",
+            "assignee",
+            "delegated_by",
+            "response_option",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if task is None:
+        raise Http404("No task found")
+    return task
+
+
+def good_practice_list(user: User) -> QuerySet[GoodPracticeNote]:
+    """Notes I wrote, received or was copied into."""
+    return (
+        GoodPracticeNote.objects.filter(Q(author=user) | Q(recipient=user) | Q(copied_to=user))
+        .distinct()
+        .select_related("author", "recipient", "child", "category")
+        .prefetch_related("copied_to")
+        .order_by("-created_at", "-id")
+    )
+
+
+def due_soon_cutoff(today: dt.date | None = None) -> dt.date:
+    return workdays.add_working_days(today or timezone.localdate(), 1)

@@ -1,0 +1,776 @@
+"""Every change to a concern, its stages and tasks. One function a change, one transaction each:
+permission check, state change, history row (and, later, outbox rows) together or not at all.
+
+Forms send the `lock_version` they were built from; if the row moved on since, the change is
+refused with StaleEdit, so nobody silently overwrites someone else's work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Child
+from prp.models import ProtocolCategory, ProtocolStage, ResponseOption, User
+
+from . import rules
+from .models import (
+    Action,
+    Attachment,
+    Concern,
+    ConcernChild,
+    ConcernState,
+    Discussion,
+    Event,
+    ExternalAgencyNote,
+    GoodPracticeNote,
+    Outcome,
+    Stage,
+    SubConcern,
+    Task,
+    TaskState,
+)
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".txt": "text/plain",
+    ".rtf": "application/rtf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+STALE_MESSAGE = "This concern was changed by someone else. Check the latest version and try again."
+
+
+class StaleEdit(Exception):
+    """The record changed after the form was built."""
+
+    def __init__(self, message: str = STALE_MESSAGE):
+        super().__init__(message)
+        self.message = message
+
+
+# Locking and history -------------------------------------------------------------------------
+
+
+def _lock_concern(concern: Concern, lock_version: int | None) -> Concern:
+    fresh = Concern.objects.select_for_update().select_related("protocol").get(pk=concern.pk)
+    if lock_version is not None and fresh.lock_version != lock_version:
+        raise StaleEdit()
+    fresh.lock_version += 1
+    return fresh
+
+
+def _lock_task(task: Task, lock_version: int | None) -> tuple[Concern, Task]:
+    # Always lock the concern before its task, so two changes can never deadlock.
+    concern = _lock_concern(task.stage.concern, None)
+    fresh = Task.objects.select_for_update().select_related("stage").get(pk=task.pk)
+    if lock_version is not None and fresh.lock_version != lock_version:
+        raise StaleEdit("This task was changed by someone else. Check it and try again.")
+    fresh.lock_version += 1
+    return concern, fresh
+
+
+def _save_concern(concern: Concern, *fields: str) -> None:
+    concern.save(update_fields=["lock_version", "updated_at", *fields])
+
+
+def _event(concern, kind, actor, summary, *, stage=None, task=None, **data) -> Event:
+    return Event.objects.create(
+        concern=concern, kind=kind, actor=actor, summary=summary, stage=stage, task=task, data=data
+    )
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# Drafts ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def concern_create_draft(
+    *, raised_by: User, children: list[Child], title: str, start_level: int = 0
+) -> Concern:
+    """Start a concern about one or more children. Nothing is sent until it is raised."""
+    protocol = rules.active_protocol()
+    if protocol is None:
+        raise ValidationError("No resolution protocol is active. Ask your administrator.")
+    stage = protocol.stages.filter(level=start_level).first()
+    if stage is None:
+        raise ValidationError({"start_level": "Choose a stage of the protocol."})
+    _require(rules.may_raise_at(raised_by, stage), f"You cannot raise a concern at {stage}.")
+    if not children:
+        raise ValidationError({"children": "Select at least one child."})
+    concern = Concern(protocol=protocol, raised_by=raised_by, title=title, start_level=start_level)
+    # The protected state field cannot be re-set by cleaning; its transitions guard it.
+    concern.full_clean(exclude=["current_stage", "state"])
+    concern.save()
+    ConcernChild.objects.bulk_create(
+        ConcernChild(concern=concern, child=child, is_primary=index == 0)
+        for index, child in enumerate(children)
+    )
+    names = ", ".join(child.full_name for child in children)
+    _event(concern, Event.Kind.CREATED, raised_by, f"Draft started about {names}.")
+    return concern
+
+
+@transaction.atomic
+def concern_update_draft(
+    *,
+    concern: Concern,
+    by: User,
+    lock_version: int,
+    title: str,
+    children: list[Child],
+    start_level: int,
+) -> Concern:
+    concern = _lock_concern(concern, lock_version)
+    _require(concern.is_draft and rules.may_edit(by, concern), "Only the raiser can edit a draft.")
+    stage = concern.protocol.stages.filter(level=start_level).first()
+    if stage is None or not rules.may_raise_at(by, stage):
+        raise ValidationError({"start_level": "Choose a stage you can raise a concern at."})
+    if not children:
+        raise ValidationError({"children": "Select at least one child."})
+    concern.title = title
+    concern.start_level = start_level
+    _save_concern(concern, "title", "start_level")
+    ConcernChild.objects.filter(concern=concern).delete()
+    ConcernChild.objects.bulk_create(
+        ConcernChild(concern=concern, child=child, is_primary=index == 0)
+        for index, child in enumerate(children)
+    )
+    _event(concern, Event.Kind.EDITED, by, "Draft details changed.")
+    return concern
+
+
+def _check_category(concern: Concern, category: ProtocolCategory) -> None:
+    if category.protocol_id != concern.protocol_id:
+        raise ValidationError({"category": "Choose a category from this concern's protocol."})
+
+
+@transaction.atomic
+def sub_concern_add(
+    *,
+    concern: Concern,
+    by: User,
+    category: ProtocolCategory,
+    description: str,
+    impact_on_child: str,
+    child_views: str = "",
+) -> SubConcern:
+    concern = _lock_concern(concern, None)
+    _require(rules.may_edit(by, concern), "Only the raiser can add to this concern.")
+    _check_category(concern, category)
+    sub = SubConcern(
+        concern=concern,
+        category=category,
+        description=description,
+        impact_on_child=impact_on_child,
+        child_views=child_views,
+    )
+    sub.full_clean()
+    sub.save()
+    _save_concern(concern)
+    _event(concern, Event.Kind.EDITED, by, f"Concern added under {category.name}.")
+    return sub
+
+
+@transaction.atomic
+def sub_concern_remove(*, sub_concern: SubConcern, by: User) -> None:
+    concern = _lock_concern(sub_concern.concern, None)
+    _require(rules.may_edit(by, concern), "Only the raiser can change this concern.")
+    if concern.sub_concerns.filter(archived_at__isnull=True).count() <= 1 and not concern.is_draft:
+        raise ValidationError("A raised concern must keep at least one concern.")
+    SubConcern.objects.filter(pk=sub_concern.pk).update(archived_at=timezone.now())
+    _save_concern(concern)
+    _event(concern, Event.Kind.EDITED, by, f"Concern under {sub_concern.category.name} removed.")
+
+
+@transaction.atomic
+def discussion_add(
+    *, concern: Concern, by: User, held_on: dt.date, held_with: str, summary: str
+) -> Discussion:
+    concern = _lock_concern(concern, None)
+    _require(rules.may_edit(by, concern), "Only the raiser can add to this concern.")
+    if held_on > rules.today():
+        raise ValidationError({"held_on": "The date of the discussion must be today or earlier."})
+    discussion = Discussion(
+        concern=concern, held_on=held_on, held_with=held_with, summary=summary, recorded_by=by
+    )
+    discussion.full_clean()
+    discussion.save()
+    _save_concern(concern)
+    _event(concern, Event.Kind.DISCUSSION, by, f"Discussion with {held_with} recorded.")
+    return discussion
+
+
+@transaction.atomic
+def action_add(
+    *,
+    concern: Concern,
+    by: User,
+    description: str,
+    due_on: dt.date,
+    owner: User | None = None,
+    owner_name: str = "",
+) -> Action:
+    concern = _lock_concern(concern, None)
+    allowed = rules.may_edit(by, concern) or _is_current_assignee(by, concern)
+    _require(allowed, "Only the raiser or the manager responding can agree actions.")
+    if due_on < rules.today():
+        raise ValidationError({"due_on": "The date must be today or in the future."})
+    action = Action(
+        concern=concern,
+        stage=concern.current_stage,
+        description=description,
+        owner=owner,
+        owner_name=owner_name,
+        due_on=due_on,
+        recorded_by=by,
+    )
+    action.full_clean()
+    action.save()
+    _save_concern(concern)
+    _event(concern, Event.Kind.ACTION_ADDED, by, f"Action agreed for {action.who}: {description}")
+    return action
+
+
+def _is_current_assignee(user: User, concern: Concern) -> bool:
+    return Task.objects.filter(
+        stage__concern=concern, assignee=user, state=TaskState.ACTIVE
+    ).exists()
+
+
+@transaction.atomic
+def action_mark_done(*, action: Action, by: User, done_on: dt.date) -> Action:
+    concern = _lock_concern(action.concern, None)
+    allowed = rules.may_manage(by, concern) or by.pk == action.owner_id
+    _require(allowed, "Only the raiser or the action's owner can mark it done.")
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    if action.done_on is not None:
+        return action  # a second click changes nothing
+    if done_on > rules.today():
+        raise ValidationError({"done_on": "The date must be today or earlier."})
+    action.done_on = done_on
+    action.save(update_fields=["done_on"])
+    _save_concern(concern)
+    _event(concern, Event.Kind.ACTION_DONE, by, f"Action done: {action.description}")
+    return action
+
+
+def check_attachment(upload: UploadedFile) -> str:
+    """The file's content type, or a ValidationError saying what is wrong with it."""
+    suffix = Path(upload.name or "").suffix.lower()
+    if suffix not in ATTACHMENT_TYPES:
+        allowed = ", ".join(sorted(s.lstrip(".").upper() for s in ATTACHMENT_TYPES))
+        raise ValidationError({"file": f"The selected file must be a {allowed}"})
+    if upload.size == 0:
+        raise ValidationError({"file": "The selected file is empty"})
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": "The selected file must be smaller than 10MB"})
+    return ATTACHMENT_TYPES[suffix]
+
+
+@transaction.atomic
+def attachment_add(*, concern: Concern, by: User, upload: UploadedFile) -> Attachment:
+    concern = _lock_concern(concern, None)
+    allowed = rules.may_edit(by, concern) or _is_current_assignee(by, concern)
+    _require(allowed, "Only the raiser or the manager responding can attach files.")
+    content_type = check_attachment(upload)
+    attachment = Attachment(
+        concern=concern,
+        original_name=Path(upload.name).name[:255],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=by,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    _save_concern(concern)
+    _event(concern, Event.Kind.ATTACHMENT, by, f"File attached: {attachment.original_name}")
+    return attachment
+
+
+# Raising, delegating and escalating ----------------------------------------------------------
+
+
+def _open_stage(
+    *,
+    concern: Concern,
+    protocol_stage: ProtocolStage,
+    by: User,
+    delegate_to: User | None,
+    agreed_due_on: dt.date | None,
+    on: dt.date,
+) -> Stage:
+    _require(rules.may_raise_at(by, protocol_stage), f"You cannot raise {protocol_stage.label}.")
+    due_on = rules.due_date(protocol_stage, on, agreed_due_on)
+    if protocol_stage.is_agreed and due_on is None:
+        raise ValidationError({"agreed_due_on": "Enter the date the response is agreed for."})
+    if due_on is not None and due_on < on:
+        raise ValidationError({"agreed_due_on": "The agreed date must be today or in the future."})
+    needs_delegate = not (protocol_stage.delegation_optional or protocol_stage.external_body)
+    if delegate_to is None and needs_delegate:
+        raise ValidationError({"delegate_to": "Select who to delegate this stage to."})
+    stage = Stage(
+        concern=concern,
+        protocol_stage=protocol_stage,
+        level=protocol_stage.level,
+        raised_by=by,
+        opened_on=on,
+        due_on=due_on,
+    )
+    stage.full_clean(exclude=["legal_advice_sought", "cafcass_considered"])
+    stage.save()
+    concern.current_stage = stage
+    if delegate_to is not None:
+        _delegate(stage=stage, assignee=delegate_to, by=by, due_on=due_on or on)
+    return stage
+
+
+def _delegate(*, stage: Stage, assignee: User, by: User, due_on: dt.date) -> Task:
+    if not assignee.is_active:
+        raise ValidationError({"delegate_to": "That person's account is no longer active."})
+    task = Task.objects.create(stage=stage, assignee=assignee, delegated_by=by, due_on=due_on)
+    copied = rules.copy_list(stage.concern, stage.protocol_stage)
+    _event(
+        stage.concern,
+        Event.Kind.DELEGATED,
+        by,
+        f"{stage.protocol_stage.label} delegated to {assignee}, response due {due_on:%-d %B %Y}.",
+        stage=stage,
+        task=task,
+        copied_to=[person.pk for person in copied],
+    )
+    return task
+
+
+@transaction.atomic
+def concern_raise(
+    *,
+    concern: Concern,
+    by: User,
+    lock_version: int,
+    delegate_to: User | None,
+    agreed_due_on: dt.date | None = None,
+) -> Stage:
+    """Raise a draft at the stage the raiser chose: informal, or straight to a formal stage."""
+    concern = _lock_concern(concern, lock_version)
+    _require(by.pk == concern.raised_by_id, "Only the person who started the draft can raise it.")
+    if not concern.sub_concerns.filter(archived_at__isnull=True).exists():
+        raise ValidationError("Add at least one concern before raising it.")
+    on = rules.today()
+    protocol_stage = concern.protocol.stages.get(level=concern.start_level)
+    if protocol_stage.is_informal:
+        concern.raise_informal(on=on)
+    else:
+        concern.raise_formal(on=on)
+    stage = _open_stage(
+        concern=concern,
+        protocol_stage=protocol_stage,
+        by=by,
+        delegate_to=delegate_to,
+        agreed_due_on=agreed_due_on,
+        on=on,
+    )
+    _save_concern(concern, "state", "opened_on", "current_stage")
+    _event(concern, Event.Kind.RAISED, by, f"Raised at {protocol_stage.label}.", stage=stage)
+    return stage
+
+
+# Tasks ---------------------------------------------------------------------------------------
+
+
+def _check_response_option(task: Task, option: ResponseOption | None) -> None:
+    if option is not None and option.protocol_id != task.stage.protocol_stage.protocol_id:
+        raise ValidationError({"response_option": "Choose one of this protocol's answers."})
+
+
+@transaction.atomic
+def task_save_draft(
+    *,
+    task: Task,
+    by: User,
+    lock_version: int,
+    response_option: ResponseOption | None,
+    response: str,
+    actions_agreed: str = "",
+) -> Task:
+    concern, task = _lock_task(task, lock_version)
+    _require(rules.may_respond(by, task), "Only the person this is delegated to can respond.")
+    _check_response_option(task, response_option)
+    task.response_option = response_option
+    task.response = response
+    task.actions_agreed = actions_agreed
+    task.draft_saved_at = timezone.now()
+    task.save(
+        update_fields=[
+            "response_option",
+            "response",
+            "actions_agreed",
+            "draft_saved_at",
+            "lock_version",
+        ]
+    )
+    _event(
+        concern, Event.Kind.DRAFT_SAVED, by, "Response draft saved.", stage=task.stage, task=task
+    )
+    return task
+
+
+@transaction.atomic
+def task_respond(
+    *,
+    task: Task,
+    by: User,
+    lock_version: int,
+    response_option: ResponseOption | None,
+    response: str,
+    actions_agreed: str = "",
+) -> Task:
+    concern, task = _lock_task(task, lock_version)
+    _require(rules.may_respond(by, task), "Only the person this is delegated to can respond.")
+    _check_response_option(task, response_option)
+    protocol_has_options = concern.protocol.response_options.exists()
+    if protocol_has_options and response_option is None:
+        raise ValidationError({"response_option": "Select your answer"})
+    if not response.strip():
+        raise ValidationError({"response": "Enter your response"})
+    task.response_option = response_option
+    task.response = response
+    task.actions_agreed = actions_agreed
+    task.respond(at=timezone.now())
+    task.save()
+    _save_concern(concern)
+    answer = f" ({response_option.label})" if response_option else ""
+    _event(
+        concern, Event.Kind.RESPONDED, by, f"{by} responded{answer}.", stage=task.stage, task=task
+    )
+    return task
+
+
+RETRACT_REASONS = {
+    "wrong_person": "Delegated to the wrong person",
+    "absent": "The person is absent",
+    "resolved": "Resolved before a response",
+    "other": "Another reason",
+}
+
+
+@transaction.atomic
+def task_retract(*, task: Task, by: User, lock_version: int, reason: str, note: str) -> Task:
+    """Take a task back. The assignee's unfinished draft is kept and shown to the raiser."""
+    concern, task = _lock_task(task, lock_version)
+    _require(rules.may_manage(by, concern, task.stage), "Only the raiser can retract a task.")
+    if reason not in RETRACT_REASONS:
+        raise ValidationError({"reason": "Select why you are retracting the task"})
+    if not note.strip():
+        raise ValidationError({"note": "Enter a note for the person the task is taken from"})
+    task.retract(by=by, at=timezone.now(), reason=reason, note=note)
+    task.save()
+    _save_concern(concern)
+    _event(
+        concern,
+        Event.Kind.RETRACTED,
+        by,
+        f"Task taken back from {task.assignee}: {RETRACT_REASONS[reason].lower()}.",
+        stage=task.stage,
+        task=task,
+        note=note,
+    )
+    return task
+
+
+@transaction.atomic
+def task_redelegate(
+    *,
+    stage: Stage,
+    by: User,
+    lock_version: int,
+    assignee: User,
+    note: str,
+    agreed_due_on: dt.date | None = None,
+) -> Task:
+    """Give the stage to someone else. An active task is retracted first, its draft kept."""
+    concern = _lock_concern(stage.concern, lock_version)
+    stage = Stage.objects.select_related("protocol_stage").get(pk=stage.pk)
+    _require(rules.may_manage(by, concern, stage), "Only the raiser can re-delegate.")
+    if not stage.is_open:
+        raise ValidationError("This stage already has an outcome.")
+    if not note.strip():
+        raise ValidationError({"note": "Enter a note saying why the task is moving"})
+    live = stage.tasks.select_for_update().filter(state=TaskState.ACTIVE).first()
+    if live is not None:
+        if live.assignee_id == assignee.pk:
+            raise ValidationError({"assignee": "The task is already with that person."})
+        live.retract(by=by, at=timezone.now(), reason="wrong_person", note=note)
+        live.lock_version += 1
+        live.save()
+    elif stage.tasks.filter(state=TaskState.RESPONDED).exists():
+        raise ValidationError("The task has a response. Reopen it instead of re-delegating.")
+    due_on = stage.due_on
+    if stage.protocol_stage.is_agreed and agreed_due_on is not None:
+        if agreed_due_on < rules.today():
+            raise ValidationError({"agreed_due_on": "The date must be today or in the future."})
+        due_on = stage.due_on = agreed_due_on
+        stage.save(update_fields=["due_on"])
+    task = _delegate(stage=stage, assignee=assignee, by=by, due_on=due_on or rules.today())
+    _save_concern(concern)
+    _event(concern, Event.Kind.REDELEGATED, by, f"Re-delegated to {assignee}.", stage=stage)
+    return task
+
+
+@transaction.atomic
+def task_reactivate(*, task: Task, by: User, lock_version: int, due_on: dt.date) -> Task:
+    """Reopen a finalised response so the manager can change it."""
+    concern, task = _lock_task(task, lock_version)
+    _require(rules.may_manage(by, concern, task.stage), "Only the raiser can reopen a response.")
+    if not task.stage.is_open:
+        raise ValidationError("This stage already has an outcome.")
+    if due_on < rules.today():
+        raise ValidationError({"due_on": "The new date must be today or in the future."})
+    task.reactivate(at=timezone.now(), due_on=due_on)
+    task.save()
+    _save_concern(concern)
+    _event(
+        concern,
+        Event.Kind.REACTIVATED,
+        by,
+        f"Response reopened for {task.assignee}, now due {due_on:%-d %B %Y}.",
+        stage=task.stage,
+        task=task,
+    )
+    return task
+
+
+# Outcomes ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stage_record_outcome(
+    *,
+    concern: Concern,
+    by: User,
+    lock_version: int,
+    outcome: str,
+    comments: str,
+    legal_advice_sought: bool,
+    cafcass_considered: bool,
+    outcome_on: dt.date | None = None,
+    target_level: int | None = None,
+    delegate_to: User | None = None,
+    agreed_due_on: dt.date | None = None,
+    external_response: str = "",
+) -> Stage:
+    """The raiser's decision on the current stage: resolved, escalate, refer or withdraw."""
+    concern = _lock_concern(concern, lock_version)
+    stage = Stage.objects.select_related("protocol_stage").get(pk=concern.current_stage_id)
+    _require(rules.may_manage(by, concern, stage), "Only the raiser can record the outcome.")
+    if not concern.is_open or not stage.is_open:
+        raise ValidationError("This concern has no open stage.")
+    on = outcome_on or rules.today()
+    if on < stage.opened_on or on > rules.today():
+        raise ValidationError(
+            {"outcome_on": "The date must be between the stage opening and today."}
+        )
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": "Select the outcome"})
+    next_stage = _target_stage(concern, stage, outcome, target_level)
+    _close_live_task(stage, by)
+    stage.outcome = outcome
+    stage.outcome_comments = comments
+    stage.legal_advice_sought = legal_advice_sought
+    stage.cafcass_considered = cafcass_considered
+    stage.outcome_on = on
+    stage.outcome_by = by
+    stage.outcome_recorded_at = timezone.now()
+    stage.external_response = external_response
+    stage.save()
+    _event(
+        concern,
+        Event.Kind.OUTCOME,
+        by,
+        f"Outcome of {stage.protocol_stage.label}: {Outcome(outcome).label}.",
+        stage=stage,
+        legal_advice_sought=legal_advice_sought,
+        cafcass_considered=cafcass_considered,
+    )
+    _apply_outcome(concern, by, outcome, next_stage, delegate_to, agreed_due_on, on)
+    return stage
+
+
+def _target_stage(concern, stage, outcome, target_level) -> ProtocolStage | None:
+    if outcome == Outcome.ESCALATE_NEXT:
+        target = concern.protocol.stages.filter(level__gt=stage.level).order_by("level").first()
+        if target is None:
+            raise ValidationError(
+                {"outcome": "This is the last stage: there is none to escalate to."}
+            )
+        return target
+    if outcome == Outcome.ESCALATE_TO:
+        if target_level is None or target_level <= stage.level:
+            raise ValidationError({"target_level": "Choose a later stage to escalate to."})
+        target = concern.protocol.stages.filter(level=target_level).first()
+        if target is None:
+            raise ValidationError({"target_level": "Choose a stage of this protocol."})
+        return target
+    return None
+
+
+def _close_live_task(stage: Stage, by: User) -> None:
+    task = stage.tasks.select_for_update().filter(state=TaskState.ACTIVE).first()
+    if task is not None:
+        task.retract(by=by, at=timezone.now(), reason="resolved", note="Outcome recorded.")
+        task.lock_version += 1
+        task.save()
+
+
+def _apply_outcome(concern, by, outcome, next_stage, delegate_to, agreed_due_on, on) -> None:
+    if next_stage is not None:
+        concern.escalate()
+        stage = _open_stage(
+            concern=concern,
+            protocol_stage=next_stage,
+            by=by,
+            delegate_to=delegate_to,
+            agreed_due_on=agreed_due_on,
+            on=on,
+        )
+        _save_concern(concern, "state", "current_stage")
+        _event(concern, Event.Kind.ESCALATED, by, f"Escalated to {next_stage.label}.", stage=stage)
+        return
+    if outcome == Outcome.RESOLVED:
+        concern.resolve(on=on)
+        kind, summary = Event.Kind.RESOLVED, "Concern resolved."
+    elif outcome == Outcome.REFER_CAFCASS:
+        concern.refer_to_cafcass()
+        kind, summary = Event.Kind.REFERRED, "Referred to CAFCASS."
+    else:
+        concern.withdraw(on=on)
+        kind, summary = Event.Kind.WITHDRAWN, "Concern withdrawn."
+    _save_concern(concern, "state", "closed_on")
+    _event(concern, kind, by, summary)
+
+
+@transaction.atomic
+def concern_close_referral(
+    *, concern: Concern, by: User, lock_version: int, outcome: str, comments: str
+) -> Concern:
+    """A concern referred to CAFCASS stays tracked until the raiser closes it."""
+    concern = _lock_concern(concern, lock_version)
+    _require(rules.may_manage(by, concern), "Only the raiser can close the referral.")
+    if concern.state != ConcernState.REFERRED:
+        raise ValidationError("Only a concern referred to CAFCASS can be closed this way.")
+    on = rules.today()
+    if outcome == Outcome.RESOLVED:
+        concern.resolve(on=on)
+        kind = Event.Kind.RESOLVED
+    elif outcome == Outcome.WITHDRAWN:
+        concern.withdraw(on=on)
+        kind = Event.Kind.WITHDRAWN
+    else:
+        raise ValidationError({"outcome": "Select resolved or withdrawn"})
+    _save_concern(concern, "state", "closed_on")
+    _event(concern, kind, by, f"Referral closed: {Outcome(outcome).label.lower()}. {comments}")
+    return concern
+
+
+@transaction.atomic
+def concern_withdraw_draft(*, concern: Concern, by: User, lock_version: int) -> Concern:
+    concern = _lock_concern(concern, lock_version)
+    _require(by.pk == concern.raised_by_id and concern.is_draft, "Only the raiser can do this.")
+    concern.withdraw(on=rules.today())
+    _save_concern(concern, "state", "closed_on")
+    _event(concern, Event.Kind.WITHDRAWN, by, "Draft withdrawn before it was raised.")
+    return concern
+
+
+# Good practice and external agencies ---------------------------------------------------------
+
+
+@transaction.atomic
+def good_practice_note_send(
+    *,
+    author: User,
+    recipient: User,
+    category: ProtocolCategory,
+    note: str,
+    impact_on_child: str,
+    child: Child | None = None,
+) -> GoodPracticeNote:
+    """A note of good practice, copied to the recipient's manager."""
+    if recipient.pk == author.pk:
+        raise ValidationError({"recipient": "Choose someone other than yourself."})
+    to_reviewer = bool(recipient.role_codes & {"iro", "cp_chair", "fgc_coordinator"})
+    direction = (
+        GoodPracticeNote.Direction.TO_REVIEWER
+        if to_reviewer
+        else GoodPracticeNote.Direction.TO_PRACTITIONER
+    )
+    gp = GoodPracticeNote(
+        direction=direction,
+        author=author,
+        recipient=recipient,
+        child=child,
+        category=category,
+        note=note,
+        impact_on_child=impact_on_child,
+        team=recipient.team,
+    )
+    gp.full_clean()
+    gp.save()
+    manager = _manager_of(recipient)
+    if manager is not None and manager.pk != author.pk:
+        gp.copied_to.add(manager)
+    return gp
+
+
+def _manager_of(person: User) -> User | None:
+    if person.line_manager_id:
+        return person.line_manager
+    team = person.team
+    if team is not None and team.manager_id and team.manager_id != person.pk:
+        return team.manager
+    return None
+
+
+@transaction.atomic
+def external_agency_note_add(
+    *,
+    child: Child,
+    by: User,
+    agency: str,
+    level: str,
+    summary: str,
+    recorded_on: dt.date,
+) -> ExternalAgencyNote:
+    if recorded_on > rules.today():
+        raise ValidationError({"recorded_on": "The date must be today or earlier."})
+    note = ExternalAgencyNote(
+        child=child,
+        agency=agency,
+        level=level,
+        summary=summary,
+        recorded_by=by,
+        recorded_on=recorded_on,
+    )
+    note.full_clean()
+    note.save()
+    return note
+
+
+def children_for(concern: Concern) -> Iterable[Child]:
+    return [link.child for link in concern.concern_children.select_related("child")]
