@@ -114,6 +114,9 @@ class ConcernChild(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.child} in {self.concern.reference}"
+
 
 class SubConcern(models.Model):
     """One of the things wrong with the plan, filed under a category."""
@@ -129,6 +132,9 @@ class SubConcern(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self):
+        return f"{self.category}: {self.description[:60]}"
+
 
 class Discussion(models.Model):
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="discussions")
@@ -140,6 +146,9 @@ class Discussion(models.Model):
 
     class Meta:
         ordering = ["held_on", "id"]
+
+    def __str__(self):
+        return f"Discussion with {self.held_with} on {self.held_on:%-d %B %Y}"
 
 
 class Action(models.Model):
@@ -171,6 +180,9 @@ class Action(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.description[:60]} ({self.who}, by {self.due_on:%-d %B %Y})"
+
     @property
     def who(self) -> str:
         return str(self.owner) if self.owner_id else self.owner_name
@@ -197,6 +209,9 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name
 
 
 class Outcome(models.TextChoices):
@@ -390,6 +405,9 @@ class Event(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["concern", "at"], name="esc_event_timeline_idx")]
 
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.summary[:60]}"
+
 
 class GoodPracticeNote(models.Model):
     """Recognition of good work, sent to a practitioner and copied to their manager."""
@@ -418,6 +436,9 @@ class GoodPracticeNote(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self):
+        return f"Good practice note to {self.recipient}"
+
 
 class ExternalAgencyNote(models.Model):
     """A concern about a partner agency: a case note on the child, outside the internal ladder."""
@@ -436,3 +457,6 @@ class ExternalAgencyNote(models.Model):
 
     class Meta:
         ordering = ["-recorded_on", "-id"]
+
+    def __str__(self):
+        return f"{self.agency} ({self.get_level_display().lower()})"
