@@ -1,8 +1,20 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from .models import ClosureDay, JobHeartbeat, OrgUnit, Post, Team, User
+from . import presets
+from .models import (
+    ClosureDay,
+    JobHeartbeat,
+    OrgUnit,
+    Post,
+    Protocol,
+    ProtocolCategory,
+    ProtocolStage,
+    ResponseOption,
+    Team,
+    User,
+)
 
 
 class UserCreateForm(UserCreationForm):
@@ -102,3 +114,86 @@ class JobHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Protocols -----------------------------------------------------------------------------------
+
+
+def _in_use(protocol) -> bool:
+    from escalations.models import Concern
+
+    return protocol is not None and Concern.objects.filter(protocol=protocol).exists()
+
+
+class FrozenWhenInUse:
+    """A protocol version that concerns use cannot change: copy it to a new version instead."""
+
+    def has_change_permission(self, request, obj=None):
+        protocol = getattr(obj, "protocol", obj)
+        return super().has_change_permission(request, obj) and not _in_use(protocol)
+
+    def has_add_permission(self, request, obj=None):
+        if isinstance(self, admin.options.InlineModelAdmin):
+            return super().has_add_permission(request, obj) and not _in_use(obj)
+        return super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _in_use(obj)
+
+
+class ProtocolStageInline(FrozenWhenInUse, admin.StackedInline):
+    model = ProtocolStage
+    extra = 0
+    filter_horizontal = ("raised_by", "copy_to")
+    fields = (
+        ("level", "label"),
+        "raised_by",
+        (
+            "delegate_role_child_protection",
+            "delegate_role_child_in_care",
+            "delegate_role_other",
+        ),
+        ("response_days", "guideline_days"),
+        "copy_to",
+        ("external_body", "delegation_optional"),
+        "guidance",
+    )
+
+
+class ProtocolCategoryInline(FrozenWhenInUse, admin.TabularInline):
+    model = ProtocolCategory
+    extra = 0
+
+
+class ResponseOptionInline(FrozenWhenInUse, admin.TabularInline):
+    model = ResponseOption
+    extra = 0
+
+
+@admin.register(Protocol)
+class ProtocolAdmin(FrozenWhenInUse, admin.ModelAdmin):
+    list_display = ("authority", "name", "version", "is_active", "formal_limit_days")
+    list_filter = ("is_active", "authority")
+    readonly_fields = ("is_active", "created_at")
+    fields = (
+        ("authority", "name", "version"),
+        "description",
+        "formal_limit_days",
+        ("is_active", "created_at"),
+    )
+    inlines = [ProtocolStageInline, ProtocolCategoryInline, ResponseOptionInline]
+    actions = ["make_active", "copy_as_new_version"]
+
+    @admin.action(description="Make the selected protocol the active one")
+    def make_active(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one protocol.", messages.ERROR)
+            return
+        protocol = presets.activate(queryset.get())
+        self.message_user(request, f"New concerns will use {protocol}. Open concerns keep theirs.")
+
+    @admin.action(description="Copy as a new version to edit")
+    def copy_as_new_version(self, request, queryset):
+        for protocol in queryset:
+            copy = presets.copy_as_new_version(protocol)
+            self.message_user(request, f"Created {copy}. Edit it, then make it active.")

@@ -315,6 +315,7 @@ def copy_as_new_version(protocol: Protocol) -> Protocol:
         stage.pk = None
         stage.protocol = copy
         stage._state.adding = True
+        stage._prefetched_objects_cache = {}  # else set() compares with the original's roles
         stage.save()
         stage.raised_by.set(raised_by)
         stage.copy_to.set(copy_to)
