@@ -185,3 +185,18 @@ def test_demo_info_lists_the_sign_ins(monkeypatch):
     out = StringIO()
     call_command("demo_info", url="https://prp.example.org/", stdout=out)
     assert "https://prp.example.org/" in out.getvalue()
+
+
+def test_the_demo_has_concerns_in_every_state_through_the_services():
+    from escalations.models import Concern, ConcernState, Event, Task, TaskState
+
+    seed()
+    states = set(Concern.objects.values_list("state", flat=True))
+    assert states == {ConcernState.INFORMAL, ConcernState.FORMAL, ConcernState.RESOLVED}
+    team_manager = demo_user("team.manager@demo.example.org")
+    waiting = Task.objects.filter(assignee=team_manager, state=TaskState.ACTIVE)
+    assert waiting.count() >= 2
+    assert any(task.is_overdue for task in waiting)
+    # Every concern carries its history, as if raised on the pages.
+    for concern in Concern.objects.all():
+        assert Event.objects.filter(concern=concern, kind=Event.Kind.RAISED).exists()

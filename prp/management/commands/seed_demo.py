@@ -2,11 +2,15 @@
 
 from django.core.management.base import BaseCommand
 
+from escalations.demo import load_demo_concerns
 from prp.demo import load_demo_authority
 
 
 class Command(BaseCommand):
-    help = "Load a made-up demo authority: people, teams, children and closure days."
+    help = "Load a made-up demo authority: people, teams, children, closure days and concerns."
 
     def handle(self, *args, **options):
         load_demo_authority(stdout=self.stdout)
+        made = load_demo_concerns()
+        if made:
+            self.stdout.write(f"Loaded {made} demo concerns in different stages.")
