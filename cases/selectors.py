@@ -82,3 +82,21 @@ def sibling_list(user: User, child: Child) -> QuerySet[Child]:
         .exclude(pk=child.pk)
         .order_by("date_of_birth")
     )
+
+
+def concerns_about_child(user: User, child: Child) -> QuerySet:
+    """The concerns about this child that this person may see, newest first."""
+    # Imported here: escalations builds on cases, not the other way round.
+    from escalations.selectors import concern_queryset
+
+    return (
+        concern_queryset(user)
+        .filter(concern_children__child=child)
+        .select_related("current_stage__protocol_stage")
+        .order_by("-created_at", "-id")
+    )
+
+
+def agency_notes_for_child(child: Child) -> QuerySet:
+    """Concerns about partner agencies recorded on the child's record, newest first."""
+    return child.agency_notes.select_related("recorded_by").order_by("-recorded_on", "-id")

@@ -3,6 +3,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from escalations.rules import may_start_concern
+
 from . import selectors
 from .forms import ChildSearchForm
 
@@ -36,5 +38,8 @@ def child_detail(request, pk: int):
         "child": child,
         "age": child.age_on(timezone.localdate()),
         "siblings": selectors.sibling_list(request.user, child),
+        "concerns": selectors.concerns_about_child(request.user, child),
+        "agency_notes": selectors.agency_notes_for_child(child),
+        "may_raise": may_start_concern(request.user),
     }
     return render(request, "cases/child_detail.html", context)

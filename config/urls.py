@@ -13,6 +13,7 @@ urlpatterns = [
     path("sign-in/", prp_views.SignInView.as_view(), name="login"),
     path("sign-out/", prp_views.SignOutView.as_view(), name="logout"),
     path("children/", include("cases.urls")),
+    path("", include("escalations.urls")),
     # One sign-in page for everyone, the admin included.
     path(
         "admin/login/",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cases.models import Child, ChildStatus
 from prp import workdays
 from prp.hierarchy import manager_for_team, span_team_ids
-from prp.models import ChildType, Protocol, ProtocolStage, RoleCode, User
+from prp.models import RAISER_ROLES, ChildType, Protocol, ProtocolStage, RoleCode, User
 
 from .models import Concern, Stage, Task, TaskState
 
@@ -118,6 +118,11 @@ def is_reviewing_manager_of(user: User, raiser: User) -> bool:
     if not user.role_codes & REVIEWING_ROLES:
         return False
     return raiser.team_id is not None and raiser.team_id in span_team_ids(user)
+
+
+def may_open_clinic(user: User) -> bool:
+    """The weekly clinic is the reviewing service's meeting: its people and service-wide roles."""
+    return bool(user.role_codes & RAISER_ROLES) or user.is_service_wide
 
 
 def may_edit(user: User, concern: Concern) -> bool:

@@ -47,7 +47,9 @@ def concern_visibility(user: User) -> Q:
     sees_every_child = Q(Exists(any_child)) & ~Q(Exists(hidden_child))
     rule = Q(raised_by=user) | Q(Exists(involved)) | sees_every_child
     if user.role_codes & REVIEWING_ROLES:
-        rule |= Q(raised_by__team_id__in=span_team_ids(user))
+        # Managers above the raiser, but never past a restricted child they are not named on.
+        in_line = Q(raised_by__team_id__in=span_team_ids(user))
+        rule |= in_line & ~Q(Exists(hidden_child))
     # A draft is the raiser's own until it is raised.
     return rule & (~Q(state=ConcernState.DRAFT) | Q(raised_by=user))
 

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.urls import reverse
 
+from .models import OPERATIONAL_ROLES, RAISER_ROLES
+
 
 def service(request):
     """The service's name and phase for the header, and the navigation for this person."""
@@ -16,7 +18,12 @@ def _navigation(request) -> list[dict]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    items = [("Home", reverse("home")), ("Children", reverse("cases:child_list"))]
+    items = [("Home", reverse("home"))]
+    if user.role_codes & OPERATIONAL_ROLES:
+        items.append(("My tasks", reverse("escalations:task_inbox")))
+    if user.role_codes & (RAISER_ROLES | OPERATIONAL_ROLES) or user.is_service_wide:
+        items.append(("Concerns", reverse("escalations:concern_list")))
+    items.append(("Children", reverse("cases:child_list")))
     if user.is_staff:
         items.append(("Administration", reverse("admin:index")))
     path = request.path

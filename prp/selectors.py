@@ -26,10 +26,27 @@ class StartSection:
     links: tuple[StartLink, ...]
 
 
+def _good_practice_link() -> StartLink:
+    return StartLink(
+        "Good practice notes",
+        "Tell someone what they did well, and see the notes you have sent and received.",
+        reverse("escalations:good_practice_list"),
+    )
+
+
+def _clinic_link() -> StartLink:
+    return StartLink(
+        "Weekly clinic",
+        "Every open concern by stage, with good practice from the last week.",
+        reverse("escalations:weekly_clinic"),
+    )
+
+
 def start_sections(user: User) -> list[StartSection]:
     children_url = reverse("cases:child_list")
     sections = []
-    if user.role_codes & RAISER_ROLES:
+    is_raiser = bool(user.role_codes & RAISER_ROLES)
+    if is_raiser:
         sections.append(
             StartSection(
                 "Children you review",
@@ -42,39 +59,40 @@ def start_sections(user: User) -> list[StartSection]:
                     StartLink(
                         "My concerns",
                         "Raise a concern about a child's plan and follow it up the ladder.",
+                        reverse("escalations:concern_list"),
                     ),
+                    _clinic_link(),
+                    _good_practice_link(),
                 ),
             )
         )
     if user.role_codes & OPERATIONAL_ROLES:
-        sections.append(
-            StartSection(
-                "Your work as a manager or practitioner",
-                (
-                    StartLink(
-                        "My tasks",
-                        "Concerns delegated to you that need your response, with due dates.",
-                    ),
-                    StartLink(
-                        "Children in your teams",
-                        "Children allocated to you, your teams and the teams you manage.",
-                        children_url,
-                    ),
-                ),
-            )
-        )
+        links = [
+            StartLink(
+                "My tasks",
+                "Concerns delegated to you that need your response, with due dates.",
+                reverse("escalations:task_inbox"),
+            ),
+            StartLink(
+                "Children in your teams",
+                "Children allocated to you, your teams and the teams you manage.",
+                children_url,
+            ),
+        ]
+        if not is_raiser:
+            links.append(_good_practice_link())
+        sections.append(StartSection("Your work as a manager or practitioner", tuple(links)))
     if user.role_codes & DASHBOARD_ROLES or user.is_superuser:
-        sections.append(
-            StartSection(
-                "How the service is doing",
-                (
-                    StartLink(
-                        "Dashboards",
-                        "Open and overdue concerns, themes, and quality assurance by team.",
-                    ),
-                ),
+        links = [
+            StartLink(
+                "Dashboards",
+                "Open and overdue concerns, themes, and quality assurance by team.",
             )
-        )
+        ]
+        # The clinic is open to service-wide roles too (escalations.rules.may_open_clinic).
+        if user.is_service_wide and not is_raiser:
+            links.append(_clinic_link())
+        sections.append(StartSection("How the service is doing", tuple(links)))
     if user.is_staff and (user.has_role(RoleCode.ADMINISTRATOR) or user.is_superuser):
         sections.append(
             StartSection(

@@ -15,3 +15,20 @@ WORKDAYS_CACHE_SECONDS = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 TEST_REDIS_URL = env("REDIS_URL", default="")
+
+if not TEST_REDIS_URL:
+    # Each test run gets its own filesystem broker, so a `make run` worker on the same machine
+    # (or another test run) never takes this run's messages.
+    import tempfile
+    from pathlib import Path
+
+    _broker = Path(tempfile.mkdtemp(prefix="prp-test-broker-"))
+    for _folder in ("queue", "processed", "control"):
+        (_broker / _folder).mkdir()
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker / "queue"),
+        "data_folder_out": str(_broker / "queue"),
+        "processed_folder": str(_broker / "processed"),
+        "control_folder": str(_broker / "control"),
+        "store_processed": False,
+    }

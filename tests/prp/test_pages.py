@@ -71,10 +71,26 @@ def test_signing_out_needs_a_post_and_ends_the_session(client, iro):
 @pytest.mark.parametrize(
     ("roles", "expected", "absent"),
     [
-        ([RoleCode.IRO], ["My children", "My concerns"], ["My tasks", "Dashboards"]),
-        ([RoleCode.TEAM_MANAGER], ["My tasks", "Children in your teams"], ["My concerns"]),
-        ([RoleCode.REVIEWING_SERVICE_MANAGER], ["Dashboards", "My children"], ["My tasks"]),
-        ([RoleCode.PERFORMANCE], ["Dashboards"], ["My concerns", "My tasks"]),
+        (
+            [RoleCode.IRO],
+            ["My children", "My concerns", "Weekly clinic", "Good practice notes"],
+            ["My tasks", "Dashboards"],
+        ),
+        (
+            [RoleCode.TEAM_MANAGER],
+            ["My tasks", "Children in your teams", "Good practice notes"],
+            ["My concerns", "Weekly clinic"],
+        ),
+        (
+            [RoleCode.REVIEWING_SERVICE_MANAGER],
+            ["Dashboards", "My children", "Weekly clinic"],
+            ["My tasks"],
+        ),
+        (
+            [RoleCode.PERFORMANCE],
+            ["Dashboards", "Weekly clinic"],
+            ["My concerns", "My tasks", "Good practice notes"],
+        ),
     ],
 )
 def test_home_sends_each_role_to_its_start(client, db, roles, expected, absent):
@@ -84,6 +100,48 @@ def test_home_sends_each_role_to_its_start(client, db, roles, expected, absent):
         assert text in page
     for text in absent:
         assert text not in page
+
+
+@pytest.mark.parametrize(
+    ("roles", "links"),
+    [
+        (
+            [RoleCode.IRO],
+            [
+                "escalations:concern_list",
+                "escalations:weekly_clinic",
+                "escalations:good_practice_list",
+            ],
+        ),
+        ([RoleCode.TEAM_MANAGER], ["escalations:task_inbox", "escalations:good_practice_list"]),
+    ],
+)
+def test_the_pathway_links_on_home_are_live(client, db, roles, links):
+    client.force_login(UserFactory(roles=roles))
+    page = client.get(reverse("home")).content.decode()
+    for name in links:
+        assert f'href="{reverse(name)}"' in page
+    # Only the dashboards are still to come.
+    assert page.count("app-start-link__coming") == 0
+
+
+@pytest.mark.parametrize(
+    ("roles", "present", "absent"),
+    [
+        ([RoleCode.IRO], ["Concerns", "Children"], ["My tasks"]),
+        ([RoleCode.TEAM_MANAGER], ["My tasks", "Concerns", "Children"], []),
+        ([], ["Children"], ["My tasks", "Concerns"]),
+    ],
+)
+def test_the_navigation_follows_the_roles(client, db, roles, present, absent):
+    client.force_login(UserFactory(roles=roles))
+    response = client.get(reverse("home"))
+    labels = [item["label"] for item in response.context["navigation"]]
+    assert labels[0] == "Home"
+    for label in present:
+        assert label in labels
+    for label in absent:
+        assert label not in labels
 
 
 def test_home_for_someone_with_no_role_says_what_to_do(client, outsider):

@@ -1,0 +1,462 @@
+"""Forms for raising a concern: the draft's sections and the "Delegate and raise" page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from crispy_forms_gds.choices import Choice
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Fluid, Layout, Size, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from cases.models import Child
+from escalations import rules, services
+from escalations.models import Concern
+from escalations.views.common import LockVersionField
+from prp.forms import GovukFormMixin
+from prp.models import OPERATIONAL_ROLES, ProtocolCategory, ProtocolStage, User
+
+from .fields import GovukDateField
+
+TITLE_MAX = 200
+
+
+def timescale_hint(stage: ProtocolStage) -> str:
+    """How long a stage has for its response, in words."""
+    if stage.is_agreed:
+        other = stage.external_body or "the manager"
+        return f"Response date agreed with {other}"
+    days = stage.response_days
+    return f"Response within {days} working day{'s' if days != 1 else ''}"
+
+
+def _legend(field: str, size: str = Size.SMALL) -> Field:
+    """A fieldset-style field (radios, checkboxes, date input) with a sized legend."""
+    return Field(field, context={"legend_size": Size.for_legend(size)})
+
+
+def _hidden(field: str) -> Field:
+    return Field(field)
+
+
+class ConcernDetailsForm(GovukFormMixin, forms.Form):
+    """Who the concern is about, its title and the stage to start at (start and edit)."""
+
+    submit_label = "Save and continue"
+
+    children = forms.MultipleChoiceField(
+        label="Which children is the concern about?",
+        help_text="Select all that apply. The first child selected is the main child.",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select at least one child",
+            "invalid_choice": "Select children from the list",
+        },
+    )
+    title = forms.CharField(
+        label="Title",
+        help_text="A short summary, for example: Permanence plan not agreed.",
+        max_length=TITLE_MAX,
+        error_messages={
+            "required": "Enter a short title for the concern",
+            "max_length": f"Title must be {TITLE_MAX} characters or fewer",
+        },
+    )
+    start_level = forms.TypedChoiceField(
+        label="Which stage do you want to start at?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the stage to start at",
+            "invalid_choice": "Select the stage to start at",
+        },
+    )
+
+    def __init__(
+        self,
+        data=None,
+        *,
+        candidates: Sequence[Child],
+        stages: Sequence[ProtocolStage],
+        primary: Child | None = None,
+        lock_version: int | None = None,
+        **kwargs,
+    ):
+        super().__init__(data, **kwargs)
+        self._candidates = {child.pk: child for child in candidates}
+        self._primary = primary
+        self.fields["children"].choices = [(child.pk, child.full_name) for child in candidates]
+        self.fields["start_level"].choices = [
+            Choice(stage.level, stage.label, hint=timescale_hint(stage)) for stage in stages
+        ]
+        if stages and "start_level" not in self.initial:
+            self.fields["start_level"].initial = stages[0].level
+        layout = [
+            _legend("children"),
+            Field.text("title", field_width=Fluid.TWO_THIRDS),
+            _legend("start_level"),
+        ]
+        if lock_version is not None:
+            self.fields["lock_version"] = LockVersionField(initial=lock_version)
+            layout.insert(0, _hidden("lock_version"))
+        self.helper = self.build_helper(*layout)
+
+    def clean_children(self) -> list[Child]:
+        chosen = [self._candidates[int(pk)] for pk in self.cleaned_data["children"]]
+        # The child the concern started from stays the main child while they are ticked.
+        chosen.sort(key=lambda child: child != self._primary)
+        return chosen
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise ValidationError("Enter a short title for the concern")
+        return title
+
+
+class SubConcernForm(GovukFormMixin, forms.Form):
+    submit_label = "Add this concern"
+
+    category = forms.TypedChoiceField(
+        label="Which category is the concern about?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the category of the concern",
+            "invalid_choice": "Select the category of the concern",
+        },
+    )
+    description = forms.CharField(
+        label="What is the concern?",
+        help_text="Say what is not happening or is going wrong in the child's plan.",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter what the concern is"},
+    )
+    impact_on_child = forms.CharField(
+        label="What is the impact on the child?",
+        help_text="Describe the effect on the child's daily life, safety and long-term outcomes.",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the impact on the child"},
+    )
+    child_views = forms.CharField(
+        label="What are the child's views? (optional)",
+        help_text="In the child's own words if you can. Say if they have not been asked and why.",
+        widget=forms.Textarea,
+        required=False,
+    )
+
+    def __init__(self, data=None, *, categories: Iterable[ProtocolCategory], **kwargs):
+        super().__init__(data, **kwargs)
+        self._categories = {category.pk: category for category in categories}
+        self.fields["category"].choices = [
+            (category.pk, category.name) for category in self._categories.values()
+        ]
+        self.helper = self.build_helper(
+            _legend("category"),
+            Field.textarea("description", rows=5),
+            Field.textarea("impact_on_child", rows=5),
+            Field.textarea("child_views", rows=4),
+        )
+
+    def clean_category(self) -> ProtocolCategory:
+        return self._categories[self.cleaned_data["category"]]
+
+    def clean(self):
+        data = super().clean()
+        for name in ("description", "impact_on_child"):
+            if name in data and not data[name].strip():
+                self.add_error(name, self.fields[name].error_messages["required"])
+        return data
+
+
+class DiscussionForm(GovukFormMixin, forms.Form):
+    submit_label = "Save discussion"
+
+    held_on = GovukDateField(
+        label="When was the discussion held?",
+        help_text="For example, 27 11 2023",
+        subject="The date of the discussion",
+    )
+    held_with = forms.CharField(
+        label="Who was it with?",
+        help_text="Their name and role, for example: Sam Worker, social worker.",
+        max_length=200,
+        error_messages={
+            "required": "Enter who the discussion was with",
+            "max_length": "Who it was with must be 200 characters or fewer",
+        },
+    )
+    summary = forms.CharField(
+        label="What was discussed and agreed?",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter a summary of the discussion"},
+    )
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.helper = self.build_helper(
+            _legend("held_on"),
+            Field.text("held_with", field_width=Fluid.TWO_THIRDS),
+            Field.textarea("summary", rows=5),
+        )
+
+    def clean_held_on(self) -> dt.date:
+        held_on = self.cleaned_data["held_on"]
+        if held_on > rules.today():
+            raise ValidationError("The date of the discussion must be today or in the past")
+        return held_on
+
+
+def people_involved(concern: Concern) -> QuerySet[User]:
+    """Who an action can be given to: the children's social workers and team managers, the
+    raiser, and everyone already involved. Built from the prefetched concern; one query."""
+    ids = {concern.raised_by_id}
+    for link in concern.concern_children.all():
+        ids.add(link.child.social_worker_id)
+        if link.child.team is not None:
+            ids.add(link.child.team.manager_id)
+    for stage in concern.stages.all():
+        ids.update(task.assignee_id for task in stage.tasks.all())
+    ids.update(action.owner_id for action in concern.actions.all())
+    ids.discard(None)
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("full_name", "id")
+
+
+class ActionForm(GovukFormMixin, forms.Form):
+    submit_label = "Save action"
+
+    description = forms.CharField(
+        label="What will be done?",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter what will be done"},
+    )
+    owner = forms.TypedChoiceField(
+        label="Who will do it?",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": "Select a person from the list"},
+    )
+    owner_name = forms.CharField(
+        label="Or, if they do not have an account here, enter their name and role",
+        help_text="For example, Dr Patel, school nurse.",
+        max_length=150,
+        required=False,
+        error_messages={"max_length": "The name must be 150 characters or fewer"},
+    )
+    due_on = GovukDateField(
+        label="By when?",
+        help_text="For example, 15 12 2023",
+        subject="The date the action is due",
+    )
+
+    def __init__(self, data=None, *, people: Iterable[User], **kwargs):
+        super().__init__(data, **kwargs)
+        self._people = {person.pk: person for person in people}
+        self.fields["owner"].choices = [("", "Select a person")] + [
+            (person.pk, person.full_name) for person in self._people.values()
+        ]
+        self.helper = self.build_helper(
+            Field.textarea("description", rows=4),
+            Field.select("owner"),
+            Field.text("owner_name", field_width=Fluid.TWO_THIRDS),
+            _legend("due_on"),
+        )
+
+    def clean_due_on(self) -> dt.date:
+        due_on = self.cleaned_data["due_on"]
+        if due_on < rules.today():
+            raise ValidationError("The date the action is due must be today or in the future")
+        return due_on
+
+    def clean(self):
+        data = super().clean()
+        if "description" in data and not data["description"].strip():
+            self.add_error("description", "Enter what will be done")
+        owner_pk = data.get("owner")
+        name = (data.get("owner_name") or "").strip()
+        data["owner_name"] = name
+        if "owner" in self.errors:
+            return data
+        if owner_pk is None and not name:
+            self.add_error(
+                "owner", "Select who will do it, or enter the name of someone without an account"
+            )
+        elif owner_pk is not None and name:
+            self.add_error("owner_name", "Select a person or enter a name, not both")
+        data["owner"] = self._people.get(owner_pk) if owner_pk is not None else None
+        return data
+
+
+class AttachmentForm(GovukFormMixin, forms.Form):
+    submit_label = "Upload file"
+
+    file = forms.FileField(
+        label="Upload a file",
+        help_text="PDF, Word, OpenDocument, text, RTF, Excel, PNG or JPEG. Smaller than 10MB.",
+        error_messages={
+            "required": "Select a file",
+            "empty": "The selected file is empty",
+            "invalid": "Select a file",
+            "missing": "Select a file",
+        },
+    )
+
+    def __init__(self, data=None, files=None, **kwargs):
+        super().__init__(data, files, **kwargs)
+        # The form is multipart because of the file field: crispy adds the enctype.
+        self.helper = self.build_helper(Field("file"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            services.check_attachment(upload)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict.get("file", error.messages)) from None
+        return upload
+
+
+class ConfirmForm(GovukFormMixin, forms.Form):
+    """A yes-I-am-sure form: nothing to fill in, only the version it was built from."""
+
+    submit_label = "Continue"
+
+    def __init__(
+        self,
+        data=None,
+        *,
+        lock_version: int | None = None,
+        label: str = "",
+        warning: bool = False,
+        **kwargs,
+    ):
+        super().__init__(data, **kwargs)
+        fields = []
+        if lock_version is not None:
+            self.fields["lock_version"] = LockVersionField(initial=lock_version)
+            fields.append(_hidden("lock_version"))
+        self.helper = FormHelper()
+        css_class = "govuk-button--warning" if warning else ""
+        self.helper.layout = Layout(
+            *fields, Submit("submit", label or self.submit_label, css_class=css_class)
+        )
+
+
+def operational_people() -> QuerySet[User]:
+    """Everyone a stage can be delegated to: active people in operational roles, by name."""
+    return (
+        User.objects.filter(is_active=True, roles__code__in=OPERATIONAL_ROLES)
+        .distinct()
+        .only("id", "full_name", "job_title")
+        .order_by("full_name", "id")
+    )
+
+
+class RaiseForm(GovukFormMixin, forms.Form):
+    """Who the first stage goes to and, for an agreed-date stage, when the response is due."""
+
+    DELEGATE, MYSELF = "delegate", "myself"
+    submit_label = "Raise the concern"
+
+    how = forms.ChoiceField(
+        label="How do you want to record the response?",
+        widget=forms.RadioSelect,
+        choices=[
+            (DELEGATE, "Delegate to the manager"),
+            (MYSELF, "Record the manager's agreed answer myself"),
+        ],
+        error_messages={
+            "required": "Select whether to delegate or record the answer yourself",
+            "invalid_choice": "Select whether to delegate or record the answer yourself",
+        },
+    )
+    delegate_to = forms.TypedChoiceField(
+        label="Who do you want to delegate it to?",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": "Select a person from the list"},
+    )
+    agreed_due_on = GovukDateField(
+        label="When is the response due?",
+        subject="The date the response is due",
+    )
+
+    def __init__(
+        self,
+        data=None,
+        *,
+        stage: ProtocolStage,
+        lock_version: int,
+        people: Iterable[User],
+        default: User | None,
+        role_label: str,
+        suggested_due_on: dt.date | None,
+        **kwargs,
+    ):
+        super().__init__(data, **kwargs)
+        self.stage = stage
+        self.fields["lock_version"] = LockVersionField(initial=lock_version)
+        layout = [_hidden("lock_version")]
+        self.may_delegate = not stage.external_body
+        self._people: dict[int, User] = {}
+        if stage.delegation_optional and self.may_delegate:
+            self.fields["how"].initial = self.DELEGATE
+            layout.append(_legend("how"))
+        else:
+            del self.fields["how"]
+        if self.may_delegate:
+            self._people = {person.pk: person for person in people}
+            if default is not None:
+                self._people.setdefault(default.pk, default)
+            field = self.fields["delegate_to"]
+            field.choices = [("", "Select a person")] + [
+                (person.pk, person.full_name)
+                for person in sorted(self._people.values(), key=lambda p: (p.full_name, p.pk))
+            ]
+            if default is not None:
+                field.initial = default.pk
+            if role_label:
+                field.help_text = (
+                    f"The {role_label.lower()} is selected. You can choose someone else."
+                )
+            layout.append(Field.select("delegate_to"))
+        else:
+            del self.fields["delegate_to"]
+        if stage.is_agreed:
+            other = stage.external_body or "the manager"
+            self.fields["agreed_due_on"].help_text = (
+                f"Agree this date with {other}. For example, {suggested_due_on:%-d %-m %Y}."
+                if suggested_due_on
+                else f"Agree this date with {other}."
+            )
+            self.fields["agreed_due_on"].initial = suggested_due_on
+            layout.append(_legend("agreed_due_on"))
+        else:
+            del self.fields["agreed_due_on"]
+        self.helper = self.build_helper(*layout)
+
+    def clean_agreed_due_on(self) -> dt.date:
+        due_on = self.cleaned_data["agreed_due_on"]
+        if due_on < rules.today():
+            raise ValidationError("The date the response is due must be today or in the future")
+        return due_on
+
+    def clean(self):
+        data = super().clean()
+        if not self.may_delegate or "delegate_to" in self.errors:
+            data["delegate_to"] = None
+            return data
+        if data.get("how") == self.MYSELF:
+            data["delegate_to"] = None
+            return data
+        if "how" in self.errors:
+            return data
+        pk = data.get("delegate_to")
+        if pk is None:
+            self.add_error("delegate_to", "Select who to delegate this stage to")
+        data["delegate_to"] = self._people.get(pk)
+        return data

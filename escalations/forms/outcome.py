@@ -1,0 +1,482 @@
+"""Forms for the raiser's decisions: the outcome of a stage, closing a referral, and taking back,
+re-delegating or reopening a task."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import (
+    ConditionalQuestion,
+    ConditionalRadios,
+    Field,
+    Fieldset,
+    Layout,
+    Size,
+    Submit,
+)
+from django import forms
+from django.utils.dateformat import format as format_date
+from django.utils.html import escape
+
+from escalations import rules
+from escalations.models import Concern, Outcome, Stage, Task
+from escalations.services import RETRACT_REASONS
+from escalations.views.common import LockVersionField
+from prp.models import OPERATIONAL_ROLES, ProtocolStage, User
+
+from .fields import GovukDateField
+
+DATE_HINT = "For example, 27 3 2026"
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def long_date(day: dt.date) -> str:
+    return format_date(day, "j F Y")
+
+
+def delegate_people():
+    """Everyone a stage can be delegated to: active people with an operational role."""
+    return (
+        User.objects.filter(is_active=True, roles__code__in=OPERATIONAL_ROLES)
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+
+
+class PersonField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.full_name} ({obj.job_title})" if obj.job_title else obj.full_name
+
+
+def yes_no_field(label: str, required_message: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        widget=forms.RadioSelect,
+        error_messages={"required": required_message, "invalid_choice": required_message},
+    )
+
+
+def _helper(*fields, submit: str, submit_class: str = "") -> FormHelper:
+    helper = FormHelper()
+    helper.label_size = Size.SMALL
+    helper.layout = Layout(*fields, Submit("submit", submit, css_class=submit_class))
+    return helper
+
+
+# The outcome of a stage ------------------------------------------------------------------------
+
+
+class OutcomeForm(forms.Form):
+    """The raiser's decision on the current stage.
+
+    Every question is on the page whatever the choice (it works without JavaScript); the
+    escalation questions are only checked when the outcome is an escalation.
+    """
+
+    outcome = forms.ChoiceField(
+        label="What is the outcome of this stage?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the outcome", "invalid_choice": "Select the outcome"},
+    )
+    target_level = forms.TypedChoiceField(
+        label="Which stage should it go to?",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Select the stage to escalate to"},
+    )
+    delegate_to = PersonField(
+        label="Who should the next stage be delegated to?",
+        queryset=None,
+        required=False,
+        empty_label="Use the default person for the stage",
+        error_messages={"invalid_choice": "Select a person from the list"},
+    )
+    agreed_due_on = GovukDateField(
+        label="Agreed response date",
+        subject="The agreed response date",
+        required=False,
+    )
+    comments = forms.CharField(
+        label="Your comments on the outcome",
+        help_text="Why you made this decision and what it means for the child.",
+        widget=forms.Textarea,
+        max_length=20000,
+        error_messages={
+            "required": "Enter your comments on the outcome",
+            "max_length": "Your comments must be 20,000 characters or fewer",
+        },
+    )
+    legal_advice_sought = yes_no_field(
+        "Was independent legal advice sought?",
+        "Select yes if independent legal advice was sought",
+    )
+    cafcass_considered = yes_no_field(
+        "Was a referral to CAFCASS considered?",
+        "Select yes if a referral to CAFCASS was considered",
+    )
+    outcome_on = GovukDateField(
+        label="Date of the outcome",
+        subject="The date of the outcome",
+        help_text=DATE_HINT,
+    )
+    external_response = forms.CharField(
+        required=False,
+        widget=forms.Textarea,
+        max_length=20000,
+        error_messages={"max_length": "The response must be 20,000 characters or fewer"},
+    )
+    lock_version = LockVersionField()
+
+    def __init__(
+        self,
+        data=None,
+        *,
+        concern: Concern,
+        stage: Stage,
+        later_stages: list[ProtocolStage],
+        defaults: dict[int, User | None],
+        raisable: set[int],
+        **kwargs,
+    ):
+        kwargs.setdefault(
+            "initial", {"outcome_on": rules.today(), "lock_version": concern.lock_version}
+        )
+        super().__init__(data, **kwargs)
+        self.stage = stage
+        self.later_stages = later_stages
+        self.defaults = defaults
+        self.raisable = raisable
+        self.next_stage = later_stages[0] if later_stages else None
+        bypass = later_stages[1:]
+        self.target_stage: ProtocolStage | None = None
+
+        choices = [(Outcome.RESOLVED.value, Outcome.RESOLVED.label)]
+        if self.next_stage is not None:
+            label = f"Not resolved: escalate to {self.next_stage.label}"
+            choices.append((Outcome.ESCALATE_NEXT.value, label))
+        if bypass:
+            choices.append((Outcome.ESCALATE_TO.value, Outcome.ESCALATE_TO.label))
+        choices += [
+            (Outcome.REFER_CAFCASS.value, Outcome.REFER_CAFCASS.label),
+            (Outcome.WITHDRAWN.value, Outcome.WITHDRAWN.label),
+        ]
+        self.fields["outcome"].choices = choices
+        self.fields["target_level"].choices = [(ps.level, ps.label) for ps in bypass]
+
+        external_body = stage.protocol_stage.external_body
+        if external_body:
+            # crispy-forms-gds marks labels and hints safe: escape what an administrator typed.
+            body = escape(external_body)
+            self.fields["external_response"].label = f"Response from {body}"
+            self.fields["external_response"].help_text = f"Record {body}'s reply on its behalf."
+        else:
+            del self.fields["external_response"]
+
+        escalation = []
+        if later_stages:
+            self.fields["delegate_to"].queryset = delegate_people()
+            self.fields["delegate_to"].help_text = self._delegate_hint()
+            escalation.append(Field.select("delegate_to"))
+            agreed = [ps for ps in later_stages if ps.is_agreed]
+            if agreed:
+                names = ", ".join(escape(ps.label) for ps in agreed)
+                self.fields["agreed_due_on"].help_text = (
+                    f"Only for {names}, where the response date is agreed with the manager. "
+                    f"{DATE_HINT}"
+                )
+                escalation.append(Field("agreed_due_on"))
+            else:
+                del self.fields["agreed_due_on"]
+        else:
+            del self.fields["delegate_to"]
+            del self.fields["agreed_due_on"]
+
+        outcome_choices = []
+        for value, label in choices:
+            if value == Outcome.ESCALATE_TO:
+                outcome_choices.append(
+                    ConditionalQuestion(label, Field.radios("target_level", small=True))
+                )
+            else:
+                outcome_choices.append(label)
+        fields = []
+        if external_body:
+            fields.append(Field.textarea("external_response", rows=6))
+        fields.append(ConditionalRadios("outcome", *outcome_choices))
+        if escalation:
+            fields.append(
+                Fieldset(*escalation, legend="If you escalate the concern", legend_size=Size.MEDIUM)
+            )
+        fields += [
+            Field.textarea("comments", rows=6),
+            Field.radios("legal_advice_sought", inline=True),
+            Field.radios("cafcass_considered", inline=True),
+            Field("outcome_on"),
+            "lock_version",
+        ]
+        self.helper = _helper(*fields, submit="Record the outcome")
+
+    def _delegate_hint(self) -> str:
+        people = []
+        for ps in self.later_stages:
+            person = self.defaults.get(ps.pk)
+            if ps.external_body:
+                who = f"{ps.external_body} (no one to delegate to)"
+            else:
+                who = str(person) if person else "no one is set up, so choose someone"
+            people.append(f"{escape(ps.label)}: {escape(who)}")
+        return "If you do not choose, it goes to the usual person for the stage. " + (
+            "; ".join(people) + "."
+        )
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        target = None
+        if outcome == Outcome.ESCALATE_NEXT:
+            target = self.next_stage
+        elif outcome == Outcome.ESCALATE_TO:
+            level = data.get("target_level")
+            if level is None:
+                if "target_level" not in self.errors:
+                    self.add_error("target_level", "Select the stage to escalate to")
+            else:
+                target = next((ps for ps in self.later_stages if ps.level == level), None)
+        self.target_stage = target
+        if target is None:
+            # Answers to the escalation questions mean nothing for any other outcome.
+            data["delegate_to"] = None
+            data["agreed_due_on"] = None
+        else:
+            self._clean_escalation(data, target)
+        self._clean_outcome_on(data.get("outcome_on"))
+        return data
+
+    def _clean_escalation(self, data, target: ProtocolStage) -> None:
+        if target.pk not in self.raisable:
+            self.add_error(
+                "outcome",
+                f"You cannot escalate to {target.label}. Ask someone who can, such as your manager",
+            )
+        if data.get("delegate_to") is None and "delegate_to" not in self.errors:
+            default = self.defaults.get(target.pk)
+            needs_someone = not (target.delegation_optional or target.external_body)
+            if default is None and needs_someone:
+                self.add_error("delegate_to", f"Select who to delegate {target.label} to")
+            data["delegate_to"] = default
+        if not target.is_agreed:
+            data["agreed_due_on"] = None
+        elif "agreed_due_on" not in self.errors:
+            agreed = data.get("agreed_due_on")
+            if agreed is None:
+                self.add_error(
+                    "agreed_due_on", f"Enter the date the {target.label} response is agreed for"
+                )
+            elif agreed < rules.today():
+                self.add_error(
+                    "agreed_due_on", "The agreed response date must be today or in the future"
+                )
+
+    def _clean_outcome_on(self, day: dt.date | None) -> None:
+        if day is None:
+            return
+        if day > rules.today():
+            self.add_error("outcome_on", "The date of the outcome must be today or in the past")
+        elif day < self.stage.opened_on:
+            self.add_error(
+                "outcome_on",
+                f"The date of the outcome must be on or after {long_date(self.stage.opened_on)}, "
+                f"when {self.stage.protocol_stage.label} opened",
+            )
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        target = self.target_stage
+        return {
+            "lock_version": data["lock_version"],
+            "outcome": data["outcome"],
+            "comments": data["comments"],
+            "legal_advice_sought": data["legal_advice_sought"],
+            "cafcass_considered": data["cafcass_considered"],
+            "outcome_on": data["outcome_on"],
+            "target_level": target.level if data["outcome"] == Outcome.ESCALATE_TO else None,
+            "delegate_to": data.get("delegate_to"),
+            "agreed_due_on": data.get("agreed_due_on"),
+            "external_response": data.get("external_response", ""),
+        }
+
+
+class ReferralCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="How did the referral end?",
+        choices=[
+            (Outcome.RESOLVED.value, "Resolved"),
+            (Outcome.WITHDRAWN.value, "Withdrawn"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select whether the concern was resolved or withdrawn",
+            "invalid_choice": "Select whether the concern was resolved or withdrawn",
+        },
+    )
+    comments = forms.CharField(
+        label="Your comments",
+        help_text="What CAFCASS did and what it means for the child.",
+        widget=forms.Textarea,
+        max_length=20000,
+        error_messages={
+            "required": "Enter your comments",
+            "max_length": "Your comments must be 20,000 characters or fewer",
+        },
+    )
+    lock_version = LockVersionField()
+
+    def __init__(self, data=None, *, concern: Concern, **kwargs):
+        kwargs.setdefault("initial", {"lock_version": concern.lock_version})
+        super().__init__(data, **kwargs)
+        self.helper = _helper(
+            Field.radios("outcome"),
+            Field.textarea("comments", rows=6),
+            "lock_version",
+            submit="Close the referral",
+        )
+
+
+# Taking back, re-delegating and reopening tasks --------------------------------------------------
+
+
+class RetractForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why are you taking the task back?",
+        choices=list(RETRACT_REASONS.items()),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select why you are retracting the task",
+            "invalid_choice": "Select why you are retracting the task",
+        },
+    )
+    note = forms.CharField(
+        label="Note for the person the task is taken from",
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={
+            "required": "Enter a note for the person the task is taken from",
+            "max_length": "The note must be 5,000 characters or fewer",
+        },
+    )
+    lock_version = LockVersionField()
+
+    def __init__(self, data=None, *, task: Task, **kwargs):
+        kwargs.setdefault("initial", {"lock_version": task.lock_version})
+        super().__init__(data, **kwargs)
+        self.helper = _helper(
+            Field.radios("reason"),
+            Field.textarea("note", rows=5),
+            "lock_version",
+            submit="Take back the task",
+            submit_class="govuk-button--warning",
+        )
+
+
+class RedelegateForm(forms.Form):
+    assignee = PersonField(
+        label="Who should the task go to?",
+        queryset=None,
+        empty_label="Select a person",
+        error_messages={
+            "required": "Select who to delegate the task to",
+            "invalid_choice": "Select who to delegate the task to",
+        },
+    )
+    note = forms.CharField(
+        label="Why is the task moving?",
+        help_text="Both people will see this note.",
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={
+            "required": "Enter a note saying why the task is moving",
+            "max_length": "The note must be 5,000 characters or fewer",
+        },
+    )
+    agreed_due_on = GovukDateField(
+        label="Agreed response date",
+        subject="The agreed response date",
+        required_message="Enter the date the response is agreed for",
+        help_text=DATE_HINT,
+    )
+    lock_version = LockVersionField()
+
+    def __init__(self, data=None, *, concern: Concern, stage: Stage, suggested=None, **kwargs):
+        ps = stage.protocol_stage
+        initial = {"lock_version": concern.lock_version, "assignee": suggested}
+        if ps.is_agreed:
+            today = rules.today()
+            due = stage.due_on
+            initial["agreed_due_on"] = (
+                due if due and due >= today else rules.suggested_agreed_date(ps, today)
+            )
+        kwargs.setdefault("initial", initial)
+        super().__init__(data, **kwargs)
+        self.fields["assignee"].queryset = delegate_people()
+        fields = [Field.select("assignee"), Field.textarea("note", rows=4)]
+        if ps.is_agreed:
+            fields.append(Field("agreed_due_on"))
+        else:
+            del self.fields["agreed_due_on"]
+        self.helper = _helper(*fields, "lock_version", submit="Re-delegate the task")
+
+    def clean_agreed_due_on(self):
+        day = self.cleaned_data.get("agreed_due_on")
+        if day is not None and day < rules.today():
+            raise forms.ValidationError("The agreed response date must be today or in the future")
+        return day
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "lock_version": data["lock_version"],
+            "assignee": data["assignee"],
+            "note": data["note"],
+            "agreed_due_on": data.get("agreed_due_on"),
+        }
+
+
+def reopened_due_date(stage: Stage) -> dt.date:
+    """The default new due date: the stage's usual time to respond, counted from today."""
+    ps = stage.protocol_stage
+    if ps.is_agreed:
+        return rules.suggested_agreed_date(ps, rules.today())
+    return rules.due_date(ps, rules.today(), None)
+
+
+class ReactivateForm(forms.Form):
+    due_on = GovukDateField(
+        label="When is the new response due?",
+        subject="The new response date",
+        help_text=DATE_HINT,
+    )
+    lock_version = LockVersionField()
+
+    def __init__(self, data=None, *, task: Task, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {"due_on": reopened_due_date(task.stage), "lock_version": task.lock_version},
+        )
+        super().__init__(data, **kwargs)
+        self.helper = _helper(
+            Field("due_on"),
+            "lock_version",
+            submit="Reopen the response",
+        )
+
+    def clean_due_on(self):
+        day = self.cleaned_data["due_on"]
+        if day < rules.today():
+            raise forms.ValidationError("The new response date must be today or in the future")
+        return day

@@ -1,0 +1,449 @@
+"""Raising a concern: the draft built section by section, the concern's page, and raising it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases import selectors as case_selectors
+from escalations import rules, selectors, services
+from escalations.forms.concern import (
+    ActionForm,
+    AttachmentForm,
+    ConcernDetailsForm,
+    ConfirmForm,
+    DiscussionForm,
+    RaiseForm,
+    SubConcernForm,
+    operational_people,
+    people_involved,
+)
+from escalations.models import Attachment, Concern, ConcernState, TaskState
+
+from .common import call_service
+
+STATE_TAGS = {
+    ConcernState.DRAFT: "govuk-tag--grey",
+    ConcernState.INFORMAL: "govuk-tag--blue",
+    ConcernState.FORMAL: "govuk-tag--blue",
+    ConcernState.RESOLVED: "govuk-tag--green",
+    ConcernState.REFERRED: "govuk-tag--purple",
+    ConcernState.WITHDRAWN: "govuk-tag--grey",
+}
+TASK_TAGS = {
+    TaskState.ACTIVE: "govuk-tag--blue",
+    TaskState.RESPONDED: "govuk-tag--green",
+    TaskState.RETRACTED: "govuk-tag--grey",
+}
+
+
+def _data(request):
+    """What was submitted, or None so a GET shows an unbound form. (Not `request.POST or
+    None`: an empty POST must still bind the form, so it shows "Select a file" and the like.)"""
+    return request.POST if request.method == "POST" else None
+
+
+def _detail_url(concern: Concern) -> str:
+    return reverse("escalations:concern_detail", args=[concern.pk])
+
+
+def _children(concern: Concern) -> list:
+    return [link.child for link in concern.concern_children.all()]
+
+
+def _is_current_assignee(user, concern: Concern) -> bool:
+    return any(
+        task.assignee_id == user.pk and task.state == TaskState.ACTIVE
+        for stage in concern.stages.all()
+        for task in stage.tasks.all()
+    )
+
+
+def _require_edit(user, concern: Concern) -> None:
+    if not rules.may_edit(user, concern):
+        raise PermissionDenied("Only the person who raised the concern can change it.")
+
+
+def _require_edit_or_assignee(user, concern: Concern) -> None:
+    if not (rules.may_edit(user, concern) or _is_current_assignee(user, concern)):
+        raise PermissionDenied("Only the raiser or the manager responding can add to this.")
+
+
+def _draft_for_raiser(request, pk: int) -> Concern:
+    """The raiser's own draft; anyone else who can see the concern is refused."""
+    concern = selectors.concern_get(request.user, pk)
+    _require_edit(request.user, concern)
+    return concern
+
+
+# Starting and editing the draft ---------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def concern_start(request):
+    try:
+        child_pk = int(request.GET.get("child", ""))
+    except ValueError:
+        raise Http404("No child found") from None
+    child = case_selectors.child_get(request.user, child_pk)
+    if not rules.may_start_concern(request.user):
+        raise PermissionDenied("You cannot raise concerns.")
+    stages = rules.raisable_stages(request.user, rules.active_protocol())
+    candidates = [child, *case_selectors.sibling_list(request.user, child)]
+    form = ConcernDetailsForm(
+        _data(request),
+        candidates=candidates,
+        stages=stages,
+        primary=child,
+        initial={"children": [child.pk]},
+    )
+    if request.method == "POST" and form.is_valid():
+        concern = call_service(
+            form,
+            services.concern_create_draft,
+            raised_by=request.user,
+            children=form.cleaned_data["children"],
+            title=form.cleaned_data["title"],
+            start_level=form.cleaned_data["start_level"],
+        )
+        if concern is not None:
+            messages.success(request, "Draft started. Add the concerns, then raise it.")
+            return redirect(_detail_url(concern))
+    return render(request, "escalations/concern_start.html", {"form": form, "child": child})
+
+
+@require_http_methods(["GET", "POST"])
+def concern_edit(request, pk: int):
+    concern = _draft_for_raiser(request, pk)
+    if not concern.is_draft:
+        return redirect(_detail_url(concern))
+    children = _children(concern)
+    primary = children[0] if children else None
+    siblings = case_selectors.sibling_list(request.user, primary) if primary else []
+    candidates = children + [sibling for sibling in siblings if sibling not in children]
+    form = ConcernDetailsForm(
+        _data(request),
+        candidates=candidates,
+        stages=rules.raisable_stages(request.user, concern.protocol),
+        primary=primary,
+        lock_version=concern.lock_version,
+        initial={
+            "children": [child.pk for child in children],
+            "title": concern.title,
+            "start_level": concern.start_level,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            services.concern_update_draft,
+            concern=concern,
+            by=request.user,
+            lock_version=form.cleaned_data["lock_version"],
+            title=form.cleaned_data["title"],
+            children=form.cleaned_data["children"],
+            start_level=form.cleaned_data["start_level"],
+        )
+        if done is not None:
+            messages.success(request, "Children and stage saved.")
+            return redirect(_detail_url(concern))
+    return render(request, "escalations/concern_edit.html", {"form": form, "concern": concern})
+
+
+# The concern's page ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def concern_detail(request, pk: int):
+    concern = selectors.concern_get(request.user, pk)
+    if concern.is_draft:
+        return render(request, "escalations/concern_draft.html", _draft_context(concern))
+    return render(request, "escalations/concern_detail.html", _detail_context(request, concern))
+
+
+def _draft_context(concern: Concern) -> dict:
+    children = _children(concern)
+    return {
+        "concern": concern,
+        "children": children,
+        "primary": children[0] if children else None,
+        "start_stage": next(
+            (s for s in concern.protocol.stages.all() if s.level == concern.start_level), None
+        ),
+        "sub_concerns": list(concern.sub_concerns.all()),
+        "discussions": list(concern.discussions.all()),
+        "actions": list(concern.actions.all()),
+        "attachments": list(concern.attachments.all()),
+        # Only the raiser sees a draft, and may change every part of it.
+        "manages": True,
+        "may_add": True,
+    }
+
+
+def _detail_context(request, concern: Concern) -> dict:
+    user = request.user
+    stages = list(concern.stages.all())
+    current = next((s for s in stages if s.pk == concern.current_stage_id), None)
+    live_task = None
+    if current is not None:
+        live_task = next((t for t in current.tasks.all() if t.state != TaskState.RETRACTED), None)
+    manages = rules.may_manage(user, concern)
+    manages_current = (
+        current is not None
+        and concern.is_open
+        and current.is_open
+        and rules.may_manage(user, concern, current)
+    )
+    formal_days = rules.formal_working_days(stages)
+    may_add = rules.may_edit(user, concern) and concern.is_open
+    return {
+        "concern": concern,
+        "children": _children(concern),
+        "state_tag": STATE_TAGS.get(concern.state, "govuk-tag--grey"),
+        "task_tags": TASK_TAGS,
+        "retract_reasons": services.RETRACT_REASONS,
+        "stages": stages,
+        "current": current,
+        "live_task": live_task,
+        "due": _due_status(current, live_task),
+        "formal_days": formal_days,
+        "formal_limit": concern.protocol.formal_limit_days,
+        "formal_exceeded": formal_days > concern.protocol.formal_limit_days,
+        "manages": manages,
+        "manages_current": manages_current,
+        "respond_tasks": [t for s in stages for t in s.tasks.all() if rules.may_respond(user, t)],
+        "may_add": may_add,
+        "may_add_evidence": may_add or (concern.is_open and _is_current_assignee(user, concern)),
+    }
+
+
+def _due_status(stage, task) -> str:
+    if stage is None or not stage.is_open:
+        return ""
+    if task is not None:
+        if task.is_overdue:
+            return "overdue"
+        return "due_soon" if task.is_due_soon else ""
+    if stage.due_on is None:
+        return ""
+    if stage.due_on < rules.today():
+        return "overdue"
+    return "due_soon" if stage.due_on <= selectors.due_soon_cutoff() else ""
+
+
+# Sections of the concern ----------------------------------------------------------------------
+
+
+def _add_page(request, pk, *, form_class, template, service, success, needs, form_kwargs=None):
+    """The shared shape of the add-something pages: check, form, one service call, redirect."""
+    concern = selectors.concern_get(request.user, pk)
+    needs(request.user, concern)
+    form_kwargs = form_kwargs(concern) if form_kwargs else {}
+    form = form_class(_data(request), **form_kwargs)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(form, service, concern=concern, by=request.user, **form.cleaned_data)
+        if done is not None:
+            messages.success(request, success)
+            return redirect(_detail_url(concern))
+    return render(request, template, {"form": form, "concern": concern})
+
+
+@require_http_methods(["GET", "POST"])
+def sub_concern_add(request, pk: int):
+    return _add_page(
+        request,
+        pk,
+        form_class=SubConcernForm,
+        template="escalations/concern_sub_concern_add.html",
+        service=services.sub_concern_add,
+        success="Concern added.",
+        needs=_require_edit,
+        form_kwargs=lambda concern: {"categories": concern.protocol.categories.all()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sub_concern_remove(request, pk: int, sub_pk: int):
+    concern = selectors.concern_get(request.user, pk)
+    _require_edit(request.user, concern)
+    sub = next((s for s in concern.sub_concerns.all() if s.pk == sub_pk), None)
+    if sub is None:
+        raise Http404("No concern found")
+    form = ConfirmForm(_data(request), label="Yes, remove it", warning=True)
+    if request.method == "POST" and form.is_valid():
+        call_service(form, services.sub_concern_remove, sub_concern=sub, by=request.user)
+        if not form.errors:
+            messages.success(request, f"Concern under {sub.category.name} removed.")
+            return redirect(_detail_url(concern))
+    context = {"form": form, "concern": concern, "sub": sub}
+    return render(request, "escalations/concern_sub_concern_remove.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def discussion_add(request, pk: int):
+    return _add_page(
+        request,
+        pk,
+        form_class=DiscussionForm,
+        template="escalations/concern_discussion_add.html",
+        service=services.discussion_add,
+        success="Discussion recorded.",
+        needs=_require_edit,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_add(request, pk: int):
+    return _add_page(
+        request,
+        pk,
+        form_class=ActionForm,
+        template="escalations/concern_action_add.html",
+        service=services.action_add,
+        success="Action added.",
+        needs=_require_edit_or_assignee,
+        form_kwargs=lambda concern: {"people": people_involved(concern)},
+    )
+
+
+@require_POST
+def action_done(request, pk: int, action_pk: int):
+    concern = selectors.concern_get(request.user, pk)
+    action = next((a for a in concern.actions.all() if a.pk == action_pk), None)
+    if action is None:
+        raise Http404("No action found")
+    form = ConfirmForm(request.POST)
+    done = call_service(
+        form, services.action_mark_done, action=action, by=request.user, done_on=rules.today()
+    )
+    if done is None:
+        for error in form.non_field_errors():
+            messages.error(request, error)
+    else:
+        messages.success(request, f"Action marked as done: {action.description}")
+    return redirect(_detail_url(concern) + "#actions")
+
+
+@require_http_methods(["GET", "POST"])
+def attachment_add(request, pk: int):
+    concern = selectors.concern_get(request.user, pk)
+    _require_edit_or_assignee(request.user, concern)
+    form = AttachmentForm(_data(request), request.FILES if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        attached = call_service(
+            form,
+            services.attachment_add,
+            concern=concern,
+            by=request.user,
+            upload=form.cleaned_data["file"],
+        )
+        if attached is not None:
+            messages.success(request, f"File attached: {attached.original_name}")
+            return redirect(_detail_url(concern))
+    context = {"form": form, "concern": concern}
+    return render(request, "escalations/concern_attachment_add.html", context)
+
+
+@require_http_methods(["GET"])
+def attachment_download(request, pk: int, attachment_pk: int):
+    attachment = get_object_or_404(
+        Attachment,
+        pk=attachment_pk,
+        concern_id=pk,
+        concern__in=selectors.concern_queryset(request.user),
+        archived_at__isnull=True,
+    )
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("The file is missing") from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+# Raising and withdrawing the draft -------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def concern_raise(request, pk: int):
+    concern = _draft_for_raiser(request, pk)
+    if not concern.is_draft:
+        return redirect(_detail_url(concern))
+    stage = get_object_or_404(concern.protocol.stages, level=concern.start_level)
+    today = rules.today()
+    default = rules.default_assignee(concern, stage) if not stage.external_body else None
+    role_label = rules.delegate_role_label(concern, stage)
+    form = RaiseForm(
+        _data(request),
+        stage=stage,
+        lock_version=concern.lock_version,
+        people=operational_people() if not stage.external_body else [],
+        default=default,
+        role_label=role_label,
+        suggested_due_on=rules.suggested_agreed_date(stage, today) if stage.is_agreed else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        raised = call_service(
+            form,
+            services.concern_raise,
+            concern=concern,
+            by=request.user,
+            lock_version=data["lock_version"],
+            delegate_to=data["delegate_to"],
+            agreed_due_on=data.get("agreed_due_on"),
+        )
+        if raised is not None:
+            messages.success(request, _raised_message(raised, data["delegate_to"]))
+            return redirect(_detail_url(concern))
+    context = {
+        "form": form,
+        "concern": concern,
+        "stage": stage,
+        "default": default,
+        "role_label": role_label,
+        "copied": rules.copy_list(concern, stage),
+        "due_on": None if stage.is_agreed else rules.due_date(stage, today, None),
+        "sub_concern_count": len(concern.sub_concerns.all()),
+    }
+    return render(request, "escalations/concern_raise.html", context)
+
+
+def _raised_message(stage, delegate) -> str:
+    due = f" Response due {stage.due_on:%-d %B %Y}." if stage.due_on else ""
+    if delegate is not None:
+        return f"Concern raised and delegated to {delegate}.{due}"
+    return f"Concern raised.{due}"
+
+
+@require_http_methods(["GET", "POST"])
+def draft_withdraw(request, pk: int):
+    concern = _draft_for_raiser(request, pk)
+    if not concern.is_draft:
+        return redirect(_detail_url(concern))
+    form = ConfirmForm(
+        _data(request),
+        lock_version=concern.lock_version,
+        label="Withdraw the draft",
+        warning=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            services.concern_withdraw_draft,
+            concern=concern,
+            by=request.user,
+            lock_version=form.cleaned_data["lock_version"],
+        )
+        if done is not None:
+            messages.success(request, f"Draft {concern.reference} withdrawn.")
+            return redirect("escalations:concern_list")
+    return render(request, "escalations/concern_withdraw.html", {"form": form, "concern": concern})

@@ -1,0 +1,106 @@
+"""Lists of concerns: "My concerns" with its filters, and the weekly clinic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from cases.models import Child
+from escalations import rules, selectors
+from escalations.forms.lists import ConcernFilterForm
+from escalations.models import LIVE_STATES, Concern, Task
+from prp import workdays
+from prp.models import RAISER_ROLES
+
+from .notes import good_practice_this_week, visible_child_ids
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ConcernRow:
+    """One concern as a list shows it, worked out from what the selector prefetched."""
+
+    concern: Concern
+    children: list[Child]
+    categories: list[str]
+    task: Task | None  # the task at the current stage waiting for a response, if any
+    due_on: dt.date | None
+    working_days_open: int | None
+
+
+def concern_rows(concerns, today: dt.date | None = None) -> list[ConcernRow]:
+    today = today or timezone.localdate()
+    rows = []
+    for concern in concerns:
+        stage = concern.current_stage
+        live = concern.state in LIVE_STATES
+        tasks = getattr(stage, "live_tasks", []) if stage is not None and live else []
+        task = tasks[0] if tasks else None
+        due_on = task.due_on if task else (stage.due_on if live and stage.is_open else None)
+        days_open = None
+        if concern.opened_on:
+            end = concern.closed_on or today
+            days_open = workdays.working_days_between(concern.opened_on, end)
+        categories = list(dict.fromkeys(sub.category.name for sub in concern.sub_concerns.all()))
+        rows.append(
+            ConcernRow(
+                concern=concern,
+                children=[link.child for link in concern.concern_children.all()],
+                categories=categories,
+                task=task,
+                due_on=due_on,
+                working_days_open=days_open,
+            )
+        )
+    return rows
+
+
+@require_GET
+def concern_list(request):
+    form = ConcernFilterForm(
+        request.GET or None, user=request.user, protocol=rules.active_protocol()
+    )
+    filters = form.filters()
+    concerns = selectors.concern_list(request.user, **filters.selector_kwargs())
+    paginator = Paginator(concerns, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("filter", None)  # the submit button's name
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "rows": concern_rows(page.object_list),
+        "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "query": query.urlencode(),
+        "is_raiser": bool(request.user.role_codes & RAISER_ROLES),
+    }
+    return render(request, "escalations/list_concerns.html", context)
+
+
+@require_GET
+def weekly_clinic(request):
+    if not rules.may_open_clinic(request.user):
+        raise PermissionDenied("The weekly clinic is for the reviewing service.")
+    today = timezone.localdate()
+    groups = [
+        (label, concern_rows(concerns, today))
+        for label, concerns in selectors.weekly_clinic(request.user)
+    ]
+    notes = list(good_practice_this_week(request.user))
+    context = {
+        "groups": groups,
+        "total": sum(len(rows) for _, rows in groups),
+        "notes": notes,
+        "visible_child_ids": visible_child_ids(request.user, notes),
+        "today": today,
+    }
+    return render(request, "escalations/clinic.html", context)

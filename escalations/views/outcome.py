@@ -1,0 +1,256 @@
+"""The raiser's decisions: the outcome of a stage, closing a CAFCASS referral, and taking back,
+re-delegating or reopening a delegated task."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from escalations import rules, selectors, services
+from escalations.forms.outcome import (
+    OutcomeForm,
+    ReactivateForm,
+    RedelegateForm,
+    ReferralCloseForm,
+    RetractForm,
+    long_date,
+)
+from escalations.models import Concern, ConcernState, Outcome, Stage, Task, TaskState
+from escalations.views.common import call_service
+from escalations.views.tasks import due_context, label_retractions
+
+OUTCOME_MESSAGES = {
+    Outcome.RESOLVED: "Concern resolved",
+    Outcome.REFER_CAFCASS: "Referred to CAFCASS",
+    Outcome.WITHDRAWN: "Concern withdrawn",
+}
+
+
+def _message_page(request, concern: Concern, heading: str, body: str, link=None):
+    """A plain page saying why the action is not possible now, instead of a form."""
+    context = {"concern": concern, "heading": heading, "body": body, "link": link}
+    return render(request, "escalations/outcome_message.html", context)
+
+
+def _stage_of(concern: Concern, stage_pk: int | None) -> Stage | None:
+    """A stage from the ones concern_get prefetched (with their tasks)."""
+    return next((stage for stage in concern.stages.all() if stage.pk == stage_pk), None)
+
+
+# The outcome of the current stage --------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def outcome_record(request, pk: int):
+    concern = selectors.concern_get(request.user, pk)
+    stage = _stage_of(concern, concern.current_stage_id)
+    if not rules.may_manage(request.user, concern, stage):
+        raise PermissionDenied("Only the raiser can record the outcome.")
+    if stage is None or not concern.is_open or not stage.is_open:
+        return _not_open(request, concern)
+    form = OutcomeForm(
+        request.POST if request.method == "POST" else None,
+        concern=concern,
+        stage=stage,
+        **_escalation_choices(request.user, concern, stage),
+    )
+    if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        if call_service(
+            form, services.stage_record_outcome, concern=concern, by=request.user, **kwargs
+        ):
+            outcome = form.cleaned_data["outcome"]
+            text = OUTCOME_MESSAGES.get(outcome) or _escalation_message(concern.pk)
+            messages.success(request, text)
+            return redirect("escalations:concern_detail", pk=concern.pk)
+    tasks = list(stage.tasks.all())
+    label_retractions(tasks)
+    context = {
+        "concern": concern,
+        "stage": stage,
+        "stage_tasks": tasks,
+        "form": form,
+        **due_context(),
+    }
+    return render(request, "escalations/outcome_record.html", context)
+
+
+def _escalation_choices(user, concern: Concern, stage: Stage) -> dict:
+    """The later stages, who each would go to by default, and which this person may raise.
+
+    Bounded by the length of the ladder, not by the data."""
+    later = list(
+        concern.protocol.stages.filter(level__gt=stage.level)
+        .prefetch_related("raised_by")
+        .order_by("level")
+    )
+    return {
+        "later_stages": later,
+        "defaults": {
+            ps.pk: rules.default_assignee(concern, ps) for ps in later if not ps.external_body
+        },
+        "raisable": {ps.pk for ps in later if rules.may_raise_at(user, ps)},
+    }
+
+
+def _not_open(request, concern: Concern):
+    if concern.state == ConcernState.REFERRED:
+        link = (reverse("escalations:referral_close", args=[concern.pk]), "Close the referral")
+        body = "This concern has been referred to CAFCASS. When CAFCASS has finished, close it."
+        return _message_page(request, concern, "The concern is with CAFCASS", body, link)
+    if concern.is_draft:
+        body = "Raise the concern first. An outcome is recorded for each stage it reaches."
+        return _message_page(request, concern, "This concern has not been raised", body)
+    body = f"This concern was {concern.get_state_display().lower()}. Nothing more can be recorded."
+    return _message_page(request, concern, "This concern is closed", body)
+
+
+def _escalation_message(concern_pk: int) -> str:
+    """Where the concern went: read back after the change, so the banner says what happened."""
+    concern = Concern.objects.select_related("current_stage__protocol_stage").get(pk=concern_pk)
+    stage = concern.current_stage
+    task = stage.tasks.filter(state=TaskState.ACTIVE).select_related("assignee").first()
+    text = f"Escalated to {stage.protocol_stage.label}"
+    if task is not None:
+        text += f" and delegated to {task.assignee}"
+    if stage.due_on:
+        text += f". Response due {long_date(stage.due_on)}"
+    return text
+
+
+@require_http_methods(["GET", "POST"])
+def referral_close(request, pk: int):
+    concern = selectors.concern_get(request.user, pk)
+    if not rules.may_manage(request.user, concern):
+        raise PermissionDenied("Only the raiser can close the referral.")
+    if concern.state != ConcernState.REFERRED:
+        body = "Only a concern that has been referred to CAFCASS can be closed here."
+        return _message_page(request, concern, "This concern is not with CAFCASS", body)
+    form = ReferralCloseForm(request.POST if request.method == "POST" else None, concern=concern)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if call_service(
+            form,
+            services.concern_close_referral,
+            concern=concern,
+            by=request.user,
+            lock_version=data["lock_version"],
+            outcome=data["outcome"],
+            comments=data["comments"],
+        ):
+            ended = "resolved" if data["outcome"] == Outcome.RESOLVED else "withdrawn"
+            messages.success(request, f"Referral closed: concern {ended}")
+            return redirect("escalations:concern_detail", pk=concern.pk)
+    return render(
+        request, "escalations/outcome_referral_close.html", {"concern": concern, "form": form}
+    )
+
+
+# Delegated tasks -------------------------------------------------------------------------------
+
+
+def _managed_task(request, pk: int) -> Task:
+    task = selectors.task_get(request.user, pk)
+    if not rules.may_manage(request.user, task.stage.concern, task.stage):
+        raise PermissionDenied("Only the raiser can change who a task is with.")
+    return task
+
+
+@require_http_methods(["GET", "POST"])
+def task_retract(request, pk: int):
+    task = _managed_task(request, pk)
+    concern = task.stage.concern
+    if task.state != TaskState.ACTIVE:
+        body = f"{task.assignee} is no longer working on this task, so it cannot be taken back."
+        return _message_page(request, concern, "This task is not waiting for a response", body)
+    form = RetractForm(request.POST if request.method == "POST" else None, task=task)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if call_service(
+            form,
+            services.task_retract,
+            task=task,
+            by=request.user,
+            lock_version=data["lock_version"],
+            reason=data["reason"],
+            note=data["note"],
+        ):
+            messages.success(
+                request, f"Task taken back from {task.assignee}. Their draft has been kept."
+            )
+            return redirect("escalations:concern_detail", pk=concern.pk)
+    context = {"task": task, "concern": concern, "form": form, **due_context()}
+    return render(request, "escalations/task_retract.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def stage_redelegate(request, pk: int, stage_pk: int):
+    concern = selectors.concern_get(request.user, pk)
+    stage = _stage_of(concern, stage_pk)
+    if stage is None:
+        raise Http404("No stage found")
+    if not rules.may_manage(request.user, concern, stage):
+        raise PermissionDenied("Only the raiser can re-delegate.")
+    tasks = list(stage.tasks.all())
+    live = next((task for task in tasks if task.state == TaskState.ACTIVE), None)
+    answered = next((task for task in tasks if task.state == TaskState.RESPONDED), None)
+    if not stage.is_open or not concern.is_open:
+        body = "This stage already has an outcome, so its task cannot move."
+        return _message_page(request, concern, "This stage is finished", body)
+    if answered is not None:
+        link = (reverse("escalations:task_reactivate", args=[answered.pk]), "Reopen the response")
+        body = f"{answered.assignee} has responded. Reopen the response instead of moving it."
+        return _message_page(request, concern, "This task has a response", body, link)
+    suggested = rules.default_assignee(concern, stage.protocol_stage)
+    if live is not None and suggested is not None and suggested.pk == live.assignee_id:
+        suggested = None
+    form = RedelegateForm(
+        request.POST if request.method == "POST" else None,
+        concern=concern,
+        stage=stage,
+        suggested=suggested,
+    )
+    if request.method == "POST" and form.is_valid():
+        new_task = call_service(
+            form, services.task_redelegate, stage=stage, by=request.user, **form.service_kwargs()
+        )
+        if new_task is not None:
+            messages.success(
+                request,
+                f"Task re-delegated to {new_task.assignee}. "
+                f"Response due {long_date(new_task.due_on)}",
+            )
+            return redirect("escalations:concern_detail", pk=concern.pk)
+    context = {"concern": concern, "stage": stage, "live_task": live, "form": form}
+    return render(request, "escalations/task_redelegate.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def task_reactivate(request, pk: int):
+    task = _managed_task(request, pk)
+    concern = task.stage.concern
+    if task.state != TaskState.RESPONDED or not task.stage.is_open:
+        body = "Only a response to a stage that is still open can be reopened."
+        return _message_page(request, concern, "This response cannot be reopened", body)
+    form = ReactivateForm(request.POST if request.method == "POST" else None, task=task)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if call_service(
+            form,
+            services.task_reactivate,
+            task=task,
+            by=request.user,
+            lock_version=data["lock_version"],
+            due_on=data["due_on"],
+        ):
+            messages.success(
+                request,
+                f"Response reopened for {task.assignee}. It is now due {long_date(data['due_on'])}",
+            )
+            return redirect("escalations:concern_detail", pk=concern.pk)
+    context = {"task": task, "concern": concern, "form": form}
+    return render(request, "escalations/task_reactivate.html", context)
