@@ -59,7 +59,12 @@ def test_managers_start_from_everyone_they_can_see(client, team_manager, child):
 def test_a_made_up_filter_shows_the_error_summary(client, iro, child):
     client.force_login(iro)
     response = client.get(reverse("cases:child_list"), {"show": "everything"})
-    assert "Select which children to show" in response.content.decode()
+    page = response.content.decode()
+    assert "Select which children to show" in page
+    # The summary's link lands on the first radio button, which exists on the page.
+    assert '<a href="#id_show_1">Select which children to show</a>' in page
+    assert 'id="id_show_1"' in page
+    assert 'class="govuk-radios govuk-radios--inline' in page
 
 
 def test_the_list_searches_by_name_and_reference(client, iro, child, team):
