@@ -54,11 +54,12 @@ STALE_MESSAGE = "This concern was changed by someone else. Check the latest vers
 
 
 class StaleEdit(Exception):
-    """The record changed after the form was built."""
+    """The record changed after the form was built. `current_version` is the version now."""
 
-    def __init__(self, message: str = STALE_MESSAGE):
+    def __init__(self, message: str = STALE_MESSAGE, *, current_version: int | None = None):
         super().__init__(message)
         self.message = message
+        self.current_version = current_version
 
 
 # Locking and history -------------------------------------------------------------------------
@@ -67,7 +68,7 @@ class StaleEdit(Exception):
 def _lock_concern(concern: Concern, lock_version: int | None) -> Concern:
     fresh = Concern.objects.select_for_update().select_related("protocol").get(pk=concern.pk)
     if lock_version is not None and fresh.lock_version != lock_version:
-        raise StaleEdit()
+        raise StaleEdit(current_version=fresh.lock_version)
     fresh.lock_version += 1
     return fresh
 
@@ -77,7 +78,10 @@ def _lock_task(task: Task, lock_version: int | None) -> tuple[Concern, Task]:
     concern = _lock_concern(task.stage.concern, None)
     fresh = Task.objects.select_for_update().select_related("stage").get(pk=task.pk)
     if lock_version is not None and fresh.lock_version != lock_version:
-        raise StaleEdit("This task was changed by someone else. Check it and try again.")
+        raise StaleEdit(
+            "This task was changed by someone else. Check it and try again.",
+            current_version=fresh.lock_version,
+        )
     fresh.lock_version += 1
     return concern, fresh
 

@@ -21,9 +21,18 @@ def call_service(form: forms.Form, service: Callable[..., Any], **kwargs) -> Any
         return service(**kwargs)
     except StaleEdit as stale:
         form.add_error(None, stale.message)
+        _carry_current_version(form, stale.current_version)
     except ValidationError as error:
         _add_errors(form, error)
     return None
+
+
+def _carry_current_version(form: forms.Form, version: int | None) -> None:
+    """The page shown again carries the version now saved: sending it again is then a
+    deliberate choice made after the warning, never a silent overwrite."""
+    if version is not None and "lock_version" in form.fields and form.is_bound:
+        form.data = form.data.copy()
+        form.data[form.add_prefix("lock_version")] = str(version)
 
 
 def _add_errors(form: forms.Form, error: ValidationError) -> None:

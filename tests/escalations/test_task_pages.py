@@ -329,6 +329,12 @@ def test_a_stale_form_changes_nothing(client, task, team_manager):
     fresh = Task.objects.get(pk=task.pk)
     assert fresh.state == TaskState.ACTIVE
     assert fresh.response == "Saved in another tab"
+    # The page shown again carries the version now saved, so sending again after the warning
+    # is a deliberate choice that goes through.
+    assert f'name="lock_version" value="{fresh.lock_version}"' in page
+    data = {**respond_data(task), "lock_version": fresh.lock_version}
+    client.post(reverse("escalations:task_detail", args=[task.pk]), data)
+    assert Task.objects.get(pk=task.pk).state == TaskState.RESPONDED
 
 
 def test_a_retracted_task_shows_it_was_taken_back_and_keeps_the_draft(
