@@ -40,8 +40,19 @@ def _shift(concern: Concern, working_days_back: int) -> None:
     Stage.objects.filter(concern=concern).update(
         opened_on=F("opened_on") - delta, due_on=F("due_on") - delta
     )
-    Task.objects.filter(stage__concern=concern).update(due_on=F("due_on") - delta)
+    for task in Task.objects.filter(stage__concern=concern):
+        # Event summaries name the due date in words: move those words with the date.
+        old, new = _words(task.due_on), _words(task.due_on - delta)
+        for event in Event.objects.filter(task=task, summary__contains=old):
+            Event.objects.filter(pk=event.pk).update(summary=event.summary.replace(old, new))
+    Task.objects.filter(stage__concern=concern).update(
+        due_on=F("due_on") - delta, delegated_at=F("delegated_at") - delta
+    )
     Event.objects.filter(concern=concern).update(at=F("at") - delta)
+
+
+def _words(day) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def _raise(raiser, child, *, title, level, category, description, impact, views, delegate):
