@@ -167,6 +167,7 @@ class Action(models.Model):
     )
     due_on = models.DateField("by when")
     done_on = models.DateField(null=True, blank=True)
+    overdue_notified_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)
@@ -311,6 +312,8 @@ class Task(ConcurrentTransitionMixin, models.Model):
         USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reactivated_at = models.DateTimeField(null=True, blank=True)
+    # The working day of the last overdue chase, so chases repeat every N working days.
+    last_chased_on = models.DateField(null=True, blank=True)
     lock_version = models.PositiveIntegerField(default=0)
 
     class Meta:

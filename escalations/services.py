@@ -19,7 +19,7 @@ from django.utils import timezone
 from cases.models import Child
 from prp.models import ProtocolCategory, ProtocolStage, ResponseOption, User
 
-from . import rules
+from . import messages, rules
 from .models import (
     Action,
     Attachment,
@@ -319,6 +319,7 @@ def _open_stage(
     delegate_to: User | None,
     agreed_due_on: dt.date | None,
     on: dt.date,
+    escalated: bool = False,
 ) -> Stage:
     _require(rules.may_raise_at(by, protocol_stage), f"You cannot raise {protocol_stage.label}.")
     due_on = rules.due_date(protocol_stage, on, agreed_due_on)
@@ -341,11 +342,15 @@ def _open_stage(
     stage.save()
     concern.current_stage = stage
     if delegate_to is not None:
-        _delegate(stage=stage, assignee=delegate_to, by=by, due_on=due_on or on)
+        _delegate(
+            stage=stage, assignee=delegate_to, by=by, due_on=due_on or on, escalated=escalated
+        )
     return stage
 
 
-def _delegate(*, stage: Stage, assignee: User, by: User, due_on: dt.date) -> Task:
+def _delegate(
+    *, stage: Stage, assignee: User, by: User, due_on: dt.date, escalated: bool = False
+) -> Task:
     if not assignee.is_active:
         raise ValidationError({"delegate_to": "That person's account is no longer active."})
     task = Task.objects.create(stage=stage, assignee=assignee, delegated_by=by, due_on=due_on)
@@ -359,6 +364,7 @@ def _delegate(*, stage: Stage, assignee: User, by: User, due_on: dt.date) -> Tas
         task=task,
         copied_to=[person.pk for person in copied],
     )
+    messages.delegated(task, escalated=escalated)
     return task
 
 
@@ -463,6 +469,7 @@ def task_respond(
     _event(
         concern, Event.Kind.RESPONDED, by, f"{by} responded{answer}.", stage=task.stage, task=task
     )
+    messages.responded(task)
     return task
 
 
@@ -495,6 +502,7 @@ def task_retract(*, task: Task, by: User, lock_version: int, reason: str, note: 
         task=task,
         note=note,
     )
+    messages.retracted(task)
     return task
 
 
@@ -523,6 +531,7 @@ def task_redelegate(
         live.retract(by=by, at=timezone.now(), reason="wrong_person", note=note)
         live.lock_version += 1
         live.save()
+        messages.retracted(live)
     elif stage.tasks.filter(state=TaskState.RESPONDED).exists():
         raise ValidationError("The task has a response. Reopen it instead of re-delegating.")
     due_on = stage.due_on
@@ -557,6 +566,7 @@ def task_reactivate(*, task: Task, by: User, lock_version: int, due_on: dt.date)
         stage=task.stage,
         task=task,
     )
+    messages.reactivated(task)
     return task
 
 
@@ -612,6 +622,7 @@ def stage_record_outcome(
         legal_advice_sought=legal_advice_sought,
         cafcass_considered=cafcass_considered,
     )
+    messages.outcome(stage)
     _apply_outcome(concern, by, outcome, next_stage, delegate_to, agreed_due_on, on)
     return stage
 
@@ -640,6 +651,7 @@ def _close_live_task(stage: Stage, by: User) -> None:
         task.retract(by=by, at=timezone.now(), reason="resolved", note="Outcome recorded.")
         task.lock_version += 1
         task.save()
+        messages.retracted(task)
 
 
 def _apply_outcome(concern, by, outcome, next_stage, delegate_to, agreed_due_on, on) -> None:
@@ -652,6 +664,7 @@ def _apply_outcome(concern, by, outcome, next_stage, delegate_to, agreed_due_on,
             delegate_to=delegate_to,
             agreed_due_on=agreed_due_on,
             on=on,
+            escalated=True,
         )
         _save_concern(concern, "state", "current_stage")
         _event(concern, Event.Kind.ESCALATED, by, f"Escalated to {next_stage.label}.", stage=stage)
@@ -739,6 +752,7 @@ def good_practice_note_send(
     manager = _manager_of(recipient)
     if manager is not None and manager.pk != author.pk:
         gp.copied_to.add(manager)
+    messages.good_practice(gp)
     return gp
 
 

@@ -129,6 +129,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
     )
     roles = models.ManyToManyField(Role, blank=True, related_name="users")
+    wants_daily_digest = models.BooleanField(
+        "daily digest instead of separate reminders",
+        default=False,
+        help_text="Reminders and chases arrive together in one email each working morning.",
+    )
     is_active = models.BooleanField(
         default=True, help_text="Untick instead of deleting: records keep their history."
     )

@@ -185,6 +185,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "prp.tasks.heartbeat", "schedule": 60.0},
+    # Catches anything a worker was not woken for (e.g. while the broker was down).
+    "send-outbox": {"task": "notifications.send_outbox", "schedule": 60.0},
 }
 
 # Working-day calendar: how long a process trusts its copy of closure days before checking
@@ -198,3 +200,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Notifications ------------------------------------------------------------------------------
+# The address links in emails start with (no trailing slash).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Reminders and chases go out on working days between these hours (Europe/London).
+WORKING_HOURS_START = env.int("WORKING_HOURS_START", default=8)
+WORKING_HOURS_END = env.int("WORKING_HOURS_END", default=18)
+# An overdue response is chased again every this many working days until it is answered.
+CHASE_EVERY_WORKING_DAYS = env.int("CHASE_EVERY_WORKING_DAYS", default=2)
+# Warn the reviewing service when formal stages are this many working days from the limit.
+FORMAL_LIMIT_WARNING_DAYS = env.int("FORMAL_LIMIT_WARNING_DAYS", default=3)
+# The outbox gives up on a message after this many failed attempts (then it shows in the admin).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+# Publishing to the broker must never hold up a page: fail fast, the periodic sender catches up.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2

@@ -1,0 +1,157 @@
+"""Which messages each change of the pathway sends, and to whom. Called by escalations.services
+inside the transaction of the change, so a message exists only if the change was saved."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from notifications.models import Kind
+from notifications.services import Message, notify
+from prp.models import User
+
+from . import rules
+from .models import Concern, GoodPracticeNote, Stage, Task
+
+
+def _concern_url(concern: Concern) -> str:
+    return reverse("escalations:concern_detail", args=[concern.pk])
+
+
+def _task_url(task: Task) -> str:
+    return reverse("escalations:task_detail", args=[task.pk])
+
+
+def _context(concern: Concern, **extra) -> dict:
+    child = rules.primary_child(concern)
+    return {"concern": concern, "child": child, "children": concern_children(concern), **extra}
+
+
+def concern_children(concern: Concern) -> list:
+    return [link.child for link in concern.concern_children.select_related("child")]
+
+
+def delegated(task: Task, *, escalated: bool = False) -> None:
+    """To the assignee (delegated, or escalated to them), copying the stage's copy list."""
+    stage = task.stage
+    concern = stage.concern
+    context = _context(concern, task=task, stage=stage, assignee=task.assignee)
+    kind = Kind.ESCALATED if escalated else Kind.DELEGATED
+    messages = [
+        Message(
+            task.assignee,
+            kind,
+            f"{kind}:task:{task.pk}:{task.assignee_id}",
+            context,
+            url=_task_url(task),
+            concern=concern,
+            task=task,
+        )
+    ]
+    for person in rules.copy_list(concern, stage.protocol_stage):
+        if person.pk != task.assignee_id:
+            messages.append(
+                Message(
+                    person,
+                    Kind.COPIED,
+                    f"copied:task:{task.pk}:{person.pk}",
+                    context,
+                    url=_concern_url(concern),
+                    concern=concern,
+                    task=task,
+                )
+            )
+    notify(*messages)
+
+
+def responded(task: Task) -> None:
+    stage = task.stage
+    concern = stage.concern
+    people = {concern.raised_by_id: concern.raised_by, stage.raised_by_id: stage.raised_by}
+    context = _context(concern, task=task, stage=stage, assignee=task.assignee)
+    notify(
+        *(
+            Message(
+                person,
+                Kind.RESPONDED,
+                f"responded:task:{task.pk}:{task.lock_version}:{person.pk}",
+                context,
+                url=_concern_url(concern),
+                concern=concern,
+                task=task,
+            )
+            for person in people.values()
+        )
+    )
+
+
+def outcome(stage: Stage) -> None:
+    """To the child's social worker and team manager and the stage's copy list."""
+    concern = stage.concern
+    child = rules.primary_child(concern)
+    people: list[User] = []
+    if child is not None:
+        people += [child.social_worker, child.team.manager if child.team else None]
+    people += rules.copy_list(concern, stage.protocol_stage)
+    context = _context(concern, stage=stage)
+    notify(
+        *(
+            Message(
+                person,
+                Kind.OUTCOME,
+                f"outcome:stage:{stage.pk}:{person.pk}",
+                context,
+                url=_concern_url(concern),
+                concern=concern,
+            )
+            for person in people
+            if person is not None and person.pk != stage.outcome_by_id
+        )
+    )
+
+
+def retracted(task: Task) -> None:
+    concern = task.stage.concern
+    notify(
+        Message(
+            task.assignee,
+            Kind.RETRACTED,
+            f"retracted:task:{task.pk}",
+            _context(concern, task=task, stage=task.stage),
+            url=_task_url(task),
+            concern=concern,
+            task=task,
+        )
+    )
+
+
+def reactivated(task: Task) -> None:
+    concern = task.stage.concern
+    notify(
+        Message(
+            task.assignee,
+            Kind.REACTIVATED,
+            f"reactivated:task:{task.pk}:{task.lock_version}",
+            _context(concern, task=task, stage=task.stage),
+            url=_task_url(task),
+            concern=concern,
+            task=task,
+        )
+    )
+
+
+def good_practice(note: GoodPracticeNote) -> None:
+    people = [note.recipient, *note.copied_to.all()]
+    context = {"note": note, "child": note.child}
+    notify(
+        *(
+            Message(
+                person,
+                Kind.GOOD_PRACTICE,
+                f"good_practice:note:{note.pk}:{person.pk}",
+                context,
+                url=reverse("escalations:good_practice_list"),
+                child=note.child,
+            )
+            for person in people
+        )
+    )

@@ -1,0 +1,88 @@
+"""The outbox: one row per message, written in the transaction that caused it.
+
+A row is the message (email and in-app at once). Its `key` is unique, so a job that runs twice,
+or two workers at once, can never make the same message twice; the sender claims each row with
+a compare-and-set update, so it is never sent twice either.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    DELEGATED = "delegated", "Delegated to you"
+    COPIED = "copied", "Copied in on a delegation"
+    ESCALATED = "escalated", "Escalated to you"
+    RESPONDED = "responded", "Response received"
+    OUTCOME = "outcome", "Outcome recorded"
+    RETRACTED = "retracted", "Task taken back"
+    REACTIVATED = "reactivated", "Response reopened"
+    REMINDER = "reminder", "Response due tomorrow"
+    DUE_TODAY = "due_today", "Response due today"
+    OVERDUE = "overdue", "Response overdue"
+    OVERDUE_COPY = "overdue_copy", "Response overdue (copy)"
+    ESCALATE_PROMPT = "escalate_prompt", "Consider escalating"
+    FORMAL_LIMIT_NEAR = "formal_limit_near", "Formal stages near the limit"
+    FORMAL_LIMIT_PASSED = "formal_limit_passed", "Formal stages past the limit"
+    ACTION_OVERDUE = "action_overdue", "Agreed action overdue"
+    GOOD_PRACTICE = "good_practice", "Good practice note"
+    DIGEST = "digest", "Daily digest"
+    TEAM_DIGEST = "team_digest", "Your team's overdue work"
+
+
+# Reminders and chases that a person who chose a daily digest gets in it instead.
+DIGESTIBLE = frozenset(
+    {Kind.REMINDER, Kind.DUE_TODAY, Kind.OVERDUE, Kind.OVERDUE_COPY, Kind.ACTION_OVERDUE}
+)
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    IN_DIGEST = "in_digest", "Sent in a digest"
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    key = models.CharField(max_length=200, unique=True, help_text="What makes this message unique.")
+    subject = models.CharField(max_length=250)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    url = models.CharField(max_length=300, blank=True, help_text="The page the message is about.")
+    concern = models.ForeignKey(
+        "escalations.Concern", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    task = models.ForeignKey(
+        "escalations.Task", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    child = models.ForeignKey(
+        "cases.Child", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    by_digest = models.BooleanField(
+        default=False, help_text="Goes out in the recipient's daily digest, not on its own."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    send_after = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "send_after"], name="notif_outbox_idx"),
+            models.Index(fields=["recipient", "read_at"], name="notif_unread_idx"),
+            models.Index(fields=["recipient", "-created_at"], name="notif_inbox_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient}: {self.subject}"

@@ -1,0 +1,203 @@
+"""The outbox: queue a message in the caller's transaction, then send it once.
+
+`notify` is called by the pathway's services inside their transaction, so a message exists if
+and only if the change that caused it was saved. The worker (and a periodic job, in case the
+broker was down) sends pending rows, each claimed with a compare-and-set update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from prp.models import User
+
+from .models import DIGESTIBLE, Kind, Notification, Status
+
+log = logging.getLogger(__name__)
+
+# Minutes to wait before each retry: quick at first, then backing off.
+BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
+STUCK_AFTER = dt.timedelta(minutes=15)
+
+
+@dataclass
+class Message:
+    """One message to queue: who, what kind, and what makes it unique."""
+
+    recipient: User
+    kind: str
+    key: str
+    context: dict = field(default_factory=dict)
+    url: str = ""
+    concern: object = None
+    task: object = None
+    child: object = None
+    send_after: dt.datetime | None = None
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{path}" if path else settings.SITE_URL
+
+
+def render(kind: str, context: dict) -> tuple[str, str, str]:
+    """Subject, plain text and HTML for a message, from its kind's three templates."""
+    base = f"notifications/email/{kind}"
+    subject = " ".join(render_to_string(f"{base}-subject.txt", context).split())
+    text = render_to_string(f"{base}-body.txt", context).strip() + "\n"
+    html = render_to_string(f"{base}-body.html", context)
+    return subject[:250], text, html
+
+
+def _row(message: Message, now: dt.datetime) -> Notification:
+    context = {
+        **message.context,
+        "recipient": message.recipient,
+        "url": absolute(message.url),
+        "service_name": settings.SERVICE_NAME,
+        "authority_name": settings.AUTHORITY_NAME,
+    }
+    subject, text, html = render(message.kind, context)
+    return Notification(
+        recipient=message.recipient,
+        kind=message.kind,
+        key=message.key[:200],
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        url=message.url,
+        concern=message.concern,
+        task=message.task,
+        child=message.child,
+        by_digest=message.kind in DIGESTIBLE and message.recipient.wants_daily_digest,
+        created_at=now,
+        send_after=message.send_after or now,
+    )
+
+
+def notify(*messages: Message) -> int:
+    """Queue messages in the current transaction. A key already queued is left alone, so
+    running the same job twice, or two at once, never makes a second message."""
+    now = timezone.now()
+    rows = []
+    seen = set()
+    for message in messages:
+        person = message.recipient
+        if person is None or not person.is_active or message.key in seen:
+            continue
+        seen.add(message.key)
+        rows.append(_row(message, now))
+    if not rows:
+        return 0
+    keys = [row.key for row in rows]
+    already = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
+    fresh = [row for row in rows if row.key not in already]
+    # ignore_conflicts covers a concurrent job that queued the same key a moment ago.
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    transaction.on_commit(wake_sender)
+    return len(fresh)
+
+
+def wake_sender() -> None:
+    """Ask a worker to send now. If the broker is down the page still succeeds: the rows are
+    pending and the periodic sender sends them when it is back."""
+    from .tasks import send_outbox
+
+    try:
+        send_outbox.apply_async(retry=False)
+    except Exception as error:  # noqa: BLE001 - any broker failure must not fail the request
+        log.warning("Could not wake the sender, the periodic job will send: %s", error)
+
+
+# Sending ------------------------------------------------------------------------------------
+
+
+def _claim(pk: int, now: dt.datetime) -> bool:
+    claimed = Notification.objects.filter(pk=pk, status=Status.PENDING).update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return claimed == 1
+
+
+def _deliver(notification: Notification) -> None:
+    email = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+    )
+    email.attach_alternative(notification.body_html, "text/html")
+    email.send()
+
+
+def _failed(notification: Notification, error: Exception, now: dt.datetime) -> None:
+    attempts = notification.attempts
+    final = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    wait = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
+    Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+        status=Status.FAILED if final else Status.PENDING,
+        send_after=now + dt.timedelta(minutes=wait),
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+    )
+    log.warning("Message %s failed (attempt %s): %s", notification.pk, attempts, error)
+
+
+def send_one(pk: int, now: dt.datetime | None = None) -> bool:
+    """Send one pending message if nobody else has claimed it. True if this call sent it."""
+    now = now or timezone.now()
+    if not _claim(pk, now):
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=pk)
+    try:
+        _deliver(notification)
+    except Exception as error:  # noqa: BLE001 - any mail failure is retried, then shown
+        _failed(notification, error, now)
+        return False
+    Notification.objects.filter(pk=pk, status=Status.SENDING).update(
+        status=Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def release_stuck(now: dt.datetime) -> int:
+    """Messages claimed by a worker that died mid-send go back to the queue."""
+    return Notification.objects.filter(
+        status=Status.SENDING, claimed_at__lt=now - STUCK_AFTER
+    ).update(status=Status.PENDING)
+
+
+def send_due(now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Send every message that is due. Returns how many were sent."""
+    now = now or timezone.now()
+    release_stuck(now)
+    due = (
+        Notification.objects.filter(status=Status.PENDING, by_digest=False, send_after__lte=now)
+        .order_by("send_after", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(send_one(pk, now) for pk in list(due))
+
+
+def retry(notifications) -> int:
+    """Put failed messages back in the queue (the administrators' "retry" action)."""
+    return notifications.filter(status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, send_after=timezone.now(), last_error=""
+    )
+
+
+def mark_read(user: User, pk: int | None = None) -> int:
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    return unread.update(read_at=timezone.now())
+
+
+__all__ = ["Kind", "Message", "notify", "retry", "send_due", "send_one"]
