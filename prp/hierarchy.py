@@ -29,6 +29,10 @@ def manager_for_team(team: Team | None, role: str) -> User | None:
         return None
     if role == RoleCode.TEAM_MANAGER:
         return team.manager
+    is_reviewing_team = team.kind == Team.Kind.REVIEWING
+    if role == RoleCode.REVIEWING_TEAM_MANAGER and is_reviewing_team and team.manager_id:
+        # A reviewing team's own manager is its IRO / CP Chair Team Manager.
+        return team.manager
     chain = unit_ancestors(team.unit_id)
     posts = {
         p.unit_id: p.holder

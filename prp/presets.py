@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from . import models as prp_models
 from .models import Protocol, ProtocolCategory, ResponseOption, RoleCode
 
 R = RoleCode
@@ -214,7 +215,9 @@ class _Models:
     """The model classes to write with: the real ones, or a migration's historical ones."""
 
     def __init__(self, apps=None):
-        get = (lambda name: apps.get_model("prp", name)) if apps else globals().get
+        def get(name):
+            return apps.get_model("prp", name) if apps else getattr(prp_models, name)
+
         for name in ("Protocol", "ProtocolCategory", "ProtocolStage", "ResponseOption", "Role"):
             setattr(self, name, get(name))
 
