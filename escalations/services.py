@@ -359,7 +359,8 @@ def _delegate(
         stage.concern,
         Event.Kind.DELEGATED,
         by,
-        f"{stage.protocol_stage.label} delegated to {assignee}, response due {due_on:%-d %B %Y}.",
+        f"{stage.protocol_stage.label} delegated to {assignee}, response due {due_on:%-d %B %Y}."
+        + (f" Copied to {', '.join(str(person) for person in copied)}." if copied else ""),
         stage=stage,
         task=task,
         copied_to=[person.pk for person in copied],

@@ -140,6 +140,8 @@ def test_the_child_page_is_a_summary_with_allocations(client, iro, child, social
     assert team.name in page
     assert "14 March 2015" in page  # GOV.UK date style
     assert "Independent Reviewing Officer" in page
+    assert f"<title>{child.full_name} – " in page
+    assert page.count('<h2 class="govuk-heading-m">Concerns</h2>') == 1
 
 
 def test_the_child_page_does_a_fixed_number_of_queries(
