@@ -1,6 +1,7 @@
 """Template helpers for GOV.UK Design System markup."""
 
 from django import forms, template
+from django.utils import timezone
 
 register = template.Library()
 
@@ -18,3 +19,26 @@ def error_anchor(bound_field, field_id: str) -> str:
     if isinstance(widget, forms.MultiWidget) and field_id == bound_field.auto_id:
         return f"{field_id}_0"
     return field_id
+
+
+@register.filter
+def govuk_datetime(value) -> str:
+    """"8 December 2023 at 4:07pm", with "midday" and "midnight" (GOV.UK style)."""
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{local.day} {local:%B %Y} at {govuk_time(local)}"
+
+
+@register.filter
+def govuk_time(value) -> str:
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    if (local.hour, local.minute) == (12, 0):
+        return "midday"
+    if (local.hour, local.minute) == (0, 0):
+        return "midnight"
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"

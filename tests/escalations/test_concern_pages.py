@@ -690,7 +690,7 @@ def test_the_timeline_lists_events_in_order(client, gloucestershire, child, iro,
     assert len(summaries) >= 4
     positions = [timeline.index(summary) for summary in summaries]
     assert positions == sorted(positions)
-    assert "1 December 2023 at 10:00</time>, by Ira Reviewer" in timeline
+    assert "1 December 2023 at 10am</time>, by Ira Reviewer" in timeline
 
 
 def test_a_retracted_tasks_draft_is_kept_for_the_raiser(
