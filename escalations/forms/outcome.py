@@ -215,8 +215,8 @@ class OutcomeForm(forms.Form):
             )
         fields += [
             Field.textarea("comments", rows=6),
-            Field.radios("legal_advice_sought", inline=True),
-            Field.radios("cafcass_considered", inline=True),
+            Field.radios("legal_advice_sought", legend_size=Size.SMALL, inline=True),
+            Field.radios("cafcass_considered", legend_size=Size.SMALL, inline=True),
             Field("outcome_on"),
             "lock_version",
         ]
@@ -341,7 +341,7 @@ class ReferralCloseForm(forms.Form):
         kwargs.setdefault("initial", {"lock_version": concern.lock_version})
         super().__init__(data, **kwargs)
         self.helper = _helper(
-            Field.radios("outcome"),
+            Field.radios("outcome", legend_size=Size.SMALL),
             Field.textarea("comments", rows=6),
             "lock_version",
             submit="Close the referral",
@@ -376,7 +376,7 @@ class RetractForm(forms.Form):
         kwargs.setdefault("initial", {"lock_version": task.lock_version})
         super().__init__(data, **kwargs)
         self.helper = _helper(
-            Field.radios("reason"),
+            Field.radios("reason", legend_size=Size.SMALL),
             Field.textarea("note", rows=5),
             "lock_version",
             submit="Take back the task",
