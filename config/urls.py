@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from notifications import health as health_views
 from prp import views as prp_views
 
 admin.site.site_header = "Administration"
@@ -12,7 +13,9 @@ urlpatterns = [
     path("", prp_views.home, name="home"),
     path("sign-in/", prp_views.SignInView.as_view(), name="login"),
     path("sign-out/", prp_views.SignOutView.as_view(), name="logout"),
+    path("health/", health_views.health, name="health"),
     path("children/", include("cases.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("escalations.urls")),
     # One sign-in page for everyone, the admin included.
     path(

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from prp.models import User
@@ -48,11 +49,16 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}" if path else settings.SITE_URL
 
 
+def render_plain(template_name: str, context: dict) -> str:
+    """Plain text is not HTML: render it unescaped, so "O'Neil" does not become "O&#x27;Neil"."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
+
+
 def render(kind: str, context: dict) -> tuple[str, str, str]:
     """Subject, plain text and HTML for a message, from its kind's three templates."""
     base = f"notifications/email/{kind}"
-    subject = " ".join(render_to_string(f"{base}-subject.txt", context).split())
-    text = render_to_string(f"{base}-body.txt", context).strip() + "\n"
+    subject = " ".join(render_plain(f"{base}-subject.txt", context).split())
+    text = render_plain(f"{base}-body.txt", context).strip() + "\n"
     html = render_to_string(f"{base}-body.html", context)
     return subject[:250], text, html
 

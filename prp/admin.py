@@ -44,6 +44,7 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("email", "password")}),
         ("About this person", {"fields": ("full_name", "job_title", "team", "line_manager")}),
         ("Roles in the pathway", {"fields": ("roles",)}),
+        ("Notifications", {"fields": ("wants_daily_digest",)}),
         (
             "Access",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "prp.context_processors.service",
+                "notifications.context_processors.header",
             ],
         },
     },
@@ -187,6 +189,14 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "prp.tasks.heartbeat", "schedule": 60.0},
     # Catches anything a worker was not woken for (e.g. while the broker was down).
     "send-outbox": {"task": "notifications.send_outbox", "schedule": 60.0},
+    # Reminders and chases: queued at any hour, sent only in working hours on working days.
+    "chase": {"task": "notifications.chase", "schedule": crontab(minute="*/15")},
+    # Digests go out at the start of each working morning; a later run the same day (e.g.
+    # after the worker was down at 08:05) sends any digest not yet sent, never a second one.
+    "daily-digests": {
+        "task": "notifications.daily_digests",
+        "schedule": crontab(hour="8-17", minute=5),
+    },
 }
 
 # Working-day calendar: how long a process trusts its copy of closure days before checking

@@ -1,4 +1,5 @@
-# GOV.UK style: "8 December 2023", "8 December 2023 at 2:15pm".
+# GOV.UK style: "8 December 2023". Times go through the govuk_datetime filter ("2:15pm"),
+# because Django's format strings can only write "p.m.".
 DATE_FORMAT = "j F Y"
 SHORT_DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j F Y \\a\\t g:ia"

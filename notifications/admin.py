@@ -1,0 +1,87 @@
+"""The outbox for administrators: see what was sent, why a message failed, and send it again.
+
+Nobody edits or deletes a message: it is the record of what a person was told. Failed messages
+are put back in the queue with the retry action.
+"""
+
+from django.contrib import admin, messages
+from django.template.defaultfilters import truncatechars
+
+from . import services
+from .models import Notification
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "recipient",
+        "kind",
+        "subject",
+        "status",
+        "attempts",
+        "sent_at",
+        "read_at",
+        "error",
+    )
+    list_filter = ("status", "kind", "by_digest")
+    search_fields = ("recipient__full_name", "recipient__email", "subject")
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+    actions = ["retry_failed"]
+    fieldsets = (
+        ("Message", {"fields": ("recipient", "kind", "subject", "url", "body_text")}),
+        (
+            "Sending",
+            {
+                "fields": (
+                    ("status", "by_digest"),
+                    ("attempts", "last_error"),
+                    ("created_at", "send_after"),
+                    ("claimed_at", "sent_at"),
+                    "read_at",
+                )
+            },
+        ),
+        ("About", {"fields": ("concern", "task", "child", "key")}),
+        ("Email as HTML", {"classes": ("collapse",), "fields": ("body_html",)}),
+    )
+    readonly_fields = tuple(field.name for field in Notification._meta.fields)
+
+    @admin.display(description="Last error")
+    def error(self, obj):
+        return truncatechars(obj.last_error, 80)
+
+    @admin.action(description="Retry the selected failed messages", permissions=["change"])
+    def retry_failed(self, request, queryset):
+        selected = queryset.count()
+        count = services.retry(queryset)
+        if count == 0:
+            self.message_user(
+                request,
+                "None of the selected messages had failed. Nothing was retried.",
+                messages.WARNING,
+            )
+            return
+        skipped = selected - count
+        note = f" {skipped} had not failed and were left alone." if skipped else ""
+        self.message_user(
+            request,
+            f"{count} failed message{'s' if count != 1 else ''} put back in the queue.{note}",
+            messages.SUCCESS,
+        )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recipient")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Change permission is what lets an administrator retry from the list; a single message
+        # is only ever shown, never edited.
+        return obj is None and super().has_change_permission(request)

@@ -1,0 +1,154 @@
+"""Daily digests: one email a working morning instead of separate reminders, for the people who
+chose it; and each team manager's list of their team's overdue responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from escalations.models import Task, TaskState
+from prp import workdays
+from prp.models import User
+
+from . import schedule
+from .chase import children_by_concern
+from .models import Kind, Notification, Status
+from .services import Message, absolute, notify
+
+# The order a digest lists its items in: the most pressing first.
+KIND_ORDER = [
+    Kind.OVERDUE,
+    Kind.OVERDUE_COPY,
+    Kind.ACTION_OVERDUE,
+    Kind.DUE_TODAY,
+    Kind.REMINDER,
+]
+
+
+def _working_day(now: dt.datetime) -> dt.date | None:
+    """Today, if digests may go out now (a working day, in working hours)."""
+    return timezone.localdate(now) if schedule.in_working_hours(now) else None
+
+
+def send_daily_digests(now: dt.datetime | None = None) -> int:
+    """Gather each digest reader's waiting reminders and chases into one message.
+
+    One query finds every waiting row; then, per reader, a transaction that holds the reader's
+    row lock checks today's digest is not already queued, queues it and marks the rows it lists,
+    so a second or concurrent run neither doubles the digest nor loses a row. Rows that arrive
+    after today's digest wait for tomorrow's. Returns how many digests were queued.
+    """
+    now = now or timezone.now()
+    day = _working_day(now)
+    if day is None:
+        return 0
+    waiting = (
+        Notification.objects.filter(status=Status.PENDING, by_digest=True, send_after__lte=now)
+        .order_by("recipient_id", "send_after", "id")
+        .values("id", "recipient_id", "kind", "subject", "url", "send_after")
+    )
+    by_person: dict[int, list[dict]] = defaultdict(list)
+    for row in waiting:
+        by_person[row["recipient_id"]].append(row)
+    queued = 0
+    for person_id, rows in by_person.items():
+        key = f"digest:{person_id}:{day.isoformat()}"
+        with transaction.atomic():
+            person = User.objects.select_for_update().get(pk=person_id)
+            if Notification.objects.filter(key=key).exists():
+                continue
+            rows.sort(key=lambda r: KIND_ORDER.index(r["kind"]) if r["kind"] in KIND_ORDER else 9)
+            items = [
+                {
+                    "kind": Kind(row["kind"]).label,
+                    "subject": row["subject"],
+                    "url": absolute(row["url"]),
+                }
+                for row in rows
+            ]
+            queued += notify(
+                Message(
+                    person,
+                    Kind.DIGEST,
+                    key,
+                    {"items": items, "day": day},
+                    url=reverse("escalations:task_inbox"),
+                    send_after=schedule.send_time(now),
+                )
+            )
+            Notification.objects.filter(
+                pk__in=[row["id"] for row in rows], status=Status.PENDING
+            ).update(status=Status.IN_DIGEST)
+    return queued
+
+
+def team_overdue(day: dt.date):
+    """Active tasks past their due date, assigned to a member of a team with a manager (not the
+    manager themself): one indexed query over (state, due_on)."""
+    return (
+        Task.objects.filter(
+            state=TaskState.ACTIVE,
+            due_on__lt=day,
+            assignee__team__manager__isnull=False,
+            assignee__team__manager__is_active=True,
+            assignee__team__is_active=True,
+        )
+        .select_related("assignee__team__manager", "stage__concern", "stage__protocol_stage")
+        .order_by("due_on", "pk")
+    )
+
+
+def send_team_digests(now: dt.datetime | None = None) -> int:
+    """Each team manager's daily list of their team's overdue responses: who, which concern,
+    how many working days late. Returns how many digests were queued."""
+    now = now or timezone.now()
+    day = _working_day(now)
+    if day is None:
+        return 0
+    by_manager: dict[int, list[Task]] = defaultdict(list)
+    managers: dict[int, User] = {}
+    for task in team_overdue(day):
+        manager = task.assignee.team.manager
+        if manager.pk == task.assignee_id:
+            continue  # their own overdue work reaches them as chases
+        by_manager[manager.pk].append(task)
+        managers[manager.pk] = manager
+    if not by_manager:
+        return 0
+    children = children_by_concern(
+        task.stage.concern_id for tasks in by_manager.values() for task in tasks
+    )
+    messages = []
+    for manager_id, tasks in by_manager.items():
+        rows = []
+        for task in tasks:
+            concern = task.stage.concern
+            kids = children.get(concern.pk, [])
+            rows.append(
+                {
+                    "assignee": task.assignee.full_name,
+                    "reference": concern.reference,
+                    "title": concern.title,
+                    "child": kids[0].full_name if kids else "",
+                    "stage": task.stage.protocol_stage.label,
+                    "due_on": task.due_on,
+                    "days_late": workdays.working_days_between(task.due_on, day),
+                    "url": absolute(reverse("escalations:concern_detail", args=[concern.pk])),
+                }
+            )
+        messages.append(
+            Message(
+                managers[manager_id],
+                Kind.TEAM_DIGEST,
+                f"team_digest:{manager_id}:{day.isoformat()}",
+                {"rows": rows, "day": day},
+                url=reverse("escalations:concern_list"),
+                send_after=schedule.send_time(now),
+            )
+        )
+    with transaction.atomic():
+        return notify(*messages)
