@@ -23,7 +23,7 @@ def error_anchor(bound_field, field_id: str) -> str:
 
 @register.filter
 def govuk_datetime(value) -> str:
-    """"8 December 2023 at 4:07pm", with "midday" and "midnight" (GOV.UK style)."""
+    """A date and time in GOV.UK style: 8 December 2023 at 4:07pm, with midday and midnight."""
     if not value:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
