@@ -101,6 +101,15 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
+def _add_to_concern(concern: Concern, item, by: User, kind: str, summary: str):
+    """Validate and save something added to a concern, with its history row."""
+    item.full_clean()
+    item.save()
+    _save_concern(concern)
+    _event(concern, kind, by, summary)
+    return item
+
+
 # Drafts ----------------------------------------------------------------------------------------
 
 
@@ -185,11 +194,8 @@ def sub_concern_add(
         impact_on_child=impact_on_child,
         child_views=child_views,
     )
-    sub.full_clean()
-    sub.save()
-    _save_concern(concern)
-    _event(concern, Event.Kind.EDITED, by, f"Concern added under {category.name}.")
-    return sub
+    summary = f"Concern added under {category.name}."
+    return _add_to_concern(concern, sub, by, Event.Kind.EDITED, summary)
 
 
 @transaction.atomic
@@ -214,11 +220,8 @@ def discussion_add(
     discussion = Discussion(
         concern=concern, held_on=held_on, held_with=held_with, summary=summary, recorded_by=by
     )
-    discussion.full_clean()
-    discussion.save()
-    _save_concern(concern)
-    _event(concern, Event.Kind.DISCUSSION, by, f"Discussion with {held_with} recorded.")
-    return discussion
+    summary = f"Discussion with {held_with} recorded."
+    return _add_to_concern(concern, discussion, by, Event.Kind.DISCUSSION, summary)
 
 
 @transaction.atomic
@@ -245,11 +248,8 @@ def action_add(
         due_on=due_on,
         recorded_by=by,
     )
-    action.full_clean()
-    action.save()
-    _save_concern(concern)
-    _event(concern, Event.Kind.ACTION_ADDED, by, f"Action agreed for {action.who}: {description}")
-    return action
+    summary = f"Action agreed for {action.who}: {description}"
+    return _add_to_concern(concern, action, by, Event.Kind.ACTION_ADDED, summary)
 
 
 def _is_current_assignee(user: User, concern: Concern) -> bool:
