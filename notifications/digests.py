@@ -62,14 +62,7 @@ def send_daily_digests(now: dt.datetime | None = None) -> int:
             if Notification.objects.filter(key=key).exists():
                 continue
             rows.sort(key=lambda r: KIND_ORDER.index(r["kind"]) if r["kind"] in KIND_ORDER else 9)
-            items = [
-                {
-                    "kind": Kind(row["kind"]).label,
-                    "subject": row["subject"],
-                    "url": absolute(row["url"]),
-                }
-                for row in rows
-            ]
+            items = [{"subject": row["subject"], "url": absolute(row["url"])} for row in rows]
             queued += notify(
                 Message(
                     person,

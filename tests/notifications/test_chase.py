@@ -25,6 +25,11 @@ from tests.factories import UserFactory
 LONDON = ZoneInfo("Europe/London")
 
 
+@pytest.fixture(autouse=True)
+def presets(protocols):
+    """The protocols (a reused database may have lost the migration's copy to a flush)."""
+
+
 def at(year, month, day, hour=10, minute=0):
     return dt.datetime(year, month, day, hour, minute, tzinfo=LONDON)
 
@@ -453,7 +458,8 @@ def test_digest_readers_get_one_digest_and_no_separate_reminders(task, social_wo
     digest = Notification.objects.get(kind=Kind.DIGEST)
     assert digest.recipient == social_worker
     assert digest.key == f"digest:{social_worker.pk}:2025-11-13"
-    assert "Response overdue: " + mine.subject in digest.body_text
+    assert "1. " + mine.subject in digest.body_text
+    assert f"/tasks/{task.pk}/" in digest.body_text
     assert send_due(at(2025, 11, 13, 8, 6)) == 1
     assert [m.to for m in mail.outbox] == [[social_worker.email]]
     assert mail.outbox[0].subject == "Your reminders and chases for 13 November 2025: 1 item"
@@ -474,8 +480,8 @@ def test_a_digest_lists_every_waiting_item(task, child, iro, social_worker):
     assert "3 items" in digest.subject
     text = digest.body_text
     # The most pressing first: overdue, then due today, then tomorrow's reminder.
-    assert text.index("Response overdue") < text.index("Response due today")
-    assert text.index("Response due today") < text.index("Response due tomorrow")
+    assert text.index("1. Your response is overdue") < text.index("2. Your response is due today")
+    assert text.index("2. Your response is due today") < text.index("3. Reminder: your response")
     assert not Notification.objects.filter(recipient=social_worker, status=Status.PENDING).exclude(
         kind__in=[Kind.DIGEST, Kind.DELEGATED]
     )

@@ -42,6 +42,11 @@ SCENARIO_DAYS = [dt.date(2025, 12, 22) + dt.timedelta(days=n) for n in range(14)
 RUN_TIMES = [(7, 0), (9, 0), (13, 0), (22, 0)]
 
 
+@pytest.fixture(autouse=True)
+def presets(protocols):
+    """The protocols (a reused database may have lost the migration's copy to a flush)."""
+
+
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)
 
