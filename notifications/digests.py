@@ -16,7 +16,7 @@ from prp.models import User
 
 from . import schedule
 from .chase import children_by_concern
-from .models import Kind, Notification, Status
+from .models import ABOUT_A_LIVE_TASK, Kind, Notification, Status
 from .services import Message, absolute, notify
 
 # The order a digest lists its items in: the most pressing first.
@@ -46,8 +46,15 @@ def send_daily_digests(now: dt.datetime | None = None) -> int:
     day = _working_day(now)
     if day is None:
         return 0
+    pending = Notification.objects.filter(
+        status=Status.PENDING, by_digest=True, send_after__lte=now
+    )
+    # Chases about tasks answered since they were queued are not worth reading.
+    pending.filter(kind__in=ABOUT_A_LIVE_TASK, task__isnull=False).exclude(
+        task__state=TaskState.ACTIVE
+    ).update(status=Status.NOT_NEEDED)
     waiting = (
-        Notification.objects.filter(status=Status.PENDING, by_digest=True, send_after__lte=now)
+        pending.filter(status=Status.PENDING)
         .order_by("recipient_id", "send_after", "id")
         .values("id", "recipient_id", "kind", "subject", "url", "send_after")
     )

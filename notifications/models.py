@@ -31,6 +31,11 @@ class Kind(models.TextChoices):
     TEAM_DIGEST = "team_digest", "Your team's overdue work"
 
 
+# Reminders and chases about a task: not sent if the task was answered before they went out.
+ABOUT_A_LIVE_TASK = frozenset(
+    {Kind.REMINDER, Kind.DUE_TODAY, Kind.OVERDUE, Kind.OVERDUE_COPY, Kind.ESCALATE_PROMPT}
+)
+
 # Reminders and chases that a person who chose a daily digest gets in it instead.
 DIGESTIBLE = frozenset(
     {Kind.REMINDER, Kind.DUE_TODAY, Kind.OVERDUE, Kind.OVERDUE_COPY, Kind.ACTION_OVERDUE}
@@ -43,6 +48,7 @@ class Status(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     IN_DIGEST = "in_digest", "Sent in a digest"
+    NOT_NEEDED = "not_needed", "Not sent: answered before it was due to go"
 
 
 class Notification(models.Model):

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from prp.models import User
 
-from .models import DIGESTIBLE, Kind, Notification, Status
+from .models import ABOUT_A_LIVE_TASK, DIGESTIBLE, Kind, Notification, Status
 
 log = logging.getLogger(__name__)
 
@@ -156,12 +156,21 @@ def _failed(notification: Notification, error: Exception, now: dt.datetime) -> N
     log.warning("Message %s failed (attempt %s): %s", notification.pk, attempts, error)
 
 
+def _no_longer_needed(notification: Notification) -> bool:
+    """A chase queued overnight for a task answered before the morning is not sent."""
+    task = notification.task
+    return notification.kind in ABOUT_A_LIVE_TASK and task is not None and task.state != "active"
+
+
 def send_one(pk: int, now: dt.datetime | None = None) -> bool:
     """Send one pending message if nobody else has claimed it. True if this call sent it."""
     now = now or timezone.now()
     if not _claim(pk, now):
         return False
-    notification = Notification.objects.select_related("recipient").get(pk=pk)
+    notification = Notification.objects.select_related("recipient", "task").get(pk=pk)
+    if _no_longer_needed(notification):
+        Notification.objects.filter(pk=pk, status=Status.SENDING).update(status=Status.NOT_NEEDED)
+        return False
     try:
         _deliver(notification)
     except Exception as error:  # noqa: BLE001 - any mail failure is retried, then shown

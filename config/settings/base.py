@@ -162,7 +162,9 @@ else:
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # max_retries 0: when Redis is down, waking the worker fails at once instead of holding
+    # up the page; the outbox row waits and the every-minute sender sends it later.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 else:
     CELERY_BROKER_URL = "filesystem://"
     for folder in ("queue", "processed", "control"):

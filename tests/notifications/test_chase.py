@@ -221,6 +221,34 @@ def test_a_night_run_queues_for_the_next_working_morning(task):
     assert sorted(m.to[0] for m in mail.outbox) == sorted(n.recipient.email for n in chases)
 
 
+def test_a_chase_queued_overnight_is_not_sent_if_answered_before_the_morning(task):
+    send_due(at(2025, 11, 12, 21))
+    chase_scan(at(2025, 11, 12, 22))  # queued for Thursday 08:00
+    with time_machine.travel(at(2025, 11, 13, 7, 30), tick=False):
+        respond(task)  # the manager answers at 07:30
+    mail.outbox.clear()
+    send_due(at(2025, 11, 13, 8))
+    kinds = {n.kind: n.status for n in Notification.objects.filter(task=task)}
+    assert kinds[Kind.OVERDUE] == Status.NOT_NEEDED
+    assert kinds[Kind.ESCALATE_PROMPT] == Status.NOT_NEEDED
+    assert [m.subject for m in mail.outbox if "overdue" in m.subject.lower()] == []
+    # The raiser still hears that the response arrived.
+    assert kinds[Kind.RESPONDED] == Status.SENT
+
+
+def test_a_digest_leaves_out_chases_answered_since(task, social_worker):
+    social_worker.wants_daily_digest = True
+    social_worker.save()
+    chase_scan(at(2025, 11, 13, 7))  # overdue chase waits for the digest
+    with time_machine.travel(at(2025, 11, 13, 7, 30), tick=False):
+        respond(task)
+    digests.send_daily_digests(at(2025, 11, 13, 8, 5))
+    assert not Notification.objects.filter(recipient=social_worker, kind=Kind.DIGEST).exists()
+    assert Notification.objects.get(recipient=social_worker, kind=Kind.OVERDUE).status == (
+        Status.NOT_NEEDED
+    )
+
+
 def test_a_weekend_run_queues_for_monday_morning(child, iro, social_worker):
     with time_machine.travel(at(2025, 11, 12), tick=False):
         raise_task(child, iro, social_worker, due_on=dt.date(2025, 11, 17))
