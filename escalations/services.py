@@ -410,6 +410,17 @@ def _check_response_option(task: Task, option: ResponseOption | None) -> None:
         raise ValidationError({"response_option": "Choose one of this protocol's answers."})
 
 
+def _take_answer(task, by, lock_version, response_option, response, actions_agreed):
+    """Lock the task, check the assignee, and put their answer on it (saved by the caller)."""
+    concern, task = _lock_task(task, lock_version)
+    _require(rules.may_respond(by, task), "Only the person this is delegated to can respond.")
+    _check_response_option(task, response_option)
+    task.response_option = response_option
+    task.response = response
+    task.actions_agreed = actions_agreed
+    return concern, task
+
+
 @transaction.atomic
 def task_save_draft(
     *,
@@ -420,12 +431,7 @@ def task_save_draft(
     response: str,
     actions_agreed: str = "",
 ) -> Task:
-    concern, task = _lock_task(task, lock_version)
-    _require(rules.may_respond(by, task), "Only the person this is delegated to can respond.")
-    _check_response_option(task, response_option)
-    task.response_option = response_option
-    task.response = response
-    task.actions_agreed = actions_agreed
+    concern, task = _take_answer(task, by, lock_version, response_option, response, actions_agreed)
     task.draft_saved_at = timezone.now()
     task.save(
         update_fields=[
@@ -452,17 +458,12 @@ def task_respond(
     response: str,
     actions_agreed: str = "",
 ) -> Task:
-    concern, task = _lock_task(task, lock_version)
-    _require(rules.may_respond(by, task), "Only the person this is delegated to can respond.")
-    _check_response_option(task, response_option)
+    concern, task = _take_answer(task, by, lock_version, response_option, response, actions_agreed)
     protocol_has_options = concern.protocol.response_options.exists()
     if protocol_has_options and response_option is None:
         raise ValidationError({"response_option": "Select your answer"})
     if not response.strip():
         raise ValidationError({"response": "Enter your response"})
-    task.response_option = response_option
-    task.response = response
-    task.actions_agreed = actions_agreed
     task.respond(at=timezone.now())
     task.save()
     _save_concern(concern)
