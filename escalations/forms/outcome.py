@@ -227,7 +227,7 @@ class OutcomeForm(forms.Form):
         for ps in self.later_stages:
             person = self.defaults.get(ps.pk)
             if ps.external_body:
-                who = f"{ps.external_body} (no one to delegate to)"
+                who = f"you record {ps.external_body}'s reply, nobody is delegated"
             else:
                 who = str(person) if person else "no one is set up, so choose someone"
             people.append(f"{escape(ps.label)}: {escape(who)}")

@@ -754,7 +754,7 @@ def test_buckinghamshire_social_worker_then_managers_then_straight_to_cafcass(
     j.at(dt.date(2024, 1, 29)).sign_in(iro)
     page = j.outcome_page()
     assert "Not resolved: escalate straight to a later stage" in page
-    assert "Stage 5: CAFCASS: CAFCASS (no one to delegate to)" in page
+    assert "Stage 5: CAFCASS: you record CAFCASS&#x27;s reply, nobody is delegated" in page
     response = j.record_outcome(
         Outcome.ESCALATE_TO,
         target_level=5,
