@@ -88,12 +88,19 @@ class Child(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # The schedule, kept in step by cases.services (and qapr.services) whenever reviews, key dates,
+    # decisions or QAPRs change, so lists and dashboards can filter and sort in SQL.
+    review_due_on = models.DateField(null=True, blank=True)
+    review_due_reason = models.CharField(max_length=300, blank=True)
+    qapr_due_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         verbose_name_plural = "children"
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="cases_child_name_idx"),
+            models.Index(fields=["review_due_on"], name="cases_child_review_due_idx"),
+            models.Index(fields=["qapr_due_on"], name="cases_child_qapr_due_idx"),
         ]
 
     def __str__(self):
@@ -175,3 +182,318 @@ class Allocation(models.Model):
     @property
     def is_current(self) -> bool:
         return self.end_date is None
+
+
+# Statutory reviews and what surrounds them ------------------------------------------------------
+
+
+class RuleUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", "working days"
+    CALENDAR_DAYS = "calendar_days", "calendar days"
+    MONTHS = "months", "calendar months"
+    TIMES_A_YEAR = "times_a_year", "times a year"
+
+
+class ReviewRule(models.Model):
+    """One timescale the authority can adjust (in the admin): how long after what."""
+
+    class Code(models.TextChoices):
+        CIC_FIRST = "cic_first", "Child in care: first review after coming into care"
+        CIC_SECOND = "cic_second", "Child in care: second review after the first"
+        CIC_LATER = "cic_later", "Child in care: each later review after the last"
+        CIC_CARER_CHANGE = "cic_carer_change", "Child in care: review after a change of carer"
+        PLACEMENT_ORDER_FIRST = "placement_order_first", "Placement order: review after the order"
+        PLACEMENT_ORDER_LATER = "placement_order_later", "Placement order: each later review"
+        PLACEMENT_ORDER_NOT_PLACED = (
+            "placement_order_not_placed",
+            "Placement order: reconsider the plan if not placed by",
+        )
+        CP_INITIAL = (
+            "cp_initial",
+            "Child protection: initial conference after the strategy discussion",
+        )
+        CP_FIRST_REVIEW = "cp_first_review", "Child protection: first review conference"
+        CP_LATER = "cp_later", "Child protection: each later review conference"
+        DECISIONS_CIRCULATED = "decisions_circulated", "After a review: decisions circulated"
+        FULL_RECORD = "full_record", "After a review: full record written"
+        DECISIONS_CONSIDERED = (
+            "decisions_considered",
+            "After a review: team manager considers the decisions (from receiving them)",
+        )
+        CARE_PLAN_UPDATED = "care_plan_updated", "After a review: care plan updated"
+        QAPR_CP_FIRST_YEAR = "qapr_cp_first_year", "QAPRs in the first year on a protection plan"
+        QAPR_CP_LATER_YEARS = "qapr_cp_later_years", "QAPRs in each later year on a protection plan"
+
+    code = models.CharField(max_length=40, choices=Code.choices, unique=True)
+    amount = models.PositiveSmallIntegerField()
+    unit = models.CharField(max_length=20, choices=RuleUnit.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=1), name="cases_rule_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_code_display()}: {self.amount} {self.get_unit_display()}"
+
+
+class KeyDate(models.Model):
+    """A date the review schedule counts from: coming into care, a strategy discussion, …"""
+
+    class Kind(models.TextChoices):
+        CAME_INTO_CARE = "came_into_care", "Came into care"
+        CARER_CHANGE = "carer_change", "Change of carer (placement move)"
+        PLACEMENT_ORDER = "placement_order", "Placement order made"
+        PLACED_FOR_ADOPTION = "placed_for_adoption", "Placed for adoption"
+        LEFT_CARE = "left_care", "Left care"
+        STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
+        CP_PLAN_ENDED = "cp_plan_ended", "Child protection plan ended"
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="key_dates")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    on = models.DateField("date")
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        indexes = [models.Index(fields=["child", "kind", "on"], name="cases_keydate_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.on:%-d %B %Y}"
+
+
+class Review(models.Model):
+    """A statutory review or child protection conference that was held."""
+
+    class Kind(models.TextChoices):
+        CIC_REVIEW = "cic_review", "Child in care review"
+        CP_INITIAL = "cp_initial", "Initial child protection conference"
+        CP_REVIEW = "cp_review", "Review child protection conference"
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    held_on = models.DateField()
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    early = models.BooleanField(
+        default=False, help_text="Held early, for example after a significant change."
+    )
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["child", "held_on"], name="cases_review_child_idx")]
+        constraints = [
+            # Recording the same review twice (a double-clicked button) is refused.
+            models.UniqueConstraint(
+                fields=["child", "kind", "held_on"], name="cases_review_once_a_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.held_on:%-d %B %Y}"
+
+
+class ReviewStep(models.Model):
+    """Something that must happen after a review, by a date, by someone."""
+
+    class Kind(models.TextChoices):
+        DECISIONS_CIRCULATED = "decisions_circulated", "Circulate the review decisions"
+        FULL_RECORD = "full_record", "Write the full review record"
+        DECISIONS_CONSIDERED = "decisions_considered", "Consider the review decisions"
+        CARE_PLAN_UPDATED = "care_plan_updated", "Update the care plan"
+
+    class Outcome(models.TextChoices):
+        DONE = "done", "Done"
+        AGREED = "agreed", "Decisions agreed"
+        NOT_AGREED = "not_agreed", "Decisions not agreed"
+        AGREED_BY_SILENCE = "agreed_by_silence", "Agreed (no reply in time)"
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="steps")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # Who must do it. The team manager's step waits for the decisions, so has no date until then.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_steps",
+    )
+    due_on = models.DateField(null=True, blank=True)
+    done_on = models.DateField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    note = models.TextField(blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "kind"], name="cases_step_once_per_review"),
+            models.CheckConstraint(
+                condition=Q(done_on__isnull=True) | ~Q(outcome=""),
+                name="cases_step_done_has_outcome",
+            ),
+        ]
+        indexes = [models.Index(fields=["done_on", "due_on"], name="cases_step_open_idx")]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+    def is_overdue_on(self, day) -> bool:
+        return not self.is_done and self.due_on is not None and self.due_on < day
+
+
+class SignificantChange(models.Model):
+    """An event the IRO or CP Chair must be told of at once (Gloucestershire section 6)."""
+
+    class Kind(models.TextChoices):
+        # Children in care (IRO Handbook 3.74).
+        PANEL_OUTCOME = "panel_outcome", "Outcome of a panel or agency decision maker"
+        PLACEMENT_UNEXPECTED = "placement_unexpected", "Unexpected change in the placement"
+        PLACEMENT_CHANGE = "placement_change", "Change of placement (proposed or actual)"
+        COURT_ORDER = "court_order", "Court order or outcome of a hearing"
+        REVIEW_DECISIONS_DELAYED = (
+            "review_decisions_delayed",
+            "Delay in carrying out review decisions",
+        )
+        MISSING = "missing", "Missing from care"
+        MEETING_WITHOUT_IRO = (
+            "meeting_without_iro",
+            "Strategy discussion or meeting without the IRO",
+        )
+        EXCLUSION = "exclusion", "Exclusion from school (including informal)"
+        HEALTH = "health", "Serious health condition found"
+        FAMILY_CHANGE = "family_change", "Unexpected change in family or carer's circumstances"
+        ARREST = "arrest", "Arrest, bail or conviction"
+        ACCIDENT = "accident", "Serious accident"
+        SOCIAL_WORKER_CHANGE = "social_worker_change", "Change of social worker"
+        DISCHARGE = "discharge", "Unexpected discharge from care (proposed or actual)"
+        COMPLAINT = "complaint", "Complaint by or for the child, parent or carer"
+        PARALLEL_PLANNING = (
+            "parallel_planning",
+            "Parallel planning (education, health, youth justice)",
+        )
+        # Child protection (Gloucestershire 6.2).
+        HARM = "harm", "Death, serious incident or significant harm to the child"
+        CARER_ADDRESS = "carer_address", "Change of address of the primary carer or partner"
+        MOVED_OUT_OF_AREA = "moved_out_of_area", "Child moved out of the area"
+        LOOKED_AFTER_CHANGE = "looked_after_change", "Child became or stopped being looked after"
+        PLAN_NOT_POSSIBLE = "plan_not_possible", "The protection plan cannot be carried out"
+        CONCERNS_INCREASED = "concerns_increased", "Concerns have increased (early conference?)"
+        CONCERNS_DECREASED = "concerns_decreased", "Concerns have decreased (early conference?)"
+
+    class Decision(models.TextChoices):
+        EARLY_REVIEW = "early_review", "An early review is needed"
+        NO_EARLY_REVIEW = "no_early_review", "No early review is needed"
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="significant_changes")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    occurred_on = models.DateField()
+    details = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    # Who was told: the reviewing officer at the time it was recorded.
+    reviewing_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    early_review_by = models.DateField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_on = models.DateField(null=True, blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="early_review") | Q(early_review_by__isnull=False),
+                name="cases_change_early_review_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["reviewing_officer", "decision"], name="cases_change_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.occurred_on:%-d %B %Y}"
+
+    @property
+    def is_decided(self) -> bool:
+        return bool(self.decision)
+
+
+CIC_CHANGE_KINDS = [
+    SignificantChange.Kind.PANEL_OUTCOME,
+    SignificantChange.Kind.PLACEMENT_UNEXPECTED,
+    SignificantChange.Kind.PLACEMENT_CHANGE,
+    SignificantChange.Kind.COURT_ORDER,
+    SignificantChange.Kind.REVIEW_DECISIONS_DELAYED,
+    SignificantChange.Kind.MISSING,
+    SignificantChange.Kind.MEETING_WITHOUT_IRO,
+    SignificantChange.Kind.EXCLUSION,
+    SignificantChange.Kind.HEALTH,
+    SignificantChange.Kind.FAMILY_CHANGE,
+    SignificantChange.Kind.ARREST,
+    SignificantChange.Kind.ACCIDENT,
+    SignificantChange.Kind.SOCIAL_WORKER_CHANGE,
+    SignificantChange.Kind.DISCHARGE,
+    SignificantChange.Kind.COMPLAINT,
+    SignificantChange.Kind.PARALLEL_PLANNING,
+]
+CP_CHANGE_KINDS = [
+    SignificantChange.Kind.HARM,
+    SignificantChange.Kind.CARER_ADDRESS,
+    SignificantChange.Kind.MOVED_OUT_OF_AREA,
+    SignificantChange.Kind.LOOKED_AFTER_CHANGE,
+    SignificantChange.Kind.COURT_ORDER,
+    SignificantChange.Kind.FAMILY_CHANGE,
+    SignificantChange.Kind.SOCIAL_WORKER_CHANGE,
+    SignificantChange.Kind.COMPLAINT,
+    SignificantChange.Kind.PLAN_NOT_POSSIBLE,
+    SignificantChange.Kind.CONCERNS_INCREASED,
+    SignificantChange.Kind.CONCERNS_DECREASED,
+]
+
+
+class ChildLog(models.Model):
+    """The history of a child's reviews, key dates, changes and QAPRs: who did what, when."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="log")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when a scheduled job made the change.",
+    )
+    summary = models.CharField(max_length=300)
+    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return self.summary

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from prp.models import Team, User
 
-from .models import Allocation, Child
+from . import messages, permissions, schedule
+from .models import (
+    CIC_CHANGE_KINDS,
+    CP_CHANGE_KINDS,
+    Allocation,
+    Child,
+    ChildLog,
+    ChildStatus,
+    KeyDate,
+    Review,
+    ReviewRule,
+    ReviewStep,
+    SignificantChange,
+)
 
 _CHILD_FIELD = {
     Allocation.Kind.REVIEWING_OFFICER: "reviewing_officer",
@@ -65,3 +79,319 @@ def child_sync_current_allocation(*, child: Child) -> Child:
         setattr(child, field, allocation.holder if allocation else None)
     child.save(update_fields=[*_CHILD_FIELD.values(), "updated_at"])
     return child
+
+
+# Reviews, key dates and significant changes ----------------------------------------------------
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def log(child: Child, actor: User | None, summary: str, **data) -> ChildLog:
+    """A line in the child's history (reviews, key dates, changes, QAPRs)."""
+    return ChildLog.objects.create(child=child, actor=actor, summary=summary[:300], data=data)
+
+
+def _lock(model, obj, lock_version: int | None, what: str):
+    # Imported here: escalations builds on cases, not the other way round.
+    from escalations.services import StaleEdit
+
+    fresh = model.objects.select_for_update().get(pk=obj.pk)
+    if lock_version is not None and fresh.lock_version != lock_version:
+        raise StaleEdit(
+            f"This {what} was changed by someone else. Check it and try again.",
+            current_version=fresh.lock_version,
+        )
+    fresh.lock_version += 1
+    return fresh
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _not_in_future(day: dt.date, field: str, what: str) -> None:
+    if day > _today():
+        raise ValidationError({field: f"The date {what} must be today or in the past."})
+
+
+def early_reviews(child: Child) -> list[schedule.EarlyReview]:
+    decided = child.significant_changes.filter(decision=SignificantChange.Decision.EARLY_REVIEW)
+    return [
+        schedule.EarlyReview(c.decided_on, c.early_review_by, c.get_kind_display()) for c in decided
+    ]
+
+
+def child_schedule(child: Child, *, rules=None, today: dt.date | None = None) -> schedule.Schedule:
+    """The child's review schedule, worked out from what is recorded now."""
+    return schedule.schedule_for(
+        child.status,
+        key_dates=list(child.key_dates.all()),
+        reviews=list(child.reviews.all()),
+        early=early_reviews(child),
+        rules=rules or schedule.load_rules(),
+        today=today or _today(),
+    )
+
+
+def child_compliance(child: Child, plan: schedule.Schedule, *, rules=None, today=None):
+    """The child's QAPR windows and yearly counts, from the schedule and finalised QAPRs."""
+    from qapr.models import QaprState
+    from qapr.windows import compliance_for
+
+    completed = child.qaprs.filter(state=QaprState.FINALISED).values_list("completed_on", flat=True)
+    return compliance_for(
+        child.status,
+        review_dates=[r.held_on for r in plan.held],
+        next_review_due=plan.next_due.on if plan.next_due else None,
+        completed=list(completed),
+        rules=rules or schedule.load_rules(),
+        today=today or _today(),
+    )
+
+
+def child_refresh_schedule(*, child: Child, rules=None) -> schedule.Schedule:
+    """Work out when the next review and QAPR are due and keep them on the child's row."""
+    rules = rules or schedule.load_rules()
+    plan = child_schedule(child, rules=rules)
+    compliance = child_compliance(child, plan, rules=rules)
+    Child.objects.filter(pk=child.pk).update(
+        review_due_on=plan.next_due.on if plan.next_due else None,
+        review_due_reason=plan.next_due.reason[:300] if plan.next_due else plan.missing,
+        qapr_due_on=compliance.due_on,
+    )
+    return plan
+
+
+@transaction.atomic
+def key_date_record(*, child: Child, by: User, kind: str, on: dt.date, note: str = "") -> KeyDate:
+    _require(permissions.may_record_key_date(by, child), "You cannot record dates for this child.")
+    _not_in_future(on, "on", "it happened")
+    key_date = KeyDate(child=child, kind=kind, on=on, note=note, recorded_by=by)
+    key_date.full_clean()
+    key_date.save()
+    log(child, by, f"{key_date} recorded.", key_date=key_date.pk)
+    child_refresh_schedule(child=child)
+    return key_date
+
+
+def _step_assignees(child: Child, review: Review) -> dict[str, User | None]:
+    reviewer = review.chair or child.reviewing_officer
+    manager = child.team.manager if child.team_id else None
+    return {
+        ReviewStep.Kind.DECISIONS_CIRCULATED: reviewer,
+        ReviewStep.Kind.FULL_RECORD: reviewer,
+        ReviewStep.Kind.DECISIONS_CONSIDERED: manager,
+        ReviewStep.Kind.CARE_PLAN_UPDATED: child.social_worker,
+    }
+
+
+def _create_steps(child: Child, review: Review, rules) -> None:
+    Code = ReviewRule.Code
+    counted = {
+        ReviewStep.Kind.DECISIONS_CIRCULATED: Code.DECISIONS_CIRCULATED,
+        ReviewStep.Kind.FULL_RECORD: Code.FULL_RECORD,
+        ReviewStep.Kind.CARE_PLAN_UPDATED: Code.CARE_PLAN_UPDATED,
+    }
+    ReviewStep.objects.bulk_create(
+        ReviewStep(
+            review=review,
+            kind=kind,
+            assignee=assignee,
+            # The team manager's five days start when the decisions reach them.
+            due_on=schedule.deadline(review.held_on, rules[counted[kind]])
+            if kind in counted
+            else None,
+        )
+        for kind, assignee in _step_assignees(child, review).items()
+    )
+
+
+@transaction.atomic
+def review_record(
+    *,
+    child: Child,
+    by: User,
+    kind: str,
+    held_on: dt.date,
+    chair: User | None = None,
+    early: bool = False,
+    notes: str = "",
+) -> Review:
+    """Record a review or conference that was held, and start the work that follows it."""
+    _require(permissions.may_record_review(by, child), "You cannot record reviews for this child.")
+    _not_in_future(held_on, "held_on", "it was held")
+    if held_on < child.date_of_birth:
+        raise ValidationError({"held_on": "The date must be after the child's date of birth."})
+    if Review.objects.filter(child=child, kind=kind, held_on=held_on).exists():
+        raise ValidationError({"held_on": "This review has already been recorded for that date."})
+    review = Review(
+        child=child,
+        kind=kind,
+        held_on=held_on,
+        chair=chair or child.reviewing_officer or by,
+        early=early,
+        notes=notes,
+        recorded_by=by,
+    )
+    review.full_clean()
+    review.save()
+    rules = schedule.load_rules()
+    _create_steps(child, review, rules)
+    log(child, by, f"{review} recorded.", review=review.pk)
+    child_refresh_schedule(child=child, rules=rules)
+    return review
+
+
+STEP_OUTCOMES = {
+    ReviewStep.Kind.DECISIONS_CONSIDERED: {
+        ReviewStep.Outcome.AGREED,
+        ReviewStep.Outcome.NOT_AGREED,
+    },
+}
+
+
+@transaction.atomic
+def review_step_complete(
+    *,
+    step: ReviewStep,
+    by: User,
+    lock_version: int,
+    done_on: dt.date,
+    outcome: str = ReviewStep.Outcome.DONE,
+    note: str = "",
+) -> ReviewStep:
+    step = _lock(ReviewStep, step, lock_version, "task")
+    _require(permissions.may_complete_step(by, step), "You cannot complete this task.")
+    allowed = STEP_OUTCOMES.get(step.kind, {ReviewStep.Outcome.DONE})
+    if outcome not in allowed:
+        raise ValidationError({"outcome": "Choose an answer."})
+    if outcome == ReviewStep.Outcome.NOT_AGREED and not note.strip():
+        raise ValidationError({"note": "Say which decisions you do not agree with, and why."})
+    _not_in_future(done_on, "done_on", "it was done")
+    review = step.review
+    if done_on < review.held_on:
+        raise ValidationError({"done_on": "The date must be on or after the review."})
+    step.done_on, step.done_by, step.outcome, step.note = done_on, by, outcome, note
+    step.full_clean()
+    step.save()
+    log(review.child, by, f"{step.get_kind_display()}: {step.get_outcome_display().lower()}.")
+    if step.kind == ReviewStep.Kind.DECISIONS_CIRCULATED:
+        _decisions_reached_manager(review, done_on, by)
+    return step
+
+
+def _decisions_reached_manager(review: Review, received_on: dt.date, by: User) -> None:
+    """The team manager's five working days to consider the decisions start now."""
+    consider = review.steps.select_for_update().filter(
+        kind=ReviewStep.Kind.DECISIONS_CONSIDERED, done_on__isnull=True
+    )
+    rule = schedule.load_rules()[ReviewRule.Code.DECISIONS_CONSIDERED]
+    for step in consider:
+        step.due_on = schedule.deadline(received_on, rule)
+        step.lock_version += 1
+        step.save(update_fields=["due_on", "lock_version"])
+        messages.review_decisions(step)
+
+
+@transaction.atomic
+def review_steps_agree_by_silence(*, today: dt.date | None = None) -> int:
+    """Decisions the team manager did not answer in time are taken as agreed (and recorded)."""
+    today = today or _today()
+    late = (
+        ReviewStep.objects.select_for_update(skip_locked=True)
+        .filter(kind=ReviewStep.Kind.DECISIONS_CONSIDERED, done_on__isnull=True, due_on__lt=today)
+        .select_related("review__child", "review__chair", "assignee")
+    )
+    count = 0
+    for step in late:
+        step.done_on = step.due_on
+        step.outcome = ReviewStep.Outcome.AGREED_BY_SILENCE
+        step.note = f"No reply by {schedule.long_date(step.due_on)}: taken as agreed."
+        step.lock_version += 1
+        step.save(update_fields=["done_on", "outcome", "note", "lock_version"])
+        log(step.review.child, None, f"Review decisions of {step.review} taken as agreed.")
+        messages.agreed_by_silence(step)
+        count += 1
+    return count
+
+
+def change_kinds_for(child: Child) -> list:
+    """The fixed list of significant changes for this child (child protection has its own)."""
+    if child.status == ChildStatus.CHILD_PROTECTION:
+        return CP_CHANGE_KINDS
+    return CIC_CHANGE_KINDS
+
+
+@transaction.atomic
+def significant_change_record(
+    *, child: Child, by: User, kind: str, occurred_on: dt.date, details: str
+) -> SignificantChange:
+    """Tell the reviewing officer, at once, of a significant change in the child's life."""
+    _require(permissions.may_record_change(by, child), "You cannot record changes for this child.")
+    if kind not in change_kinds_for(child):
+        raise ValidationError({"kind": "Choose a change from the list."})
+    _not_in_future(occurred_on, "occurred_on", "it happened")
+    change = SignificantChange(
+        child=child,
+        kind=kind,
+        occurred_on=occurred_on,
+        details=details,
+        recorded_by=by,
+        reviewing_officer=child.reviewing_officer,
+    )
+    change.full_clean()
+    change.save()
+    log(child, by, f"Significant change recorded: {change.get_kind_display()}.", change=change.pk)
+    if kind == SignificantChange.Kind.PLACEMENT_CHANGE:
+        # A move of carer starts its own review clock.
+        KeyDate.objects.create(
+            child=child,
+            kind=KeyDate.Kind.CARER_CHANGE,
+            on=occurred_on,
+            note="From a significant change",
+            recorded_by=by,
+        )
+        child_refresh_schedule(child=child)
+    messages.significant_change(change)
+    return change
+
+
+@transaction.atomic
+def significant_change_decide(
+    *,
+    change: SignificantChange,
+    by: User,
+    lock_version: int,
+    decision: str,
+    early_review_by: dt.date | None = None,
+    reason: str = "",
+) -> SignificantChange:
+    """The reviewing officer records whether the change needs an early review."""
+    change = _lock(SignificantChange, change, lock_version, "change")
+    _require(permissions.may_decide_change(by, change), "You cannot decide on this change.")
+    if decision == SignificantChange.Decision.EARLY_REVIEW:
+        if early_review_by is None:
+            raise ValidationError({"early_review_by": "Enter the date the early review is due by."})
+        if early_review_by < _today():
+            raise ValidationError({"early_review_by": "The date must be today or in the future."})
+    elif decision == SignificantChange.Decision.NO_EARLY_REVIEW:
+        early_review_by = None
+        if not reason.strip():
+            raise ValidationError({"reason": "Say why no early review is needed."})
+    else:
+        raise ValidationError({"decision": "Choose whether an early review is needed."})
+    change.decision, change.early_review_by, change.decision_reason = (
+        decision,
+        early_review_by,
+        reason,
+    )
+    change.decided_by, change.decided_on = by, _today()
+    change.full_clean()
+    change.save()
+    log(change.child, by, f"{change.get_kind_display()}: {change.get_decision_display().lower()}.")
+    child_refresh_schedule(child=change.child)
+    messages.early_review_decision(change)
+    return change

@@ -29,6 +29,16 @@ class Kind(models.TextChoices):
     GOOD_PRACTICE = "good_practice", "Good practice note"
     DIGEST = "digest", "Daily digest"
     TEAM_DIGEST = "team_digest", "Your team's overdue work"
+    SIGNIFICANT_CHANGE = "significant_change", "Significant change for a child"
+    EARLY_REVIEW_DECISION = "early_review_decision", "Early review decision"
+    REVIEW_DECISIONS = "review_decisions", "Review decisions to consider"
+    AGREED_BY_SILENCE = "agreed_by_silence", "Review decisions taken as agreed"
+    REVIEW_STEP_DUE = "review_step_due", "Review follow-up due"
+    REVIEW_STEP_OVERDUE = "review_step_overdue", "Review follow-up overdue"
+    REVIEW_DUE = "review_due", "Statutory review coming due"
+    QAPR_DUE = "qapr_due", "QAPR coming due"
+    QAPR_REOPENED = "qapr_reopened", "QAPR reopened"
+    RECOMMENDATION_OVERDUE = "recommendation_overdue", "QAPR recommendation overdue"
 
 
 # Reminders and chases about a task: not sent if the task was answered before they went out.
