@@ -3,6 +3,8 @@ transaction of the change, so a message exists only if the change was saved."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
 
 from notifications.models import Kind
@@ -32,7 +34,7 @@ def review_decisions(step: ReviewStep) -> None:
     )
 
 
-def agreed_by_silence(step: ReviewStep) -> None:
+def agreed_by_silence(step: ReviewStep, *, send_after: dt.datetime | None = None) -> None:
     review = step.review
     people = {p.pk: p for p in (step.assignee, review.chair) if p is not None}
     notify(
@@ -44,6 +46,7 @@ def agreed_by_silence(step: ReviewStep) -> None:
                 {"step": step, "review": review, "child": review.child},
                 url=_reviews_url(review.child),
                 child=review.child,
+                send_after=send_after,
             )
             for person in people.values()
         )

@@ -297,8 +297,13 @@ def _decisions_reached_manager(review: Review, received_on: dt.date, by: User) -
 
 
 @transaction.atomic
-def review_steps_agree_by_silence(*, today: dt.date | None = None) -> int:
-    """Decisions the team manager did not answer in time are taken as agreed (and recorded)."""
+def review_steps_agree_by_silence(
+    *, today: dt.date | None = None, send_after: dt.datetime | None = None
+) -> int:
+    """Decisions the team manager did not answer in time are taken as agreed (and recorded).
+
+    `send_after`: when the messages may go out (the chase scan, run at night, holds them until
+    the next working morning)."""
     today = today or _today()
     late = (
         ReviewStep.objects.select_for_update(skip_locked=True)
@@ -313,7 +318,7 @@ def review_steps_agree_by_silence(*, today: dt.date | None = None) -> int:
         step.lock_version += 1
         step.save(update_fields=["done_on", "outcome", "note", "lock_version"])
         log(step.review.child, None, f"Review decisions of {step.review} taken as agreed.")
-        messages.agreed_by_silence(step)
+        messages.agreed_by_silence(step, send_after=send_after)
         count += 1
     return count
 
