@@ -16,6 +16,7 @@ urlpatterns = [
     path("health/", health_views.health, name="health"),
     path("children/", include("cases.urls")),
     path("notifications/", include("notifications.urls")),
+    path("qapr/", include("qapr.urls")),
     path("", include("escalations.urls")),
     # One sign-in page for everyone, the admin included.
     path(

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from cases.selectors import child_queryset
+from prp.hierarchy import span_team_ids
 from prp.models import User
 
 from .models import Qapr, QaprState, Recommendation
@@ -66,3 +67,48 @@ def open_recommendations(user: User) -> QuerySet[Recommendation]:
         .select_related("qapr__child", "owner")
         .order_by("due_on", "id")
     )
+
+
+# The "QAPRs due" page and the QAPR's own page ----------------------------------------------------
+
+
+def children_qapr_due(user: User, *, team: bool = False) -> QuerySet:
+    """Children with a QAPR due, soonest (and so most overdue) first.
+
+    Mine: the children this person is the reviewing officer for. Team: the children of every
+    reviewing officer in their span (all of them for service-wide roles). Always within the
+    children they may see.
+    """
+    children = child_queryset(user).filter(qapr_due_on__isnull=False)
+    if not team:
+        children = children.filter(reviewing_officer=user)
+    elif not user.is_service_wide:
+        children = children.filter(reviewing_officer__team_id__in=span_team_ids(user))
+    return children.select_related("team", "social_worker", "reviewing_officer").order_by(
+        "qapr_due_on", "last_name", "first_name", "id"
+    )
+
+
+def drafts_for_children(user: User, child_ids) -> dict[int, Qapr]:
+    """The draft QAPR of each of these children, by child id (one query)."""
+    drafts = (
+        qapr_queryset(user)
+        .filter(child_id__in=list(child_ids), state=QaprState.DRAFT)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    return {draft.child_id: draft for draft in drafts}
+
+
+def drafts_by(user: User) -> QuerySet[Qapr]:
+    """The QAPRs this person has started and not finalised."""
+    return (
+        qapr_queryset(user)
+        .filter(author=user, state=QaprState.DRAFT)
+        .select_related("child")
+        .order_by("created_at", "id")
+    )
+
+
+def recommendations_for(qapr: Qapr) -> QuerySet[Recommendation]:
+    return qapr.recommendations.filter(archived_at__isnull=True).select_related("owner")

@@ -1,0 +1,416 @@
+"""The QAPR pages: what is due, the IRO's form, its checks before finalising, what the grade
+obliges (a concern, a good practice note, recommendations to follow up) and reopening."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.selectors import child_get
+from escalations import rules as concern_rules
+from escalations.models import ConcernState
+from escalations.views.common import call_service
+from prp.models import ProtocolCategory, RoleCode, User
+from prp.templatetags.govuk import error_anchor
+
+from . import permissions, selectors, services
+from .forms import (
+    ConcernFromQaprForm,
+    FinaliseForm,
+    QaprForm,
+    RecommendationDoneForm,
+    RecommendationForm,
+    ReopenForm,
+    operational_people,
+)
+from .models import CELEBRATED_GRADES, SAFER_QUESTION, SECTIONS, Grade, Qapr, RiDecision
+
+PAGE_SIZE = 25
+GRADE_TAGS = {
+    Grade.OUTSTANDING: "govuk-tag--green",
+    Grade.GOOD: "govuk-tag--green",
+    Grade.REQUIRES_IMPROVEMENT: "govuk-tag--orange",
+    Grade.INADEQUATE: "govuk-tag--red",
+}
+CONCERN_TAGS = {
+    ConcernState.DRAFT: "govuk-tag--grey",
+    ConcernState.INFORMAL: "govuk-tag--blue",
+    ConcernState.FORMAL: "govuk-tag--blue",
+    ConcernState.RESOLVED: "govuk-tag--green",
+    ConcernState.REFERRED: "govuk-tag--purple",
+    ConcernState.WITHDRAWN: "govuk-tag--grey",
+}
+
+
+def _posted(request):
+    # Not `request.POST or None`: an empty POST must still be checked and show its errors.
+    return request.POST if request.method == "POST" else None
+
+
+def _categories() -> list[ProtocolCategory]:
+    protocol = concern_rules.active_protocol()
+    return list(protocol.categories.all()) if protocol else []
+
+
+def _detail(qapr: Qapr):
+    return redirect("qapr:qapr_detail", pk=qapr.pk)
+
+
+def _editable(request, pk: int) -> tuple[Qapr, HttpResponse | None]:
+    """The author's draft. A finalised one sends its author back to its page; anyone else who
+    can see it is refused (and anyone who cannot see the child got a 404 from qapr_get)."""
+    qapr = selectors.qapr_get(request.user, pk)
+    if permissions.may_edit(request.user, qapr):
+        return qapr, None
+    if qapr.author_id == request.user.pk:
+        messages.info(
+            request,
+            f"{qapr.reference} has been finalised, so it cannot be changed. If it needs to "
+            "change, ask your manager to reopen it.",
+        )
+        return qapr, _detail(qapr)
+    raise PermissionDenied("Only the author can change a draft QAPR.")
+
+
+def _has_live_concern(qapr: Qapr) -> bool:
+    return qapr.concern_id is not None and qapr.concern.state != ConcernState.WITHDRAWN
+
+
+def _needs_concern(qapr: Qapr) -> bool:
+    """The grade or the Requires improvement decision calls for a concern, and none is linked."""
+    wanted = qapr.grade == Grade.INADEQUATE or (
+        qapr.grade == Grade.REQUIRES_IMPROVEMENT
+        and qapr.ri_decision in (RiDecision.INFORMAL, RiDecision.FORMAL)
+    )
+    return wanted and not _has_live_concern(qapr)
+
+
+def _problem_links(qapr: Qapr, problems: dict[str, str]) -> list[tuple[str, str]]:
+    """Each problem with where to put it right: the question on the form, or the concern."""
+    form = QaprForm(qapr=qapr, categories=[])
+    edit = reverse("qapr:qapr_edit", args=[qapr.pk])
+    links = []
+    for field, message in problems.items():
+        if field in form.fields:
+            bound = form[field]
+            url = f"{edit}#{error_anchor(bound, bound.auto_id)}"
+        elif field == "concern" and _has_live_concern(qapr):
+            url = reverse("escalations:concern_detail", args=[qapr.concern_id])
+        elif field == "concern":
+            url = reverse("qapr:qapr_concern", args=[qapr.pk])
+        else:
+            url = edit
+        links.append((message, url))
+    return links
+
+
+def _sections(qapr: Qapr) -> list[tuple[str, str, str]]:
+    """Each rated question with the answer in words and its rationale."""
+    rows = [
+        (
+            title,
+            getattr(qapr, f"get_{name}_rating_display")(),
+            getattr(qapr, f"{name}_rationale"),
+        )
+        for name, title in SECTIONS
+    ]
+    if qapr.is_child_protection:
+        rows.append((SAFER_QUESTION, qapr.get_safer_display(), qapr.safer_rationale))
+    return rows
+
+
+# What is due -----------------------------------------------------------------------------------
+
+
+def _may_see_team(user: User) -> bool:
+    return user.is_service_wide or user.has_role(RoleCode.REVIEWING_TEAM_MANAGER)
+
+
+@require_GET
+def qapr_due(request):
+    user = request.user
+    team = request.GET.get("show") == "team" and _may_see_team(user)
+    paginator = Paginator(selectors.children_qapr_due(user, team=team), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    children = list(page.object_list)
+    drafts = selectors.drafts_for_children(user, [child.pk for child in children])
+    today = timezone.localdate()
+    rows = [
+        {
+            "child": child,
+            "days": (child.qapr_due_on - today).days,
+            "late": (today - child.qapr_due_on).days,
+            "draft": drafts.get(child.pk),
+            "may_start": permissions.may_author(user, child),
+        }
+        for child in children
+    ]
+    context = {
+        "page": page,
+        "rows": rows,
+        "team": team,
+        "may_see_team": _may_see_team(user),
+        "my_drafts": [] if team else list(selectors.drafts_by(user)),
+        "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "query": "show=team" if team else "",
+    }
+    return render(request, "qapr/qapr_due.html", context)
+
+
+@require_POST
+def qapr_start(request, child_pk: int):
+    child = child_get(request.user, child_pk)
+    try:
+        qapr = services.qapr_start(child=child, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("qapr:qapr_due")
+    if qapr.author_id != request.user.pk:
+        messages.info(
+            request, f"{qapr.author} has already started {qapr.reference} for {child.full_name}."
+        )
+        return _detail(qapr)
+    return redirect("qapr:qapr_edit", pk=qapr.pk)
+
+
+# The form --------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def qapr_edit(request, pk: int):
+    qapr, elsewhere = _editable(request, pk)
+    if elsewhere:
+        return elsewhere
+    form = QaprForm(_posted(request), qapr=qapr, categories=_categories())
+    if request.method == "POST" and form.is_valid():
+        saved = call_service(
+            form,
+            services.qapr_save,
+            qapr=qapr,
+            by=request.user,
+            lock_version=form.cleaned_data["lock_version"],
+            **form.service_values(),
+        )
+        if saved is not None:
+            if form.wants_check:
+                return redirect("qapr:qapr_finalise", pk=qapr.pk)
+            messages.success(request, f"{saved.reference} saved. You can carry on with it later.")
+            return _detail(saved)
+    return render(request, "qapr/qapr_edit.html", {"qapr": qapr, "form": form})
+
+
+@require_GET
+def qapr_detail(request, pk: int):
+    qapr = selectors.qapr_get(request.user, pk)
+    user = request.user
+    today = timezone.localdate()
+    recommendations = list(selectors.recommendations_for(qapr))
+    for recommendation in recommendations:
+        recommendation.overdue = recommendation.is_overdue_on(today)
+        recommendation.may_complete = permissions.may_complete_recommendation(user, recommendation)
+    may_edit = permissions.may_edit(user, qapr)
+    problems = services.finalise_problems(qapr) if qapr.is_draft else {}
+    note = qapr.good_practice_note
+    context = {
+        "qapr": qapr,
+        "child": qapr.child,
+        "sections": _sections(qapr),
+        "grade_tag": GRADE_TAGS.get(qapr.grade, ""),
+        "concern_tag": CONCERN_TAGS.get(qapr.concern.state, "") if qapr.concern_id else "",
+        "recommendations": recommendations,
+        "note_copied_to": list(note.copied_to.all()) if note else [],
+        "problems": _problem_links(qapr, problems) if may_edit else [],
+        "problem_messages": list(problems.values()),
+        "may_edit": may_edit,
+        "may_reopen": permissions.may_reopen(user, qapr),
+        "may_raise_concern": may_edit and _needs_concern(qapr),
+        "may_add_recommendation": user.pk == qapr.author_id,
+        "celebrated": qapr.grade in CELEBRATED_GRADES,
+    }
+    return render(request, "qapr/qapr_detail.html", context)
+
+
+# What the grade obliges ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def qapr_concern(request, pk: int):
+    qapr, elsewhere = _editable(request, pk)
+    if elsewhere:
+        return elsewhere
+    if _has_live_concern(qapr):
+        messages.info(request, f"{qapr.concern.reference} is already linked to {qapr.reference}.")
+        return _detail(qapr)
+    form = ConcernFromQaprForm(_posted(request), qapr=qapr, categories=_categories())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        concern = call_service(
+            form,
+            services.qapr_start_concern,
+            qapr=qapr,
+            by=request.user,
+            lock_version=data["lock_version"],
+            level=data["level"],
+            category=data["category"],
+        )
+        if concern is not None:
+            messages.success(
+                request,
+                f"Draft concern {concern.reference} started from {qapr.reference}. "
+                "Check it and raise it, then finalise the QAPR.",
+            )
+            return redirect("escalations:concern_detail", pk=concern.pk)
+    return render(request, "qapr/qapr_concern.html", {"qapr": qapr, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def recommendation_add(request, pk: int):
+    qapr = selectors.qapr_get(request.user, pk)
+    if request.user.pk != qapr.author_id:
+        raise PermissionDenied("Only the author can add recommendations.")
+    form = RecommendationForm(_posted(request), child=qapr.child, people=operational_people())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        added = call_service(
+            form,
+            services.recommendation_add,
+            qapr=qapr,
+            by=request.user,
+            text=data["text"],
+            owner=data["owner"],
+            due_on=data["due_on"],
+        )
+        if added is not None:
+            messages.success(request, f"Recommendation added for {added.owner}")
+            return _detail(qapr)
+    return render(request, "qapr/recommendation_add.html", {"qapr": qapr, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def recommendation_done(request, pk: int):
+    recommendation = selectors.recommendation_get(request.user, pk)
+    qapr = recommendation.qapr
+    if recommendation.is_done:
+        messages.info(request, "That recommendation has already been marked as done.")
+        return _detail(qapr)
+    if not permissions.may_complete_recommendation(request.user, recommendation):
+        raise PermissionDenied("Only the person it is for, or the author, can mark it done.")
+    initial = {"done_on": timezone.localdate(), "lock_version": recommendation.lock_version}
+    form = RecommendationDoneForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = call_service(
+            form,
+            services.recommendation_complete,
+            recommendation=recommendation,
+            by=request.user,
+            lock_version=data["lock_version"],
+            done_on=data["done_on"],
+            note=data["note"].strip(),
+        )
+        if done is not None:
+            messages.success(request, "Recommendation marked as done")
+            return _detail(qapr)
+    context = {"recommendation": recommendation, "qapr": qapr, "form": form}
+    return render(request, "qapr/recommendation_done.html", context)
+
+
+@require_GET
+def recommendation_list(request):
+    paginator = Paginator(selectors.open_recommendations(request.user), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    recommendations = list(page.object_list)
+    for recommendation in recommendations:
+        recommendation.overdue = recommendation.is_overdue_on(today)
+    context = {
+        "page": page,
+        "recommendations": recommendations,
+        "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "query": "",
+    }
+    return render(request, "qapr/recommendation_list.html", context)
+
+
+# Finalising and reopening ----------------------------------------------------------------------
+
+
+def _save_and_finalise(*, qapr: Qapr, by: User, lock_version: int, values: dict) -> Qapr:
+    """The note as checked on the page, then finalising: both or neither, so a refusal leaves
+    the record as it was and the page shows the author's words again."""
+    with transaction.atomic():
+        if values:
+            qapr = services.qapr_save(qapr=qapr, by=by, lock_version=lock_version, **values)
+            lock_version = qapr.lock_version
+        return services.qapr_finalise(qapr=qapr, by=by, lock_version=lock_version)
+
+
+def _finalised_message(qapr: Qapr) -> str:
+    note = qapr.good_practice_note
+    if note is None:
+        return f"{qapr.reference} finalised: {qapr.get_grade_display()}"
+    text = f"Good practice note sent to {note.recipient}"
+    copied = ", ".join(str(person) for person in note.copied_to.all())
+    return f"{text}, copied to {copied}" if copied else text
+
+
+@require_http_methods(["GET", "POST"])
+def qapr_finalise(request, pk: int):
+    qapr, elsewhere = _editable(request, pk)
+    if elsewhere:
+        return elsewhere
+    form = FinaliseForm(_posted(request), qapr=qapr, categories=_categories())
+    if request.method == "POST" and form.is_valid():
+        finalised = call_service(
+            form,
+            _save_and_finalise,
+            qapr=qapr,
+            by=request.user,
+            lock_version=form.cleaned_data["lock_version"],
+            values=form.note_values(),
+        )
+        if finalised is not None:
+            messages.success(request, _finalised_message(finalised))
+            return _detail(finalised)
+    # What the form on this page cannot put right: the author goes back to the question.
+    problems = services.finalise_problems(qapr)
+    elsewhere_problems = {k: v for k, v in problems.items() if k not in form.fields}
+    context = {
+        "qapr": qapr,
+        "form": form,
+        "problems": _problem_links(qapr, elsewhere_problems),
+        "grade_tag": GRADE_TAGS.get(qapr.grade, ""),
+        "celebrated": qapr.grade in CELEBRATED_GRADES,
+    }
+    return render(request, "qapr/qapr_finalise.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def qapr_reopen(request, pk: int):
+    qapr = selectors.qapr_get(request.user, pk)
+    if not permissions.may_reopen(request.user, qapr):
+        raise PermissionDenied("Only the author's manager can reopen a finalised QAPR.")
+    form = ReopenForm(_posted(request), initial={"lock_version": qapr.lock_version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        reopened = call_service(
+            form,
+            services.qapr_reopen,
+            qapr=qapr,
+            by=request.user,
+            lock_version=data["lock_version"],
+            reason=data["reason"],
+        )
+        if reopened is not None:
+            messages.success(
+                request, f"{qapr.reference} reopened. {qapr.author} has been told why."
+            )
+            return _detail(qapr)
+    return render(request, "qapr/qapr_reopen.html", {"qapr": qapr, "form": form})
