@@ -151,7 +151,8 @@ def _started_by(day: dt.date, working_days: int) -> dt.date:
 
 
 def chase_scan(now: dt.datetime | None = None) -> dict[str, int]:
-    """Queue every reminder and chase for the working day a run at `now` works for.
+    """Queue every reminder and chase for the working day a run at `now` works for (those
+    about reviews, QAPRs and their recommendations are in notifications.review_chase).
 
     A run at night, at a weekend or on a bank holiday works for the next working day and its
     messages wait for that morning. Returns how many messages of each kind were queued.
@@ -164,6 +165,10 @@ def chase_scan(now: dt.datetime | None = None) -> dict[str, int]:
     _overdue(day, send_after, counts)
     _formal_limits(day, send_after, counts)
     _overdue_actions(day, send_after, counts)
+    # Imported here: the review scan builds on this module's helpers.
+    from .review_chase import review_scan
+
+    review_scan(day, send_after, counts)
     return dict(counts)
 
 

@@ -24,9 +24,15 @@ KIND_ORDER = [
     Kind.OVERDUE,
     Kind.OVERDUE_COPY,
     Kind.ACTION_OVERDUE,
+    Kind.REVIEW_STEP_OVERDUE,
+    Kind.RECOMMENDATION_OVERDUE,
     Kind.DUE_TODAY,
+    Kind.REVIEW_STEP_DUE,
     Kind.REMINDER,
+    Kind.REVIEW_DUE,
+    Kind.QAPR_DUE,
 ]
+ORDER = {kind: place for place, kind in enumerate(KIND_ORDER)}
 
 
 def _working_day(now: dt.datetime) -> dt.date | None:
@@ -68,7 +74,7 @@ def send_daily_digests(now: dt.datetime | None = None) -> int:
             person = User.objects.select_for_update().get(pk=person_id)
             if Notification.objects.filter(key=key).exists():
                 continue
-            rows.sort(key=lambda r: KIND_ORDER.index(r["kind"]) if r["kind"] in KIND_ORDER else 9)
+            rows.sort(key=lambda r: ORDER.get(r["kind"], len(ORDER)))
             items = [{"subject": row["subject"], "url": absolute(row["url"])} for row in rows]
             queued += notify(
                 Message(

@@ -46,9 +46,21 @@ ABOUT_A_LIVE_TASK = frozenset(
     {Kind.REMINDER, Kind.DUE_TODAY, Kind.OVERDUE, Kind.OVERDUE_COPY, Kind.ESCALATE_PROMPT}
 )
 
-# Reminders and chases that a person who chose a daily digest gets in it instead.
+# Reminders and chases that a person who chose a daily digest gets in it instead. News (a
+# significant change, decisions to consider, a QAPR reopened) always goes out on its own.
 DIGESTIBLE = frozenset(
-    {Kind.REMINDER, Kind.DUE_TODAY, Kind.OVERDUE, Kind.OVERDUE_COPY, Kind.ACTION_OVERDUE}
+    {
+        Kind.REMINDER,
+        Kind.DUE_TODAY,
+        Kind.OVERDUE,
+        Kind.OVERDUE_COPY,
+        Kind.ACTION_OVERDUE,
+        Kind.REVIEW_STEP_DUE,
+        Kind.REVIEW_STEP_OVERDUE,
+        Kind.REVIEW_DUE,
+        Kind.QAPR_DUE,
+        Kind.RECOMMENDATION_OVERDUE,
+    }
 )
 
 
