@@ -1,6 +1,24 @@
-from django.contrib import admin
+import logging
 
-from .models import Allocation, Child, SiblingGroup
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from kombu.exceptions import KombuError
+
+from .models import (
+    Allocation,
+    Child,
+    ChildLog,
+    KeyDate,
+    Review,
+    ReviewRule,
+    ReviewStep,
+    RuleUnit,
+    SiblingGroup,
+    SignificantChange,
+)
+
+log = logging.getLogger(__name__)
 
 
 class AllocationInline(admin.TabularInline):
@@ -57,3 +75,141 @@ class ChildAdmin(admin.ModelAdmin):
 @admin.register(SiblingGroup)
 class SiblingGroupAdmin(admin.ModelAdmin):
     search_fields = ("name",)
+
+
+# Review timescales ------------------------------------------------------------------------------
+
+# The QAPR rules count how many a year; every other rule is a time limit.
+COUNT_RULES = {ReviewRule.Code.QAPR_CP_FIRST_YEAR, ReviewRule.Code.QAPR_CP_LATER_YEARS}
+
+
+def queue_schedule_refresh() -> None:
+    """Ask a worker to work out every child's review dates again. If the broker is down the
+    admin still saves; the dates follow when someone runs `manage.py refresh_schedules`."""
+    from .tasks import refresh_schedules
+
+    try:
+        refresh_schedules.delay()
+    except (KombuError, OSError) as error:
+        log.warning("Could not queue the review schedule refresh: %s", error)
+
+
+class ReviewRuleForm(forms.ModelForm):
+    class Meta:
+        model = ReviewRule
+        fields = ("amount", "unit")
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount < 1:
+            raise forms.ValidationError("Enter 1 or more.")
+        return amount
+
+    def clean(self):
+        data = super().clean()
+        unit = data.get("unit")
+        counts = self.instance.code in COUNT_RULES
+        if unit and counts and unit != RuleUnit.TIMES_A_YEAR:
+            self.add_error("unit", "This rule counts QAPRs: choose times a year.")
+        elif unit and not counts and unit == RuleUnit.TIMES_A_YEAR:
+            self.add_error("unit", "This rule is a time limit: choose days or months.")
+        return data
+
+
+@admin.register(ReviewRule)
+class ReviewRuleAdmin(admin.ModelAdmin):
+    """The authority's timescales. The rules themselves are fixed; only their times change."""
+
+    form = ReviewRuleForm
+    list_display = ("rule", "amount", "unit", "updated_at")
+    list_display_links = ("rule",)
+    fields = ("rule", "amount", "unit", "updated_at")
+    readonly_fields = ("rule", "updated_at")
+    ordering = ("code",)
+
+    @admin.display(description="Rule", ordering="code")
+    def rule(self, obj):
+        return obj.get_code_display()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(queue_schedule_refresh)
+        self.message_user(
+            request,
+            "Every child's next review and QAPR dates are being worked out again.",
+            messages.INFO,
+        )
+
+
+# What happened to each child: read-only, for inspection ------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The record of what was done: changed only through the service, never here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReviewStepInline(admin.TabularInline):
+    model = ReviewStep
+    extra = 0
+    fields = ("kind", "assignee", "due_on", "done_on", "done_by", "outcome", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(KeyDate)
+class KeyDateAdmin(ReadOnlyAdmin):
+    list_display = ("child", "kind", "on", "recorded_by", "recorded_at")
+    list_filter = ("kind",)
+    search_fields = ("child__first_name", "child__last_name", "child__reference")
+    list_select_related = ("child", "recorded_by")
+    date_hierarchy = "on"
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    list_display = ("child", "kind", "held_on", "chair", "early", "recorded_by")
+    list_filter = ("kind", "early")
+    search_fields = ("child__first_name", "child__last_name", "child__reference")
+    list_select_related = ("child", "chair", "recorded_by")
+    date_hierarchy = "held_on"
+    inlines = [ReviewStepInline]
+
+
+@admin.register(SignificantChange)
+class SignificantChangeAdmin(ReadOnlyAdmin):
+    list_display = ("child", "kind", "occurred_on", "recorded_by", "reviewing_officer", "decision")
+    list_filter = ("kind", "decision")
+    search_fields = ("child__first_name", "child__last_name", "child__reference")
+    list_select_related = ("child", "recorded_by", "reviewing_officer")
+    date_hierarchy = "occurred_on"
+
+
+@admin.register(ChildLog)
+class ChildLogAdmin(ReadOnlyAdmin):
+    list_display = ("at", "child", "actor", "summary")
+    search_fields = ("child__first_name", "child__last_name", "child__reference", "summary")
+    list_select_related = ("child", "actor")
+    date_hierarchy = "at"

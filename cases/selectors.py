@@ -100,3 +100,119 @@ def concerns_about_child(user: User, child: Child) -> QuerySet:
 def agency_notes_for_child(child: Child) -> QuerySet:
     """Concerns about partner agencies recorded on the child's record, newest first."""
     return child.agency_notes.select_related("recorded_by").order_by("-recorded_on", "-id")
+
+
+# Reviews, key dates, significant changes ---------------------------------------------------------
+
+
+def child_reviews_load(child: Child) -> Child:
+    """Everything the reviews page shows about a child, fetched in a fixed number of queries.
+
+    The reviews (with their steps), key dates and significant changes are prefetched onto the
+    child, so working out the schedule (cases.services.child_schedule) reads them from memory.
+    """
+    from django.db.models import prefetch_related_objects
+
+    from .models import KeyDate, Review, ReviewStep, SignificantChange
+
+    steps = ReviewStep.objects.select_related("assignee", "done_by").order_by("due_on", "id")
+    reviews = Review.objects.select_related("chair", "recorded_by").prefetch_related(
+        Prefetch("steps", queryset=steps)
+    )
+    changes = SignificantChange.objects.select_related(
+        "recorded_by", "reviewing_officer", "decided_by"
+    )
+    prefetch_related_objects(
+        [child],
+        Prefetch("reviews", queryset=reviews),
+        Prefetch("key_dates", queryset=KeyDate.objects.select_related("recorded_by")),
+        Prefetch("significant_changes", queryset=changes),
+    )
+    return child
+
+
+def child_history(child: Child, *, limit: int = 20) -> QuerySet:
+    """The latest lines of the child's review history, newest first."""
+    return child.log.select_related("actor").order_by("-at", "-id")[:limit]
+
+
+def open_change_count(child: Child) -> int:
+    """Significant changes the reviewing officer has not yet decided on."""
+    return child.significant_changes.filter(decision="").count()
+
+
+def review_step_get(user: User, pk: int):
+    """A post-review task about a child this person may see, or 404."""
+    from .models import ReviewStep
+
+    step = (
+        ReviewStep.objects.filter(pk=pk, review__child__in=child_queryset(user).values("pk"))
+        .select_related("review__child__team", "review__chair", "assignee", "done_by")
+        .first()
+    )
+    if step is None:
+        raise Http404("No task found")
+    return step
+
+
+def significant_change_get(user: User, pk: int):
+    """A significant change about a child this person may see, or 404."""
+    from .models import SignificantChange
+
+    change = (
+        SignificantChange.objects.filter(pk=pk, child__in=child_queryset(user).values("pk"))
+        .select_related("child", "recorded_by", "reviewing_officer", "decided_by")
+        .first()
+    )
+    if change is None:
+        raise Http404("No change found")
+    return change
+
+
+def reviews_due(user: User, *, team: bool = False) -> QuerySet[Child]:
+    """Children with a next review date, soonest (so overdue) first.
+
+    Mine: the children this person reviews (or is the social worker for). Team: the children
+    reviewed by anyone in the teams of their span, or held by those teams (service-wide roles:
+    every child they can see).
+    """
+    children = child_queryset(user).filter(review_due_on__isnull=False)
+    if not team:
+        children = children.filter(_allocated(user))
+    elif not user.is_service_wide:
+        span = span_team_ids(user)
+        children = children.filter(Q(reviewing_officer__team_id__in=span) | Q(team_id__in=span))
+    return children.select_related("reviewing_officer", "social_worker", "team").order_by(
+        "review_due_on", "last_name", "first_name", "id"
+    )
+
+
+def review_tasks_for(user: User) -> QuerySet:
+    """Open post-review tasks assigned to this person that have a due date, soonest first."""
+    from .models import ReviewStep
+
+    return (
+        ReviewStep.objects.filter(
+            assignee=user,
+            done_on__isnull=True,
+            due_on__isnull=False,
+            review__child__in=child_queryset(user).values("pk"),
+        )
+        .select_related("review__child")
+        .order_by("due_on", "id")
+    )
+
+
+def changes_awaiting_decision(user: User) -> QuerySet:
+    """Significant changes this person was told of and has not yet decided on, oldest first."""
+    from .models import SignificantChange
+
+    return (
+        SignificantChange.objects.filter(
+            reviewing_officer=user,
+            decision="",
+            child__in=child_queryset(user).values("pk"),
+        )
+        .select_related("child", "recorded_by")
+        .order_by("recorded_at", "id")
+    )

@@ -27,6 +27,7 @@ def child_list(request):
         "query": query.urlencode(),
         "search": search,
         "mine_only": mine_only,
+        "today": timezone.localdate(),
     }
     return render(request, "cases/child_list.html", context)
 
@@ -41,5 +42,7 @@ def child_detail(request, pk: int):
         "concerns": selectors.concerns_about_child(request.user, child),
         "agency_notes": selectors.agency_notes_for_child(child),
         "may_raise": may_start_concern(request.user),
+        "open_changes": selectors.open_change_count(child),
+        "today": timezone.localdate(),
     }
     return render(request, "cases/child_detail.html", context)

@@ -1,0 +1,294 @@
+"""A child's reviews and quality assurance: the schedule, reviews held and the tasks after them,
+key dates, significant changes and QAPRs; and the reviews due across a caseload."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from escalations.views.common import call_service
+from prp import workdays
+from prp.models import RoleCode
+from qapr import permissions as qapr_permissions
+from qapr import selectors as qapr_selectors
+
+from . import permissions, schedule, selectors, services
+from .models import Child, ReviewStep, SignificantChange
+from .review_forms import (
+    ChangeDecideForm,
+    ChangeForm,
+    KeyDateForm,
+    ReviewForm,
+    StepCompleteForm,
+    review_kinds_for,
+)
+
+PAGE_SIZE = 25
+# The short lists on the reviews due page show this many, with a note when there are more.
+SHORT_LIST = 25
+HISTORY_LENGTH = 20
+CASELOAD_ROLES = (RoleCode.IRO, RoleCode.CP_CHAIR, RoleCode.SOCIAL_WORKER)
+
+WINDOW_TAGS = {
+    "done": ("Done", "govuk-tag--green"),
+    "missed": ("Missed", "govuk-tag--red"),
+    "overdue": ("Overdue", "govuk-tag--red"),
+    "due": ("Due", "govuk-tag--blue"),
+}
+YEAR_TAGS = {
+    "met": ("Met", "govuk-tag--green"),
+    "not met": ("Not met", "govuk-tag--red"),
+    "in progress": ("In progress", "govuk-tag--blue"),
+}
+
+
+def _posted(request):
+    # Not `request.POST or None`: an empty POST must still be checked and show its errors.
+    return request.POST if request.method == "POST" else None
+
+
+def _back_to_reviews(child_pk: int):
+    return redirect("cases:child_reviews", pk=child_pk)
+
+
+# The child's reviews page ------------------------------------------------------------------
+
+
+def _next_review(plan: schedule.Schedule, today) -> dict | None:
+    if plan.next_due is None:
+        return None
+    due = plan.next_due
+    return {
+        "on": due.on,
+        "reason": due.reason,
+        "overdue": due.on < today,
+        "working_days": workdays.working_days_between(today, due.on),
+    }
+
+
+def _mark_steps_and_changes(user, child: Child, today) -> None:
+    """What this person may do with each task and change, for the template."""
+    for review in child.reviews.all():
+        for step in review.steps.all():
+            step.overdue = step.is_overdue_on(today)
+            step.may_complete = permissions.may_complete_step(user, step)
+    for change in child.significant_changes.all():
+        change.may_decide = permissions.may_decide_change(user, change)
+
+
+def _compliance_rows(compliance, today) -> tuple[list, list]:
+    windows = [{"window": w, "tag": WINDOW_TAGS[w.status(today)]} for w in compliance.windows]
+    years = [{"year": y, "tag": YEAR_TAGS[y.status(today)]} for y in compliance.years]
+    return windows, years
+
+
+@require_GET
+def child_reviews(request, pk: int):
+    user = request.user
+    child = selectors.child_reviews_load(selectors.child_get(user, pk))
+    today = timezone.localdate()
+    rules = schedule.load_rules()
+    plan = services.child_schedule(child, rules=rules, today=today)
+    compliance = services.child_compliance(child, plan, rules=rules, today=today)
+    windows, years = _compliance_rows(compliance, today)
+    _mark_steps_and_changes(user, child, today)
+    history = list(selectors.child_history(child, limit=HISTORY_LENGTH))
+    context = {
+        "child": child,
+        "today": today,
+        "plan": plan,
+        "next_review": _next_review(plan, today),
+        "compliance": compliance,
+        "windows": windows,
+        "years": years,
+        "qaprs": qapr_selectors.qaprs_for_child(user, child),
+        "qapr_summary": {
+            "done": compliance.windows_done(),
+            "due": compliance.windows_due(today),
+            "compliant": compliance.is_compliant(today),
+        },
+        "history": history,
+        "history_cut": len(history) == HISTORY_LENGTH,
+        "may_record_review": permissions.may_record_review(user, child)
+        and bool(review_kinds_for(child)),
+        "may_record_key_date": permissions.may_record_key_date(user, child),
+        "may_record_change": permissions.may_record_change(user, child),
+        "may_start_qapr": compliance.applies and qapr_permissions.may_author(user, child),
+    }
+    return render(request, "cases/child_reviews.html", context)
+
+
+# Recording a review, a key date or a significant change ---------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def review_new(request, pk: int):
+    child = selectors.child_get(request.user, pk)
+    if not permissions.may_record_review(request.user, child):
+        raise PermissionDenied("You cannot record reviews for this child.")
+    if not review_kinds_for(child):
+        return render(request, "cases/review_not_applicable.html", {"child": child})
+    form = ReviewForm(_posted(request), child=child)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        review = call_service(
+            form,
+            services.review_record,
+            child=child,
+            by=request.user,
+            kind=data["kind"],
+            held_on=data["held_on"],
+            early=data["early"],
+            notes=data["notes"],
+        )
+        if review is not None:
+            child.refresh_from_db(fields=["review_due_on"])
+            text = f"{review} recorded"
+            if child.review_due_on:
+                text += f". The next review is due by {schedule.long_date(child.review_due_on)}"
+            messages.success(request, text)
+            return _back_to_reviews(child.pk)
+    return render(request, "cases/review_new.html", {"child": child, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def key_date_new(request, pk: int):
+    child = selectors.child_get(request.user, pk)
+    if not permissions.may_record_key_date(request.user, child):
+        raise PermissionDenied("You cannot record dates for this child.")
+    form = KeyDateForm(_posted(request), child=child)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        key_date = call_service(
+            form,
+            services.key_date_record,
+            child=child,
+            by=request.user,
+            kind=data["kind"],
+            on=data["on"],
+            note=data["note"],
+        )
+        if key_date is not None:
+            messages.success(request, f"{key_date} recorded")
+            return _back_to_reviews(child.pk)
+    return render(request, "cases/key_date_new.html", {"child": child, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def change_new(request, pk: int):
+    child = selectors.child_get(request.user, pk)
+    if not permissions.may_record_change(request.user, child):
+        raise PermissionDenied("You cannot record changes for this child.")
+    form = ChangeForm(_posted(request), child=child)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        change = call_service(
+            form,
+            services.significant_change_record,
+            child=child,
+            by=request.user,
+            kind=data["kind"],
+            occurred_on=data["occurred_on"],
+            details=data["details"],
+        )
+        if change is not None:
+            told = (
+                f"{child.reviewing_officer} has been told"
+                if child.reviewing_officer
+                else f"{child.first_name} has no {child.reviewing_officer_title} allocated, "
+                "so nobody has been told yet"
+            )
+            messages.success(request, f"Significant change recorded. {told}")
+            return _back_to_reviews(child.pk)
+    return render(request, "cases/change_new.html", {"child": child, "form": form})
+
+
+# Completing a task and deciding on a change ---------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def step_complete(request, pk: int):
+    step = selectors.review_step_get(request.user, pk)
+    review, child = step.review, step.review.child
+    context = {"step": step, "review": review, "child": child}
+    if step.is_done:
+        return render(request, "cases/step_done.html", context)
+    if not permissions.may_complete_step(request.user, step):
+        raise PermissionDenied("You cannot complete this task.")
+    form = StepCompleteForm(_posted(request), step=step)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form, services.review_step_complete, step=step, by=request.user, **form.service_kwargs()
+        )
+        if done is not None:
+            if done.kind == ReviewStep.Kind.DECISIONS_CONSIDERED:
+                text = f"Your answer is recorded: {done.get_outcome_display().lower()}"
+            else:
+                text = f"{done.get_kind_display()}: marked as done"
+            messages.success(request, text)
+            return _back_to_reviews(child.pk)
+    return render(request, "cases/step_complete.html", {**context, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def change_decide(request, pk: int):
+    change = selectors.significant_change_get(request.user, pk)
+    context = {"change": change, "child": change.child}
+    if change.is_decided:
+        return render(request, "cases/change_decided.html", context)
+    if not permissions.may_decide_change(request.user, change):
+        raise PermissionDenied("You cannot decide on this change.")
+    form = ChangeDecideForm(_posted(request), change=change)
+    if request.method == "POST" and form.is_valid():
+        decided = call_service(
+            form,
+            services.significant_change_decide,
+            change=change,
+            by=request.user,
+            **form.service_kwargs(),
+        )
+        if decided is not None:
+            if decided.decision == SignificantChange.Decision.EARLY_REVIEW:
+                when = schedule.long_date(decided.early_review_by)
+                text = f"Decision recorded: an early review is needed by {when}"
+            else:
+                text = "Decision recorded: no early review is needed"
+            messages.success(request, text)
+            return _back_to_reviews(change.child_id)
+    return render(request, "cases/change_decide.html", {**context, "form": form})
+
+
+# Reviews due across a caseload -----------------------------------------------------------------
+
+
+def _short(queryset) -> tuple[list, bool]:
+    """The first SHORT_LIST rows, and whether there are more (one query)."""
+    rows = list(queryset[: SHORT_LIST + 1])
+    return rows[:SHORT_LIST], len(rows) > SHORT_LIST
+
+
+@require_GET
+def reviews_due(request):
+    user = request.user
+    default = "mine" if user.has_role(*CASELOAD_ROLES) else "team"
+    show = request.GET.get("show") if request.GET.get("show") in ("mine", "team") else default
+    paginator = Paginator(selectors.reviews_due(user, team=show == "team"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    tasks, more_tasks = _short(selectors.review_tasks_for(user))
+    changes, more_changes = _short(selectors.changes_awaiting_decision(user))
+    context = {
+        "show": show,
+        "page": page,
+        "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "query": f"show={show}",
+        "today": timezone.localdate(),
+        "tasks": tasks,
+        "more_tasks": more_tasks,
+        "changes": changes,
+        "more_changes": more_changes,
+    }
+    return render(request, "cases/reviews_due.html", context)
