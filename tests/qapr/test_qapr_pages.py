@@ -725,6 +725,9 @@ def test_colleagues_who_see_the_child_may_read_but_not_change_the_draft(
             assert client.post(url(name, qapr.pk), form_data(qapr)).status_code == 403
         # Reopening is for a finalised QAPR, by the author's manager.
         assert client.get(url("qapr_reopen", qapr.pk)).status_code == 403
+    for person in (social_worker, team_manager):
+        client.force_login(person)
+        assert client.post(url("qapr_start", child.pk)).status_code == 403
     assert fresh(qapr).lock_version == qapr.lock_version
 
 
