@@ -111,11 +111,15 @@ def child_reviews_load(child: Child) -> Child:
     The reviews (with their steps), key dates and significant changes are prefetched onto the
     child, so working out the schedule (cases.services.child_schedule) reads them from memory.
     """
-    from django.db.models import prefetch_related_objects
+    from django.db.models import F, prefetch_related_objects
 
     from .models import KeyDate, Review, ReviewStep, SignificantChange
 
-    steps = ReviewStep.objects.select_related("assignee", "done_by").order_by("due_on", "id")
+    # The team manager's step has no date until the decisions reach them: it goes after those
+    # that have one.
+    steps = ReviewStep.objects.select_related("assignee", "done_by").order_by(
+        F("due_on").asc(nulls_last=True), "id"
+    )
     reviews = Review.objects.select_related("chair", "recorded_by").prefetch_related(
         Prefetch("steps", queryset=steps)
     )
