@@ -63,6 +63,12 @@ def _not_in_future(day: dt.date | None, message: str) -> dt.date | None:
     return day
 
 
+def _after_birth(day: dt.date | None, child: Child) -> dt.date | None:
+    if day is not None and day < child.date_of_birth:
+        raise forms.ValidationError("The date must be on or after the child's date of birth")
+    return day
+
+
 class ReviewForm(GovukFormMixin, forms.Form):
     submit_label = "Record the review"
 
@@ -124,6 +130,7 @@ class KeyDateForm(GovukFormMixin, forms.Form):
 
     def __init__(self, data=None, *, child: Child, **kwargs):
         super().__init__(data, **kwargs)
+        self.child = child
         kinds = KEY_DATE_KINDS.get(child.status, list(KeyDate.Kind))
         self.fields["kind"].choices = [(k.value, k.label) for k in kinds]
         self.helper = self.build_helper(
@@ -133,7 +140,8 @@ class KeyDateForm(GovukFormMixin, forms.Form):
         )
 
     def clean_on(self):
-        return _not_in_future(self.cleaned_data.get("on"), "The date must be today or in the past")
+        day = _not_in_future(self.cleaned_data.get("on"), "The date must be today or in the past")
+        return _after_birth(day, self.child)
 
 
 AGREED_LABEL = "Yes, I agree with the decisions"
@@ -229,6 +237,7 @@ class ChangeForm(GovukFormMixin, forms.Form):
 
     def __init__(self, data=None, *, child: Child, **kwargs):
         super().__init__(data, **kwargs)
+        self.child = child
         self.fields["kind"].choices = [(k.value, k.label) for k in change_kinds_for(child)]
         self.helper = self.build_helper(
             Field.radios("kind", legend_size=Size.SMALL, small=True),
@@ -237,10 +246,11 @@ class ChangeForm(GovukFormMixin, forms.Form):
         )
 
     def clean_occurred_on(self):
-        return _not_in_future(
+        day = _not_in_future(
             self.cleaned_data.get("occurred_on"),
             "The date it happened must be today or in the past",
         )
+        return _after_birth(day, self.child)
 
 
 class ChangeDecideForm(GovukFormMixin, forms.Form):

@@ -348,6 +348,10 @@ def test_a_child_protection_key_date_offers_the_strategy_discussion(client, iro,
             "The date must be today or in the past",
         ),
         ({"kind": "came_into_care", **date_data("on", TODAY), "note": "x" * 301}, "300"),
+        (
+            {"kind": "came_into_care", **date_data("on", D(2015, 3, 13))},
+            "on or after the child&#x27;s date of birth",
+        ),
     ],
 )
 def test_a_bad_key_date_shows_the_error_summary(client, iro, child, data, message):
@@ -559,6 +563,10 @@ def test_a_placement_change_starts_the_carer_change_clock(client, iro, social_wo
         (
             {"kind": "missing", **date_data("occurred_on", D(2026, 3, 9)), "details": "x"},
             "The date it happened must be today or in the past",
+        ),
+        (
+            {"kind": "missing", **date_data("occurred_on", D(1999, 1, 1)), "details": "x"},
+            "on or after the child&#x27;s date of birth",
         ),
     ],
 )
