@@ -24,6 +24,10 @@ def _navigation(request) -> list[dict]:
     if user.role_codes & (RAISER_ROLES | OPERATIONAL_ROLES) or user.is_service_wide:
         items.append(("Concerns", reverse("escalations:concern_list")))
     items.append(("Children", reverse("cases:child_list")))
+    if user.role_codes & (RAISER_ROLES | OPERATIONAL_ROLES):
+        items.append(("Reviews", reverse("cases:reviews_due")))
+    if user.role_codes & RAISER_ROLES or user.is_service_wide:
+        items.append(("QAPRs", reverse("qapr:qapr_due")))
     if user.is_staff:
         items.append(("Administration", reverse("admin:index")))
     path = request.path

@@ -61,6 +61,23 @@ def start_sections(user: User) -> list[StartSection]:
                         "Raise a concern about a child's plan and follow it up the ladder.",
                         reverse("escalations:concern_list"),
                     ),
+                    StartLink(
+                        "Reviews due",
+                        "Statutory reviews and conferences coming due, your post-review tasks "
+                        "and significant changes waiting for your decision.",
+                        reverse("cases:reviews_due"),
+                    ),
+                    StartLink(
+                        "QAPRs due",
+                        "Quality assurance progress reviews due between reviews, and your "
+                        "drafts in progress.",
+                        reverse("qapr:qapr_due"),
+                    ),
+                    StartLink(
+                        "QAPR recommendations to follow up",
+                        "Recommendations from your QAPRs that are not done yet.",
+                        reverse("qapr:recommendation_list"),
+                    ),
                     _clinic_link(),
                     _good_practice_link(),
                 ),
@@ -77,6 +94,11 @@ def start_sections(user: User) -> list[StartSection]:
                 "Children in your teams",
                 "Children allocated to you, your teams and the teams you manage.",
                 children_url,
+            ),
+            StartLink(
+                "Reviews and post-review tasks",
+                "Review decisions to consider, care plans to update and reviews coming due.",
+                reverse("cases:reviews_due"),
             ),
         ]
         if not is_raiser:

@@ -111,9 +111,15 @@ def test_home_sends_each_role_to_its_start(client, db, roles, expected, absent):
                 "escalations:concern_list",
                 "escalations:weekly_clinic",
                 "escalations:good_practice_list",
+                "cases:reviews_due",
+                "qapr:qapr_due",
+                "qapr:recommendation_list",
             ],
         ),
-        ([RoleCode.TEAM_MANAGER], ["escalations:task_inbox", "escalations:good_practice_list"]),
+        (
+            [RoleCode.TEAM_MANAGER],
+            ["escalations:task_inbox", "escalations:good_practice_list", "cases:reviews_due"],
+        ),
     ],
 )
 def test_the_pathway_links_on_home_are_live(client, db, roles, links):
@@ -128,9 +134,9 @@ def test_the_pathway_links_on_home_are_live(client, db, roles, links):
 @pytest.mark.parametrize(
     ("roles", "present", "absent"),
     [
-        ([RoleCode.IRO], ["Concerns", "Children"], ["My tasks"]),
-        ([RoleCode.TEAM_MANAGER], ["My tasks", "Concerns", "Children"], []),
-        ([], ["Children"], ["My tasks", "Concerns"]),
+        ([RoleCode.IRO], ["Concerns", "Children", "Reviews", "QAPRs"], ["My tasks"]),
+        ([RoleCode.TEAM_MANAGER], ["My tasks", "Concerns", "Children", "Reviews"], ["QAPRs"]),
+        ([], ["Children"], ["My tasks", "Concerns", "Reviews", "QAPRs"]),
     ],
 )
 def test_the_navigation_follows_the_roles(client, db, roles, present, absent):
