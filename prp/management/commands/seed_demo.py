@@ -2,15 +2,20 @@
 
 from django.core.management.base import BaseCommand
 
+from cases.review_demo import load_demo_reviews
 from escalations.demo import load_demo_concerns
 from prp.demo import load_demo_authority
 
 
 class Command(BaseCommand):
-    help = "Load a made-up demo authority: people, teams, children, closure days and concerns."
+    help = (
+        "Load a made-up demo authority: people, teams, children, closure days, concerns, "
+        "reviews and QAPRs."
+    )
 
     def handle(self, *args, **options):
         load_demo_authority(stdout=self.stdout)
         made = load_demo_concerns()
         if made:
             self.stdout.write(f"Loaded {made} demo concerns in different stages.")
+        load_demo_reviews(stdout=self.stdout)
