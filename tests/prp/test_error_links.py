@@ -30,3 +30,11 @@ def test_error_links_for_conditional_radios_land_on_the_first_radio(
     assert anchors
     for anchor in anchors:
         assert f'id="{anchor}"' in page, anchor
+        radio = re.search(rf'type="radio"\s+name="([^"]+)"\s+class="[^"]*"\s+id="{anchor}"', page)
+        if radio:
+            # The link must land on the first radio of its question, not the second.
+            first = re.search(
+                rf'type="radio"\s+name="{radio[1]}"\s+class="[^"]*"\s+id="([^"]+)"', page
+            )
+            assert first[1] == anchor
+    assert "id_decision_1" in anchors
