@@ -17,9 +17,16 @@ def _reviews_url(child) -> str:
     return reverse("cases:child_reviews", args=[child.pk])
 
 
+def _may_see(person, child) -> bool:
+    """Nothing about a child goes to someone who may not see them (a restricted record)."""
+    from .selectors import child_queryset
+
+    return child_queryset(person).filter(pk=child.pk).exists()
+
+
 def review_decisions(step: ReviewStep) -> None:
     """The team manager has the decisions: consider them by the due date, or they stand."""
-    if step.assignee is None:
+    if step.assignee is None or not _may_see(step.assignee, step.review.child):
         return
     review = step.review
     notify(
@@ -36,7 +43,11 @@ def review_decisions(step: ReviewStep) -> None:
 
 def agreed_by_silence(step: ReviewStep, *, send_after: dt.datetime | None = None) -> None:
     review = step.review
-    people = {p.pk: p for p in (step.assignee, review.chair) if p is not None}
+    people = {
+        p.pk: p
+        for p in (step.assignee, review.chair)
+        if p is not None and _may_see(p, review.child)
+    }
     notify(
         *(
             Message(

@@ -14,7 +14,7 @@ from escalations.models import Task, TaskState
 from prp import workdays
 from prp.models import User
 
-from . import schedule
+from . import schedule, stale
 from .chase import children_by_concern
 from .models import ABOUT_A_LIVE_TASK, Kind, Notification, Status
 from .services import Message, absolute, notify
@@ -59,6 +59,12 @@ def send_daily_digests(now: dt.datetime | None = None) -> int:
     pending.filter(kind__in=ABOUT_A_LIVE_TASK, task__isnull=False).exclude(
         task__state=TaskState.ACTIVE
     ).update(status=Status.NOT_NEEDED)
+    dealt_with = [
+        row["id"]
+        for row in pending.filter(kind__in=stale.CHECKED_KINDS).values("id", "kind", "key")
+        if not stale.still_needed(row["kind"], row["key"])
+    ]
+    Notification.objects.filter(pk__in=dealt_with).update(status=Status.NOT_NEEDED)
     waiting = (
         pending.filter(status=Status.PENDING)
         .order_by("recipient_id", "send_after", "id")

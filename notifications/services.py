@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from prp.models import User
 
+from . import stale
 from .models import ABOUT_A_LIVE_TASK, DIGESTIBLE, Kind, Notification, Status
 
 log = logging.getLogger(__name__)
@@ -157,9 +158,11 @@ def _failed(notification: Notification, error: Exception, now: dt.datetime) -> N
 
 
 def _no_longer_needed(notification: Notification) -> bool:
-    """A chase queued overnight for a task answered before the morning is not sent."""
+    """A chase queued overnight for something dealt with before the morning is not sent."""
     task = notification.task
-    return notification.kind in ABOUT_A_LIVE_TASK and task is not None and task.state != "active"
+    if notification.kind in ABOUT_A_LIVE_TASK and task is not None:
+        return task.state != "active"
+    return not stale.still_needed(notification.kind, notification.key)
 
 
 def send_one(pk: int, now: dt.datetime | None = None) -> bool:

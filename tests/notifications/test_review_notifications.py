@@ -763,3 +763,46 @@ def test_every_message_names_the_child_and_its_dates_in_full(people):
         # No placeholder left empty: nothing like "by ." or "the  review".
         assert not re.search(r"\s[.,]|  |\(\)|None", subject + text), (name, subject + text)
         assert "&amp;#x27;" not in html and "&#x27;" not in text, name
+
+
+# Dealt with before it went out -----------------------------------------------------------------
+
+
+def test_a_chase_queued_at_night_for_a_step_done_before_morning_is_not_sent(review, iro):
+    from notifications.models import Status
+    from notifications.services import send_due
+
+    circulate = step_of(review, ReviewStep.Kind.DECISIONS_CIRCULATED)  # due Monday 10 November
+    chase_scan(at(2025, 11, 10, 22))  # Monday night: queues Tuesday's chase for 08:00
+    chase = only(Kind.REVIEW_STEP_OVERDUE)
+    assert chase.status == Status.PENDING
+    complete(circulate, iro, dt.date(2025, 11, 11))  # done at 07:00 on Tuesday
+    with time_machine.travel(at(2025, 11, 11, 8, 5), tick=False):
+        send_due()
+    assert fresh(chase).status == Status.NOT_NEEDED
+
+
+def test_a_review_due_message_is_not_sent_once_the_date_has_moved(came_into_care, iro):
+    from notifications.models import Status
+    from notifications.services import send_due
+
+    child = came_into_care
+    child.refresh_from_db()
+    heads_up = workdays.add_working_days(child.review_due_on, -10)
+    chase_scan(at(heads_up.year, heads_up.month, heads_up.day, 6))  # queued for 08:00
+    message = only(Kind.REVIEW_DUE)
+    # The review is held early that morning, so the date in the message is no longer true.
+    record_review(child, iro, heads_up)
+    with time_machine.travel(at(heads_up.year, heads_up.month, heads_up.day, 17), tick=False):
+        send_due()
+    assert fresh(message).status == Status.NOT_NEEDED
+
+
+def test_review_decisions_are_not_sent_to_a_manager_who_may_not_see_a_restricted_child(
+    restricted_child, iro, team_manager
+):
+    review = record_review(restricted_child, iro, dt.date(2025, 11, 17))
+    complete(step_of(review, ReviewStep.Kind.DECISIONS_CIRCULATED), iro, dt.date(2025, 11, 17))
+    assert not Notification.objects.filter(kind=Kind.REVIEW_DECISIONS)
+    chase_scan(at(2025, 11, 25, 10))  # no reply by 24 November: taken as agreed
+    assert [n.recipient for n in Notification.objects.filter(kind=Kind.AGREED_BY_SILENCE)] == [iro]

@@ -1,0 +1,51 @@
+"""Reminders and chases about things dealt with after they were queued are not sent.
+
+A chase scan at night queues the next morning's messages; if the review step is done, the
+recommendation completed or the review date moved before then, the message would be wrong.
+Each key names what the message is about (see notifications.review_chase), so the sender can
+check it is still true just before sending, as it does for concern tasks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .models import Kind
+
+
+def _part(key: str, index: int) -> str:
+    parts = key.split(":")
+    return parts[index] if len(parts) > abs(index) else ""
+
+
+def still_needed(kind: str, key: str) -> bool:
+    # Imported here: notifications is below cases and qapr in the layering.
+    from cases.models import Child, ReviewStep
+    from qapr.models import Recommendation
+
+    try:
+        if kind in (Kind.REVIEW_STEP_DUE, Kind.REVIEW_STEP_OVERDUE):
+            return ReviewStep.objects.filter(pk=int(_part(key, 2)), done_on__isnull=True).exists()
+        if kind == Kind.RECOMMENDATION_OVERDUE:
+            return Recommendation.objects.filter(
+                pk=int(_part(key, 2)), done_on__isnull=True, archived_at__isnull=True
+            ).exists()
+        if kind in (Kind.REVIEW_DUE, Kind.QAPR_DUE):
+            field = "review_due_on" if kind == Kind.REVIEW_DUE else "qapr_due_on"
+            due_on = dt.date.fromisoformat(_part(key, -1))
+            return Child.objects.filter(pk=int(_part(key, 2)), **{field: due_on}).exists()
+    except ValueError:
+        # A key in an older shape: send it rather than lose it.
+        return True
+    return True
+
+
+CHECKED_KINDS = frozenset(
+    {
+        Kind.REVIEW_STEP_DUE,
+        Kind.REVIEW_STEP_OVERDUE,
+        Kind.RECOMMENDATION_OVERDUE,
+        Kind.REVIEW_DUE,
+        Kind.QAPR_DUE,
+    }
+)
