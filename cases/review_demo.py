@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from prp import workdays
@@ -91,9 +92,8 @@ def backdate_messages(messages, day: dt.date, when: dt.datetime) -> None:
         messages.update(created_at=when)
         return
     read = {"read_at": when} if day < today - dt.timedelta(days=7) else {}
-    moved = {"created_at": when, "send_after": when, "sent_at": when, **read}
-    messages.filter(by_digest=True).update(status=Status.IN_DIGEST, **moved)
-    messages.filter(by_digest=False).update(status=Status.SENT, **moved)
+    sent = Case(When(by_digest=True, then=Value(Status.IN_DIGEST)), default=Value(Status.SENT))
+    messages.update(status=sent, created_at=when, send_after=when, sent_at=when, **read)
 
 
 @contextmanager
@@ -219,17 +219,17 @@ def assign_plans(found: list[Family], rng: random.Random) -> dict[int, Plan]:
     def mine(email: str) -> list[Family]:
         return [f for f in by_anchor if f.reviewer.email == email]
 
-    # The demo IRO: one family overdue (with its QAPR), one just reviewed (with a QAPR that
-    # needed improvement and a draft for the next), one whose carer has just changed (the
-    # change waits for a decision), one who came into care this year (an early review decided
-    # after going missing).
+    # The demo IRO: one family overdue (with its QAPR), one reviewed three weeks ago (a QAPR
+    # that needed improvement last time and a draft for this time; an early review decided
+    # after going missing since), one whose carer has just changed (the change waits for a
+    # decision), one who came into care from a protection plan this year.
     iro_scripts = [
         Plan(OVERDUE, qaprs="none_current"),
         Plan(
             RECENT,
             qaprs="ri_previous",
             open_steps=True,
-            changes=[(SignificantChange.Kind.EXCLUSION, 14, "no_early_review")],
+            changes=[(SignificantChange.Kind.MISSING, 8, "early_review")],
         ),
         Plan(DUE_SOON, changes=[(SignificantChange.Kind.PLACEMENT_CHANGE, 4, None)]),
     ]
@@ -238,7 +238,7 @@ def assign_plans(found: list[Family], rng: random.Random) -> dict[int, Plan]:
         plans[id(family)] = Plan(
             IN_HAND,
             qaprs="ri_current",
-            changes=[(SignificantChange.Kind.MISSING, 8, "early_review")],
+            changes=[(SignificantChange.Kind.EXCLUSION, 14, "no_early_review")],
         )
     for family in [f for f in iro if f.restricted]:
         plans[id(family)] = Plan(IN_HAND)
@@ -307,8 +307,11 @@ def plan_timeline(family: Family, plan: Plan, rng: random.Random, today: dt.date
     yesterday = today - days(1)
     timeline = None
     if not family.came_into_care:
-        # A child waiting for adopters has been in care a good while.
-        most = 5 if plan.not_placed else rng.randint(2, 4)
+        # A child waiting for adopters has been in care a good while; a QAPR story needs a
+        # window before this one (a child in care has none until the second review).
+        most = rng.randint(2, 3)
+        if plan.not_placed or plan.qaprs in ("ri_previous", "none_current"):
+            most = 4 if plan.not_placed else 3
         timeline = _backward(plan, most, first_gap, floor, rng, today)
         if timeline is None and plan.profile == DUE_SOON and not family.placement_order:
             start = workdays.add_working_days(today, -rng.randint(5, 9))
@@ -341,9 +344,10 @@ def _backward(plan, most, first_gap, floor, rng, today) -> Timeline | None:
 
 
 def _forward(start, first_gap, rng, last_day) -> Timeline:
+    """Every review held on time from `start` up to `last_day`."""
     reviews = []
     held = workdays.add_working_days(start, rng.randint(*first_gap))
-    while held <= last_day and len(reviews) < 5:
+    while held <= last_day:
         reviews.append(held)
         months = 3 if len(reviews) == 1 else 6
         held = on_or_before_working_day(add_months(held, months) - days(rng.randint(3, 20)))

@@ -352,15 +352,16 @@ def _finalised(child, done, grade, is_cp, rng, today, *, scripted=False):
             if grade == Grade.INADEQUATE:
                 concern = _raise_concern(qapr, author)
             qapr = Qapr.objects.get(pk=qapr.pk)
-            services.qapr_finalise(qapr=qapr, by=author, lock_version=qapr.lock_version)
+            qapr = services.qapr_finalise(qapr=qapr, by=author, lock_version=qapr.lock_version)
         finalised = at(done, 15, 0)
         Qapr.objects.filter(pk=qapr.pk).update(
             completed_on=done, finalised_at=finalised, updated_at=finalised
         )
         Recommendation.objects.filter(qapr=qapr).update(created_at=finalised)
-        note = Qapr.objects.get(pk=qapr.pk).good_practice_note_id
-        if note is not None:
-            GoodPracticeNote.objects.filter(pk=note).update(created_at=finalised)
+        if qapr.good_practice_note_id is not None:
+            GoodPracticeNote.objects.filter(pk=qapr.good_practice_note_id).update(
+                created_at=finalised
+            )
         for recommendation, due_on, done_on in recommendations:
             Recommendation.objects.filter(pk=recommendation.pk).update(due_on=due_on)
             if done_on is not None:
