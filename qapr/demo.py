@@ -228,7 +228,8 @@ def _in_window(child, start, end, grade, is_cp, rng, today, *, scripted=False) -
     done = on_or_before_working_day(start + (end - start) * rng.uniform(0.45, 0.85))
     if not start < done < end or done >= today:
         return []
-    return [(done, QAPR, _finalised(child, done, grade, is_cp, rng, today, scripted=scripted))]
+    made = _finalised(child, done, grade, is_cp, rng, today, after=start, scripted=scripted)
+    return [(done, QAPR, made)]
 
 
 def _current(child, start, is_cp, story, profile, eldest, rng, today) -> list[Event]:
@@ -246,23 +247,23 @@ def _current(child, start, is_cp, story, profile, eldest, rng, today) -> list[Ev
     if story == "ri_current" and eldest:
         day = ago(rng.randint(6, 9))
         grade = Grade.REQUIRES_IMPROVEMENT
-        return (
-            [(day, QAPR, _finalised(child, day, grade, is_cp, rng, today, scripted=True))]
-            if day
-            else []
-        )
+        if day is None:
+            return []
+        made = _finalised(child, day, grade, is_cp, rng, today, after=start, scripted=True)
+        return [(day, QAPR, made)]
     if story == "inadequate_current" and eldest:
         day = ago(4)
         if day is None:
             return []
-        return [(day, QAPR, _finalised(child, day, Grade.INADEQUATE, is_cp, rng, today))]
+        made = _finalised(child, day, Grade.INADEQUATE, is_cp, rng, today, after=start)
+        return [(day, QAPR, made)]
     chance = {OVERDUE: 0.0, DUE_SOON: 0.5, IN_HAND: 0.35}.get(profile, 0.0)
     if story != "random" or rng.random() >= chance:
         return []
     day = ago(rng.randint(3, 15))
     if day is None or day < start + dt.timedelta(days=14):
         return []
-    return [(day, QAPR, _finalised(child, day, _grade(rng), is_cp, rng, today))]
+    return [(day, QAPR, _finalised(child, day, _grade(rng), is_cp, rng, today, after=start))]
 
 
 # Making one QAPR ---------------------------------------------------------------------------------
@@ -333,13 +334,14 @@ def _draft(child: Child, day: dt.date, is_cp: bool, rng: random.Random):
     return make
 
 
-def _finalised(child, done, grade, is_cp, rng, today, *, scripted=False):
-    """A QAPR finalised on `done`: started a week or two before, views sought, graded."""
+def _finalised(child, done, grade, is_cp, rng, today, *, after, scripted=False):
+    """A QAPR finalised on `done`: started a week or two before (after the review on `after`
+    that opened its window), views sought, graded."""
 
     def make():
         author = child.reviewing_officer
-        started = workdays.add_working_days(done, -rng.randint(5, 9))
-        invited = workdays.add_working_days(started, 1)
+        started = max(workdays.add_working_days(done, -rng.randint(5, 9)), after + dt.timedelta(1))
+        invited = min(workdays.add_working_days(started, 1), done)
         qapr = _start(child, started)
         qapr = services.qapr_save(
             qapr=qapr,

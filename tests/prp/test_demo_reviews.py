@@ -118,7 +118,7 @@ def test_qaprs_have_a_spread_of_grades_each_finalised_as_its_grade_requires(load
 
     assert set(finalised.values_list("grade", flat=True)) == set(Grade.values)
     for qapr in finalised:
-        assert qapr.window_start < qapr.completed_on
+        assert qapr.window_start < timezone.localdate(qapr.created_at) <= qapr.completed_on
         if qapr.grade in (Grade.GOOD, Grade.OUTSTANDING):
             assert qapr.good_practice_note.recipient == qapr.child.social_worker
             assert qapr.good_practice_note.created_at.date() == qapr.completed_on
