@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from escalations.views.common import call_service
+from escalations.views.common import call_service, posted
 from prp import workdays
 from prp.models import RoleCode
 from qapr import permissions as qapr_permissions
@@ -44,11 +44,6 @@ YEAR_TAGS = {
     "not met": ("Not met", "govuk-tag--red"),
     "in progress": ("In progress", "govuk-tag--blue"),
 }
-
-
-def _posted(request):
-    # Not `request.POST or None`: an empty POST must still be checked and show its errors.
-    return request.POST if request.method == "POST" else None
 
 
 def _back_to_reviews(child_pk: int):
@@ -132,7 +127,7 @@ def review_new(request, pk: int):
         raise PermissionDenied("You cannot record reviews for this child.")
     if not review_kinds_for(child):
         return render(request, "cases/review_not_applicable.html", {"child": child})
-    form = ReviewForm(_posted(request), child=child)
+    form = ReviewForm(posted(request), child=child)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         review = call_service(
@@ -160,7 +155,7 @@ def key_date_new(request, pk: int):
     child = selectors.child_get(request.user, pk)
     if not permissions.may_record_key_date(request.user, child):
         raise PermissionDenied("You cannot record dates for this child.")
-    form = KeyDateForm(_posted(request), child=child)
+    form = KeyDateForm(posted(request), child=child)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         key_date = call_service(
@@ -183,7 +178,7 @@ def change_new(request, pk: int):
     child = selectors.child_get(request.user, pk)
     if not permissions.may_record_change(request.user, child):
         raise PermissionDenied("You cannot record changes for this child.")
-    form = ChangeForm(_posted(request), child=child)
+    form = ChangeForm(posted(request), child=child)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         change = call_service(
@@ -219,7 +214,7 @@ def step_complete(request, pk: int):
         return render(request, "cases/step_done.html", context)
     if not permissions.may_complete_step(request.user, step):
         raise PermissionDenied("You cannot complete this task.")
-    form = StepCompleteForm(_posted(request), step=step)
+    form = StepCompleteForm(posted(request), step=step)
     if request.method == "POST" and form.is_valid():
         done = call_service(
             form, services.review_step_complete, step=step, by=request.user, **form.service_kwargs()
@@ -242,7 +237,7 @@ def change_decide(request, pk: int):
         return render(request, "cases/change_decided.html", context)
     if not permissions.may_decide_change(request.user, change):
         raise PermissionDenied("You cannot decide on this change.")
-    form = ChangeDecideForm(_posted(request), change=change)
+    form = ChangeDecideForm(posted(request), change=change)
     if request.method == "POST" and form.is_valid():
         decided = call_service(
             form,

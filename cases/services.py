@@ -93,11 +93,13 @@ def log(child: Child, actor: User | None, summary: str, **data) -> ChildLog:
     return ChildLog.objects.create(child=child, actor=actor, summary=summary[:300], data=data)
 
 
-def _lock(model, obj, lock_version: int | None, what: str):
+def lock_row(model, obj, lock_version: int | None, what: str, *, related: tuple = ()):
+    """The row, locked for this transaction, if it is still the version the form was built
+    from (else StaleEdit); its version is stepped on, ready to save."""
     # Imported here: escalations builds on cases, not the other way round.
     from escalations.services import StaleEdit
 
-    fresh = model.objects.select_for_update().get(pk=obj.pk)
+    fresh = model.objects.select_for_update().select_related(*related).get(pk=obj.pk)
     if lock_version is not None and fresh.lock_version != lock_version:
         raise StaleEdit(
             f"This {what} was changed by someone else. Check it and try again.",
@@ -263,7 +265,7 @@ def review_step_complete(
     outcome: str = ReviewStep.Outcome.DONE,
     note: str = "",
 ) -> ReviewStep:
-    step = _lock(ReviewStep, step, lock_version, "task")
+    step = lock_row(ReviewStep, step, lock_version, "task")
     _require(permissions.may_complete_step(by, step), "You cannot complete this task.")
     allowed = STEP_OUTCOMES.get(step.kind, {ReviewStep.Outcome.DONE})
     if outcome not in allowed:
@@ -375,7 +377,7 @@ def significant_change_decide(
     reason: str = "",
 ) -> SignificantChange:
     """The reviewing officer records whether the change needs an early review."""
-    change = _lock(SignificantChange, change, lock_version, "change")
+    change = lock_row(SignificantChange, change, lock_version, "change")
     _require(permissions.may_decide_change(by, change), "You cannot decide on this change.")
     if decision == SignificantChange.Decision.EARLY_REVIEW:
         if early_review_by is None:

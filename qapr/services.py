@@ -16,7 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Child, ChildStatus
-from cases.services import child_compliance, child_refresh_schedule, child_schedule, log
+from cases.services import (
+    child_compliance,
+    child_refresh_schedule,
+    child_schedule,
+    lock_row,
+    log,
+)
 from escalations import rules as concern_rules
 from escalations import services as concern_services
 from escalations.models import Concern, ConcernState
@@ -65,14 +71,7 @@ def _require(allowed: bool, message: str) -> None:
 
 
 def _lock(qapr: Qapr, lock_version: int | None) -> Qapr:
-    fresh = Qapr.objects.select_for_update().select_related("child", "author").get(pk=qapr.pk)
-    if lock_version is not None and fresh.lock_version != lock_version:
-        raise concern_services.StaleEdit(
-            "This QAPR was changed by someone else. Check the latest version and try again.",
-            current_version=fresh.lock_version,
-        )
-    fresh.lock_version += 1
-    return fresh
+    return lock_row(Qapr, qapr, lock_version, "QAPR", related=("child", "author"))
 
 
 def _save(qapr: Qapr, *fields: str) -> None:
@@ -174,7 +173,6 @@ def recommendation_complete(
     if done_on < fresh.qapr.created_at.date():
         raise ValidationError({"done_on": "The date must be after the QAPR was started."})
     fresh.done_on, fresh.done_by, fresh.done_note = done_on, by, note
-    fresh.lock_version += 1
     fresh.full_clean()
     fresh.save()
     log(

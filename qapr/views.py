@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.selectors import child_get
 from escalations import rules as concern_rules
 from escalations.models import ConcernState
-from escalations.views.common import call_service
+from escalations.views.common import call_service, posted
 from prp.models import ProtocolCategory, RoleCode, User
 from prp.templatetags.govuk import error_anchor
 
@@ -47,11 +47,6 @@ CONCERN_TAGS = {
     ConcernState.REFERRED: "govuk-tag--purple",
     ConcernState.WITHDRAWN: "govuk-tag--grey",
 }
-
-
-def _posted(request):
-    # Not `request.POST or None`: an empty POST must still be checked and show its errors.
-    return request.POST if request.method == "POST" else None
 
 
 def _categories() -> list[ProtocolCategory]:
@@ -188,7 +183,7 @@ def qapr_edit(request, pk: int):
     qapr, elsewhere = _editable(request, pk)
     if elsewhere:
         return elsewhere
-    form = QaprForm(_posted(request), qapr=qapr, categories=_categories())
+    form = QaprForm(posted(request), qapr=qapr, categories=_categories())
     if request.method == "POST" and form.is_valid():
         saved = call_service(
             form,
@@ -248,7 +243,7 @@ def qapr_concern(request, pk: int):
     if _has_live_concern(qapr):
         messages.info(request, f"{qapr.concern.reference} is already linked to {qapr.reference}.")
         return _detail(qapr)
-    form = ConcernFromQaprForm(_posted(request), qapr=qapr, categories=_categories())
+    form = ConcernFromQaprForm(posted(request), qapr=qapr, categories=_categories())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         concern = call_service(
@@ -275,7 +270,7 @@ def recommendation_add(request, pk: int):
     qapr = selectors.qapr_get(request.user, pk)
     if request.user.pk != qapr.author_id:
         raise PermissionDenied("Only the author can add recommendations.")
-    form = RecommendationForm(_posted(request), child=qapr.child, people=operational_people())
+    form = RecommendationForm(posted(request), child=qapr.child, people=operational_people())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         added = call_service(
@@ -303,7 +298,7 @@ def recommendation_done(request, pk: int):
     if not permissions.may_complete_recommendation(request.user, recommendation):
         raise PermissionDenied("Only the person it is for, or the author, can mark it done.")
     initial = {"done_on": timezone.localdate(), "lock_version": recommendation.lock_version}
-    form = RecommendationDoneForm(_posted(request), initial=initial)
+    form = RecommendationDoneForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = call_service(
@@ -366,7 +361,7 @@ def qapr_finalise(request, pk: int):
     qapr, elsewhere = _editable(request, pk)
     if elsewhere:
         return elsewhere
-    form = FinaliseForm(_posted(request), qapr=qapr, categories=_categories())
+    form = FinaliseForm(posted(request), qapr=qapr, categories=_categories())
     if request.method == "POST" and form.is_valid():
         finalised = call_service(
             form,
@@ -397,7 +392,7 @@ def qapr_reopen(request, pk: int):
     qapr = selectors.qapr_get(request.user, pk)
     if not permissions.may_reopen(request.user, qapr):
         raise PermissionDenied("Only the author's manager can reopen a finalised QAPR.")
-    form = ReopenForm(_posted(request), initial={"lock_version": qapr.lock_version})
+    form = ReopenForm(posted(request), initial={"lock_version": qapr.lock_version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         reopened = call_service(

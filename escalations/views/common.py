@@ -11,6 +11,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from escalations.services import StaleEdit
 
 
+def posted(request):
+    """What was submitted, or None so a GET shows an unbound form. (Not `request.POST or
+    None`: an empty POST must still bind the form, so it shows its errors.)"""
+    return request.POST if request.method == "POST" else None
+
+
 def call_service(form: forms.Form, service: Callable[..., Any], **kwargs) -> Any | None:
     """Run `service`; on a rule it refuses or a stale edit, put the message on the form.
 

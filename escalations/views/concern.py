@@ -24,7 +24,7 @@ from escalations.forms.concern import (
 )
 from escalations.models import Attachment, Concern, ConcernState, TaskState
 
-from .common import call_service
+from .common import call_service, posted
 
 STATE_TAGS = {
     ConcernState.DRAFT: "govuk-tag--grey",
@@ -39,12 +39,6 @@ TASK_TAGS = {
     TaskState.RESPONDED: "govuk-tag--green",
     TaskState.RETRACTED: "govuk-tag--grey",
 }
-
-
-def _data(request):
-    """What was submitted, or None so a GET shows an unbound form. (Not `request.POST or
-    None`: an empty POST must still bind the form, so it shows "Select a file" and the like.)"""
-    return request.POST if request.method == "POST" else None
 
 
 def _detail_url(concern: Concern) -> str:
@@ -95,7 +89,7 @@ def concern_start(request):
     stages = rules.raisable_stages(request.user, rules.active_protocol())
     candidates = [child, *case_selectors.sibling_list(request.user, child)]
     form = ConcernDetailsForm(
-        _data(request),
+        posted(request),
         candidates=candidates,
         stages=stages,
         primary=child,
@@ -126,7 +120,7 @@ def concern_edit(request, pk: int):
     siblings = case_selectors.sibling_list(request.user, primary) if primary else []
     candidates = children + [sibling for sibling in siblings if sibling not in children]
     form = ConcernDetailsForm(
-        _data(request),
+        posted(request),
         candidates=candidates,
         stages=rules.raisable_stages(request.user, concern.protocol),
         primary=primary,
@@ -243,7 +237,7 @@ def _add_page(request, pk, *, form_class, template, service, success, needs, for
     concern = selectors.concern_get(request.user, pk)
     needs(request.user, concern)
     form_kwargs = form_kwargs(concern) if form_kwargs else {}
-    form = form_class(_data(request), **form_kwargs)
+    form = form_class(posted(request), **form_kwargs)
     if request.method == "POST" and form.is_valid():
         done = call_service(form, service, concern=concern, by=request.user, **form.cleaned_data)
         if done is not None:
@@ -273,7 +267,7 @@ def sub_concern_remove(request, pk: int, sub_pk: int):
     sub = next((s for s in concern.sub_concerns.all() if s.pk == sub_pk), None)
     if sub is None:
         raise Http404("No concern found")
-    form = ConfirmForm(_data(request), label="Yes, remove it", warning=True)
+    form = ConfirmForm(posted(request), label="Yes, remove it", warning=True)
     if request.method == "POST" and form.is_valid():
         call_service(form, services.sub_concern_remove, sub_concern=sub, by=request.user)
         if not form.errors:
@@ -332,7 +326,7 @@ def action_done(request, pk: int, action_pk: int):
 def attachment_add(request, pk: int):
     concern = selectors.concern_get(request.user, pk)
     _require_edit_or_assignee(request.user, concern)
-    form = AttachmentForm(_data(request), request.FILES if request.method == "POST" else None)
+    form = AttachmentForm(posted(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         attached = call_service(
             form,
@@ -382,7 +376,7 @@ def concern_raise(request, pk: int):
     default = rules.default_assignee(concern, stage) if not stage.external_body else None
     role_label = rules.delegate_role_label(concern, stage)
     form = RaiseForm(
-        _data(request),
+        posted(request),
         stage=stage,
         lock_version=concern.lock_version,
         people=operational_people() if not stage.external_body else [],
@@ -430,7 +424,7 @@ def draft_withdraw(request, pk: int):
     if not concern.is_draft:
         return redirect(_detail_url(concern))
     form = ConfirmForm(
-        _data(request),
+        posted(request),
         lock_version=concern.lock_version,
         label="Withdraw the draft",
         warning=True,

@@ -21,7 +21,7 @@ from escalations.models import GoodPracticeNote
 from prp.hierarchy import span_team_ids
 from prp.models import User
 
-from .common import call_service
+from .common import call_service, posted
 
 PAGE_SIZE = 25
 
@@ -58,11 +58,6 @@ def good_practice_this_week(user: User) -> QuerySet[GoodPracticeNote]:
     )
 
 
-def _posted(request):
-    # Not `request.POST or None`: an empty POST must still be checked and show its errors.
-    return request.POST if request.method == "POST" else None
-
-
 def _child_from_query(request) -> Child | None:
     """The child named in ?child=, or 404 if it is not a child this person may see."""
     value = request.GET.get("child")
@@ -79,7 +74,7 @@ def _child_from_query(request) -> Child | None:
 def good_practice_new(request):
     child = _child_from_query(request)
     form_kwargs = {"user": request.user, "protocol": rules.active_protocol(), "child": child}
-    form = GoodPracticeNoteForm(_posted(request), **form_kwargs)
+    form = GoodPracticeNoteForm(posted(request), **form_kwargs)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         note = call_service(
@@ -129,7 +124,7 @@ def good_practice_list(request):
 @require_http_methods(["GET", "POST"])
 def agency_note_new(request, child_pk: int):
     child = child_get(request.user, child_pk)
-    form = AgencyNoteForm(_posted(request))
+    form = AgencyNoteForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         note = call_service(
