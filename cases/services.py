@@ -99,7 +99,8 @@ def lock_row(model, obj, lock_version: int | None, what: str, *, related: tuple 
     # Imported here: escalations builds on cases, not the other way round.
     from escalations.services import StaleEdit
 
-    fresh = model.objects.select_for_update().select_related(*related).get(pk=obj.pk)
+    rows = model.objects.select_for_update(of=("self",)).select_related(*related)
+    fresh = rows.get(pk=obj.pk)
     if lock_version is not None and fresh.lock_version != lock_version:
         raise StaleEdit(
             f"This {what} was changed by someone else. Check it and try again.",
@@ -308,7 +309,8 @@ def review_steps_agree_by_silence(
     the next working morning)."""
     today = today or _today()
     late = (
-        ReviewStep.objects.select_for_update(skip_locked=True)
+        # Only the steps are locked: PostgreSQL cannot lock the nullable side of a join.
+        ReviewStep.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(kind=ReviewStep.Kind.DECISIONS_CONSIDERED, done_on__isnull=True, due_on__lt=today)
         .select_related("review__child", "review__chair", "assignee")
     )

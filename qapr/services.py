@@ -157,16 +157,9 @@ def recommendation_add(
 def recommendation_complete(
     *, recommendation: Recommendation, by: User, lock_version: int, done_on: dt.date, note: str = ""
 ) -> Recommendation:
-    fresh = (
-        Recommendation.objects.select_for_update()
-        .select_related("qapr__child")
-        .get(pk=recommendation.pk)
+    fresh = lock_row(
+        Recommendation, recommendation, lock_version, "recommendation", related=("qapr__child",)
     )
-    if fresh.lock_version != lock_version:
-        raise concern_services.StaleEdit(
-            "This recommendation was changed by someone else. Check it and try again.",
-            current_version=fresh.lock_version,
-        )
     _require(permissions.may_complete_recommendation(by, fresh), "You cannot complete this.")
     if done_on > _today():
         raise ValidationError({"done_on": "The date must be today or in the past."})

@@ -280,6 +280,14 @@ def test_requires_improvement_with_no_concern_and_a_reason_keeps_recommendations
     )
     assert list(open_recommendations(iro)) == []
     assert GoodPracticeNote.objects.count() == 0
+    # A second "mark as done" from a page built before the first is refused, not saved over.
+    with pytest.raises(StaleEdit):
+        services.recommendation_complete(
+            recommendation=recommendation,
+            by=iro,
+            lock_version=recommendation.lock_version,
+            done_on=dt.date(2026, 6, 10),
+        )
 
 
 # Good and Outstanding: a good practice note ----------------------------------------------------
