@@ -93,6 +93,10 @@ class Child(models.Model):
     review_due_on = models.DateField(null=True, blank=True)
     review_due_reason = models.CharField(max_length=300, blank=True)
     qapr_due_on = models.DateField(null=True, blank=True)
+    # QAPR compliance so far: windows that needed a QAPR, and how many had one (dashboards sum
+    # them in SQL).
+    qapr_windows_due = models.PositiveSmallIntegerField(default=0)
+    qapr_windows_done = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

@@ -164,6 +164,8 @@ def child_refresh_schedule(*, child: Child, rules=None) -> schedule.Schedule:
         review_due_on=plan.next_due.on if plan.next_due else None,
         review_due_reason=plan.next_due.reason[:300] if plan.next_due else plan.missing,
         qapr_due_on=compliance.due_on,
+        qapr_windows_due=compliance.windows_due(_today()) if compliance.applies else 0,
+        qapr_windows_done=compliance.windows_done() if compliance.applies else 0,
     )
     return plan
 

@@ -50,10 +50,24 @@ class Concern(ConcurrentTransitionMixin, models.Model):
     closed_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     lock_version = models.PositiveIntegerField(default=0)
+    # Kept by escalations.services for the dashboards, which aggregate them in SQL: the primary
+    # child's team and status when the concern was raised, and, once it is closed, the stage it
+    # ended at and the working days its formal stages took.
+    team = models.ForeignKey(
+        "prp.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    child_status = models.CharField(max_length=30, blank=True)
+    closed_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    formal_working_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "opened_on"], name="esc_concern_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "opened_on"], name="esc_concern_state_idx"),
+            models.Index(fields=["team", "state"], name="esc_concern_team_idx"),
+            models.Index(fields=["opened_on"], name="esc_concern_opened_idx"),
+            models.Index(fields=["closed_on"], name="esc_concern_closed_idx"),
+        ]
 
     def __str__(self):
         return f"{self.reference}: {self.title}"
@@ -246,9 +260,16 @@ class Stage(models.Model):
     external_response = models.TextField(
         blank=True, help_text="An outside body's reply (e.g. CAFCASS), recorded by the raiser."
     )
+    # Working days from opening to the outcome, stored when the outcome is recorded so the
+    # dashboards can take medians in SQL.
+    working_days_taken = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["opened_on", "level", "id"]
+        indexes = [
+            models.Index(fields=["level", "working_days_taken"], name="esc_stage_taken_idx"),
+            models.Index(fields=["outcome_on"], name="esc_stage_outcome_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(outcome_on__isnull=True) | Q(outcome_on__gte=models.F("opened_on")),

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Child
+from prp import workdays
 from prp.models import ProtocolCategory, ProtocolStage, ResponseOption, User
 
 from . import messages, rules
@@ -397,7 +398,10 @@ def concern_raise(
         agreed_due_on=agreed_due_on,
         on=on,
     )
-    _save_concern(concern, "state", "opened_on", "current_stage")
+    child = rules.primary_child(concern)
+    concern.team_id = child.team_id if child else None
+    concern.child_status = child.status if child else ""
+    _save_concern(concern, "state", "opened_on", "current_stage", "team", "child_status")
     _event(concern, Event.Kind.RAISED, by, f"Raised at {protocol_stage.label}.", stage=stage)
     return stage
 
@@ -614,6 +618,7 @@ def stage_record_outcome(
     stage.outcome_by = by
     stage.outcome_recorded_at = timezone.now()
     stage.external_response = external_response
+    stage.working_days_taken = workdays.working_days_between(stage.opened_on, on)
     stage.save()
     _event(
         concern,
@@ -680,8 +685,16 @@ def _apply_outcome(concern, by, outcome, next_stage, delegate_to, agreed_due_on,
     else:
         concern.withdraw(on=on)
         kind, summary = Event.Kind.WITHDRAWN, "Concern withdrawn."
-    _save_concern(concern, "state", "closed_on")
+    _record_closing(concern)
+    _save_concern(concern, "state", "closed_on", "closed_level", "formal_working_days")
     _event(concern, kind, by, summary)
+
+
+def _record_closing(concern: Concern) -> None:
+    """What the dashboards need of a closed concern: where it ended and how long it took."""
+    stages = list(concern.stages.all())
+    concern.closed_level = max((stage.level for stage in stages), default=None)
+    concern.formal_working_days = rules.formal_working_days(stages)
 
 
 @transaction.atomic
@@ -702,7 +715,8 @@ def concern_close_referral(
         kind = Event.Kind.WITHDRAWN
     else:
         raise ValidationError({"outcome": "Select resolved or withdrawn"})
-    _save_concern(concern, "state", "closed_on")
+    _record_closing(concern)
+    _save_concern(concern, "state", "closed_on", "closed_level", "formal_working_days")
     _event(concern, kind, by, f"Referral closed: {Outcome(outcome).label.lower()}. {comments}")
     return concern
 

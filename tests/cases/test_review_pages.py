@@ -911,7 +911,10 @@ def _due_children(count, iro, social_worker, team):
             ChildFactory(), team=team, social_worker=social_worker, reviewing_officer=iro
         )
         Child.objects.filter(pk=kid.pk).update(
-            review_due_on=D(2026, 2, 1) + dt.timedelta(days=n), review_due_reason="Due"
+            # All before today (4 March 2026), so every child on the page is overdue, whatever
+            # order the factory's names sort in.
+            review_due_on=D(2025, 10, 1) + dt.timedelta(days=n),
+            review_due_reason="Due",
         )
         review = Review.objects.create(
             child=kid, kind=Review.Kind.CIC_REVIEW, held_on=D(2026, 2, 2), chair=iro
