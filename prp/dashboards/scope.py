@@ -1,0 +1,50 @@
+"""What a person's dashboards and reports count: one rule, like the selectors for lists.
+
+Reviewing-service managers, performance staff and administrators see the whole authority;
+other managers see their span of the hierarchy (the concerns about children in teams they
+manage, and those raised by people in teams they manage). Restricted children are left out of
+every figure, so a count can never reveal one.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from cases.models import Child
+from escalations.models import Concern, ConcernChild, ConcernState
+from prp.hierarchy import span_team_ids
+from prp.models import DASHBOARD_ROLES, RoleCode, User
+
+DASHBOARD_VIEWERS = DASHBOARD_ROLES | {RoleCode.REVIEWING_TEAM_MANAGER}
+
+
+def may_see_dashboards(user: User) -> bool:
+    return user.is_authenticated and (
+        bool(user.role_codes & DASHBOARD_VIEWERS) or user.is_superuser
+    )
+
+
+def _about_restricted_child() -> Exists:
+    return Exists(ConcernChild.objects.filter(concern=OuterRef("pk"), child__restricted=True))
+
+
+def concern_scope(user: User) -> QuerySet[Concern]:
+    """Raised concerns (not drafts) this person's figures count."""
+    concerns = Concern.objects.exclude(state=ConcernState.DRAFT).exclude(_about_restricted_child())
+    if not may_see_dashboards(user):
+        return concerns.none()
+    if user.is_service_wide:
+        return concerns
+    span = span_team_ids(user)
+    return concerns.filter(Q(team_id__in=span) | Q(raised_by__team_id__in=span))
+
+
+def child_scope(user: User) -> QuerySet[Child]:
+    """Children this person's figures count (reviews, QAPRs), never a restricted one."""
+    children = Child.objects.filter(restricted=False, archived_at__isnull=True)
+    if not may_see_dashboards(user):
+        return children.none()
+    if user.is_service_wide:
+        return children
+    span = span_team_ids(user)
+    return children.filter(Q(team_id__in=span) | Q(reviewing_officer__team_id__in=span))
