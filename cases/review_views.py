@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from escalations.views.common import call_service, posted
 from prp import workdays
+from prp.dashboards import list_downloads
+from prp.dashboards.exports import wanted_format
 from prp.models import RoleCode
 from qapr import permissions as qapr_permissions
 from qapr import selectors as qapr_selectors
@@ -271,7 +273,10 @@ def reviews_due(request):
     user = request.user
     default = "mine" if user.has_role(*CASELOAD_ROLES) else "team"
     show = request.GET.get("show") if request.GET.get("show") in ("mine", "team") else default
-    paginator = Paginator(selectors.reviews_due(user, team=show == "team"), PAGE_SIZE)
+    children = selectors.reviews_due(user, team=show == "team")
+    if fmt := wanted_format(request):
+        return list_downloads.reviews_due(children, fmt=fmt)
+    paginator = Paginator(children, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     tasks, more_tasks = _short(selectors.review_tasks_for(user))
     changes, more_changes = _short(selectors.changes_awaiting_decision(user))

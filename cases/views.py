@@ -4,6 +4,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from escalations.rules import may_start_concern
+from prp.dashboards import list_downloads
+from prp.dashboards.exports import wanted_format
 
 from . import selectors
 from .forms import ChildSearchForm
@@ -16,6 +18,8 @@ def child_list(request):
     form = ChildSearchForm(request.GET or None, user=request.user)
     search, mine_only = form.cleaned_search()
     children = selectors.child_list(request.user, search=search, mine_only=mine_only)
+    if fmt := wanted_format(request):
+        return list_downloads.children(children, fmt=fmt)
     paginator = Paginator(children, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -17,6 +17,7 @@ urlpatterns = [
     path("children/", include("cases.urls")),
     path("notifications/", include("notifications.urls")),
     path("qapr/", include("qapr.urls")),
+    path("reports/", include("prp.dashboards.report_urls")),
     path("", include("escalations.urls")),
     # One sign-in page for everyone, the admin included.
     path(

@@ -17,6 +17,8 @@ from cases.selectors import child_get
 from escalations import rules as concern_rules
 from escalations.models import ConcernState
 from escalations.views.common import call_service, posted
+from prp.dashboards import list_downloads
+from prp.dashboards.exports import wanted_format
 from prp.models import ProtocolCategory, RoleCode, User
 from prp.templatetags.govuk import error_anchor
 
@@ -132,7 +134,10 @@ def _may_see_team(user: User) -> bool:
 def qapr_due(request):
     user = request.user
     team = request.GET.get("show") == "team" and _may_see_team(user)
-    paginator = Paginator(selectors.children_qapr_due(user, team=team), PAGE_SIZE)
+    due = selectors.children_qapr_due(user, team=team)
+    if fmt := wanted_format(request):
+        return list_downloads.qaprs_due(due, fmt=fmt)
+    paginator = Paginator(due, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     children = list(page.object_list)
     drafts = selectors.drafts_for_children(user, [child.pk for child in children])
@@ -319,7 +324,10 @@ def recommendation_done(request, pk: int):
 
 @require_GET
 def recommendation_list(request):
-    paginator = Paginator(selectors.open_recommendations(request.user), PAGE_SIZE)
+    to_follow_up = selectors.open_recommendations(request.user)
+    if fmt := wanted_format(request):
+        return list_downloads.recommendations(to_follow_up, fmt=fmt)
+    paginator = Paginator(to_follow_up, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     recommendations = list(page.object_list)

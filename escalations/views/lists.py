@@ -16,6 +16,8 @@ from escalations import rules, selectors
 from escalations.forms.lists import ConcernFilterForm
 from escalations.models import LIVE_STATES, Concern, Task
 from prp import workdays
+from prp.dashboards import list_downloads
+from prp.dashboards.exports import wanted_format
 from prp.models import RAISER_ROLES
 
 from .notes import good_practice_this_week, visible_child_ids
@@ -69,6 +71,8 @@ def concern_list(request):
     )
     filters = form.filters()
     concerns = selectors.concern_list(request.user, **filters.selector_kwargs())
+    if fmt := wanted_format(request):
+        return list_downloads.concerns(concerns, fmt=fmt)
     paginator = Paginator(concerns, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -95,6 +99,8 @@ def weekly_clinic(request):
         (label, concern_rows(concerns, today))
         for label, concerns in selectors.weekly_clinic(request.user)
     ]
+    if fmt := wanted_format(request):
+        return list_downloads.weekly_clinic(groups, fmt=fmt)
     notes = list(good_practice_this_week(request.user))
     context = {
         "groups": groups,

@@ -16,6 +16,8 @@ from escalations.forms.tasks import TaskFilterForm, TaskResponseForm
 from escalations.models import ConcernChild, Stage, SubConcern, Task, TaskState
 from escalations.services import RETRACT_REASONS
 from escalations.views.common import call_service
+from prp.dashboards import list_downloads
+from prp.dashboards.exports import wanted_format
 
 PAGE_SIZE = 25
 
@@ -25,6 +27,8 @@ def task_inbox(request):
     form = TaskFilterForm(request.GET or None)
     include_done = form.include_done()
     tasks = selectors.task_inbox(request.user, include_done=include_done)
+    if fmt := wanted_format(request):
+        return list_downloads.tasks(tasks, fmt=fmt)
     paginator = Paginator(tasks, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

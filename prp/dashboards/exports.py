@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 
 import tablib
 from django.http import HttpResponse
+from django.utils import timezone
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -35,6 +37,9 @@ def download(
 def _cell(value):
     if value is None:
         return ""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        # Excel cannot hold a time zone: the local time, as the pages show it.
+        return timezone.make_naive(value)
     if isinstance(value, str | int | float) or hasattr(value, "isoformat"):
         return value
     return str(value)
