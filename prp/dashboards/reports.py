@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
@@ -151,10 +152,9 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 def stage_labels() -> dict[int, str]:
     """The active protocol's name for each level (one query)."""
-    labels = dict(
+    return dict(
         ProtocolStage.objects.filter(protocol__is_active=True).values_list("level", "label")
     )
-    return labels
 
 
 def level_label(labels: dict[int, str], level: int | None) -> str:
@@ -335,8 +335,6 @@ def _stage(concern: Concern) -> str:
 
 
 def _concern_url(pk: int) -> str:
-    from django.urls import reverse
-
     return reverse("escalations:concern_detail", args=[pk])
 
 

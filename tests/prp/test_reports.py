@@ -367,13 +367,6 @@ def week(iro, child, other_child, restricted_child, team_manager, social_worker,
     make_note(iro, social_worker, created=dt.date(2026, 3, 10), child=restricted_child)
 
 
-def _captions(pack):
-    return {
-        table.key: [row[1] if table.key != "overdue" else row[0] for row in table.rows]
-        for table in pack.tables
-    }
-
-
 @time_machine.travel(WEDNESDAY, tick=False)
 def test_the_pack_lists_new_open_overdue_resolved_and_good_practice(week, iro):
     pack = reports.clinic_pack(iro, MONDAY)
