@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("qapr/", include("qapr.urls")),
     path("reports/", include("prp.dashboards.report_urls")),
+    path("dashboard/", include("prp.dashboards.urls")),
     path("", include("escalations.urls")),
     # One sign-in page for everyone, the admin included.
     path(

@@ -19,8 +19,8 @@ from prp.hierarchy import span_team_ids
 from prp.models import User
 
 from .models import (
+    CLOSED_STATES,
     LIVE_STATES,
-    OPEN_STATES,
     Action,
     Attachment,
     Concern,
@@ -28,6 +28,7 @@ from .models import (
     ConcernState,
     Event,
     GoodPracticeNote,
+    Outcome,
     Stage,
     SubConcern,
     Task,
@@ -108,8 +109,25 @@ def concern_list(
     level: int | None = None,
     category_id: int | None = None,
     overdue_only: bool = False,
+    team_id: int | None = None,
+    service_id: int | None = None,
+    child_status: str = "",
+    dated: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    ended: str = "",
+    decision: str = "",
+    assignee_id: int | None = None,
 ) -> QuerySet[Concern]:
-    """My concerns (raised by me), my team's (raised in or about my teams), or all I can see."""
+    """My concerns (raised by me), my team's (raised in or about my teams), or all I can see.
+
+    `level` is the stage a concern is at now, or ended at (one referred to CAFCASS is with
+    CAFCASS, not at a stage); with a `decision` it is the stage that decision was made at.
+    The rest narrow as the dashboard counts (prp.dashboards.metrics): the team and service of
+    the child when the concern was raised, the child's type, raised (`dated="opened"`), closed
+    or decided between two dates, closed at the informal or after a formal stage, a stage that
+    referred to CAFCASS or sought legal advice, and a response waiting from one person.
+    """
     concerns = concern_queryset(user)
     if scope == "mine":
         concerns = concerns.filter(raised_by=user)
@@ -119,10 +137,35 @@ def concern_list(
         concerns = concerns.filter(Q(raised_by__team_id__in=span) | Q(Exists(about_team)))
     if state == "open":
         concerns = concerns.filter(state__in=LIVE_STATES)
+    elif state == "closed":
+        concerns = concerns.filter(state__in=CLOSED_STATES)
     elif state:
         concerns = concerns.filter(state=state)
-    if level is not None:
-        concerns = concerns.filter(current_stage__level=level, state__in=OPEN_STATES)
+    if decision or dated == "decided":
+        decided = Stage.objects.filter(concern_id=OuterRef("pk"), outcome_on__isnull=False)
+        if decision == "refer_cafcass":
+            decided = decided.filter(outcome=Outcome.REFER_CAFCASS)
+        elif decision == "legal_advice":
+            decided = decided.filter(legal_advice_sought=True)
+        if level is not None:
+            decided = decided.filter(level=level)
+        if dated == "decided":
+            decided = _between(decided, "outcome_on", date_from, date_to)
+        concerns = concerns.filter(Exists(decided))
+    elif level is not None:
+        concerns = concerns.filter(current_stage__level=level).exclude(state=ConcernState.REFERRED)
+    if dated in ("opened", "closed"):
+        concerns = _between(concerns, f"{dated}_on", date_from, date_to)
+    if team_id is not None:
+        concerns = concerns.filter(team_id=team_id)
+    if service_id is not None:
+        concerns = concerns.filter(team__unit_id=service_id)
+    if child_status:
+        concerns = concerns.filter(child_status=child_status)
+    if ended == "informal":
+        concerns = concerns.filter(closed_level=0)
+    elif ended == "formal":
+        concerns = concerns.filter(closed_level__gte=1)
     if category_id is not None:
         concerns = concerns.filter(
             Exists(
@@ -131,14 +174,22 @@ def concern_list(
                 )
             )
         )
-    if overdue_only:
-        late = Task.objects.filter(
-            stage__concern_id=OuterRef("pk"),
-            state=TaskState.ACTIVE,
-            due_on__lt=timezone.localdate(),
-        )
-        concerns = concerns.filter(Exists(late))
+    if overdue_only or assignee_id is not None:
+        waiting = Task.objects.filter(stage__concern_id=OuterRef("pk"), state=TaskState.ACTIVE)
+        if overdue_only:
+            waiting = waiting.filter(due_on__lt=timezone.localdate())
+        if assignee_id is not None:
+            waiting = waiting.filter(assignee_id=assignee_id)
+        concerns = concerns.filter(Exists(waiting))
     return _for_listing(concerns).order_by("-opened_on", "-created_at", "-id")
+
+
+def _between(queryset: QuerySet, field: str, start: dt.date | None, end: dt.date | None):
+    if start is not None:
+        queryset = queryset.filter(**{f"{field}__gte": start})
+    if end is not None:
+        queryset = queryset.filter(**{f"{field}__lte": end})
+    return queryset
 
 
 def _for_listing(concerns: QuerySet[Concern]) -> QuerySet[Concern]:

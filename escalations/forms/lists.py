@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
 from django import forms
 
+from cases.models import ChildStatus
 from escalations.models import ConcernState
-from prp.models import OPERATIONAL_ROLES, RAISER_ROLES, Protocol, User
+from prp.models import OPERATIONAL_ROLES, RAISER_ROLES, OrgUnit, Protocol, Team, User
 
 SCOPES = [
     ("mine", "Raised by me"),
@@ -24,7 +26,19 @@ STATES = [
     (ConcernState.REFERRED, "Referred to CAFCASS"),
     (ConcernState.RESOLVED, "Resolved"),
     (ConcernState.WITHDRAWN, "Withdrawn"),
+    ("closed", "Closed (resolved or withdrawn)"),
     ("any", "Any"),
+]
+# Narrowing the dashboard's links add (kept as hidden fields when the filters are changed).
+DATED = [
+    ("opened", "raised"),
+    ("closed", "closed"),
+    ("decided", "with a stage decided"),
+]
+ENDED = [("informal", "Closed at the informal stage"), ("formal", "Closed after a formal stage")]
+DECISIONS = [
+    ("refer_cafcass", "Referred to CAFCASS"),
+    ("legal_advice", "Legal advice sought"),
 ]
 
 
@@ -47,6 +61,15 @@ class ConcernFilters:
     level: int | None
     category_id: int | None
     overdue_only: bool
+    team_id: int | None = None
+    service_id: int | None = None
+    child_status: str = ""
+    dated: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    ended: str = ""
+    decision: str = ""
+    assignee_id: int | None = None
 
     def selector_kwargs(self) -> dict:
         return {
@@ -55,6 +78,15 @@ class ConcernFilters:
             "level": self.level,
             "category_id": self.category_id,
             "overdue_only": self.overdue_only,
+            "team_id": self.team_id,
+            "service_id": self.service_id,
+            "child_status": self.child_status,
+            "dated": self.dated,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "ended": self.ended,
+            "decision": self.decision,
+            "assignee_id": self.assignee_id,
         }
 
 
@@ -87,6 +119,62 @@ class ConcernFilterForm(forms.Form):
         error_messages={"invalid_choice": "Select a category from the list"},
     )
     overdue = forms.BooleanField(label="Only with overdue responses", required=False)
+    # From the dashboard's links: hidden, listed above the results, kept when filters change.
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Select a team from the list"},
+    )
+    service = forms.ModelChoiceField(
+        queryset=OrgUnit.objects.all(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Select a service from the list"},
+    )
+    child_status = forms.ChoiceField(
+        label="Type of child",
+        choices=[("", ""), *ChildStatus.choices],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Select a type of child from the list"},
+    )
+    dated = forms.ChoiceField(
+        choices=[("", ""), *DATED],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Select which date to narrow by"},
+    )
+    date_from = forms.DateField(
+        required=False,
+        widget=forms.HiddenInput,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "The start of the period must be a real date"},
+    )
+    date_to = forms.DateField(
+        required=False,
+        widget=forms.HiddenInput,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "The end of the period must be a real date"},
+    )
+    ended = forms.ChoiceField(
+        choices=[("", ""), *ENDED],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Select where the concerns ended"},
+    )
+    decision = forms.ChoiceField(
+        choices=[("", ""), *DECISIONS],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Select a decision from the list"},
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.all(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Select a person from the list"},
+    )
 
     def __init__(self, data=None, *, user: User, protocol: Protocol | None, **kwargs):
         self.defaults = {"scope": default_scope(user), "state": "open"}
@@ -107,6 +195,7 @@ class ConcernFilterForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.label_size = Size.SMALL
+        self.helper.render_hidden_fields = True
         self.helper.layout = Layout(
             Field.radios("scope", legend_size=Size.SMALL, small=True, inline=True),
             Field.select("state"),
@@ -128,4 +217,47 @@ class ConcernFilterForm(forms.Form):
             level=cleaned.get("level"),
             category_id=cleaned.get("category"),
             overdue_only=bool(cleaned.get("overdue")),
+            team_id=cleaned["team"].pk if cleaned.get("team") else None,
+            service_id=cleaned["service"].pk if cleaned.get("service") else None,
+            child_status=cleaned.get("child_status") or "",
+            dated=cleaned.get("dated") or "",
+            date_from=cleaned.get("date_from"),
+            date_to=cleaned.get("date_to"),
+            ended=cleaned.get("ended") or "",
+            decision=cleaned.get("decision") or "",
+            assignee_id=cleaned["assignee"].pk if cleaned.get("assignee") else None,
         )
+
+    def narrowing(self) -> list[str]:
+        """The hidden narrowing a dashboard link added, in words, for the page to list."""
+        if not self.is_bound:
+            return []
+        self.is_valid()
+        data = self.cleaned_data
+        words = []
+        if data.get("service"):
+            words.append(f"Service: {data['service'].name}")
+        if data.get("team"):
+            words.append(f"Team: {data['team'].name}")
+        if data.get("child_status"):
+            words.append(f"Type of child: {ChildStatus(data['child_status']).label}")
+        if data.get("ended"):
+            words.append(dict(ENDED)[data["ended"]])
+        if data.get("decision"):
+            words.append(dict(DECISIONS)[data["decision"]])
+        if data.get("assignee"):
+            words.append(f"Waiting for a response from {data['assignee']}")
+        if data.get("dated") and (data.get("date_from") or data.get("date_to")):
+            words.append(f"{dict(DATED)[data['dated']].capitalize()} {_period(data)}")
+        return words
+
+
+def _period(data) -> str:
+    start, end = data.get("date_from"), data.get("date_to")
+    if start and end:
+        return f"between {_day(start)} and {_day(end)}"
+    return f"from {_day(start)}" if start else f"up to {_day(end)}"
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
