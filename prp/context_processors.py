@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.urls import reverse
 
+from .dashboards.scope import may_see_dashboards
 from .models import OPERATIONAL_ROLES, RAISER_ROLES
 
 
@@ -28,6 +29,8 @@ def _navigation(request) -> list[dict]:
         items.append(("Reviews", reverse("cases:reviews_due")))
     if user.role_codes & RAISER_ROLES or user.is_service_wide:
         items.append(("QAPRs", reverse("qapr:qapr_due")))
+    if may_see_dashboards(user):
+        items.append(("Dashboard", reverse("dashboards:dashboard")))
     if user.is_staff:
         items.append(("Administration", reverse("admin:index")))
     path = request.path

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from .models import DASHBOARD_ROLES, OPERATIONAL_ROLES, RAISER_ROLES, RoleCode, User
+from .dashboards.scope import may_see_dashboards
+from .models import OPERATIONAL_ROLES, RAISER_ROLES, RoleCode, User
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,29 @@ def start_sections(user: User) -> list[StartSection]:
         if not is_raiser:
             links.append(_good_practice_link())
         sections.append(StartSection("Your work as a manager or practitioner", tuple(links)))
-    if user.role_codes & DASHBOARD_ROLES or user.is_superuser:
+    if may_see_dashboards(user):
         links = [
             StartLink(
-                "Dashboards",
-                "Open and overdue concerns, themes, and quality assurance by team.",
-            )
+                "Dashboard",
+                "Open and overdue concerns, time to resolution, themes, QAPR compliance and "
+                "statutory reviews, by team and service.",
+                reverse("dashboards:dashboard"),
+            ),
+            StartLink(
+                "Monthly themes report",
+                "Concern categories by team for a month, with examples of the impact on children.",
+                reverse("reports:themes"),
+            ),
+            StartLink(
+                "Weekly clinic pack",
+                "A printable pack: new, open, overdue and resolved concerns, and good practice.",
+                reverse("reports:clinic_pack"),
+            ),
+            StartLink(
+                "Figures for the IRO annual report",
+                "A reporting year's figures, April to March, ready to download.",
+                reverse("reports:annual"),
+            ),
         ]
         # The clinic is open to service-wide roles too (escalations.rules.may_open_clinic).
         if user.is_service_wide and not is_raiser:

@@ -74,7 +74,7 @@ def test_signing_out_needs_a_post_and_ends_the_session(client, iro):
         (
             [RoleCode.IRO],
             ["My children", "My concerns", "Weekly clinic", "Good practice notes"],
-            ["My tasks", "Dashboards"],
+            ["My tasks", "Dashboard", "Monthly themes report"],
         ),
         (
             [RoleCode.TEAM_MANAGER],
@@ -83,12 +83,12 @@ def test_signing_out_needs_a_post_and_ends_the_session(client, iro):
         ),
         (
             [RoleCode.REVIEWING_SERVICE_MANAGER],
-            ["Dashboards", "My children", "Weekly clinic"],
+            ["Dashboard", "Monthly themes report", "Weekly clinic pack", "My children"],
             ["My tasks"],
         ),
         (
             [RoleCode.PERFORMANCE],
-            ["Dashboards", "Weekly clinic"],
+            ["Dashboard", "Figures for the IRO annual report", "Weekly clinic"],
             ["My concerns", "My tasks", "Good practice notes"],
         ),
     ],
@@ -127,14 +127,14 @@ def test_the_pathway_links_on_home_are_live(client, db, roles, links):
     page = client.get(reverse("home")).content.decode()
     for name in links:
         assert f'href="{reverse(name)}"' in page
-    # Only the dashboards are still to come.
     assert page.count("app-start-link__coming") == 0
 
 
 @pytest.mark.parametrize(
     ("roles", "present", "absent"),
     [
-        ([RoleCode.IRO], ["Concerns", "Children", "Reviews", "QAPRs"], ["My tasks"]),
+        ([RoleCode.IRO], ["Concerns", "Children", "Reviews", "QAPRs"], ["My tasks", "Dashboard"]),
+        ([RoleCode.REVIEWING_SERVICE_MANAGER], ["Dashboard", "QAPRs", "Children"], ["My tasks"]),
         ([RoleCode.TEAM_MANAGER], ["My tasks", "Concerns", "Children", "Reviews"], ["QAPRs"]),
         ([], ["Children"], ["My tasks", "Concerns", "Reviews", "QAPRs"]),
     ],
