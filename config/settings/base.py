@@ -224,6 +224,9 @@ WORKING_HOURS_END = env.int("WORKING_HOURS_END", default=18)
 CHASE_EVERY_WORKING_DAYS = env.int("CHASE_EVERY_WORKING_DAYS", default=2)
 # Warn the reviewing service when formal stages are this many working days from the limit.
 FORMAL_LIMIT_WARNING_DAYS = env.int("FORMAL_LIMIT_WARNING_DAYS", default=3)
+# The dashboards count a formal concern as resolved in time if its formal stages took at most
+# this many working days (Gloucestershire: 20).
+DASHBOARD_FORMAL_TARGET_DAYS = env.int("DASHBOARD_FORMAL_TARGET_DAYS", default=20)
 # The outbox gives up on a message after this many failed attempts (then it shows in the admin).
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 # Publishing to the broker must never hold up a page: fail fast, the periodic sender catches up.
