@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -309,11 +309,23 @@ def _ranks(n: int) -> tuple[int, int, int]:
     return (n - 1) // 2, n // 2, max(math.ceil(0.9 * n) - 1, 0)
 
 
+def _value_at(buckets: list[tuple[int, int]], rank: int) -> int:
+    """The value at `rank` (from 0) of the sorted values a histogram of (value, count) holds."""
+    seen = 0
+    for value, count in buckets:
+        seen += count
+        if rank < seen:
+            return value
+    raise IndexError(rank)
+
+
 def resolution_times(user: User, filters: Filters) -> list[StageTiming]:
     """Working days from a stage opening to its outcome, per stage level, for stages decided in
-    the period: the median and the 90th percentile. Percentiles in portable SQL: a count per
-    level, then the value at each wanted position of the ordered (indexed) column, all fetched
-    in one row. Three queries whatever the number of stages."""
+    the period: the median and the 90th percentile.
+
+    One query: a histogram (level, working days, how many) grouped in SQL. Working days take few
+    distinct values, so the percentiles are read off the histogram exactly, without sorting or
+    fetching the stages themselves (which at national scale took seconds)."""
     stages = Stage.objects.filter(
         concern__in=concerns(user, filters, by_current_level=False),
         working_days_taken__isnull=False,
@@ -321,29 +333,26 @@ def resolution_times(user: User, filters: Filters) -> list[StageTiming]:
     )
     if filters.level is not None:
         stages = stages.filter(level=filters.level)
-    counts = dict(stages.values_list("level").annotate(n=Count("pk")).order_by("level"))
-    picks = {
-        f"l{level}_{position}": Subquery(
-            stages.filter(level=level)
-            .order_by("working_days_taken", "pk")
-            .values("working_days_taken")[position : position + 1]
-        )
-        for level, n in counts.items()
-        for position in set(_ranks(n))
-    }
-    # One row carrying every wanted value as a scalar subquery (LIMIT 1 OFFSET k).
-    row = stages.order_by().annotate(**picks).values(*picks).first() if picks else {}
+    histogram: dict[int, list[tuple[int, int]]] = {}
+    rows = (
+        stages.values_list("level", "working_days_taken")
+        .annotate(n=Count("pk"))
+        .order_by("level", "working_days_taken")
+    )
+    for level, days, n in rows:
+        histogram.setdefault(level, []).append((days, n))
     labels = _stage_labels()
     timings = []
-    for level, n in counts.items():
+    for level, buckets in histogram.items():
+        n = sum(count for _, count in buckets)
         low, high, p90 = _ranks(n)
         timings.append(
             StageTiming(
                 level=level,
                 label=_label(labels, level),
                 count=n,
-                median=(row[f"l{level}_{low}"] + row[f"l{level}_{high}"]) / 2,
-                p90=row[f"l{level}_{p90}"],
+                median=(_value_at(buckets, low) + _value_at(buckets, high)) / 2,
+                p90=_value_at(buckets, p90),
             )
         )
     return timings
