@@ -41,6 +41,8 @@ class PeriodForm(forms.Form):
             Submit("show", self.submit_label, css_class="govuk-button--secondary"),
         )
 
+    # Each report's form (MonthForm, WeekForm, YearForm below) says what its periods are; the
+    # base class is never used on its own.
     def options(self) -> list[tuple[str, str]]:
         raise NotImplementedError
 
