@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.db import transaction
 from kombu.exceptions import KombuError
 
+from prp.admin_locking import VersionedAdminMixin
+
 from .models import (
     Allocation,
     Child,
@@ -34,7 +36,7 @@ class AllocationInline(admin.TabularInline):
 
 
 @admin.register(Child)
-class ChildAdmin(admin.ModelAdmin):
+class ChildAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = ("full_name", "reference", "date_of_birth", "status", "team", "restricted")
     list_filter = ("status", "legal_status", "restricted", "team")
     search_fields = ("first_name", "last_name", "reference")
@@ -75,6 +77,10 @@ class ChildAdmin(admin.ModelAdmin):
 @admin.register(SiblingGroup)
 class SiblingGroupAdmin(admin.ModelAdmin):
     search_fields = ("name",)
+
+    def has_delete_permission(self, request, obj=None):
+        # Case data: a group is left empty, not deleted, so past concerns keep their meaning.
+        return False
 
 
 # Review timescales ------------------------------------------------------------------------------
@@ -117,7 +123,7 @@ class ReviewRuleForm(forms.ModelForm):
 
 
 @admin.register(ReviewRule)
-class ReviewRuleAdmin(admin.ModelAdmin):
+class ReviewRuleAdmin(VersionedAdminMixin, admin.ModelAdmin):
     """The authority's timescales. The rules themselves are fixed; only their times change."""
 
     form = ReviewRuleForm

@@ -88,6 +88,10 @@ class Child(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # When the child's free text and identifiers were replaced under the retention schedule.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The version the admin form was loaded at: a save from an older one is refused.
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
     # The schedule, kept in step by cases.services (and qapr.services) whenever reviews, key dates,
     # decisions or QAPRs change, so lists and dashboards can filter and sort in SQL.
     review_due_on = models.DateField(null=True, blank=True)
@@ -109,6 +113,14 @@ class Child(models.Model):
 
     def __str__(self):
         return self.full_name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        child = super().from_db(db, field_names, values)
+        # Remembered so saving a change of restriction can update the concerns' flag
+        # (escalations.restricted) without a query on every other save.
+        child._restricted_when_loaded = child.__dict__.get("restricted")
+        return child
 
     @property
     def full_name(self) -> str:
@@ -232,6 +244,8 @@ class ReviewRule(models.Model):
     amount = models.PositiveSmallIntegerField()
     unit = models.CharField(max_length=20, choices=RuleUnit.choices)
     updated_at = models.DateTimeField(auto_now=True)
+    # The version the admin form was loaded at: a save from an older one is refused.
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["code"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from escalations.forms.fields import GovukDateField
 from escalations.views.common import LockVersionField
 from prp.forms import GovukFormMixin
+from prp.submissions import SubmitOnceForm
 
 from .models import Child, ChildStatus, KeyDate, Review, ReviewStep, SignificantChange
 from .services import change_kinds_for
@@ -69,7 +70,7 @@ def _after_birth(day: dt.date | None, child: Child) -> dt.date | None:
     return day
 
 
-class ReviewForm(GovukFormMixin, forms.Form):
+class ReviewForm(GovukFormMixin, SubmitOnceForm):
     submit_label = "Record the review"
 
     kind = _choice_field("Which review was held?", "Select which review was held")
@@ -111,7 +112,7 @@ class ReviewForm(GovukFormMixin, forms.Form):
         )
 
 
-class KeyDateForm(GovukFormMixin, forms.Form):
+class KeyDateForm(GovukFormMixin, SubmitOnceForm):
     submit_label = "Record the date"
 
     kind = _choice_field("What happened?", "Select what happened")
@@ -215,7 +216,7 @@ class StepCompleteForm(GovukFormMixin, forms.Form):
         }
 
 
-class ChangeForm(GovukFormMixin, forms.Form):
+class ChangeForm(GovukFormMixin, SubmitOnceForm):
     submit_label = "Tell the reviewing officer"
 
     kind = _choice_field("What has changed?", "Select what has changed")

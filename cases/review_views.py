@@ -7,14 +7,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from escalations.views.common import call_service, posted
-from prp import workdays
+from prp import audit, workdays
 from prp.dashboards import list_downloads
 from prp.dashboards.exports import wanted_format
 from prp.models import RoleCode
+from prp.submissions import submit_once
 from qapr import permissions as qapr_permissions
 from qapr import selectors as qapr_selectors
 
@@ -48,8 +50,12 @@ YEAR_TAGS = {
 }
 
 
+def _reviews_url(child_pk: int) -> str:
+    return reverse("cases:child_reviews", args=[child_pk])
+
+
 def _back_to_reviews(child_pk: int):
-    return redirect("cases:child_reviews", pk=child_pk)
+    return redirect(_reviews_url(child_pk))
 
 
 # The child's reviews page ------------------------------------------------------------------
@@ -87,6 +93,7 @@ def _compliance_rows(compliance, today) -> tuple[list, list]:
 def child_reviews(request, pk: int):
     user = request.user
     child = selectors.child_reviews_load(selectors.child_get(user, pk))
+    audit.record_view(request, child)
     today = timezone.localdate()
     rules = schedule.load_rules()
     plan = services.child_schedule(child, rules=rules, today=today)
@@ -131,24 +138,30 @@ def review_new(request, pk: int):
         return render(request, "cases/review_not_applicable.html", {"child": child})
     form = ReviewForm(posted(request), child=child)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        review = call_service(
-            form,
-            services.review_record,
-            child=child,
-            by=request.user,
-            kind=data["kind"],
-            held_on=data["held_on"],
-            early=data["early"],
-            notes=data["notes"],
-        )
-        if review is not None:
+
+        def record():
+            data = form.cleaned_data
+            review = call_service(
+                form,
+                services.review_record,
+                child=child,
+                by=request.user,
+                kind=data["kind"],
+                held_on=data["held_on"],
+                early=data["early"],
+                notes=data["notes"],
+            )
+            if review is None:
+                return None
             child.refresh_from_db(fields=["review_due_on"])
             text = f"{review} recorded"
             if child.review_due_on:
                 text += f". The next review is due by {schedule.long_date(child.review_due_on)}"
             messages.success(request, text)
-            return _back_to_reviews(child.pk)
+            return _reviews_url(child.pk)
+
+        if done := submit_once(request, form, record):
+            return done
     return render(request, "cases/review_new.html", {"child": child, "form": form})
 
 
@@ -159,19 +172,25 @@ def key_date_new(request, pk: int):
         raise PermissionDenied("You cannot record dates for this child.")
     form = KeyDateForm(posted(request), child=child)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        key_date = call_service(
-            form,
-            services.key_date_record,
-            child=child,
-            by=request.user,
-            kind=data["kind"],
-            on=data["on"],
-            note=data["note"],
-        )
-        if key_date is not None:
+
+        def record():
+            data = form.cleaned_data
+            key_date = call_service(
+                form,
+                services.key_date_record,
+                child=child,
+                by=request.user,
+                kind=data["kind"],
+                on=data["on"],
+                note=data["note"],
+            )
+            if key_date is None:
+                return None
             messages.success(request, f"{key_date} recorded")
-            return _back_to_reviews(child.pk)
+            return _reviews_url(child.pk)
+
+        if done := submit_once(request, form, record):
+            return done
     return render(request, "cases/key_date_new.html", {"child": child, "form": form})
 
 
@@ -182,17 +201,20 @@ def change_new(request, pk: int):
         raise PermissionDenied("You cannot record changes for this child.")
     form = ChangeForm(posted(request), child=child)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        change = call_service(
-            form,
-            services.significant_change_record,
-            child=child,
-            by=request.user,
-            kind=data["kind"],
-            occurred_on=data["occurred_on"],
-            details=data["details"],
-        )
-        if change is not None:
+
+        def record():
+            data = form.cleaned_data
+            change = call_service(
+                form,
+                services.significant_change_record,
+                child=child,
+                by=request.user,
+                kind=data["kind"],
+                occurred_on=data["occurred_on"],
+                details=data["details"],
+            )
+            if change is None:
+                return None
             told = (
                 f"{child.reviewing_officer} has been told"
                 if child.reviewing_officer
@@ -200,7 +222,10 @@ def change_new(request, pk: int):
                 "so nobody has been told yet"
             )
             messages.success(request, f"Significant change recorded. {told}")
-            return _back_to_reviews(child.pk)
+            return _reviews_url(child.pk)
+
+        if done := submit_once(request, form, record):
+            return done
     return render(request, "cases/change_new.html", {"child": child, "form": form})
 
 
@@ -212,9 +237,11 @@ def step_complete(request, pk: int):
     step = selectors.review_step_get(request.user, pk)
     review, child = step.review, step.review.child
     context = {"step": step, "review": review, "child": child}
-    if step.is_done:
+    if step.is_done and request.method == "GET":
         return render(request, "cases/step_done.html", context)
-    if not permissions.may_complete_step(request.user, step):
+    # A form sent after someone else did the task goes on to be refused as stale, with the
+    # reason on the page; the service checks who may do it.
+    if not step.is_done and not permissions.may_complete_step(request.user, step):
         raise PermissionDenied("You cannot complete this task.")
     form = StepCompleteForm(posted(request), step=step)
     if request.method == "POST" and form.is_valid():
@@ -235,9 +262,11 @@ def step_complete(request, pk: int):
 def change_decide(request, pk: int):
     change = selectors.significant_change_get(request.user, pk)
     context = {"change": change, "child": change.child}
-    if change.is_decided:
+    if change.is_decided and request.method == "GET":
         return render(request, "cases/change_decided.html", context)
-    if not permissions.may_decide_change(request.user, change):
+    # A form sent after someone else decided goes on to be refused as stale, with the reason
+    # on the page; the service checks who may decide.
+    if not change.is_decided and not permissions.may_decide_change(request.user, change):
         raise PermissionDenied("You cannot decide on this change.")
     form = ChangeDecideForm(posted(request), change=change)
     if request.method == "POST" and form.is_valid():

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from prp.audit import entries_about, refusals_recorded
 from prp.hierarchy import span_team_ids
 from prp.models import User
 
-from .models import Allocation, Child
+from .models import Allocation, Child, KeyDate, Review, ReviewStep, SignificantChange
 
 
 def _named(user: User) -> Q:
@@ -43,6 +44,16 @@ def child_queryset(user: User) -> QuerySet[Child]:
     return Child.objects.filter(visibility(user), archived_at__isnull=True)
 
 
+def restricted_hidden_from(user: User) -> QuerySet[Child]:
+    """Restricted children this person is neither allocated to nor named on. Anything about
+    one of them (a concern, a task, a message) is hidden from them, whoever they are."""
+    return Child.objects.filter(restricted=True).exclude(visibility(user))
+
+
+def may_see_child(user: User, child: Child) -> bool:
+    return child_queryset(user).filter(pk=child.pk).exists()
+
+
 def child_list(user: User, *, search: str = "", mine_only: bool = False) -> QuerySet[Child]:
     children = child_queryset(user).select_related("team", "social_worker", "reviewing_officer")
     if mine_only:
@@ -55,6 +66,7 @@ def child_list(user: User, *, search: str = "", mine_only: bool = False) -> Quer
     return children.order_by("last_name", "first_name", "id")
 
 
+@refusals_recorded(Child)
 def child_get(user: User, pk: int) -> Child:
     """The child, or 404 for anyone who may not see them (so a guessed URL reveals nothing)."""
     allocations = Allocation.objects.select_related("worker", "team").order_by("-start_date", "-id")
@@ -145,10 +157,9 @@ def open_change_count(child: Child) -> int:
     return child.significant_changes.filter(decision="").count()
 
 
+@refusals_recorded(ReviewStep)
 def review_step_get(user: User, pk: int):
     """A post-review task about a child this person may see, or 404."""
-    from .models import ReviewStep
-
     step = (
         ReviewStep.objects.filter(pk=pk, review__child__in=child_queryset(user).values("pk"))
         .select_related("review__child__team", "review__chair", "assignee", "done_by")
@@ -159,10 +170,9 @@ def review_step_get(user: User, pk: int):
     return step
 
 
+@refusals_recorded(SignificantChange)
 def significant_change_get(user: User, pk: int):
     """A significant change about a child this person may see, or 404."""
-    from .models import SignificantChange
-
     change = (
         SignificantChange.objects.filter(pk=pk, child__in=child_queryset(user).values("pk"))
         .select_related("child", "recorded_by", "reviewing_officer", "decided_by")
@@ -219,4 +229,33 @@ def changes_awaiting_decision(user: User) -> QuerySet:
         )
         .select_related("child", "recorded_by")
         .order_by("recorded_at", "id")
+    )
+
+
+def child_audit_entries(user: User, child: Child) -> QuerySet:
+    """The audit trail of the child's record, newest first, in one query: the child, their
+    allocations, reviews and their steps, key dates, significant changes, agency notes and
+    good practice notes, and the QAPRs (with recommendations) and concerns this person may see."""
+    # Imported here: escalations and qapr build on cases, not the other way round.
+    from escalations.models import Concern, ExternalAgencyNote, GoodPracticeNote
+    from escalations.selectors import concern_queryset
+    from qapr.models import Qapr, Recommendation
+    from qapr.selectors import qapr_queryset
+
+    qaprs = qapr_queryset(user).filter(child=child).values("pk")
+    concerns = concern_queryset(user).filter(concern_children__child=child).values("pk")
+    return entries_about(
+        [
+            (Child, [child.pk]),
+            (Allocation, Allocation.objects.filter(child=child).values("pk")),
+            (Review, Review.objects.filter(child=child).values("pk")),
+            (ReviewStep, ReviewStep.objects.filter(review__child=child).values("pk")),
+            (KeyDate, KeyDate.objects.filter(child=child).values("pk")),
+            (SignificantChange, SignificantChange.objects.filter(child=child).values("pk")),
+            (ExternalAgencyNote, ExternalAgencyNote.objects.filter(child=child).values("pk")),
+            (GoodPracticeNote, GoodPracticeNote.objects.filter(child=child).values("pk")),
+            (Qapr, qaprs),
+            (Recommendation, Recommendation.objects.filter(qapr__in=qaprs).values("pk")),
+            (Concern, concerns),
+        ]
     )

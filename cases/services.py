@@ -65,7 +65,9 @@ def child_allocate(
     allocation.save()
     field = _CHILD_FIELD[kind]
     setattr(child, field, allocation.holder)
-    child.save(update_fields=[field, "updated_at"])
+    # A step on the version, so an admin form loaded before this allocation is refused.
+    child.lock_version += 1
+    child.save(update_fields=[field, "updated_at", "lock_version"])
     return allocation
 
 
@@ -269,6 +271,8 @@ def review_step_complete(
     note: str = "",
 ) -> ReviewStep:
     step = lock_row(ReviewStep, step, lock_version, "task")
+    if step.is_done:
+        raise ValidationError("This task has already been done.")
     _require(permissions.may_complete_step(by, step), "You cannot complete this task.")
     allowed = STEP_OUTCOMES.get(step.kind, {ReviewStep.Outcome.DONE})
     if outcome not in allowed:
@@ -382,6 +386,8 @@ def significant_change_decide(
 ) -> SignificantChange:
     """The reviewing officer records whether the change needs an early review."""
     change = lock_row(SignificantChange, change, lock_version, "change")
+    if change.is_decided:
+        raise ValidationError("This change has already been decided.")
     _require(permissions.may_decide_change(by, change), "You cannot decide on this change.")
     if decision == SignificantChange.Decision.EARLY_REVIEW:
         if early_review_by is None:

@@ -1,9 +1,12 @@
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from escalations.rules import may_start_concern
+from prp import audit
 from prp.dashboards import list_downloads
 from prp.dashboards.exports import wanted_format
 
@@ -39,6 +42,7 @@ def child_list(request):
 @require_GET
 def child_detail(request, pk: int):
     child = selectors.child_get(request.user, pk)
+    audit.record_view(request, child)
     context = {
         "child": child,
         "age": child.age_on(timezone.localdate()),
@@ -48,5 +52,24 @@ def child_detail(request, pk: int):
         "may_raise": may_start_concern(request.user),
         "open_changes": selectors.open_change_count(child),
         "today": timezone.localdate(),
+        "may_see_audit": audit.may_see_child_audit(request.user, child),
     }
     return render(request, "cases/child_detail.html", context)
+
+
+@require_GET
+def child_audit(request, pk: int):
+    """Who has viewed or changed the child's record: 404 for anyone who cannot see the child,
+    403 for those who can but may not see the trail."""
+    child = selectors.child_get(request.user, pk)
+    if not audit.may_see_child_audit(request.user, child):
+        raise PermissionDenied("You cannot see who has viewed this record.")
+    audit.record_view(request, child)
+    context = {
+        "subject": child.full_name,
+        "back_url": reverse("cases:child_detail", args=[child.pk]),
+        "back_text": f"Back to {child.full_name}",
+        "scope": "the child's record, reviews, QAPRs and the concerns about them you can see",
+        **audit.page_context(request, selectors.child_audit_entries(request.user, child)),
+    }
+    return render(request, "prp/record_audit.html", context)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", prp_views.home, name="home"),
     path("sign-in/", prp_views.SignInView.as_view(), name="login"),
     path("sign-out/", prp_views.SignOutView.as_view(), name="logout"),
+    # The code step of signing in, single sign-on, your account, the session's keep-alive.
+    path("", include("prp.security.urls")),
     path("health/", health_views.health, name="health"),
     path("children/", include("cases.urls")),
     path("notifications/", include("notifications.urls")),

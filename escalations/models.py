@@ -50,6 +50,11 @@ class Concern(ConcurrentTransitionMixin, models.Model):
     closed_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     lock_version = models.PositiveIntegerField(default=0)
+    # Set some time after it closed (settings.CONCERN_ARCHIVE_AFTER_DAYS): it leaves the
+    # working lists but stays on the child's page and in the figures.
+    archived_at = models.DateTimeField(null=True, blank=True)
+    # When its free text was replaced under the retention schedule (settings.RETENTION_YEARS).
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     # Kept by escalations.services for the dashboards, which aggregate them in SQL: the primary
     # child's team and status when the concern was raised, and, once it is closed, the stage it
     # ended at and the working days its formal stages took.
@@ -59,6 +64,12 @@ class Concern(ConcurrentTransitionMixin, models.Model):
     child_status = models.CharField(max_length=30, blank=True)
     closed_level = models.PositiveSmallIntegerField(null=True, blank=True)
     formal_working_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # True when any child of the concern has a restricted record. Kept by escalations.restricted
+    # so the dashboards leave such concerns out with a column filter, not a join per query.
+    about_restricted_child = models.BooleanField(
+        default=False,
+        help_text="Set while any child of the concern has a restricted record.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -141,7 +152,11 @@ class SubConcern(models.Model):
     impact_on_child = models.TextField("impact on the child")
     child_views = models.TextField("the child's views", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Removing a sub-concern archives it: who removed it and when.
     archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -185,6 +200,7 @@ class Action(models.Model):
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -220,7 +236,13 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Removing a file archives it (who and when); the file is kept until the retention
+    # schedule removes its content, when the row stays as a record that there was one.
     archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    content_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -415,12 +437,21 @@ class Event(models.Model):
         ACTION_DONE = "action_done", "Action done"
         ATTACHMENT = "attachment", "File attached"
         DISCUSSION = "discussion", "Discussion recorded"
+        ARCHIVED = "archived", "Archived"
+        ANONYMISED = "anonymised", "Text removed under the retention schedule"
 
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="events")
     stage = models.ForeignKey(Stage, on_delete=models.SET_NULL, null=True, related_name="+")
     task = models.ForeignKey(Task, on_delete=models.SET_NULL, null=True, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        USER,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when a scheduled job or command made the change.",
+    )
     at = models.DateTimeField(default=timezone.now)
     summary = models.TextField()
     data = models.JSONField(default=dict, blank=True)

@@ -14,7 +14,7 @@ from prp import workdays
 from prp.hierarchy import manager_for_team, span_team_ids
 from prp.models import RAISER_ROLES, ChildType, Protocol, ProtocolStage, RoleCode, User
 
-from .models import Concern, Stage, Task, TaskState
+from .models import Concern, ConcernChild, Stage, Task, TaskState
 
 # Roles that belong to the reviewing service: resolved from the raiser's team, not the child's.
 REVIEWING_ROLES = frozenset(
@@ -58,9 +58,14 @@ def person_in_role(role: str | None, *, child: Child | None, raiser: User) -> Us
 
 
 def default_assignee(concern: Concern, protocol_stage: ProtocolStage) -> User | None:
+    """Who the stage goes to unless the raiser chooses: nobody when that person is not named
+    on a restricted child of the concern (they cannot be given it; the raiser chooses)."""
     child = primary_child(concern)
     role = protocol_stage.delegate_role_id_for(child_type_for(child) if child else ChildType.OTHER)
-    return person_in_role(role, child=child, raiser=concern.raised_by)
+    person = person_in_role(role, child=child, raiser=concern.raised_by)
+    if person is not None and child is not None and children_hidden_from(person, concern):
+        return None
+    return person
 
 
 def delegate_role_label(concern: Concern, protocol_stage: ProtocolStage) -> str:
@@ -70,13 +75,23 @@ def delegate_role_label(concern: Concern, protocol_stage: ProtocolStage) -> str:
 
 
 def copy_list(concern: Concern, protocol_stage: ProtocolStage) -> list[User]:
+    """Who the stage's roles copy in. Never anyone not named on a restricted child of the
+    concern: the copy would tell them about the child."""
     child = primary_child(concern)
     people = []
     for role in protocol_stage.copy_to.all():
         person = person_in_role(role.code, child=child, raiser=concern.raised_by)
-        if person and person not in people:
+        if person and person not in people and not children_hidden_from(person, concern):
             people.append(person)
     return people
+
+
+def children_hidden_from(person: User, concern: Concern) -> list[Child]:
+    """The concern's restricted children this person is neither allocated to nor named on."""
+    from cases.selectors import restricted_hidden_from
+
+    children = ConcernChild.objects.filter(concern=concern).values("child_id")
+    return list(restricted_hidden_from(person).filter(pk__in=children))
 
 
 def due_date(protocol_stage: ProtocolStage, opened_on: dt.date, agreed: dt.date | None):
@@ -130,6 +145,14 @@ def may_edit(user: User, concern: Concern) -> bool:
     if concern.state in ("resolved", "withdrawn"):
         return False
     return user.pk == concern.raised_by_id
+
+
+def may_remove_attachment(user: User, concern: Concern, attachment) -> bool:
+    """The raiser while they may edit, or the person who attached it while the concern is live."""
+    if may_edit(user, concern):
+        return True
+    live = concern.state not in ("resolved", "withdrawn")
+    return live and user.pk == attachment.uploaded_by_id
 
 
 def may_manage(user: User, concern: Concern, stage: Stage | None = None) -> bool:

@@ -13,8 +13,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cases.selectors import child_queryset
+from cases.selectors import child_queryset, restricted_hidden_from
 from prp import workdays
+from prp.audit import entries_about, refusals_recorded
 from prp.hierarchy import span_team_ids
 from prp.models import User
 
@@ -26,6 +27,7 @@ from .models import (
     Concern,
     ConcernChild,
     ConcernState,
+    Discussion,
     Event,
     GoodPracticeNote,
     Outcome,
@@ -35,6 +37,24 @@ from .models import (
     TaskState,
 )
 from .rules import REVIEWING_ROLES
+
+
+def about_restricted_child_hidden_from(user: User, concern: str = "pk") -> Exists:
+    """The concern (at the path `concern` of the outer query) is about a restricted child this
+    person is neither allocated to nor named on."""
+    return Exists(
+        ConcernChild.objects.filter(
+            concern_id=OuterRef(concern), child__in=restricted_hidden_from(user)
+        )
+    )
+
+
+def hides_restricted_child(user: User, concern_id: int) -> bool:
+    """Whether the concern is about a restricted child this person may not see: nothing about
+    it may then reach them, whoever they are to the concern."""
+    return ConcernChild.objects.filter(
+        concern_id=concern_id, child__in=restricted_hidden_from(user)
+    ).exists()
 
 
 def concern_visibility(user: User) -> Q:
@@ -51,6 +71,9 @@ def concern_visibility(user: User) -> Q:
         # Managers above the raiser, but never past a restricted child they are not named on.
         in_line = Q(raised_by__team_id__in=span_team_ids(user))
         rule |= in_line & ~Q(Exists(hidden_child))
+    # A restricted child's concern is for the people named on the child alone: raising it or
+    # having had a task on it does not outlast being taken off the child's record.
+    rule &= ~Q(about_restricted_child_hidden_from(user))
     # A draft is the raiser's own until it is raised.
     return rule & (~Q(state=ConcernState.DRAFT) | Q(raised_by=user))
 
@@ -65,6 +88,7 @@ def _tasks_with_people() -> QuerySet[Task]:
     )
 
 
+@refusals_recorded(Concern)
 def concern_get(user: User, pk: int) -> Concern:
     """The concern with everything its page shows, or 404 for anyone who may not see it."""
     stages = Stage.objects.select_related(
@@ -118,6 +142,7 @@ def concern_list(
     ended: str = "",
     decision: str = "",
     assignee_id: int | None = None,
+    include_archived: bool = False,
 ) -> QuerySet[Concern]:
     """My concerns (raised by me), my team's (raised in or about my teams), or all I can see.
 
@@ -127,8 +152,12 @@ def concern_list(
     the child when the concern was raised, the child's type, raised (`dated="opened"`), closed
     or decided between two dates, closed at the informal or after a formal stage, a stage that
     referred to CAFCASS or sought legal advice, and a response waiting from one person.
+    Archived concerns (closed long ago) are left out unless `include_archived` (the dashboard's
+    links ask for them, so a count and the list behind it agree).
     """
     concerns = concern_queryset(user)
+    if not include_archived:
+        concerns = concerns.filter(archived_at__isnull=True)
     if scope == "mine":
         concerns = concerns.filter(raised_by=user)
     elif scope == "team":
@@ -223,8 +252,12 @@ def weekly_clinic(user: User) -> list[tuple[str, list[Concern]]]:
 
 
 def task_inbox(user: User, *, include_done: bool = False) -> QuerySet[Task]:
-    """The tasks delegated to me: waiting ones first, soonest due first."""
-    tasks = Task.objects.filter(assignee=user)
+    """The tasks delegated to me: waiting ones first, soonest due first. Not those about a
+    restricted child I am no longer named on (their pages are hidden from me too)."""
+    # Tasks on archived concerns (closed long ago) have left the working list.
+    tasks = Task.objects.filter(assignee=user, stage__concern__archived_at__isnull=True).exclude(
+        about_restricted_child_hidden_from(user, "stage__concern_id")
+    )
     tasks = tasks if include_done else tasks.filter(state=TaskState.ACTIVE)
     return (
         tasks.select_related("stage__protocol_stage", "stage__concern__raised_by", "delegated_by")
@@ -238,10 +271,12 @@ def task_inbox(user: User, *, include_done: bool = False) -> QuerySet[Task]:
     )
 
 
+@refusals_recorded(Task)
 def task_get(user: User, pk: int) -> Task:
-    """A task its assignee or anyone who can see its concern may open; 404 for everyone else."""
+    """A task anyone who can see its concern may open (its assignee always can, unless it is
+    about a restricted child they are no longer named on); 404 for everyone else."""
     task = (
-        Task.objects.filter(Q(assignee=user) | Q(stage__concern__in=concern_queryset(user)))
+        Task.objects.filter(stage__concern__in=concern_queryset(user))
         .select_related(
             "stage__protocol_stage",
             "stage__concern__protocol",
@@ -258,6 +293,20 @@ def task_get(user: User, pk: int) -> Task:
     return task
 
 
+@refusals_recorded(Attachment)
+def attachment_get(user: User, pk: int, *, concern_pk: int) -> Attachment:
+    """A file on a concern this person may see, or 404 (so for an archived file too)."""
+    attachment = Attachment.objects.filter(
+        pk=pk,
+        concern_id=concern_pk,
+        concern__in=concern_queryset(user),
+        archived_at__isnull=True,
+    ).first()
+    if attachment is None:
+        raise Http404("No file found")
+    return attachment
+
+
 def good_practice_list(user: User) -> QuerySet[GoodPracticeNote]:
     """Notes I wrote, received or was copied into."""
     return (
@@ -271,3 +320,13 @@ def good_practice_list(user: User) -> QuerySet[GoodPracticeNote]:
 
 def due_soon_cutoff(today: dt.date | None = None) -> dt.date:
     return workdays.add_working_days(today or timezone.localdate(), 1)
+
+
+def concern_audit_entries(concern: Concern) -> QuerySet:
+    """The concern's audit trail, newest first, in one query: the concern, the children it is
+    about, its concerns, discussions, actions, files, stages and tasks."""
+    parts = [(Concern, [concern.pk])]
+    for model in (ConcernChild, SubConcern, Discussion, Action, Attachment, Stage):
+        parts.append((model, model.objects.filter(concern=concern).values("pk")))
+    parts.append((Task, Task.objects.filter(stage__concern=concern).values("pk")))
+    return entries_about(parts)

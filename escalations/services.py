@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Child
+from cases.selectors import may_see_child
 from prp import workdays
 from prp.models import ProtocolCategory, ProtocolStage, ResponseOption, User
 
@@ -97,6 +98,19 @@ def _event(concern, kind, actor, summary, *, stage=None, task=None, **data) -> E
     )
 
 
+def _require_named(person: User, concern: Concern, field: str) -> None:
+    """A restricted child's concern goes only to people named on (or allocated to) the child:
+    anyone else would learn of the child from it."""
+    hidden = rules.children_hidden_from(person, concern)
+    if hidden:
+        raise ValidationError(
+            {
+                field: f"{person} is not named on {hidden[0].full_name}'s restricted record. "
+                "Choose someone who is, or ask an administrator to add them to the record."
+            }
+        )
+
+
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
@@ -128,7 +142,13 @@ def concern_create_draft(
     _require(rules.may_raise_at(raised_by, stage), f"You cannot raise a concern at {stage}.")
     if not children:
         raise ValidationError({"children": "Select at least one child."})
-    concern = Concern(protocol=protocol, raised_by=raised_by, title=title, start_level=start_level)
+    concern = Concern(
+        protocol=protocol,
+        raised_by=raised_by,
+        title=title,
+        start_level=start_level,
+        about_restricted_child=any(child.restricted for child in children),
+    )
     # The protected state field cannot be re-set by cleaning; its transitions guard it.
     concern.full_clean(exclude=["current_stage", "state"])
     concern.save()
@@ -160,14 +180,41 @@ def concern_update_draft(
         raise ValidationError({"children": "Select at least one child."})
     concern.title = title
     concern.start_level = start_level
-    _save_concern(concern, "title", "start_level")
-    ConcernChild.objects.filter(concern=concern).delete()
-    ConcernChild.objects.bulk_create(
-        ConcernChild(concern=concern, child=child, is_primary=index == 0)
-        for index, child in enumerate(children)
+    removed = _set_draft_children(concern, children)
+    concern.about_restricted_child = any(child.restricted for child in children)
+    _save_concern(concern, "title", "start_level", "about_restricted_child")
+    summary = "Draft details changed."
+    if removed:
+        names = ", ".join(child.full_name for child in removed)
+        summary = f"Draft details changed. No longer about {names}."
+    _event(
+        concern,
+        Event.Kind.EDITED,
+        by,
+        summary,
+        children=[child.pk for child in children],
+        removed_children=[child.pk for child in removed],
     )
-    _event(concern, Event.Kind.EDITED, by, "Draft details changed.")
     return concern
+
+
+def _set_draft_children(concern: Concern, children: list[Child]) -> list[Child]:
+    """Make the draft about exactly these children, the first the main one. Returns the
+    children unticked. A draft's list of children is a choice still being made, not a record:
+    an unticked child's link goes, and the history row names who was taken off and by whom."""
+    links = {
+        link.child_id: link
+        for link in ConcernChild.objects.filter(concern=concern).select_related("child")
+    }
+    wanted = {child.pk for child in children}
+    removed = [link.child for link in links.values() if link.child_id not in wanted]
+    ConcernChild.objects.filter(concern=concern, child_id__in=[c.pk for c in removed]).delete()
+    ConcernChild.objects.filter(concern=concern).update(is_primary=False)
+    for index, child in enumerate(children):
+        ConcernChild.objects.update_or_create(
+            concern=concern, child=child, defaults={"is_primary": index == 0}
+        )
+    return removed
 
 
 def _check_category(concern: Concern, category: ProtocolCategory) -> None:
@@ -200,12 +247,15 @@ def sub_concern_add(
 
 
 @transaction.atomic
-def sub_concern_remove(*, sub_concern: SubConcern, by: User) -> None:
-    concern = _lock_concern(sub_concern.concern, None)
+def sub_concern_remove(*, sub_concern: SubConcern, by: User, lock_version: int | None) -> None:
+    """Take a sub-concern off the concern. It is archived (who and when), never deleted."""
+    concern = _lock_concern(sub_concern.concern, lock_version)
     _require(rules.may_edit(by, concern), "Only the raiser can change this concern.")
     if concern.sub_concerns.filter(archived_at__isnull=True).count() <= 1 and not concern.is_draft:
         raise ValidationError("A raised concern must keep at least one concern.")
-    SubConcern.objects.filter(pk=sub_concern.pk).update(archived_at=timezone.now())
+    SubConcern.objects.filter(pk=sub_concern.pk, archived_at__isnull=True).update(
+        archived_at=timezone.now(), archived_by=by
+    )
     _save_concern(concern)
     _event(concern, Event.Kind.EDITED, by, f"Concern under {sub_concern.category.name} removed.")
 
@@ -260,17 +310,25 @@ def _is_current_assignee(user: User, concern: Concern) -> bool:
 
 
 @transaction.atomic
-def action_mark_done(*, action: Action, by: User, done_on: dt.date) -> Action:
+def action_mark_done(
+    *, action: Action, by: User, done_on: dt.date, lock_version: int | None = None
+) -> Action:
     concern = _lock_concern(action.concern, None)
     allowed = rules.may_manage(by, concern) or by.pk == action.owner_id
     _require(allowed, "Only the raiser or the action's owner can mark it done.")
     action = Action.objects.select_for_update().get(pk=action.pk)
+    if lock_version is not None and action.lock_version != lock_version:
+        raise StaleEdit(
+            "This action was changed by someone else. Check it and try again.",
+            current_version=action.lock_version,
+        )
     if action.done_on is not None:
         return action  # a second click changes nothing
     if done_on > rules.today():
         raise ValidationError({"done_on": "The date must be today or earlier."})
     action.done_on = done_on
-    action.save(update_fields=["done_on"])
+    action.lock_version += 1
+    action.save(update_fields=["done_on", "lock_version"])
     _save_concern(concern)
     _event(concern, Event.Kind.ACTION_DONE, by, f"Action done: {action.description}")
     return action
@@ -307,6 +365,21 @@ def attachment_add(*, concern: Concern, by: User, upload: UploadedFile) -> Attac
     _save_concern(concern)
     _event(concern, Event.Kind.ATTACHMENT, by, f"File attached: {attachment.original_name}")
     return attachment
+
+
+@transaction.atomic
+def attachment_archive(*, attachment: Attachment, by: User, lock_version: int | None) -> None:
+    """Take a file off the concern. The row and the file are kept (archived: who and when)."""
+    concern = _lock_concern(attachment.concern, lock_version)
+    allowed = rules.may_remove_attachment(by, concern, attachment)
+    _require(allowed, "Only the raiser or the person who attached it can remove a file.")
+    archived = Attachment.objects.filter(pk=attachment.pk, archived_at__isnull=True).update(
+        archived_at=timezone.now(), archived_by=by
+    )
+    if not archived:
+        raise ValidationError("This file has already been removed.")
+    _save_concern(concern)
+    _event(concern, Event.Kind.EDITED, by, f"File removed: {attachment.original_name}")
 
 
 # Raising, delegating and escalating ----------------------------------------------------------
@@ -350,10 +423,17 @@ def _open_stage(
 
 
 def _delegate(
-    *, stage: Stage, assignee: User, by: User, due_on: dt.date, escalated: bool = False
+    *,
+    stage: Stage,
+    assignee: User,
+    by: User,
+    due_on: dt.date,
+    escalated: bool = False,
+    field: str = "delegate_to",
 ) -> Task:
     if not assignee.is_active:
-        raise ValidationError({"delegate_to": "That person's account is no longer active."})
+        raise ValidationError({field: "That person's account is no longer active."})
+    _require_named(assignee, stage.concern, field)
     task = Task.objects.create(stage=stage, assignee=assignee, delegated_by=by, due_on=due_on)
     copied = rules.copy_list(stage.concern, stage.protocol_stage)
     _event(
@@ -546,7 +626,9 @@ def task_redelegate(
             raise ValidationError({"agreed_due_on": "The date must be today or in the future."})
         due_on = stage.due_on = agreed_due_on
         stage.save(update_fields=["due_on"])
-    task = _delegate(stage=stage, assignee=assignee, by=by, due_on=due_on or rules.today())
+    task = _delegate(
+        stage=stage, assignee=assignee, by=by, due_on=due_on or rules.today(), field="assignee"
+    )
     _save_concern(concern)
     _event(concern, Event.Kind.REDELEGATED, by, f"Re-delegated to {assignee}.", stage=stage)
     return task
@@ -744,9 +826,20 @@ def good_practice_note_send(
     impact_on_child: str,
     child: Child | None = None,
 ) -> GoodPracticeNote:
-    """A note of good practice, copied to the recipient's manager."""
+    """A note of good practice, copied to the recipient's manager.
+
+    A note about a restricted child goes only to someone named on (or allocated to) the child,
+    and their manager is copied only if they are too: the note names the child.
+    """
     if recipient.pk == author.pk:
         raise ValidationError({"recipient": "Choose someone other than yourself."})
+    if not _may_be_told(recipient, child):
+        raise ValidationError(
+            {
+                "recipient": f"{recipient} is not named on {child.full_name}'s restricted "
+                "record. Choose someone who is, or send the note without naming the child."
+            }
+        )
     to_reviewer = bool(recipient.role_codes & {"iro", "cp_chair", "fgc_coordinator"})
     direction = (
         GoodPracticeNote.Direction.TO_REVIEWER
@@ -766,10 +859,16 @@ def good_practice_note_send(
     gp.full_clean()
     gp.save()
     manager = _manager_of(recipient)
-    if manager is not None and manager.pk != author.pk:
+    if manager is not None and manager.pk != author.pk and _may_be_told(manager, child):
         gp.copied_to.add(manager)
     messages.good_practice(gp)
     return gp
+
+
+def _may_be_told(person: User, child: Child | None) -> bool:
+    """Whether a message naming this child may go to this person (a restricted child's only
+    to the people named on or allocated to it)."""
+    return child is None or not child.restricted or may_see_child(person, child)
 
 
 def _manager_of(person: User) -> User | None:

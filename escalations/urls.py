@@ -12,6 +12,7 @@ urlpatterns = [
     path("concerns/new/", concern.concern_start, name="concern_start"),
     path("concerns/<int:pk>/", concern.concern_detail, name="concern_detail"),
     path("concerns/<int:pk>/edit/", concern.concern_edit, name="concern_edit"),
+    path("concerns/<int:pk>/audit/", concern.concern_audit, name="concern_audit"),
     path("concerns/<int:pk>/sub-concerns/add/", concern.sub_concern_add, name="sub_concern_add"),
     path(
         "concerns/<int:pk>/sub-concerns/<int:sub_pk>/remove/",
@@ -30,6 +31,11 @@ urlpatterns = [
         "concerns/<int:pk>/attachments/<int:attachment_pk>/",
         concern.attachment_download,
         name="attachment_download",
+    ),
+    path(
+        "concerns/<int:pk>/attachments/<int:attachment_pk>/remove/",
+        concern.attachment_remove,
+        name="attachment_remove",
     ),
     path("concerns/<int:pk>/raise/", concern.concern_raise, name="concern_raise"),
     path("concerns/<int:pk>/withdraw/", concern.draft_withdraw, name="draft_withdraw"),

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escalations.models import Task, TaskState
+from escalations.selectors import hides_restricted_child
 from prp import workdays
 from prp.models import User
 
@@ -114,6 +115,14 @@ def team_overdue(day: dt.date):
     )
 
 
+def _hidden_from(manager: User, concern, children: list) -> bool:
+    """A row about a restricted child is left out of the digest of a manager not named on the
+    child (checked only for such rows: one query each)."""
+    if not any(child.restricted for child in children):
+        return False
+    return hides_restricted_child(manager, concern.pk)
+
+
 def send_team_digests(now: dt.datetime | None = None) -> int:
     """Each team manager's daily list of their team's overdue responses: who, which concern,
     how many working days late. Returns how many digests were queued."""
@@ -140,6 +149,8 @@ def send_team_digests(now: dt.datetime | None = None) -> int:
         for task in tasks:
             concern = task.stage.concern
             kids = children.get(concern.pk, [])
+            if _hidden_from(managers[manager_id], concern, kids):
+                continue
             rows.append(
                 {
                     "assignee": task.assignee.full_name,
@@ -152,6 +163,8 @@ def send_team_digests(now: dt.datetime | None = None) -> int:
                     "url": absolute(reverse("escalations:concern_detail", args=[concern.pk])),
                 }
             )
+        if not rows:
+            continue
         messages.append(
             Message(
                 managers[manager_id],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crispy_forms_gds.layout import Field, Size
 from django import forms
 from django.db import transaction
+from django.db.models import F
 
 from prp.forms import GovukFormMixin
 from prp.models import User
@@ -47,7 +48,10 @@ class NotificationSettingsForm(GovukFormMixin, forms.Form):
         wants_digest = self.cleaned_data["delivery"] == DAILY_DIGEST
         user = self.user
         user.wants_daily_digest = wants_digest
-        user.save(update_fields=["wants_daily_digest"])
+        # A step on the version, so an administrator's form loaded before this is refused.
+        User.objects.filter(pk=user.pk).update(
+            wants_daily_digest=wants_digest, lock_version=F("lock_version") + 1
+        )
         if not wants_digest:
             # Reminders held back for a digest the person no longer wants go out on their own.
             Notification.objects.filter(

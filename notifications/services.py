@@ -90,15 +90,52 @@ def _row(message: Message, now: dt.datetime) -> Notification:
     )
 
 
+def may_hear(messages: list[Message]) -> list[Message]:
+    """The messages whose recipient may be told of what they are about.
+
+    A message about a restricted child, or a concern about one, goes only to people named on
+    (or allocated to) the child; to anyone else it is dropped. The pathway chooses recipients
+    with this in mind (copy lists, good practice notes, digests); this is the last check, so no
+    new message can get it wrong. Costs one query per call, and one per restricted message.
+    """
+    from escalations.models import ConcernChild
+
+    concern_ids = {message.concern.pk for message in messages if message.concern is not None}
+    restricted = set()
+    if concern_ids:
+        restricted = set(
+            ConcernChild.objects.filter(
+                concern_id__in=concern_ids, child__restricted=True
+            ).values_list("concern_id", flat=True)
+        )
+    return [message for message in messages if _may_be_told(message, restricted)]
+
+
+def _may_be_told(message: Message, restricted_concerns: set[int]) -> bool:
+    # Imported here: the pathway's apps build on the outbox, not the other way round.
+    from cases.selectors import may_see_child
+    from escalations.selectors import hides_restricted_child
+
+    concern, child, person = message.concern, message.child, message.recipient
+    restricted = concern is not None and concern.pk in restricted_concerns
+    if restricted and hides_restricted_child(person, concern.pk):
+        return False
+    return child is None or not child.restricted or may_see_child(person, child)
+
+
 def notify(*messages: Message) -> int:
     """Queue messages in the current transaction. A key already queued is left alone, so
     running the same job twice, or two at once, never makes a second message."""
     now = timezone.now()
     rows = []
     seen = set()
-    for message in messages:
-        person = message.recipient
-        if person is None or not person.is_active or message.key in seen:
+    wanted = [
+        message
+        for message in messages
+        if message.recipient is not None and message.recipient.is_active
+    ]
+    for message in may_hear(wanted):
+        if message.key in seen:
             continue
         seen.add(message.key)
         rows.append(_row(message, now))

@@ -1,8 +1,14 @@
+from auditlog.mixins import LogEntryAdminMixin
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.contenttypes.models import ContentType
+from django.utils.text import capfirst
 
 from . import presets
+from .admin_locking import VersionedAdminMixin
 from .models import (
     ClosureDay,
     JobHeartbeat,
@@ -30,7 +36,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(VersionedAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreateForm
     ordering = ("full_name",)
@@ -81,7 +87,7 @@ class TeamInline(admin.TabularInline):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "parent", "is_reviewing_service")
     list_filter = ("kind", "is_reviewing_service")
     search_fields = ("name",)
@@ -91,12 +97,25 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "unit", "manager", "is_active")
     list_filter = ("kind", "is_active", "unit")
     search_fields = ("name",)
     list_select_related = ("unit", "manager")
     autocomplete_fields = ("unit", "manager")
+
+    def has_delete_permission(self, request, obj=None):
+        # A team people work in is made inactive, not deleted (deleting would leave them with no
+        # team); one with children, allocations or concerns is protected by the database too.
+        if obj is not None and obj.members.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # Deleting in bulk would skip the check above.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
 
 @admin.register(ClosureDay)
@@ -172,7 +191,7 @@ class ResponseOptionInline(FrozenWhenInUse, admin.TabularInline):
 
 
 @admin.register(Protocol)
-class ProtocolAdmin(FrozenWhenInUse, admin.ModelAdmin):
+class ProtocolAdmin(VersionedAdminMixin, FrozenWhenInUse, admin.ModelAdmin):
     list_display = ("authority", "name", "version", "is_active", "formal_limit_days")
     list_filter = ("is_active", "authority")
     readonly_fields = ("is_active", "created_at")
@@ -198,3 +217,86 @@ class ProtocolAdmin(FrozenWhenInUse, admin.ModelAdmin):
         for protocol in queryset:
             copy = presets.copy_as_new_version(protocol)
             self.message_user(request, f"Created {copy}. Edit it, then make it active.")
+
+
+# The audit trail (django-auditlog): read-only for everyone, superusers included ------------------
+
+
+class RecordTypeFilter(admin.SimpleListFilter):
+    """The kinds of record that are audited (read from the registry, not from the whole log)."""
+
+    title = "record type"
+    parameter_name = "record_type"
+
+    def lookups(self, request, model_admin):
+        types = ContentType.objects.get_for_models(*auditlog.get_models())
+        return sorted(
+            ((str(ct.pk), capfirst(model._meta.verbose_name)) for model, ct in types.items()),
+            key=lambda pair: pair[1],
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(content_type_id=self.value()) if self.value() else queryset
+
+
+class RefusedFilter(admin.SimpleListFilter):
+    title = "refused attempts"
+    parameter_name = "refused"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Only refused attempts")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(additional_data__refused=True) if self.value() == "yes" else queryset
+
+
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditEntryAdmin(LogEntryAdminMixin, admin.ModelAdmin):
+    """Who opened or changed what, when and from where. Nobody can add, change or delete an
+    entry here: the permissions below are refused even to superusers, so the add, change and
+    delete pages and the delete action are not there."""
+
+    date_hierarchy = "timestamp"
+    list_select_related = ["content_type", "actor"]
+    list_display = [
+        "created",
+        "resource_url",
+        "action",
+        "refused",
+        "msg_short",
+        "user_url",
+        "remote_addr",
+    ]
+    list_filter = [
+        "action",
+        RefusedFilter,
+        RecordTypeFilter,
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        "timestamp",
+    ]
+    search_fields = ["object_repr", "actor__email", "actor__full_name", "remote_addr"]
+    readonly_fields = ["created", "resource_url", "action", "user_url", "remote_addr", "msg"]
+    fieldsets = [
+        (None, {"fields": ["created", "user_url", "remote_addr", "resource_url", "cid"]}),
+        ("Changes", {"fields": ["action", "msg"]}),
+    ]
+
+    @admin.display(boolean=True, description="refused")
+    def refused(self, entry):
+        return bool((entry.additional_data or {}).get("refused"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        self.request = request  # LogEntryAdminMixin builds links from it
+        return super().get_queryset(request)

@@ -6,4 +6,7 @@ class PrpConfig(AppConfig):
     verbose_name = "People, teams and the pathway"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import audit, signals  # noqa: F401
+        from .security import receivers  # noqa: F401
+
+        audit.register_models()

@@ -12,6 +12,9 @@ class GovukFormMixin:
     def build_helper(self, *fields) -> FormHelper:
         helper = FormHelper()
         helper.label_size = Size.SMALL
+        if "submission_token" in self.fields:
+            # The one-time token of a form that adds a record (prp.submissions).
+            fields = (*fields, Field("submission_token"))
         helper.layout = Layout(*fields, Submit("submit", self.submit_label))
         return helper
 

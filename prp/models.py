@@ -139,6 +139,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_staff = models.BooleanField("can use the admin", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The version the admin form was loaded at: a save from an older one is refused.
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -198,6 +200,8 @@ class OrgUnit(models.Model):
     is_reviewing_service = models.BooleanField(
         default=False, help_text="The IRO and Child Protection Chair service."
     )
+    # The version the admin form was loaded at: a save from an older one is refused.
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -231,6 +235,8 @@ class Team(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="managed_teams"
     )
     is_active = models.BooleanField(default=True)
+    # The version the admin form was loaded at: a save from an older one is refused.
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -314,6 +320,8 @@ class Protocol(models.Model):
         default=False, help_text="New concerns use the active protocol. Only one can be active."
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The version the admin form was loaded at: a save from an older one is refused.
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["authority", "name", "-version"]
@@ -437,3 +445,25 @@ class ResponseOption(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class FormSubmission(models.Model):
+    """A creating form's one-time token and where its first submission led.
+
+    Every form that adds a record carries a fresh token (prp.submissions). The first post claims
+    it and saves; the same form posted again (a double click, or back and submit again) finds it
+    claimed and goes to the same place, so nothing is added twice.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token = models.UUIDField()
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="prp_form_submitted_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.token} by {self.user_id}"

@@ -454,9 +454,20 @@ class ScaleGenerator:
                 f"({time.perf_counter() - started:.1f} s)"
             )
         self.reset_sequences()
+        self.flag_restricted()
         self.analyse()
         self.timings.add("(all, including making the rows)", 0, time.perf_counter() - started)
         return self.timings
+
+    def flag_restricted(self) -> None:
+        # Bulk inserts skip the signals that keep the flag, so it is set in one pass here.
+        from escalations.restricted import refresh_about_restricted
+
+        started = time.perf_counter()
+        changed = refresh_about_restricted()
+        self.timings.add(
+            "(concerns about restricted children flagged)", changed, time.perf_counter() - started
+        )
 
     def reset_sequences(self) -> None:
         statements = connection.ops.sequence_reset_sql(no_style(), ID_MODELS)

@@ -1,11 +1,17 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
+from django_otp import user_has_device
 
 from .forms import SignInForm
+from .security import two_factor
+from .security.idle import idle_exempt
 from .selectors import start_sections
 
 
@@ -15,7 +21,23 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = settings.OIDC_ENABLED
+        return context
 
+    def form_valid(self, form):
+        user = form.get_user()
+        if not user_has_device(user):
+            return super().form_valid(form)
+        # The right password is half of it: the person is signed in once they enter a code.
+        two_factor.pending_start(self.request, user)
+        url = reverse("two_factor_verify")
+        next_url = self.get_redirect_url()
+        return redirect(f"{url}?{urlencode({'next': next_url})}" if next_url else url)
+
+
+@method_decorator([idle_exempt, two_factor.two_factor_not_required], name="dispatch")
 class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)

@@ -16,10 +16,12 @@ from django import forms
 from django.utils.html import format_html
 
 from cases.models import Child
+from cases.selectors import may_see_child
 from escalations.forms.fields import GovukDateField
 from escalations.views.common import LockVersionField
 from prp.forms import GovukFormMixin
 from prp.models import OPERATIONAL_ROLES, ProtocolCategory, User
+from prp.submissions import SubmitOnceForm
 
 from .models import (
     CELEBRATED_GRADES,
@@ -303,7 +305,7 @@ class QaprForm(HiddenErrorsMixin, forms.Form):
         return "check" in self.data
 
 
-class ConcernFromQaprForm(HiddenErrorsMixin, GovukFormMixin, forms.Form):
+class ConcernFromQaprForm(HiddenErrorsMixin, GovukFormMixin, SubmitOnceForm):
     submit_label = "Start the draft concern"
 
     level = forms.ChoiceField(
@@ -353,6 +355,9 @@ def owner_choices(child: Child, people: Iterable[User]) -> tuple[list, dict[int,
     close = [child.social_worker, child.team.manager if child.team else None]
     close.append(child.reviewing_officer)
     close = [person for person in dict.fromkeys(close) if person and person.is_active]
+    if child.restricted:
+        # Only the people named on a restricted record are offered as working with the child.
+        close = [person for person in close if may_see_child(person, child)]
     others = [person for person in people if person not in close]
     by_id = {person.pk: person for person in (*close, *others)}
 
@@ -378,7 +383,7 @@ def operational_people():
     )
 
 
-class RecommendationForm(GovukFormMixin, forms.Form):
+class RecommendationForm(GovukFormMixin, SubmitOnceForm):
     submit_label = "Add recommendation"
 
     text = _text("What is the recommendation?", required=True, subject="The recommendation")

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from cases.selectors import child_queryset
+from prp.audit import refusals_recorded
 from prp.hierarchy import span_team_ids
 from prp.models import User
 
@@ -17,6 +18,7 @@ def qapr_queryset(user: User) -> QuerySet[Qapr]:
     return Qapr.objects.filter(child__in=child_queryset(user).values("pk"))
 
 
+@refusals_recorded(Qapr)
 def qapr_get(user: User, pk: int) -> Qapr:
     qapr = (
         qapr_queryset(user)
@@ -43,6 +45,7 @@ def qaprs_for_child(user: User, child) -> QuerySet[Qapr]:
     return qapr_queryset(user).filter(child=child).select_related("author").order_by("-created_at")
 
 
+@refusals_recorded(Recommendation)
 def recommendation_get(user: User, pk: int) -> Recommendation:
     found = (
         Recommendation.objects.filter(qapr__in=qapr_queryset(user).values("pk"), pk=pk)

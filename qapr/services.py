@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Child, ChildStatus
+from cases.selectors import may_see_child
 from cases.services import (
     child_compliance,
     child_refresh_schedule,
@@ -143,6 +144,14 @@ def recommendation_add(
 ) -> Recommendation:
     qapr = _lock(qapr, None)
     _require(by.pk == qapr.author_id, "Only the author can add recommendations.")
+    if not may_see_child(owner, qapr.child):
+        # They could not open it (or be reminded of it) without seeing the child's record.
+        raise ValidationError(
+            {
+                "owner": f"{owner} cannot see {qapr.child.full_name}'s record, so cannot be "
+                "given a recommendation about them. Choose someone who can."
+            }
+        )
     if due_on < _today():
         raise ValidationError({"due_on": "The date must be today or in the future."})
     recommendation = Recommendation(qapr=qapr, text=text, owner=owner, due_on=due_on)
@@ -160,6 +169,8 @@ def recommendation_complete(
     fresh = lock_row(
         Recommendation, recommendation, lock_version, "recommendation", related=("qapr__child",)
     )
+    if fresh.is_done:
+        raise ValidationError("This recommendation has already been marked as done.")
     _require(permissions.may_complete_recommendation(by, fresh), "You cannot complete this.")
     if done_on > _today():
         raise ValidationError({"done_on": "The date must be today or in the past."})

@@ -17,9 +17,11 @@ from cases.selectors import child_get
 from escalations import rules as concern_rules
 from escalations.models import ConcernState
 from escalations.views.common import call_service, posted
+from prp import audit
 from prp.dashboards import list_downloads
 from prp.dashboards.exports import wanted_format
 from prp.models import ProtocolCategory, RoleCode, User
+from prp.submissions import submit_once
 from prp.templatetags.govuk import error_anchor
 
 from . import permissions, selectors, services
@@ -209,6 +211,7 @@ def qapr_edit(request, pk: int):
 @require_GET
 def qapr_detail(request, pk: int):
     qapr = selectors.qapr_get(request.user, pk)
+    audit.record_view(request, qapr)
     user = request.user
     today = timezone.localdate()
     recommendations = list(selectors.recommendations_for(qapr))
@@ -245,28 +248,36 @@ def qapr_concern(request, pk: int):
     qapr, elsewhere = _editable(request, pk)
     if elsewhere:
         return elsewhere
-    if _has_live_concern(qapr):
+    # A post goes on: the same form sent twice is taken to the concern it started, and another
+    # is refused by the service with the reason.
+    if _has_live_concern(qapr) and request.method == "GET":
         messages.info(request, f"{qapr.concern.reference} is already linked to {qapr.reference}.")
         return _detail(qapr)
     form = ConcernFromQaprForm(posted(request), qapr=qapr, categories=_categories())
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        concern = call_service(
-            form,
-            services.qapr_start_concern,
-            qapr=qapr,
-            by=request.user,
-            lock_version=data["lock_version"],
-            level=data["level"],
-            category=data["category"],
-        )
-        if concern is not None:
+
+        def start():
+            data = form.cleaned_data
+            concern = call_service(
+                form,
+                services.qapr_start_concern,
+                qapr=qapr,
+                by=request.user,
+                lock_version=data["lock_version"],
+                level=data["level"],
+                category=data["category"],
+            )
+            if concern is None:
+                return None
             messages.success(
                 request,
                 f"Draft concern {concern.reference} started from {qapr.reference}. "
                 "Check it and raise it, then finalise the QAPR.",
             )
-            return redirect("escalations:concern_detail", pk=concern.pk)
+            return reverse("escalations:concern_detail", args=[concern.pk])
+
+        if done := submit_once(request, form, start):
+            return done
     return render(request, "qapr/qapr_concern.html", {"qapr": qapr, "form": form})
 
 
@@ -277,19 +288,25 @@ def recommendation_add(request, pk: int):
         raise PermissionDenied("Only the author can add recommendations.")
     form = RecommendationForm(posted(request), child=qapr.child, people=operational_people())
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        added = call_service(
-            form,
-            services.recommendation_add,
-            qapr=qapr,
-            by=request.user,
-            text=data["text"],
-            owner=data["owner"],
-            due_on=data["due_on"],
-        )
-        if added is not None:
+
+        def add():
+            data = form.cleaned_data
+            added = call_service(
+                form,
+                services.recommendation_add,
+                qapr=qapr,
+                by=request.user,
+                text=data["text"],
+                owner=data["owner"],
+                due_on=data["due_on"],
+            )
+            if added is None:
+                return None
             messages.success(request, f"Recommendation added for {added.owner}")
-            return _detail(qapr)
+            return reverse("qapr:qapr_detail", args=[qapr.pk])
+
+        if done := submit_once(request, form, add):
+            return done
     return render(request, "qapr/recommendation_add.html", {"qapr": qapr, "form": form})
 
 
@@ -297,10 +314,14 @@ def recommendation_add(request, pk: int):
 def recommendation_done(request, pk: int):
     recommendation = selectors.recommendation_get(request.user, pk)
     qapr = recommendation.qapr
-    if recommendation.is_done:
+    if recommendation.is_done and request.method == "GET":
         messages.info(request, "That recommendation has already been marked as done.")
         return _detail(qapr)
-    if not permissions.may_complete_recommendation(request.user, recommendation):
+    # A form sent after someone else marked it done goes on to be refused as stale.
+    done_already = recommendation.is_done
+    if not done_already and not permissions.may_complete_recommendation(
+        request.user, recommendation
+    ):
         raise PermissionDenied("Only the person it is for, or the author, can mark it done.")
     initial = {"done_on": timezone.localdate(), "lock_version": recommendation.lock_version}
     form = RecommendationDoneForm(posted(request), initial=initial)

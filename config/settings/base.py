@@ -1,9 +1,11 @@
 """Settings shared by every environment. All configuration comes from environment variables."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -35,10 +37,18 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Sign-in security: lockout, two-factor codes, single sign-on, Content-Security-Policy.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "mozilla_django_oidc",
+    "csp",
     "crispy_forms",
     "crispy_forms_gds",
     "django_celery_beat",
     "django_filters",
+    "auditlog",
     "prp",
     "cases",
     "escalations",
@@ -49,14 +59,27 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, so static files go out without a policy; pages get one with a nonce.
+    "csp.middleware.CSPMiddleware",
+    "prp.security.headers.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified when the session holds a confirmed two-factor device.
+    "django_otp.middleware.OTPMiddleware",
+    # Puts the signed-in person and their address on every audit entry of the request.
+    "prp.audit.AuditMiddleware",
     # Every page needs sign-in unless a view opts out with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out after SESSION_IDLE_TIMEOUT_MINUTES without a request (needs messages).
+    "prp.security.idle.IdleTimeoutMiddleware",
+    # People with a device (and administrators, always) must enter a code before any page.
+    "prp.security.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -74,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "prp.context_processors.service",
                 "notifications.context_processors.header",
+                "prp.security.context_processors.session_timeout",
             ],
         },
     },
@@ -99,8 +123,14 @@ AUTH_USER_MODEL = "prp.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Applied wherever a password is set by a person: changing your own, the admin's "change
+# password" and "add user" forms, and `manage.py changepassword` / `createsuperuser`.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        # This User has full_name, not Django's first_name and last_name.
+        "OPTIONS": {"user_attributes": ("email", "full_name", "job_title")},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
@@ -110,6 +140,92 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
+
+# Sign-in security (README "Signing in and security") ----------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First, as django-axes requires: refuses a locked-out address and email before any check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout: this many wrong passwords for one email address from one address locks that pair
+# for the cool-off; each further try while locked starts the cool-off again.
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+SIGN_IN_LOCKOUT_MINUTES = env.int("SIGN_IN_LOCKOUT_MINUTES", default=30)
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "prp.security.lockout.username_from_credentials"
+AXES_LOCKOUT_CALLABLE = "prp.security.lockout.locked_out"
+AXES_RESET_ON_SUCCESS = True
+# Logs name only what a lockout is keyed on (and no start-up banner on every command).
+AXES_VERBOSE = False
+# Behind proxies, the address is read from X-Forwarded-For: the entry the nearest of
+# TRUSTED_PROXY_COUNT proxies added (entries before it can be forged). 0: REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "prp.security.lockout.client_address"
+
+# Idle timeout: signed out after this many minutes without a request; the page warns
+# SESSION_TIMEOUT_WARNING_SECONDS before. 0 turns it off.
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
+SESSION_TIMEOUT_WARNING_SECONDS = 120
+
+# Two-factor codes (django-otp): anyone may turn them on; administrators must.
+OTP_REQUIRED_FOR_ADMINS = env.bool("OTP_REQUIRED_FOR_ADMINS", default=True)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default=SERVICE_NAME)
+
+# Single sign-on with Microsoft Entra ID (mozilla-django-oidc), on only when configured.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_TENANT_ID = env("OIDC_TENANT_ID", default="")
+_entra = f"https://login.microsoftonline.com/{OIDC_TENANT_ID}" if OIDC_TENANT_ID else ""
+OIDC_OP_AUTHORIZATION_ENDPOINT = env(
+    "OIDC_OP_AUTHORIZATION_ENDPOINT", default=_entra and f"{_entra}/oauth2/v2.0/authorize"
+)
+OIDC_OP_TOKEN_ENDPOINT = env(
+    "OIDC_OP_TOKEN_ENDPOINT", default=_entra and f"{_entra}/oauth2/v2.0/token"
+)
+OIDC_OP_JWKS_ENDPOINT = env(
+    "OIDC_OP_JWKS_ENDPOINT", default=_entra and f"{_entra}/discovery/v2.0/keys"
+)
+# Empty: the person's email comes from the verified ID token, with no second call.
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_ENABLED = bool(
+    OIDC_RP_CLIENT_ID
+    and OIDC_RP_CLIENT_SECRET
+    and OIDC_OP_AUTHORIZATION_ENDPOINT
+    and OIDC_OP_TOKEN_ENDPOINT
+    and OIDC_OP_JWKS_ENDPOINT
+)
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+# Single sign-on only lets in people who already have an account here, unless this is on.
+OIDC_CREATE_USER = env.bool("OIDC_CREATE_USER", default=False)
+OIDC_AUTHENTICATE_CLASS = "prp.security.oidc.CouncilSignInStart"
+OIDC_CALLBACK_CLASS = "prp.security.oidc.CouncilSignInCallback"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("prp.security.oidc.CouncilAccountBackend")
+
+# Headers: a Content-Security-Policy with a nonce for each page's scripts (django-csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # Locale -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -200,6 +316,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.daily_digests",
         "schedule": crontab(hour="8-17", minute=5),
     },
+    # Closed concerns leave the working lists CONCERN_ARCHIVE_AFTER_DAYS after they closed.
+    "archive-closed-concerns": {
+        "task": "prp.archive_closed_concerns",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # Working-day calendar: how long a process trusts its copy of closure days before checking
@@ -232,3 +353,16 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 # Publishing to the broker must never hold up a page: fail fast, the periodic sender catches up.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+
+# Retention and archiving (README: "Retention and archiving") --------------------------------------
+# A resolved or withdrawn concern is archived this many days after it closed: it leaves the working
+# lists but stays on the child's page, on its own page and in the figures.
+CONCERN_ARCHIVE_AFTER_DAYS = env.int("CONCERN_ARCHIVE_AFTER_DAYS", default=365)
+# `manage.py anonymise_expired` replaces the free text of concerns closed more than this many years
+# ago, and the identifiers of children whose record closed more than this many years ago. The
+# council sets it from its own retention schedule.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=6)
+# Audit (django-auditlog) ------------------------------------------------------------------------
+# Take the person's address from X-Forwarded-For only behind a proxy we run that sets it;
+# otherwise anyone could write any address into the audit trail.
+AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)

@@ -7,3 +7,6 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 # A fixed key is acceptable only here: local runs hold demo data, never real children.
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-insecure-key-never-use-in-production")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# The demo administrator signs in with the demo password alone; set OTP_REQUIRED_FOR_ADMINS=true
+# to try the enforced set-up. Production always defaults to enforcing it (base.py).
+OTP_REQUIRED_FOR_ADMINS = env.bool("OTP_REQUIRED_FOR_ADMINS", default=False)

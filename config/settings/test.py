@@ -32,3 +32,9 @@ if not TEST_REDIS_URL:
         "control_folder": str(_broker / "control"),
         "store_processed": False,
     }
+
+# Off for the suite as a whole: its tests sign administrators in with force_login and move the
+# clock days between requests. tests/prp/test_two_factor.py and tests/prp/test_idle_timeout.py
+# turn each on and prove it.
+OTP_REQUIRED_FOR_ADMINS = False
+SESSION_IDLE_TIMEOUT_MINUTES = 0

@@ -18,6 +18,7 @@ from escalations.models import Concern
 from escalations.views.common import LockVersionField
 from prp.forms import GovukFormMixin
 from prp.models import OPERATIONAL_ROLES, ProtocolCategory, ProtocolStage, User
+from prp.submissions import SubmitOnceForm
 
 from .fields import GovukDateField
 
@@ -42,7 +43,7 @@ def _hidden(field: str) -> Field:
     return Field(field)
 
 
-class ConcernDetailsForm(GovukFormMixin, forms.Form):
+class ConcernDetailsForm(GovukFormMixin, SubmitOnceForm):
     """Who the concern is about, its title and the stage to start at (start and edit)."""
 
     submit_label = "Save and continue"
@@ -117,7 +118,7 @@ class ConcernDetailsForm(GovukFormMixin, forms.Form):
         return title
 
 
-class SubConcernForm(GovukFormMixin, forms.Form):
+class SubConcernForm(GovukFormMixin, SubmitOnceForm):
     submit_label = "Add this concern"
 
     category = forms.TypedChoiceField(
@@ -172,7 +173,7 @@ class SubConcernForm(GovukFormMixin, forms.Form):
         return data
 
 
-class DiscussionForm(GovukFormMixin, forms.Form):
+class DiscussionForm(GovukFormMixin, SubmitOnceForm):
     submit_label = "Save discussion"
 
     held_on = GovukDateField(
@@ -225,7 +226,7 @@ def people_involved(concern: Concern) -> QuerySet[User]:
     return User.objects.filter(pk__in=ids, is_active=True).order_by("full_name", "id")
 
 
-class ActionForm(GovukFormMixin, forms.Form):
+class ActionForm(GovukFormMixin, SubmitOnceForm):
     submit_label = "Save action"
 
     description = forms.CharField(
@@ -291,7 +292,7 @@ class ActionForm(GovukFormMixin, forms.Form):
         return data
 
 
-class AttachmentForm(GovukFormMixin, forms.Form):
+class AttachmentForm(GovukFormMixin, SubmitOnceForm):
     submit_label = "Upload file"
 
     file = forms.FileField(

@@ -55,5 +55,6 @@ class GovukDateField(DateInputField):
             raise ValidationError(f"{self.subject} must include a year with 4 numbers")
         try:
             return dt.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):
+            # OverflowError: a day or month too long for the C int dt.date takes.
             raise ValidationError(f"{self.subject} must be a real date") from None

@@ -70,6 +70,7 @@ class ConcernFilters:
     ended: str = ""
     decision: str = ""
     assignee_id: int | None = None
+    include_archived: bool = False
 
     def selector_kwargs(self) -> dict:
         return {
@@ -87,6 +88,7 @@ class ConcernFilters:
             "ended": self.ended,
             "decision": self.decision,
             "assignee_id": self.assignee_id,
+            "include_archived": self.include_archived,
         }
 
 
@@ -175,6 +177,12 @@ class ConcernFilterForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": "Select a person from the list"},
     )
+    archived = forms.ChoiceField(
+        choices=[("", ""), ("include", "Including archived concerns")],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Select whether to include archived concerns"},
+    )
 
     def __init__(self, data=None, *, user: User, protocol: Protocol | None, **kwargs):
         self.defaults = {"scope": default_scope(user), "state": "open"}
@@ -226,6 +234,7 @@ class ConcernFilterForm(forms.Form):
             ended=cleaned.get("ended") or "",
             decision=cleaned.get("decision") or "",
             assignee_id=cleaned["assignee"].pk if cleaned.get("assignee") else None,
+            include_archived=cleaned.get("archived") == "include",
         )
 
     def narrowing(self) -> list[str]:
@@ -249,6 +258,8 @@ class ConcernFilterForm(forms.Form):
             words.append(f"Waiting for a response from {data['assignee']}")
         if data.get("dated") and (data.get("date_from") or data.get("date_to")):
             words.append(f"{dict(DATED)[data['dated']].capitalize()} {_period(data)}")
+        if data.get("archived") == "include":
+            words.append("Including archived concerns")
         return words
 
 

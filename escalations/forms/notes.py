@@ -6,7 +6,7 @@ from crispy_forms_gds.layout import Field, Fluid, Size
 from django import forms
 
 from cases.models import Child
-from cases.selectors import child_queryset
+from cases.selectors import child_queryset, may_see_child
 from escalations.forms.fields import GovukDateField
 from escalations.models import ExternalAgencyNote
 from prp.forms import GovukFormMixin
@@ -18,6 +18,7 @@ from prp.models import (
     RoleCode,
     User,
 )
+from prp.submissions import SubmitOnceForm
 
 REVIEWER_ROLES = (RoleCode.IRO, RoleCode.CP_CHAIR, RoleCode.FGC_COORDINATOR)
 
@@ -47,6 +48,9 @@ def recipient_choices(user: User, child: Child | None) -> list:
         first_heading = f"{child.first_name}'s social worker and team manager"
     people = {person.pk: person for person in staff.order_by("full_name", "pk")}
     first = [people[pk] for pk in dict.fromkeys(first_ids) if pk in people]
+    if child is not None and child.restricted:
+        # A note about a restricted child can only go to people named on the record.
+        first = [person for person in first if may_see_child(person, child)]
     others = [person for person in people.values() if person not in first]
     if not first:
         return [(person.pk, _person_label(person)) for person in others]
@@ -61,7 +65,7 @@ class ChildChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} ({obj.reference})"
 
 
-class GoodPracticeNoteForm(GovukFormMixin, forms.Form):
+class GoodPracticeNoteForm(GovukFormMixin, SubmitOnceForm):
     submit_label = "Send good practice note"
 
     recipient = forms.TypedChoiceField(
@@ -134,7 +138,7 @@ class GoodPracticeNoteForm(GovukFormMixin, forms.Form):
         return person
 
 
-class AgencyNoteForm(GovukFormMixin, forms.Form):
+class AgencyNoteForm(GovukFormMixin, SubmitOnceForm):
     submit_label = "Save external agency concern"
 
     agency = forms.CharField(

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from cases import selectors as case_selectors
 from escalations import rules, selectors, services
@@ -22,7 +22,9 @@ from escalations.forms.concern import (
     operational_people,
     people_involved,
 )
-from escalations.models import Attachment, Concern, ConcernState, TaskState
+from escalations.models import Concern, ConcernState, TaskState
+from prp import audit
+from prp.submissions import submit_once
 
 from .common import call_service, posted
 
@@ -96,17 +98,23 @@ def concern_start(request):
         initial={"children": [child.pk]},
     )
     if request.method == "POST" and form.is_valid():
-        concern = call_service(
-            form,
-            services.concern_create_draft,
-            raised_by=request.user,
-            children=form.cleaned_data["children"],
-            title=form.cleaned_data["title"],
-            start_level=form.cleaned_data["start_level"],
-        )
-        if concern is not None:
+
+        def start():
+            concern = call_service(
+                form,
+                services.concern_create_draft,
+                raised_by=request.user,
+                children=form.cleaned_data["children"],
+                title=form.cleaned_data["title"],
+                start_level=form.cleaned_data["start_level"],
+            )
+            if concern is None:
+                return None
             messages.success(request, "Draft started. Add the concerns, then raise it.")
-            return redirect(_detail_url(concern))
+            return _detail_url(concern)
+
+        if done := submit_once(request, form, start):
+            return done
     return render(request, "escalations/concern_start.html", {"form": form, "child": child})
 
 
@@ -154,9 +162,28 @@ def concern_edit(request, pk: int):
 @require_http_methods(["GET"])
 def concern_detail(request, pk: int):
     concern = selectors.concern_get(request.user, pk)
+    audit.record_view(request, concern)
     if concern.is_draft:
         return render(request, "escalations/concern_draft.html", _draft_context(concern))
     return render(request, "escalations/concern_detail.html", _detail_context(request, concern))
+
+
+@require_http_methods(["GET"])
+def concern_audit(request, pk: int):
+    """Who has viewed or changed the concern: 404 for anyone who cannot see it, 403 for those
+    who can but may not see the trail of every child it is about."""
+    concern = selectors.concern_get(request.user, pk)
+    if not audit.may_see_audit(request.user, _children(concern)):
+        raise PermissionDenied("You cannot see who has viewed this record.")
+    audit.record_view(request, concern)
+    context = {
+        "subject": f"{concern.reference}: {concern.title}",
+        "back_url": _detail_url(concern),
+        "back_text": f"Back to {concern.reference}",
+        "scope": "the concern, its stages, tasks, actions, discussions and files",
+        **audit.page_context(request, selectors.concern_audit_entries(concern)),
+    }
+    return render(request, "prp/record_audit.html", context)
 
 
 def _draft_context(concern: Concern) -> dict:
@@ -212,6 +239,7 @@ def _detail_context(request, concern: Concern) -> dict:
         "respond_tasks": [t for s in stages for t in s.tasks.all() if rules.may_respond(user, t)],
         "may_add": may_add,
         "may_add_evidence": may_add or (concern.is_open and _is_current_assignee(user, concern)),
+        "may_see_audit": audit.may_see_audit(user, _children(concern)),
     }
 
 
@@ -239,10 +267,16 @@ def _add_page(request, pk, *, form_class, template, service, success, needs, for
     form_kwargs = form_kwargs(concern) if form_kwargs else {}
     form = form_class(posted(request), **form_kwargs)
     if request.method == "POST" and form.is_valid():
-        done = call_service(form, service, concern=concern, by=request.user, **form.cleaned_data)
-        if done is not None:
+
+        def add():
+            data = form.cleaned_data
+            if call_service(form, service, concern=concern, by=request.user, **data) is None:
+                return None
             messages.success(request, success)
-            return redirect(_detail_url(concern))
+            return _detail_url(concern)
+
+        if done := submit_once(request, form, add):
+            return done
     return render(request, template, {"form": form, "concern": concern})
 
 
@@ -267,9 +301,17 @@ def sub_concern_remove(request, pk: int, sub_pk: int):
     sub = next((s for s in concern.sub_concerns.all() if s.pk == sub_pk), None)
     if sub is None:
         raise Http404("No concern found")
-    form = ConfirmForm(posted(request), label="Yes, remove it", warning=True)
+    form = ConfirmForm(
+        posted(request), lock_version=concern.lock_version, label="Yes, remove it", warning=True
+    )
     if request.method == "POST" and form.is_valid():
-        call_service(form, services.sub_concern_remove, sub_concern=sub, by=request.user)
+        call_service(
+            form,
+            services.sub_concern_remove,
+            sub_concern=sub,
+            by=request.user,
+            lock_version=form.cleaned_data["lock_version"],
+        )
         if not form.errors:
             messages.success(request, f"Concern under {sub.category.name} removed.")
             return redirect(_detail_url(concern))
@@ -304,22 +346,33 @@ def action_add(request, pk: int):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def action_done(request, pk: int, action_pk: int):
+    """The concern page's "Mark as done" button posts here; a refusal (a stale button, say)
+    shows this page with the reason in the error summary and a button to confirm."""
     concern = selectors.concern_get(request.user, pk)
     action = next((a for a in concern.actions.all() if a.pk == action_pk), None)
     if action is None:
         raise Http404("No action found")
-    form = ConfirmForm(request.POST)
-    done = call_service(
-        form, services.action_mark_done, action=action, by=request.user, done_on=rules.today()
-    )
-    if done is None:
-        for error in form.non_field_errors():
-            messages.error(request, error)
-    else:
-        messages.success(request, f"Action marked as done: {action.description}")
-    return redirect(_detail_url(concern) + "#actions")
+    if action.done_on is not None and request.method == "GET":
+        return redirect(_detail_url(concern) + "#actions")
+    if not (rules.may_manage(request.user, concern) or request.user.pk == action.owner_id):
+        raise PermissionDenied("Only the raiser or the action's owner can mark it done.")
+    form = ConfirmForm(posted(request), lock_version=action.lock_version, label="Mark as done")
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            services.action_mark_done,
+            action=action,
+            by=request.user,
+            done_on=rules.today(),
+            lock_version=form.cleaned_data["lock_version"],
+        )
+        if done is not None:
+            messages.success(request, f"Action marked as done: {action.description}")
+            return redirect(_detail_url(concern) + "#actions")
+    context = {"form": form, "concern": concern, "action": action}
+    return render(request, "escalations/concern_action_done.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -328,33 +381,60 @@ def attachment_add(request, pk: int):
     _require_edit_or_assignee(request.user, concern)
     form = AttachmentForm(posted(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        attached = call_service(
-            form,
-            services.attachment_add,
-            concern=concern,
-            by=request.user,
-            upload=form.cleaned_data["file"],
-        )
-        if attached is not None:
+
+        def attach():
+            attached = call_service(
+                form,
+                services.attachment_add,
+                concern=concern,
+                by=request.user,
+                upload=form.cleaned_data["file"],
+            )
+            if attached is None:
+                return None
             messages.success(request, f"File attached: {attached.original_name}")
-            return redirect(_detail_url(concern))
+            return _detail_url(concern)
+
+        if done := submit_once(request, form, attach):
+            return done
     context = {"form": form, "concern": concern}
     return render(request, "escalations/concern_attachment_add.html", context)
 
 
+@require_http_methods(["GET", "POST"])
+def attachment_remove(request, pk: int, attachment_pk: int):
+    concern = selectors.concern_get(request.user, pk)
+    attachment = next((a for a in concern.attachments.all() if a.pk == attachment_pk), None)
+    if attachment is None:
+        raise Http404("No file found")
+    if not rules.may_remove_attachment(request.user, concern, attachment):
+        raise PermissionDenied("Only the raiser or the person who attached it can remove it.")
+    form = ConfirmForm(
+        posted(request), lock_version=concern.lock_version, label="Yes, remove it", warning=True
+    )
+    if request.method == "POST" and form.is_valid():
+        call_service(
+            form,
+            services.attachment_archive,
+            attachment=attachment,
+            by=request.user,
+            lock_version=form.cleaned_data["lock_version"],
+        )
+        if not form.errors:
+            messages.success(request, f"File removed: {attachment.original_name}")
+            return redirect(_detail_url(concern))
+    context = {"form": form, "concern": concern, "attachment": attachment}
+    return render(request, "escalations/concern_attachment_remove.html", context)
+
+
 @require_http_methods(["GET"])
 def attachment_download(request, pk: int, attachment_pk: int):
-    attachment = get_object_or_404(
-        Attachment,
-        pk=attachment_pk,
-        concern_id=pk,
-        concern__in=selectors.concern_queryset(request.user),
-        archived_at__isnull=True,
-    )
+    attachment = selectors.attachment_get(request.user, attachment_pk, concern_pk=pk)
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404("The file is missing") from None
+    audit.record_view(request, attachment)
     return FileResponse(
         handle,
         as_attachment=True,

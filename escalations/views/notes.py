@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,6 +20,7 @@ from escalations.forms.notes import AgencyNoteForm, GoodPracticeNoteForm
 from escalations.models import GoodPracticeNote
 from prp.hierarchy import span_team_ids
 from prp.models import User
+from prp.submissions import submit_once
 
 from .common import call_service, posted
 
@@ -75,25 +76,9 @@ def good_practice_new(request):
     child = _child_from_query(request)
     form_kwargs = {"user": request.user, "protocol": rules.active_protocol(), "child": child}
     form = GoodPracticeNoteForm(posted(request), **form_kwargs)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        note = call_service(
-            form,
-            services.good_practice_note_send,
-            author=request.user,
-            recipient=data["recipient"],
-            category=data["category"],
-            note=data["note"],
-            impact_on_child=data["impact_on_child"],
-            child=data["child"],
-        )
-        if note is not None:
-            copied = ", ".join(str(person) for person in note.copied_to.all())
-            text = f"Good practice note sent to {note.recipient}"
-            messages.success(request, f"{text}, copied to {copied}" if copied else text)
-            if note.child_id:
-                return redirect("cases:child_detail", pk=note.child_id)
-            return redirect("escalations:good_practice_list")
+    sent = request.method == "POST" and form.is_valid()
+    if sent and (done := submit_once(request, form, lambda: _send_note(request, form))):
+        return done
     back = (
         reverse("cases:child_detail", args=[child.pk])
         if child
@@ -104,6 +89,28 @@ def good_practice_new(request):
         "escalations/good_practice_new.html",
         {"form": form, "child": child, "back_url": back},
     )
+
+
+def _send_note(request, form: GoodPracticeNoteForm) -> str | None:
+    data = form.cleaned_data
+    note = call_service(
+        form,
+        services.good_practice_note_send,
+        author=request.user,
+        recipient=data["recipient"],
+        category=data["category"],
+        note=data["note"],
+        impact_on_child=data["impact_on_child"],
+        child=data["child"],
+    )
+    if note is None:
+        return None
+    copied = ", ".join(str(person) for person in note.copied_to.all())
+    text = f"Good practice note sent to {note.recipient}"
+    messages.success(request, f"{text}, copied to {copied}" if copied else text)
+    if note.child_id:
+        return reverse("cases:child_detail", args=[note.child_id])
+    return reverse("escalations:good_practice_list")
 
 
 @require_GET
@@ -126,20 +133,22 @@ def agency_note_new(request, child_pk: int):
     child = child_get(request.user, child_pk)
     form = AgencyNoteForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        note = call_service(
-            form,
-            services.external_agency_note_add,
-            child=child,
-            by=request.user,
-            agency=data["agency"],
-            level=data["level"],
-            summary=data["summary"],
-            recorded_on=data["recorded_on"],
-        )
-        if note is not None:
+
+        def record():
+            note = call_service(
+                form,
+                services.external_agency_note_add,
+                child=child,
+                by=request.user,
+                **form.cleaned_data,
+            )
+            if note is None:
+                return None
             messages.success(
                 request, f"{note.get_level_display()} concern about {note.agency} recorded"
             )
-            return redirect("cases:child_detail", pk=child.pk)
+            return reverse("cases:child_detail", args=[child.pk])
+
+        if done := submit_once(request, form, record):
+            return done
     return render(request, "escalations/agency_note_new.html", {"form": form, "child": child})

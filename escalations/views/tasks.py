@@ -16,6 +16,7 @@ from escalations.forms.tasks import TaskFilterForm, TaskResponseForm
 from escalations.models import ConcernChild, Stage, SubConcern, Task, TaskState
 from escalations.services import RETRACT_REASONS
 from escalations.views.common import call_service
+from prp import audit
 from prp.dashboards import list_downloads
 from prp.dashboards.exports import wanted_format
 
@@ -48,6 +49,8 @@ def task_inbox(request):
 def task_detail(request, pk: int):
     task = selectors.task_get(request.user, pk)
     form = None
+    if request.method == "GET":
+        audit.record_view(request, task)
     if request.method == "POST":
         if task.assignee_id != request.user.pk:
             raise PermissionDenied("Only the person this is delegated to can respond.")

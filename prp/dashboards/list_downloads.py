@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 
-from escalations.models import LIVE_STATES, Concern, ConcernChild, ConcernState, Task
+from escalations.models import LIVE_STATES, Concern, ConcernState, Task
 from qapr.models import Qapr, QaprState
 
 from .exports import download
@@ -34,12 +34,6 @@ def chunks(queryset: QuerySet, size: int = CHUNK) -> Iterator[list]:
             batch = []
     if batch:
         yield batch
-
-
-def _restricted_child(concern_path: str = "pk") -> Exists:
-    return Exists(
-        ConcernChild.objects.filter(concern_id=OuterRef(concern_path), child__restricted=True)
-    )
 
 
 def _stamp(today: dt.date) -> str:
@@ -103,7 +97,7 @@ def concerns(concerns: QuerySet[Concern], *, fmt: str) -> HttpResponse:
     from escalations.views.lists import concern_rows
 
     today = timezone.localdate()
-    wanted = concerns.exclude(_restricted_child())
+    wanted = concerns.filter(about_restricted_child=False)
 
     def lines():
         for batch in chunks(wanted):
@@ -132,7 +126,7 @@ def weekly_clinic(groups: Iterable[tuple[str, list]], *, fmt: str) -> HttpRespon
 
 def tasks(tasks: QuerySet[Task], *, fmt: str) -> HttpResponse:
     today = timezone.localdate()
-    wanted = tasks.exclude(_restricted_child("stage__concern_id"))
+    wanted = tasks.filter(stage__concern__about_restricted_child=False)
 
     def lines():
         for batch in chunks(wanted):

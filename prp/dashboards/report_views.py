@@ -67,9 +67,12 @@ def clinic_pack(request):
     today = timezone.localdate()
     form = WeekForm(request.GET, today=today)
     monday = form.period()
-    pack = reports.clinic_pack(user, monday, today) if monday else None
-    if pack and wanted_format(request):
+    if monday and wanted_format(request):
+        pack = reports.clinic_pack(user, monday, today)
         return _table_download(request, pack.tables, f"clinic-pack-{monday.isoformat()}")
+    pack = (
+        reports.clinic_pack(user, monday, today, limit=reports.PACK_ROWS_SHOWN) if monday else None
+    )
     return _page(
         request,
         "prp/reports/clinic_pack.html",

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Window
+from django.db.models import Count, F, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -41,6 +41,7 @@ from prp.hierarchy import span_team_ids
 from prp.models import ProtocolStage, User
 from qapr.models import Grade, Qapr, QaprState
 
+from .metrics import percentiles_by_level
 from .scope import child_scope, concern_scope, may_see_dashboards
 
 NO_TEAM = "No team recorded"
@@ -69,6 +70,9 @@ class Table:
     total: list | None = None
     links: list[str | None] = field(default_factory=list)
     empty: str = "None."
+    # Set when the page shows only the first rows: how many there are in all (downloads have
+    # every row).
+    total_rows: int | None = None
 
     def download_rows(self) -> list[list]:
         return [*self.rows, self.total] if self.total else list(self.rows)
@@ -282,17 +286,17 @@ def without_names(text: str, children: list[tuple[str, str]]) -> str:
 # 2. The weekly clinic pack --------------------------------------------------------------------
 
 
-def _about_restricted_child() -> Exists:
-    return Exists(ConcernChild.objects.filter(concern=OuterRef("pk"), child__restricted=True))
-
-
 def pack_concerns(user: User) -> QuerySet[Concern]:
     """The concerns the pack may list: raised ones this person can see, none about a
-    restricted child."""
+    restricted child. For people who see the whole authority that is the dashboards' scope,
+    plain column filters; for others, the concern list's visibility rule."""
+    if user.is_service_wide and may_see_dashboards(user):
+        visible = concern_scope(user)
+    else:
+        visible = concern_queryset(user)
     return (
-        concern_queryset(user)
-        .exclude(state=ConcernState.DRAFT)
-        .exclude(_about_restricted_child())
+        visible.exclude(state=ConcernState.DRAFT)
+        .filter(about_restricted_child=False)
         .select_related("raised_by", "current_stage__protocol_stage")
         .prefetch_related("concern_children__child")
     )
@@ -346,44 +350,88 @@ class ClinicPack:
     tables: list[Table]
 
 
-def clinic_pack(user: User, monday: dt.date, today: dt.date | None = None) -> ClinicPack:
+# The page lists at most this many rows per table (oldest first); downloads have them all.
+PACK_ROWS_SHOWN = 200
+
+
+def clinic_pack(
+    user: User, monday: dt.date, today: dt.date | None = None, *, limit: int | None = None
+) -> ClinicPack:
     """New, open, overdue and resolved concerns and good practice for the week beginning
-    `monday`. Open and overdue are as they stood at the end of the week (or today, during it)."""
+    `monday`. Open and overdue are as they stood at the end of the week (or today, during it).
+    With `limit`, each table keeps its first `limit` rows and records how many there are."""
     today = today or timezone.localdate()
     sunday = monday + dt.timedelta(days=6)
     as_at = min(sunday, today)
     concerns = pack_concerns(user)
+    first = _Rows(limit)
     tables = [
-        _new_table(concerns.filter(opened_on__range=(monday, sunday)).order_by("opened_on", "id")),
+        _new_table(
+            first(concerns.filter(opened_on__range=(monday, sunday)).order_by("opened_on", "id"))
+        ),
         _open_table(
-            concerns.filter(opened_on__lte=as_at)
-            .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_at))
-            .order_by("opened_on", "id"),
+            first(
+                concerns.filter(opened_on__lte=as_at)
+                .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_at))
+                .order_by("opened_on", "id")
+            ),
             as_at,
         ),
-        _overdue_table(user, concerns, as_at),
+        _overdue_table(first(_overdue_tasks(concerns, as_at, today)), as_at),
         _resolved_table(
-            concerns.filter(
-                state=ConcernState.RESOLVED, closed_on__range=(monday, sunday)
-            ).order_by("closed_on", "id")
+            first(
+                concerns.filter(
+                    state=ConcernState.RESOLVED, closed_on__range=(monday, sunday)
+                ).order_by("closed_on", "id")
+            )
         ),
         _notes_table(
-            pack_notes(user)
-            .filter(
-                created_at__gte=_day_start(monday),
-                created_at__lt=_day_start(sunday + dt.timedelta(days=1)),
+            first(
+                pack_notes(user)
+                .filter(
+                    created_at__gte=_day_start(monday),
+                    created_at__lt=_day_start(sunday + dt.timedelta(days=1)),
+                )
+                .order_by("created_at", "id")
             )
-            .order_by("created_at", "id")
         ),
     ]
     return ClinicPack(week_start=monday, week_end=sunday, as_at=as_at, tables=tables)
 
 
+class _Rows:
+    """Reads a table's rows, only the first `limit` when there is a limit, and how many there
+    are in all (one more query, only when there are more than the limit)."""
+
+    def __init__(self, limit: int | None):
+        self.limit = limit
+
+    def __call__(self, queryset) -> Rows:
+        if self.limit is None:
+            return Rows(queryset)
+        rows = Rows(queryset[: self.limit])
+        if len(rows) == self.limit:
+            rows.total = queryset.count()
+        return rows
+
+
+class Rows(list):
+    """A table's rows as read, and how many there are in all (more when the page was capped)."""
+
+    def __init__(self, items=()):
+        super().__init__(items)
+        self.total = len(self)
+
+    @property
+    def capped(self) -> bool:
+        return self.total > len(self)
+
+
 def _new_table(concerns) -> Table:
-    concerns = list(concerns)
     return Table(
         key="new",
-        caption=f"New this week ({len(concerns)})",
+        caption=f"New this week ({concerns.total:,})",
+        total_rows=concerns.total if concerns.capped else None,
         headers=["Concern", "Title", "Children", "Stage now", "Raised by", "Raised on"],
         rows=[
             [c.reference, c.title, _children(c), _stage(c), str(c.raised_by), c.opened_on]
@@ -395,10 +443,10 @@ def _new_table(concerns) -> Table:
 
 
 def _open_table(concerns, as_at: dt.date) -> Table:
-    concerns = list(concerns)
     return Table(
         key="open",
-        caption=f"Open at the end of the week ({len(concerns)})",
+        caption=f"Open at the end of the week ({concerns.total:,})",
+        total_rows=concerns.total if concerns.capped else None,
         headers=["Concern", "Title", "Children", "Stage now", "Opened", "Working days open"],
         rows=[
             [
@@ -417,14 +465,15 @@ def _open_table(concerns, as_at: dt.date) -> Table:
     )
 
 
-def _overdue_table(user: User, concerns, as_at: dt.date) -> Table:
+def _overdue_tasks(concerns, as_at: dt.date, today: dt.date):
     """Responses waiting at the end of the day `as_at` that were due before it."""
-    waiting = (
-        Q(state=TaskState.ACTIVE)
-        | Q(responded_at__gte=_day_start(as_at + dt.timedelta(days=1)))
-        | Q(retracted_at__gte=_day_start(as_at + dt.timedelta(days=1)))
-    )
-    tasks = list(
+    waiting = Q(state=TaskState.ACTIVE)
+    if as_at < today:
+        # A past week: also those answered or taken back since. For this week nothing can have
+        # been answered after today, and the plain `state` filter can use esc_task_due_idx.
+        after = _day_start(as_at + dt.timedelta(days=1))
+        waiting |= Q(responded_at__gte=after) | Q(retracted_at__gte=after)
+    return (
         Task.objects.filter(
             stage__concern__in=concerns.values("pk"),
             due_on__lt=as_at,
@@ -435,9 +484,13 @@ def _overdue_table(user: User, concerns, as_at: dt.date) -> Table:
         .prefetch_related("stage__concern__concern_children__child")
         .order_by("due_on", "id")
     )
+
+
+def _overdue_table(tasks, as_at: dt.date) -> Table:
     return Table(
         key="overdue",
-        caption=f"Overdue responses ({len(tasks)})",
+        caption=f"Overdue responses ({tasks.total:,})",
+        total_rows=tasks.total if tasks.capped else None,
         headers=["Concern", "Children", "Stage", "With", "Due", "Working days late"],
         rows=[
             [
@@ -457,10 +510,10 @@ def _overdue_table(user: User, concerns, as_at: dt.date) -> Table:
 
 
 def _resolved_table(concerns) -> Table:
-    concerns = list(concerns)
     return Table(
         key="resolved",
-        caption=f"Resolved this week ({len(concerns)})",
+        caption=f"Resolved this week ({concerns.total:,})",
+        total_rows=concerns.total if concerns.capped else None,
         headers=["Concern", "Title", "Children", "Resolved at", "Opened", "Resolved on"],
         rows=[
             [c.reference, c.title, _children(c), _stage(c), c.opened_on, c.closed_on]
@@ -472,10 +525,10 @@ def _resolved_table(concerns) -> Table:
 
 
 def _notes_table(notes) -> Table:
-    notes = list(notes)
     return Table(
         key="good_practice",
-        caption=f"Good practice this week ({len(notes)})",
+        caption=f"Good practice this week ({notes.total:,})",
+        total_rows=notes.total if notes.capped else None,
         headers=["Sent", "From", "To", "Category", "Child", "What was done well"],
         rows=[
             [
@@ -644,24 +697,11 @@ def _closed(concerns) -> Table:
 
 
 def _median_days(stages, labels) -> Table:
-    """The median per level in one query: number each level's stages in order of the days they
-    took, and keep the middle one (odd) or two (even)."""
-    in_order = Window(RowNumber(), partition_by=[F("level")], order_by=[F("working_days_taken")])
-    per_level = Window(Count("id"), partition_by=[F("level")])
-    middle = (
-        stages.annotate(position=in_order, count=per_level)
-        .filter(position__gte=(F("count") + 1) / 2, position__lte=(F("count") + 2) / 2)
-        .values_list("level", "count", "working_days_taken")
-        .order_by("level", "position")
-    )
-    found: dict[int, tuple[int, list[int]]] = {}
-    for level, count, days in middle:
-        found.setdefault(level, (count, []))[1].append(days)
-    rows = []
-    for level in sorted(found):
-        count, days = found[level]
-        median = sum(days) / len(days)
-        rows.append([level_label(labels, level), count, median])
+    """The median per level, read off one histogram query (as the dashboard does)."""
+    rows = [
+        [level_label(labels, level), count, median]
+        for level, (count, median, _) in sorted(percentiles_by_level(stages).items())
+    ]
     return Table(
         key="median_days",
         caption="Working days each stage took, from opening to its outcome",

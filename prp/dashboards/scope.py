@@ -8,10 +8,10 @@ every figure, so a count can never reveal one.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from cases.models import Child
-from escalations.models import Concern, ConcernChild, ConcernState
+from escalations.models import Concern, ConcernState
 from prp.hierarchy import span_team_ids
 from prp.models import DASHBOARD_ROLES, RoleCode, User
 
@@ -24,13 +24,11 @@ def may_see_dashboards(user: User) -> bool:
     )
 
 
-def _about_restricted_child() -> Exists:
-    return Exists(ConcernChild.objects.filter(concern=OuterRef("pk"), child__restricted=True))
-
-
 def concern_scope(user: User) -> QuerySet[Concern]:
     """Raised concerns (not drafts) this person's figures count."""
-    concerns = Concern.objects.exclude(state=ConcernState.DRAFT).exclude(_about_restricted_child())
+    concerns = Concern.objects.exclude(state=ConcernState.DRAFT).filter(
+        about_restricted_child=False
+    )
     if not may_see_dashboards(user):
         return concerns.none()
     if user.is_service_wide:

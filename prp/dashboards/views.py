@@ -89,6 +89,8 @@ class Links:
             "child_status": f.child_status,
             "level": f.level,
             "category": f.category_id,
+            # The figures count archived concerns too, so the list behind a count shows them.
+            "archived": "include",
         }
         query.update(params)
         wanted = {key: value for key, value in query.items() if value not in (None, "")}

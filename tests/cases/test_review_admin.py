@@ -93,7 +93,9 @@ def test_changing_a_rule_works_out_every_childs_dates_again(
 
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(change_url(cic_first), {"amount": 10, "unit": "working_days"})
+        response = client.post(
+            change_url(cic_first), {"amount": 10, "unit": "working_days", "edit_version": 0}
+        )
     assert response.status_code == 302
     assert queued == ["queued"]
     cic_first.refresh_from_db()
@@ -151,7 +153,9 @@ def test_the_admin_saves_when_the_broker_is_down(
     monkeypatch.setattr(tasks.refresh_schedules, "delay", broker_down)
     client.force_login(admin_user)
     with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
-        response = client.post(change_url(cic_first), {"amount": 25, "unit": "working_days"})
+        response = client.post(
+            change_url(cic_first), {"amount": 25, "unit": "working_days", "edit_version": 0}
+        )
     assert response.status_code == 302
     cic_first.refresh_from_db()
     assert cic_first.amount == 25
@@ -173,7 +177,7 @@ def test_a_rule_that_makes_no_sense_is_refused(client, admin_user, queued, code,
         defaults={"amount": 3, "unit": "times_a_year" if "qapr" in code else "months"},
     )
     client.force_login(admin_user)
-    response = client.post(change_url(rule), data)
+    response = client.post(change_url(rule), {**data, "edit_version": rule.lock_version})
     assert response.status_code == 200
     assert message in response.content.decode()
     assert queued == []

@@ -299,8 +299,10 @@ def test_a_sub_concern_is_removed_after_confirming(client, gloucestershire, chil
     client.force_login(iro)
     url = _url("sub_concern_remove", concern.pk, sub.pk)
     assert "Are you sure you want to remove this concern?" in _page(client.get(url))
-    assert client.post(url).status_code == 302
-    assert SubConcern.objects.get(pk=sub.pk).archived_at is not None
+    assert client.post(url, {"lock_version": concern.lock_version}).status_code == 302
+    removed = SubConcern.objects.get(pk=sub.pk)
+    assert removed.archived_at is not None
+    assert removed.archived_by == iro
     assert client.get(url).status_code == 404
 
 
@@ -310,7 +312,9 @@ def test_the_last_concern_of_a_raised_concern_cannot_be_removed(
     concern = _raised(iro, child, gloucestershire, team_manager)
     sub = concern.sub_concerns.get()
     client.force_login(iro)
-    response = client.post(_url("sub_concern_remove", concern.pk, sub.pk))
+    response = client.post(
+        _url("sub_concern_remove", concern.pk, sub.pk), {"lock_version": concern.lock_version}
+    )
     assert response.status_code == 200
     assert "A raised concern must keep at least one concern." in _page(response)
     assert SubConcern.objects.get(pk=sub.pk).archived_at is None
@@ -411,7 +415,7 @@ def test_no_file_is_refused(client, gloucestershire, child, iro):
     assert "Select a file" in page
 
 
-def test_marking_an_action_done_twice_changes_nothing(
+def test_marking_an_action_done_twice_does_it_once(
     client, gloucestershire, child, iro, team_manager
 ):
     concern = _raised(iro, child, gloucestershire, team_manager)
@@ -424,9 +428,12 @@ def test_marking_an_action_done_twice_changes_nothing(
     )
     url = _url("action_done", concern.pk, action.pk)
     client.force_login(team_manager)
-    assert client.get(url).status_code == 405
-    assert client.post(url).status_code == 302
-    assert client.post(url).status_code == 302
+    assert "Mark this action as done" in _page(client.get(url))
+    button = {"lock_version": action.lock_version}
+    assert client.post(url, button).status_code == 302
+    # The same button again: the action has moved on, so nothing more happens.
+    again = client.post(url, button)
+    assert "This action was changed by someone else" in _page(again)
     assert Action.objects.get().done_on == dt.date(2023, 12, 1)
     assert Event.objects.filter(kind=Event.Kind.ACTION_DONE).count() == 1
     page = _page(client.get(_url("concern_detail", concern.pk)))

@@ -415,6 +415,7 @@ def test_a_reviewing_manager_never_sees_a_restricted_childs_concern_unnamed(
         concern=concern, by=iro, category=category, description="d", impact_on_child="i"
     )
     concern = type(concern).objects.get(pk=concern.pk)
+    restricted_child.named_users.add(team_manager)  # only they can be given Rory's concern
     services.concern_raise(
         concern=concern, by=iro, lock_version=concern.lock_version, delegate_to=team_manager
     )

@@ -474,7 +474,10 @@ def test_recommendations_of_a_draft_or_archived_ones_are_not_chased(child, iro, 
     Recommendation.objects.filter(pk=recommendation.pk).update(archived_at=at(2025, 11, 12))
     assert chase_scan(at(2025, 11, 13, 10)) == {}
     with time_machine.travel(at(2025, 11, 10, 12), tick=False):
-        draft = qapr_services.qapr_start(child=ChildFactory(), by=iro)
+        # A child the owner works with: a recommendation goes only to someone who sees them.
+        draft = qapr_services.qapr_start(
+            child=allocate(ChildFactory(), social_worker=social_worker), by=iro
+        )
         qapr_services.recommendation_add(
             qapr=draft, by=iro, text="Visit", owner=social_worker, due_on=dt.date(2025, 11, 12)
         )
@@ -488,7 +491,10 @@ def test_recommendations_of_a_draft_or_archived_ones_are_not_chased(child, iro, 
 def test_nothing_about_a_restricted_child_goes_to_someone_who_may_not_see_them(
     restricted_child, iro, team_manager
 ):
+    # Given while the team manager was named on Rory's record, then taken off it.
+    restricted_child.named_users.add(team_manager)
     recommendation = finalised_qapr_with(restricted_child, iro, team_manager, dt.date(2025, 11, 12))
+    restricted_child.named_users.remove(team_manager)
     assert chase_scan(at(2025, 11, 13, 10)) == {Kind.RECOMMENDATION_OVERDUE: 1}
     assert only(Kind.RECOMMENDATION_OVERDUE).recipient == iro  # allocated; the owner is not
 

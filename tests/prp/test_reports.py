@@ -417,6 +417,48 @@ def test_the_pack_page_is_printable_and_leaves_out_restricted_children(client, w
     assert "Secret concern" not in page and "Rory" not in page and "Hidden" not in page
 
 
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_a_limited_pack_keeps_the_oldest_rows_and_says_how_many_there_are(week, iro):
+    tables = {table.key: table for table in reports.clinic_pack(iro, MONDAY, limit=2).tables}
+    opened = tables["open"]
+    assert [row[1] for row in opened.rows] == ["With CAFCASS", "Old and late"]
+    assert opened.total_rows == 3
+    assert opened.caption == "Open at the end of the week (3)"
+    assert tables["new"].total_rows is None  # one row: nothing left out
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_the_pack_page_caps_long_tables_but_the_download_has_every_row(
+    client, week, iro, monkeypatch
+):
+    monkeypatch.setattr(reports, "PACK_ROWS_SHOWN", 2)
+    page = get(client, iro, "reports:clinic_pack").content.decode()
+    assert "Showing the first 2 of 3. Download the table to see them all." in page
+    download = get(client, iro, "reports:clinic_pack", {"table": "open", "format": "csv"})
+    lines = download.content.decode().strip().splitlines()
+    assert len(lines) == 1 + 3  # the heading and every open concern
+
+
+@time_machine.travel(WEDNESDAY, tick=False)
+def test_a_service_wide_pack_lists_what_the_visibility_rule_allows(week, service_manager):
+    from escalations.selectors import concern_queryset
+
+    by_rule = (
+        concern_queryset(service_manager)
+        .exclude(state=ConcernState.DRAFT)
+        .filter(about_restricted_child=False)
+    )
+    assert set(reports.pack_concerns(service_manager).values_list("pk", flat=True)) == set(
+        by_rule.values_list("pk", flat=True)
+    )
+    titles = [row[1] for row in _pack_table(service_manager, "open").rows]
+    assert "Secret concern" not in titles and "Old and late" in titles
+
+
+def _pack_table(user, key):
+    return next(table for table in reports.clinic_pack(user, MONDAY).tables if table.key == key)
+
+
 @pytest.mark.parametrize(
     ("persona", "status"),
     [

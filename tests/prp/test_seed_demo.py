@@ -4,6 +4,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from cases.models import Allocation, Child, ChildStatus, SiblingGroup
 from prp.demo import DEMO_PASSWORD, DEMO_SIGN_INS
@@ -48,7 +49,9 @@ def test_every_demo_sign_in_works_with_the_shared_password():
     for _role, email in DEMO_SIGN_INS:
         user = demo_user(email)
         assert user.is_active
-        assert authenticate(username=email, password=DEMO_PASSWORD) == user
+        # As the sign-in page does: with the request, which the lockout check needs.
+        request = RequestFactory().post("/sign-in/")
+        assert authenticate(request, username=email, password=DEMO_PASSWORD) == user
     admin = demo_user("admin@demo.example.org")
     assert admin.is_staff and admin.is_superuser
     assert admin.has_role(RoleCode.ADMINISTRATOR)

@@ -1,0 +1,404 @@
+"""The audit trail: who opened a child's record, who was refused, and every change.
+
+django-auditlog writes every entry as a `LogEntry`:
+- changes, with the values before and after, through its model signals (the models are listed in
+  `register_models`, called when the app starts);
+- views and refused attempts through `record_view` and `refusals_recorded` here, as its "access"
+  action. A refused attempt carries `{"refused": true}` in `additional_data`.
+Who and from where come from `AuditMiddleware`, which wraps every request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable
+
+from auditlog.cid import get_cid
+from auditlog.middleware import AuditlogMiddleware
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, DateField, DateTimeField, Model, Q, QuerySet
+from django.db.models.signals import pre_delete, pre_save
+from django.dispatch import receiver
+from django.http import Http404
+from django.utils.text import capfirst
+
+from .models import RoleCode, User
+from .templatetags.govuk import govuk_datetime
+
+# Fields that change on every save and say nothing about what was done.
+NOISE = ("updated_at", "lock_version")
+
+# Besides administrators: the reviewing service's managers, who answer for the record's
+# quality. Performance staff see figures, not who looked at whom.
+AUDIT_ROLES = frozenset({RoleCode.REVIEWING_SERVICE_MANAGER, RoleCode.REVIEWING_HEAD_OF_SERVICE})
+
+# The words shown for the page someone opened (the URL's name).
+PAGES = {
+    "child_detail": "Child's page",
+    "child_reviews": "Reviews and quality assurance",
+    "child_audit": "Who has viewed this record",
+    "concern_detail": "Concern",
+    "concern_audit": "Who has viewed this record",
+    "task_detail": "Task",
+    "qapr_detail": "QAPR",
+    "attachment_download": "File downloaded",
+}
+
+
+class AuditMiddleware(AuditlogMiddleware):
+    """auditlog's middleware: puts the person and their address on every entry of a request.
+
+    The address is the connection's, unless the app sits behind a proxy we run
+    (`AUDIT_TRUST_X_FORWARDED_FOR`): anyone can send an X-Forwarded-For header, so trusting it
+    by default would let people write any address into the audit trail.
+    """
+
+    @staticmethod
+    def _get_remote_addr(request):
+        if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
+            return AuditlogMiddleware._get_remote_addr(request)
+        return request.META.get("REMOTE_ADDR")
+
+    @staticmethod
+    def _get_actor(request):
+        # Left lazy: auditlog looks at it only when an entry is written (and keeps it only if
+        # it is a signed-in person). Looking the person up here would query the database on
+        # every request, even /health/, which must answer when the database is down.
+        return getattr(request, "user", None)
+
+    @staticmethod
+    def _get_remote_port(request):
+        if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
+            return AuditlogMiddleware._get_remote_port(request)
+        return None
+
+
+def register_models() -> None:
+    """Record every change to the models that hold case data, and to the configuration that
+    decides deadlines and who sees what."""
+    from cases import models as cases
+    from escalations import models as escalations
+    from qapr import models as qapr
+
+    from . import models as prp
+
+    for model in (
+        cases.Allocation,
+        cases.KeyDate,
+        cases.Review,
+        cases.ReviewStep,
+        cases.SignificantChange,
+        cases.ReviewRule,
+        escalations.Concern,
+        escalations.ConcernChild,
+        escalations.SubConcern,
+        escalations.Discussion,
+        escalations.Action,
+        escalations.Attachment,
+        escalations.Stage,
+        escalations.Task,
+        escalations.ExternalAgencyNote,
+        qapr.Qapr,
+        qapr.Recommendation,
+        prp.Team,
+        prp.OrgUnit,
+        prp.Post,
+        prp.ClosureDay,
+        prp.Protocol,
+        prp.ProtocolCategory,
+        prp.ResponseOption,
+    ):
+        _register(model)
+    _register(cases.Child, m2m={"named_users"})
+    _register(escalations.GoodPracticeNote, m2m={"copied_to"})
+    _register(prp.ProtocolStage, m2m={"raised_by", "copy_to"})
+    # Never the password hash; the last sign-in changes at every sign-in and is not a change
+    # anyone made to the account.
+    _register(
+        prp.User,
+        leave_out={"password", "last_login"},
+        m2m={"roles", "groups", "user_permissions"},
+    )
+
+
+def _register(model: type[Model], *, leave_out=frozenset(NOISE), m2m=frozenset()) -> None:
+    # Only the model's own columns: auditlog would otherwise write each reverse relation into a
+    # new record's entry as "None".
+    fields = [field.name for field in model._meta.concrete_fields if field.name not in leave_out]
+    auditlog.register(model, include_fields=fields, m2m_fields=set(m2m))
+
+
+class AuditEntryFrozen(Exception):
+    """Raised on any attempt to change or delete an audit entry through the ORM."""
+
+
+@receiver(pre_save, sender=LogEntry)
+def _refuse_change(sender, instance, **kwargs):
+    if not instance._state.adding:
+        raise AuditEntryFrozen("Audit entries cannot be changed.")
+
+
+@receiver(pre_delete, sender=LogEntry)
+def _refuse_delete(sender, instance, **kwargs):
+    raise AuditEntryFrozen("Audit entries cannot be deleted.")
+
+
+# Writing entries ---------------------------------------------------------------------------------
+
+
+def record_view(request, record: Model) -> None:
+    """Write down that this person opened this record's page, and which page (one INSERT)."""
+    match = request.resolver_match
+    LogEntry.objects.log_create(
+        record,
+        force_log=True,
+        action=LogEntry.Action.ACCESS,
+        additional_data={"page": match.url_name if match else request.path},
+    )
+
+
+def record_refusal(model: type[Model], pk: int) -> None:
+    """Write down a refused attempt to open a record that exists.
+
+    The entry names the record by its kind and number, not by the child's name: it is about
+    someone who was not allowed to see it. An id that does not exist is not written down:
+    there is nothing there to protect, and guessed numbers would only fill the trail.
+    """
+    if not model._base_manager.filter(pk=pk).exists():
+        return
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(model),
+        object_pk=str(pk),
+        object_id=pk,
+        object_repr=f"{capfirst(model._meta.verbose_name)} {pk}",
+        action=LogEntry.Action.ACCESS,
+        additional_data={"refused": True},
+        cid=get_cid(),
+    )
+
+
+def refusals_recorded(model: type[Model]) -> Callable:
+    """Wrap a selector's `get(user, pk)`: its 404 for a record that exists is written down as
+    a refused attempt, and the 404 still goes to the person."""
+
+    def wrap(get: Callable) -> Callable:
+        @functools.wraps(get)
+        def checked(user, pk, *args, **kwargs):
+            try:
+                return get(user, pk, *args, **kwargs)
+            except Http404:
+                record_refusal(model, pk)
+                raise
+
+        return checked
+
+    return wrap
+
+
+# Who may read the trail, and what it shows ------------------------------------------------------
+
+
+def _named_on(user: User, child) -> bool:
+    if user.pk in (child.social_worker_id, child.reviewing_officer_id):
+        return True
+    return child.named_users.filter(pk=user.pk).exists()
+
+
+def may_see_child_audit(user: User, child) -> bool:
+    """Administrators, the reviewing service's managers and the manager of the child's team.
+
+    The child must already be one this person can see (the views fetch it through the
+    visibility selector first). A restricted child's trail is only for the people named on the
+    record or allocated to it, and administrators.
+    """
+    if child.restricted and not (user.is_administrator or _named_on(user, child)):
+        return False
+    if user.is_administrator or user.role_codes & AUDIT_ROLES:
+        return True
+    return child.team is not None and child.team.manager_id == user.pk
+
+
+def may_see_audit(user: User, children: Iterable) -> bool:
+    """The trail of a record about several children: only for who may see each child's."""
+    children = list(children)
+    return bool(children) and all(may_see_child_audit(user, child) for child in children)
+
+
+def entries_about(parts: Iterable[tuple[type[Model], Iterable[int] | QuerySet]]) -> QuerySet:
+    """The entries for these records, newest first, in one query.
+
+    `parts` pairs a model with the ids of its records (a list, or a `values("pk")` queryset that
+    becomes a subquery), so the query stays one however many records there are.
+    """
+    condition = Q(pk__in=[])
+    for model, ids in parts:
+        content_type = ContentType.objects.get_for_model(model)
+        condition |= Q(content_type=content_type, object_id__in=ids)
+    return (
+        LogEntry.objects.filter(condition)
+        .select_related("actor", "content_type")
+        .order_by("-timestamp", "-id")
+    )
+
+
+# Records named in changes by their name rather than their number: each prints from its own
+# columns, so naming them is one query per kind for a whole page.
+NAMED_BY_NAME = frozenset(
+    {"prp.User", "prp.Team", "prp.Role", "cases.Child", "prp.ProtocolCategory"}
+    | {"prp.ResponseOption"}
+)
+
+
+def describe(entries: Iterable[LogEntry]) -> list[dict]:
+    """What a page of entries shows: who, when, what, which record, from where, and the changes
+    (people, teams and children by name)."""
+    entries = list(entries)
+    changes = {entry.pk: _changed_fields(entry) for entry in entries}
+    names = _names([change for rows in changes.values() for change in rows])
+    return [
+        {
+            "at": entry.timestamp,
+            "who": _who(entry),
+            "what": _what(entry),
+            "page": PAGES.get((entry.additional_data or {}).get("page", ""), ""),
+            "record": _record(entry),
+            "remote_addr": entry.remote_addr or "Not known",
+            "changes": [_change_row(*change, names) for change in changes[entry.pk]],
+        }
+        for entry in entries
+    ]
+
+
+def _named_model(field):
+    model = getattr(field, "related_model", None)
+    if model is None or field.many_to_many or model._meta.label not in NAMED_BY_NAME:
+        return None
+    return model
+
+
+def _names(changes: list[tuple]) -> dict[tuple, str]:
+    """{(model, id): name} for the records the changes point to."""
+    wanted: dict = {}
+    for field, before, after in changes:
+        if model := _named_model(field):
+            wanted.setdefault(model, set()).update(v for v in (before, after) if v.isdigit())
+    return {
+        (model, str(pk)): str(record)
+        for model, ids in wanted.items()
+        for pk, record in model._base_manager.in_bulk(ids).items()
+    }
+
+
+PAGE_SIZE = 50
+
+
+def page_context(request, entries: QuerySet) -> dict:
+    """One page of the trail for the "Who has viewed this record" pages: two queries (the count
+    and the page), and one more for the names of people changed on it."""
+    paginator = Paginator(entries, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return {
+        "page": page,
+        "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "rows": describe(page.object_list),
+    }
+
+
+def _who(entry: LogEntry) -> str:
+    if entry.actor is not None:
+        return str(entry.actor)
+    return entry.actor_email or "The system"
+
+
+def _what(entry: LogEntry) -> str:
+    if entry.action == LogEntry.Action.ACCESS:
+        return "Refused" if (entry.additional_data or {}).get("refused") else "Viewed"
+    return {
+        LogEntry.Action.CREATE: "Created",
+        LogEntry.Action.UPDATE: "Changed",
+        LogEntry.Action.DELETE: "Deleted",
+    }.get(entry.action, "Recorded")
+
+
+def _record(entry: LogEntry) -> str:
+    model = entry.content_type.model_class()
+    kind = capfirst(model._meta.verbose_name) if model else entry.content_type.model
+    if entry.object_repr.lower().startswith(str(kind).lower()):  # "QAPR-000002", "Child 12"
+        return entry.object_repr
+    return f"{kind}: {entry.object_repr}"
+
+
+def _changed_fields(entry: LogEntry) -> list[tuple]:
+    """(model field or name, before, after) for each change, as strings."""
+    if entry.action == LogEntry.Action.ACCESS:
+        return []
+    model = entry.content_type.model_class()
+    order = [field.name for field in model._meta.get_fields()] if model else []
+    changes = entry.changes_dict or {}
+    rows = []
+    for name in sorted(changes, key=lambda name: order.index(name) if name in order else 999):
+        values = changes[name]
+        field = _field(model, name)
+        if field is not None and field.primary_key:
+            continue
+        if isinstance(values, dict):  # a many-to-many change: who was added or taken off
+            objects = ", ".join(values.get("objects", []))
+            added = values.get("operation") == "add"
+            rows.append((field or name, "" if added else objects, objects if added else ""))
+        else:
+            before, after = (_plain(value) for value in [*values, "", ""][:2])
+            if before or after:
+                rows.append((field or name, before, after))
+    return rows
+
+
+def _field(model, name):
+    """The model's field of that name, or None for one since removed (its name is shown)."""
+    try:
+        field = model._meta.get_field(name) if model else None
+    except FieldDoesNotExist:
+        return None
+    return field if hasattr(field, "verbose_name") else None
+
+
+def _plain(value) -> str:
+    return "" if value in (None, "None") else str(value)
+
+
+def _change_row(field, before: str, after: str, names: dict) -> dict:
+    if isinstance(field, str):  # a field since removed
+        label = field.replace("_", " ").capitalize()
+        return {"field": label, "before": before, "after": after}
+    model = _named_model(field)
+    return {
+        "field": capfirst(field.verbose_name),
+        "before": names.get((model, before), before) if model else _readable(field, before),
+        "after": names.get((model, after), after) if model else _readable(field, after),
+    }
+
+
+def _readable(field, value: str) -> str:
+    """A stored value as a person would write it: a choice's words, Yes or No, a GOV.UK date."""
+    if not value:
+        return value
+    if field.choices:
+        return {str(key): str(text) for key, text in field.flatchoices}.get(value, value)
+    if isinstance(field, BooleanField):
+        return {"True": "Yes", "False": "No"}.get(value, value)
+    try:
+        if isinstance(field, DateTimeField):
+            # auditlog keeps date-times in UTC without a zone.
+            moment = dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+            return govuk_datetime(moment)
+        if isinstance(field, DateField):
+            day = dt.date.fromisoformat(value)
+            return f"{day.day} {day:%B %Y}"
+    except ValueError:
+        pass
+    return value
