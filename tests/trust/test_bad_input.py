@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import re
 from collections.abc import Callable
@@ -275,7 +276,6 @@ TARGETS = [
         "escalations:attachment_remove",
         "iro",
         lambda w: [w.draft.pk, w.attachment.pk],
-        kind=BUTTON,
     ),
     # Raising a concern: the draft's sections
     Target(
@@ -306,7 +306,6 @@ TARGETS = [
         "escalations:action_done",
         "iro",
         lambda w: [w.live.pk, w.live_action.pk],
-        kind=BUTTON,
     ),
     Target(
         "attachment_add", "escalations:attachment_add", "iro", lambda w: [w.draft.pk], kind=UPLOAD
@@ -1000,7 +999,12 @@ class BadInputTests(TestCase):
             assert_handled(response, form=False)
         elif target.kind == BUTTON:
             response = self.post(path, pairs)
-            assert response.status_code in (302, 400, 403, 404), response.status_code
+            if response.get("Content-Type", "").startswith("application/json"):
+                # A script's endpoint (keep-alive): extra fields are ignored, the answer is JSON.
+                assert response.status_code == 200, response.status_code
+                json.loads(response.content)
+            else:
+                assert response.status_code in (302, 400, 403, 404), response.status_code
         elif target.kind == UPLOAD:
             assert_handled(self.upload(path, pairs, upload), form=True)
         else:
