@@ -14,6 +14,11 @@ Anonymising (`manage.py anonymise_expired`, a dry run unless `--apply`), `RETENT
   notes, history and messages.
 Dates, categories, grades, states and who did what stay, so the figures still add up. What was
 done is written to the concern's and the child's history. Running it again does nothing more.
+
+The audit trail keeps who looked at and changed what, and when, but its copies of that text go
+too: each entry about an anonymised row has its description and the before/after values of those
+fields replaced. This is the one change ever made to audit entries, done with a queryset update
+because the entries refuse to be saved (prp/audit.py).
 """
 
 from __future__ import annotations
@@ -22,12 +27,16 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cases.models import (
+    Allocation,
     Child,
     ChildLog,
     KeyDate,
@@ -96,6 +105,9 @@ CHILD_TEXT = (
     (ChildLog, "child_id", ("summary",)),
     (Notification, "child_id", MESSAGE_FIELDS),
 )
+CHILD_IDENTIFIERS = ("first_name", "last_name", "reference", "date_of_birth")
+# Rows whose description in the audit trail names the child, though they hold no free text.
+CHILD_LINKS = ((ConcernChild, "child_id", ()), (Allocation, "child_id", ()))
 
 
 def _label(model) -> str:
@@ -200,6 +212,9 @@ def plan(*, today: dt.date | None = None) -> Plan:
     for model, path, fields in CHILD_TEXT:
         result.counts[_label(model)] += _with_text(model, path, child_ids, fields).count()
     result.counts[_label(SiblingGroup)] += _emptied_groups(child_ids).count()
+    result.counts["audit entries"] += sum(
+        _audit_entries(*target).count() for target in _audit_targets(result)
+    )
     result.counts = Counter({label: n for label, n in result.counts.items() if n})
     return result
 
@@ -238,9 +253,52 @@ def apply(the_plan: Plan, *, now: dt.datetime | None = None) -> None:
         _blank(model, path, child_ids, fields)
     _emptied_groups(child_ids).update(name=REMOVED)
     _remove_identifiers(child_ids, now)
+    # Last: the saves above write entries of their own, with the old values in them.
+    _redact_audit(the_plan)
     Concern.objects.filter(pk__in=concern_ids, archived_at__isnull=True).update(archived_at=now)
     Concern.objects.filter(pk__in=concern_ids).update(anonymised_at=now)
     _record(the_plan, now)
+
+
+def _audit_targets(the_plan: Plan):
+    """(model, path, ids, fields): the rows whose audit entries lose their text, and which
+    fields' before/after values go."""
+    for model, path, fields in CONCERN_TEXT:
+        yield model, path, the_plan.concern_ids, fields
+    for model, path, fields in (*CHILD_TEXT, *CHILD_LINKS):
+        yield model, path, the_plan.child_ids, fields
+    yield Child, "pk", the_plan.child_ids, CHILD_IDENTIFIERS
+
+
+def _audit_entries(model, path: str, ids: list[int], fields=()) -> QuerySet[LogEntry]:
+    """Entries about those rows not yet redacted (an entry's description is its row's text)."""
+    if not ids or not auditlog.contains(model):
+        return LogEntry.objects.none()
+    rows = model.objects.filter(**{f"{path}__in": ids}).values("pk")
+    return LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id__in=rows
+    ).exclude(object_repr=REMOVED)
+
+
+def _redact_audit(the_plan: Plan) -> None:
+    for model, path, ids, fields in _audit_targets(the_plan):
+        for entry in _audit_entries(model, path, ids).only("pk", "changes").iterator():
+            changes = _redacted(entry.changes, fields)
+            # Entries refuse save() (prp/audit.py); retention is the one sanctioned rewrite.
+            LogEntry.objects.filter(pk=entry.pk).update(object_repr=REMOVED, changes=changes)
+
+
+def _redacted(changes: dict | None, fields: tuple[str, ...]) -> dict | None:
+    """The before/after pairs of `fields` with any value replaced; other fields as they were."""
+    if not changes:
+        return changes
+    kept_empty = (None, "", "None")
+    return {
+        name: [v if v in kept_empty else REMOVED for v in value]
+        if name in fields and isinstance(value, list)
+        else value
+        for name, value in changes.items()
+    }
 
 
 def _plain_history(concern_ids: list[int]) -> None:

@@ -5,11 +5,13 @@ after a child's record closed), keeping what the figures need."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -251,6 +253,7 @@ def test_a_dry_run_says_what_it_would_do_and_changes_nothing(expired):
     assert "escalations.SubConcern: 1" in out
     assert "escalations.Discussion: 1" in out
     assert "attachment files: 1" in out
+    assert "audit entries: " in out
     assert "This was a dry run: nothing was changed." in out
     assert snapshot() == before
 
@@ -295,6 +298,18 @@ def test_apply_removes_the_free_text_of_a_concern_closed_7_years_ago(expired):
     assert ChildLog.objects.filter(
         summary=f"{old.reference}: free text and files removed under the retention schedule."
     ).exists()
+    # The audit trail keeps who did what and when, but not its copies of the words.
+    assert audit_entries_mentioning("Seven years") == []
+    assert LogEntry.objects.filter(object_id=old.pk, object_repr=REMOVED).exists()
+    assert audit_entries_mentioning("Five years")
+
+
+def audit_entries_mentioning(text: str) -> list[LogEntry]:
+    return [
+        entry
+        for entry in LogEntry.objects.all()
+        if text in entry.object_repr or text in json.dumps(entry.changes or {})
+    ]
 
 
 def test_a_concern_closed_5_years_ago_is_kept(expired):
@@ -362,6 +377,11 @@ def test_a_childs_identifiers_go_once_their_record_and_concerns_are_past_retenti
     assert gone.log.filter(summary__startswith="Record closed before 4 March 2020").exists()
     kept = Child.objects.get(pk=kept.pk)
     assert (kept.full_name, kept.anonymised_at) == ("Kim Kept", None)
+    # Nor does the audit trail keep the child's name, reference or the text about them.
+    assert audit_entries_mentioning("Gina") == []
+    assert audit_entries_mentioning("Gone") == []
+    assert audit_entries_mentioning("To Leeds") == []
+    assert audit_entries_mentioning("Kept")
 
 
 def test_the_retention_period_is_a_setting(expired, settings):
