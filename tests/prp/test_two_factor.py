@@ -8,6 +8,7 @@ from binascii import unhexlify
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -284,3 +285,25 @@ def test_new_backup_codes_replace_the_old(client, iro, password, device, clock):
     assert len(new) == 10
     assert not set(new) & set(old)
     assert not StaticToken.objects.filter(token__in=old).exists()
+
+
+def test_turning_two_factor_on_and_off_is_in_the_audit_trail_without_the_key(client, iro, clock):
+    client.force_login(iro)
+    client.get(reverse("two_factor_set_up"))
+    key = client.session["two_factor_new_key"]
+    client.post(reverse("two_factor_set_up"), {"code": code_for(key)})
+    client.post(reverse("two_factor_turn_off"))
+
+    entries = LogEntry.objects.filter(
+        content_type__app_label__in=["otp_totp", "otp_static"], actor=iro
+    )
+    actions = sorted((e.content_type.model, e.action) for e in entries)
+    assert actions == [
+        ("staticdevice", LogEntry.Action.CREATE),
+        ("staticdevice", LogEntry.Action.DELETE),
+        ("totpdevice", LogEntry.Action.CREATE),
+        ("totpdevice", LogEntry.Action.DELETE),
+    ]
+    created = entries.get(content_type__model="totpdevice", action=LogEntry.Action.CREATE)
+    assert set(created.changes) == {"user", "name", "confirmed"}
+    assert all(key not in str(e.changes) for e in entries)
