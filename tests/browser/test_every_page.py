@@ -86,6 +86,8 @@ class Crawl:
         self.check()
 
     def sign_out(self) -> None:
+        # From the home page: the error pages carry no header to sign out from.
+        self.page.goto(self.base_url + reverse("home"))
         self.page.get_by_role("button", name="Sign out").click()
         expect(self.page).to_have_title(re.compile("^Sign in – "))
         expect(self.page.locator(".govuk-notification-banner")).to_contain_text("signed out")
