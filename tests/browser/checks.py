@@ -1,7 +1,8 @@
 """The checks every page of the browser tests goes through.
 
 - axe-core (node_modules/axe-core), injected into the page as shown, with the WCAG 2.0, 2.1
-  and 2.2 A and AA rules: no violation allowed.
+  and 2.2 A and AA rules: no violation allowed. In a page with JavaScript off, where axe cannot
+  run, it checks the served HTML without its scripts in a page of its own.
 - The Nu HTML checker (node_modules/vnu-jar, needs Java) over the HTML the server sent for
   the page, not the DOM after scripts changed it: no error allowed. The pages are written to
   files as they are checked and validated in one run at the end of the session.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -46,6 +48,21 @@ RUN_AXE = """async (tags) => {
       targets: v.nodes.map((node) => node.target.join(" ")),
     }));
 }"""
+
+
+SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+# Whether the page runs scripts: false in a context made with JavaScript off.
+SCRIPTS_RUN = """() => {
+  const probe = document.createElement("script");
+  probe.textContent = "window.__pageChecksProbe = true;";
+  document.head.appendChild(probe);
+  probe.remove();
+  return window.__pageChecksProbe === true;
+}"""
+
+
+def scripts_run(page) -> bool:
+    return page.evaluate(SCRIPTS_RUN)
 
 
 def checkers_missing() -> str:
@@ -90,7 +107,10 @@ class PageChecks:
             self.folder = tmp_path_factory.mktemp("served-html")
 
     def watch(self, page) -> None:
-        """Keep the last document the server sent to the page's main frame."""
+        """Keep the last document the server sent to the page's main frame. The fixture's
+        `page` is watched from the start; a page made another way (a context with JavaScript
+        off, say) must be watched before its first navigation, or the checks can only fetch
+        its address again (the same for a GET, not for the answer to a form)."""
         if page in self._documents:
             return
         self._documents[page] = None
@@ -105,8 +125,8 @@ class PageChecks:
 
     def check(self, page) -> None:
         """axe finds nothing in the page shown; its served HTML is kept for the Nu checker."""
-        self._keep_html(page)
-        violations = self._axe(page)
+        html = self._keep_html(page)
+        violations = self._axe(page) if scripts_run(page) else self._axe_script_free(page, html)
         self.axe_pages += 1
         self.axe_violations += len(violations)
         assert not violations, (
@@ -119,6 +139,26 @@ class PageChecks:
             page.add_script_tag(path=str(AXE))
         return page.evaluate(RUN_AXE, AXE_TAGS)
 
+    def _axe_script_free(self, page, html: str) -> list[dict]:
+        """With JavaScript off axe cannot run in the page (its timers never fire). It runs in
+        a page of its own instead, showing the same HTML with the service's scripts taken out:
+        what the person with JavaScript off sees, styles included."""
+        context = page.context.browser.new_context(viewport=page.viewport_size, bypass_csp=True)
+        try:
+            mirror = context.new_page()
+            served = SCRIPT.sub("", html)
+            target = page.url
+            mirror.route(
+                lambda url: url == target,
+                lambda route: route.fulfill(
+                    status=200, content_type="text/html; charset=utf-8", body=served
+                ),
+            )
+            mirror.goto(target)
+            return self._axe(mirror)
+        finally:
+            context.close()
+
     def _served_html(self, page) -> str:
         response = self._documents.get(page)
         if response is not None and response.url.split("#")[0] == page.url.split("#")[0]:
@@ -127,12 +167,14 @@ class PageChecks:
         # with the page's cookies.
         return page.context.request.get(page.url).text()
 
-    def _keep_html(self, page) -> None:
+    def _keep_html(self, page) -> str:
         self.watch(page)
+        html = self._served_html(page)
         path = self.folder / f"{len(self.served) + 1:04d}.html"
-        path.write_text(self._served_html(page), encoding="utf-8")
+        path.write_text(html, encoding="utf-8")
         test = os.environ.get("PYTEST_CURRENT_TEST", "").removesuffix(" (call)")
         self.served.append(Served(path, page.url, test))
+        return html
 
     def validate_html(self) -> list[str]:
         """Run the Nu checker once over every page kept; its errors, one line each."""
