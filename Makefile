@@ -1,13 +1,15 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11:
 #   make run    start the whole app (web, Celery worker and scheduler) with demo data
 #   make test   run the whole test suite
+# and one more for the browser tests alone, with their accessibility and HTML checks:
+#   make e2e    (needs Node.js for npm, Java 17 and Debian's chromium)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format e2e assets clean
+.PHONY: install node-deps run test lint format e2e assets clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +26,22 @@ run: install
 	# honcho sets its own PORT for each process, so the web port travels as WEB_PORT.
 	WEB_PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
 
+# The browser tests' checkers, axe-core and the Nu HTML checker (vnu-jar), come from npm;
+# node_modules is not committed. --ignore-scripts: nothing from npm runs at install.
+node-deps:
+	test -f node_modules/axe-core/axe.min.js -a -f node_modules/vnu-jar/build/dist/vnu.jar \
+		|| npm install --ignore-scripts --no-audit --no-fund
+
+# The whole suite, the browser tests included (their checkers installed when npm is here;
+# without them the browser tests that need them are skipped, except in CI).
 test: install
+	if command -v npm >/dev/null; then $(MAKE) --no-print-directory node-deps; fi
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests alone; the last line printed counts the journeys passed and the pages
+# checked by axe and by the Nu HTML checker.
+e2e: install node-deps
+	$(BIN)/pytest tests/browser $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

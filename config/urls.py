@@ -16,6 +16,7 @@ urlpatterns = [
     # The code step of signing in, single sign-on, your account, the session's keep-alive.
     path("", include("prp.security.urls")),
     path("health/", health_views.health, name="health"),
+    path("accessibility/", prp_views.accessibility_statement, name="accessibility"),
     path("children/", include("cases.urls")),
     path("notifications/", include("notifications.urls")),
     path("qapr/", include("qapr.urls")),

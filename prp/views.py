@@ -13,6 +13,7 @@ from .forms import SignInForm
 from .security import two_factor
 from .security.idle import idle_exempt
 from .selectors import start_sections
+from .statement import statement_html
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -49,3 +50,12 @@ class SignOutView(auth_views.LogoutView):
 def home(request):
     """Each person's start: what they are likely to have come to do, by role."""
     return render(request, "prp/home.html", {"sections": start_sections(request.user)})
+
+
+@require_GET
+@login_not_required
+@two_factor.two_factor_not_required
+def accessibility_statement(request):
+    """Open to everyone, signed in or not, and before a two-factor code: someone who cannot
+    get past signing in must still be able to read how to get help."""
+    return render(request, "prp/accessibility.html", {"statement": statement_html()})

@@ -25,7 +25,7 @@ RESPONSE = "I will hold a permanence planning meeting with the social worker thi
 # Not an error page, and no markup leaking into the title from a misplaced block.
 PAGE_TITLE = re.compile(rf"^(?!Error: )[^<>\n]+ – {re.escape(settings.SERVICE_NAME)}$")
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.journey]
 
 
 def long_date(day: dt.date) -> str:
@@ -35,8 +35,9 @@ def long_date(day: dt.date) -> str:
 class Journey:
     """The page, with the checks every step makes and the numbered screenshots."""
 
-    def __init__(self, page: Page, base_url: str, screenshot):
+    def __init__(self, page: Page, base_url: str, screenshot, page_checks):
         self.page = page
+        self.page_checks = page_checks
         self.base_url = base_url
         self._screenshot = screenshot
         self.number = 0
@@ -55,10 +56,12 @@ class Journey:
 
     def check(self, name: str | None = None) -> None:
         """The page loaded without an error, has one main heading and a plain-text title
-        ("<page> - <service>", with the GOV.UK en dash); then the screenshot."""
+        ("<page> - <service>", with the GOV.UK en dash), passes axe and goes to the Nu HTML
+        checker; then the screenshot."""
         assert self.errors == []
         expect(self.page.locator("h1")).to_have_count(1)
         expect(self.page).to_have_title(PAGE_TITLE)
+        self.page_checks.check(self.page)
         if name is not None:
             # No focus ring from the last click in the documentation's pictures.
             self.page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -92,8 +95,8 @@ class Journey:
 
 
 @pytest.fixture
-def journey(page, live_server, screenshot):
-    return Journey(page, live_server.url, screenshot)
+def journey(page, live_server, screenshot, page_checks):
+    return Journey(page, live_server.url, screenshot, page_checks)
 
 
 def test_raise_respond_and_resolve(journey, child, iro, team_manager):

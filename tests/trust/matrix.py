@@ -12,7 +12,8 @@ worked out from the code under test. One row per URL: what each persona gets on 
   worker and the delegated manager) get what they get on our side; everyone else gets 404, the
   service-wide roles and the administrator included.
 
-Signed out, every page but the sign-in page and /health/ sends you to sign in; and a GET on a
+Signed out, every page but the sign-in page, the accessibility statement and /health/ sends
+you to sign in; and a GET on a
 URL that only takes POST is 405 for everyone signed in, whatever the object.
 
 To add a URL: one line in MATRIX. A URL that points at an object names it with `on()`.
@@ -82,6 +83,7 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "login": row(GO, GO, GO, GO, GO, GO, GO, GO, OK),
     "logout": row(X, X, X, X, X, X, X, X, IN),
     "health": row(*[PUBLIC] * 9),
+    "accessibility": row(*[OK] * 9),  # open to all, signed in or not
     "admin:index": row(IN, IN, IN, IN, IN, IN, IN, OK, IN),
     # Children and their reviews
     "cases:child_list": EVERYONE,
