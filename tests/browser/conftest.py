@@ -64,3 +64,21 @@ def screenshot(page):
         return path
 
     return take
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "journey: an end-to-end user journey in the browser")
+
+
+class _NoPageChecks:
+    def check(self, page) -> None:
+        pass
+
+
+@pytest.fixture
+def page_checks():
+    """Checks every journey step makes on the current page.
+
+    A placeholder that checks nothing: the accessibility branch (wt-a11y) replaces this fixture
+    with the axe-core and Nu HTML checker one when the branches are merged."""
+    return _NoPageChecks()
