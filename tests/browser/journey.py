@@ -141,7 +141,9 @@ SUB_CONCERNS = [
 ]
 
 
-def raise_concern(raiser, children, *, delegate_to, title: str, level: int = 1) -> Task:
+def raise_concern(
+    raiser, children, *, delegate_to, title: str, level: int = 1, agreed_due_on=None
+) -> Task:
     """A concern raised through the services, as the pages do; returns its first task. For the
     journeys that start after the raise, which journey (a) proves through the pages."""
     concern = services.concern_create_draft(
@@ -157,7 +159,11 @@ def raise_concern(raiser, children, *, delegate_to, title: str, level: int = 1) 
         )
     concern = Concern.objects.get(pk=concern.pk)
     stage = services.concern_raise(
-        concern=concern, by=raiser, lock_version=concern.lock_version, delegate_to=delegate_to
+        concern=concern,
+        by=raiser,
+        lock_version=concern.lock_version,
+        delegate_to=delegate_to,
+        agreed_due_on=agreed_due_on,
     )
     return stage.tasks.get()
 
