@@ -5,6 +5,7 @@ Screenshots: docs/screenshots/iro-raises-a-concern/ and docs/screenshots/no-java
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -153,6 +154,8 @@ def test_iro_finds_the_child_and_raises_a_concern(
     install_protocols()
     journey = Journey(page, live_server.url, "iro-raises-a-concern", page_checks)
     journey.sign_in(iro, "sign-in")
+    # The scripts ran (the journey without them checks the opposite).
+    expect(page.locator("body")).to_have_class(re.compile(r"\bjs-enabled\b"))
     find_the_child(journey)
     concern = raise_and_delegate(journey, team_manager)
     assert_stored(concern, team_manager)
@@ -168,7 +171,7 @@ def test_the_raise_journey_works_without_javascript(
     journey = Journey(page, live_server.url, "no-javascript", page_checks, blur=False)
     journey.sign_in(iro, "sign-in")
     # GOV.UK Frontend's scripts never ran: the body has no js-enabled class.
-    expect(page.locator("body")).not_to_have_class("js-enabled")
+    expect(page.locator("body")).not_to_have_class(re.compile(r"\bjs-enabled\b"))
     expect(page.locator("body.govuk-frontend-supported")).to_have_count(0)
     find_the_child(journey)
     concern = raise_and_delegate(journey, team_manager)
