@@ -6,103 +6,28 @@ Chromium. The journey's screenshots are saved under docs/screenshots/raise-respo
 """
 
 import datetime as dt
-import re
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from escalations.models import Concern, ConcernState, Outcome, Task, TaskState
 from prp import workdays
-from prp.presets import install_presets
-from tests.factories import DEFAULT_PASSWORD
+from tests.browser.journey import Journey, install_protocols, long_date
 
-JOURNEY = "raise-respond-outcome"
 TITLE = "Permanence plan not agreed"
 RESPONSE = "I will hold a permanence planning meeting with the social worker this week."
-
-# Not an error page, and no markup leaking into the title from a misplaced block.
-PAGE_TITLE = re.compile(rf"^(?!Error: )[^<>\n]+ – {re.escape(settings.SERVICE_NAME)}$")
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.journey]
 
 
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-class Journey:
-    """The page, with the checks every step makes and the numbered screenshots."""
-
-    def __init__(self, page: Page, base_url: str, screenshot, page_checks):
-        self.page = page
-        self.page_checks = page_checks
-        self.base_url = base_url
-        self._screenshot = screenshot
-        self.number = 0
-        self.errors: list[str] = []
-        page.on("response", self._on_response)
-
-    def _on_response(self, response) -> None:
-        # Every document, and every file the pages load from the service (styles, scripts,
-        # images), must load without an HTTP error.
-        same_site = response.url.startswith(self.base_url)
-        if response.status >= 400 and (response.request.resource_type == "document" or same_site):
-            self.errors.append(f"{response.status} {response.request.method} {response.url}")
-
-    def goto(self, path: str) -> None:
-        self.page.goto(self.base_url + path)
-
-    def check(self, name: str | None = None) -> None:
-        """The page loaded without an error, has one main heading and a plain-text title
-        ("<page> - <service>", with the GOV.UK en dash), passes axe and goes to the Nu HTML
-        checker; then the screenshot."""
-        assert self.errors == []
-        expect(self.page.locator("h1")).to_have_count(1)
-        expect(self.page).to_have_title(PAGE_TITLE)
-        self.page_checks.check(self.page)
-        if name is not None:
-            # No focus ring from the last click in the documentation's pictures.
-            self.page.evaluate("document.activeElement && document.activeElement.blur()")
-            self.number += 1
-            self._screenshot(JOURNEY, f"{self.number:02d}-{name}")
-
-    def banner(self, text: str) -> None:
-        expect(self.page.locator(".govuk-notification-banner--success")).to_contain_text(text)
-
-    def sign_in(self, user, name: str) -> None:
-        self.goto("/sign-in/")
-        expect(self.page).to_have_title(re.compile("^Sign in – "))
-        self.page.get_by_label("Email address").fill(user.email)
-        self.page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-        self.check(name)
-        self.page.get_by_role("button", name="Sign in").click()
-        expect(self.page.get_by_text(f"Signed in as {user.full_name}")).to_be_visible()
-        self.check()
-
-    def sign_out(self) -> None:
-        self.page.get_by_role("button", name="Sign out").click()
-        expect(self.page).to_have_title(re.compile("^Sign in – "))
-        self.banner("You have been signed out.")
-        self.check()
-
-    def fill_date(self, legend: str, day: dt.date) -> None:
-        group = self.page.get_by_role("group", name=legend)
-        group.get_by_label("Day").fill(str(day.day))
-        group.get_by_label("Month").fill(str(day.month))
-        group.get_by_label("Year").fill(str(day.year))
-
-
 @pytest.fixture
-def journey(page, live_server, screenshot, page_checks):
-    return Journey(page, live_server.url, screenshot, page_checks)
+def journey(page, live_server, page_checks):
+    return Journey(page, live_server.url, "raise-respond-outcome", page_checks)
 
 
 def test_raise_respond_and_resolve(journey, child, iro, team_manager):
-    # Transactional tests empty the database, the migrated protocols with it.
-    install_presets(active="gloucestershire")
-    workdays.invalidate()
+    install_protocols()
     page = journey.page
     today = timezone.localdate()
     due = long_date(workdays.add_working_days(today, 5))
