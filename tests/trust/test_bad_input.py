@@ -424,6 +424,7 @@ class NoInput:
 NO_INPUT = {
     "home": NoInput("the start page: links by role"),
     "health": NoInput("JSON status for the load balancer", persona=""),
+    "accessibility": NoInput("the accessibility statement", persona=""),
     "escalations:concern_detail": NoInput("the concern's page", args=lambda w: [w.live.pk]),
     "escalations:attachment_download": NoInput(
         "sends the stored file", args=lambda w: [w.draft.pk, w.attachment.pk]
