@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import email
+import logging
 import socket
 import threading
 from collections.abc import Callable
 
 from aiosmtpd.smtp import SMTP
+
+# aiosmtpd logs every command it reads at INFO.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class _Counted(SMTP):
