@@ -72,8 +72,10 @@ def worker_env(smtp_port: int) -> dict:
 def start_worker(env: dict, queue: str, n: int) -> subprocess.Popen:
     quiet = ("--without-heartbeat", "--without-mingle", "--without-gossip")
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", queue]
-        + ["-n", f"{queue}-{n}@%h", *quiet, "--loglevel", "WARNING"],
+        [
+            *(sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo"),
+            *("-Q", queue, "-n", f"{queue}-{n}@%h", *quiet, "--loglevel", "WARNING"),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
