@@ -7,6 +7,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Every link in the emails starts with this: the demo's own address unless you give another.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 INSTALLED := $(VENV)/.installed
 
 .PHONY: install node-deps run test lint format e2e assets clean
@@ -21,10 +23,11 @@ install: $(INSTALLED)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py demo_info --url http://127.0.0.1:$(PORT)/
-	# honcho sets its own PORT for each process, so the web port travels as WEB_PORT.
-	WEB_PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
+	# honcho sets its own PORT for each process, so the web port travels as WEB_PORT; the
+	# worker that sends the emails gets SITE_URL, so their links point at this port.
+	SITE_URL=$(SITE_URL) WEB_PORT=$(PORT) $(BIN)/honcho --procfile Procfile.dev start
 
 # The browser tests' checkers, axe-core and the Nu HTML checker (vnu-jar), come from npm;
 # node_modules is not committed. --ignore-scripts: nothing from npm runs at install.

@@ -32,6 +32,9 @@ case "${1:-}" in
             --access-logfile -
         ;;
     worker)
+        # The worker sends the emails: refuse to start on settings that fail the system checks
+        # (e.g. no SITE_URL), as web's migrate does.
+        python manage.py check
         wait_for_migrations
         exec celery -A config worker -l info
         ;;

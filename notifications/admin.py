@@ -39,7 +39,8 @@ class NotificationAdmin(admin.ModelAdmin):
                     ("status", "by_digest"),
                     ("attempts", "last_error"),
                     ("created_at", "send_after"),
-                    ("claimed_at", "sent_at"),
+                    ("claimed_by", "claimed_at"),
+                    "sent_at",
                     "read_at",
                 )
             },

@@ -1,8 +1,9 @@
 """The outbox: one row per message, written in the transaction that caused it.
 
 A row is the message (email and in-app at once). Its `key` is unique, so a job that runs twice,
-or two workers at once, can never make the same message twice; the sender claims each row with
-a compare-and-set update, so it is never sent twice either.
+or two workers at once, can never make the same message twice; the sender claims rows with a
+compare-and-set update and a lease (notifications.sender), so a row is sent at least once and
+repeated at most once after a sender dies mid-send.
 """
 
 from django.conf import settings
@@ -100,7 +101,12 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     send_after = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sender holding it claimed or last renewed it."
+    )
+    claimed_by = models.CharField(
+        max_length=60, blank=True, help_text="The sender holding it while it is being sent."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

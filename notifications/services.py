@@ -2,7 +2,7 @@
 
 `notify` is called by the pathway's services inside their transaction, so a message exists if
 and only if the change that caused it was saved. The worker (and a periodic job, in case the
-broker was down) sends pending rows, each claimed with a compare-and-set update.
+broker was down) sends pending rows in claimed batches: see notifications.sender.
 """
 
 from __future__ import annotations
@@ -12,23 +12,20 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from prp.models import User
 
-from . import stale
-from .models import ABOUT_A_LIVE_TASK, DIGESTIBLE, Kind, Notification, Status
+from .models import DIGESTIBLE, Kind, Notification
+
+# Sending lives in notifications.sender (batches over one connection, leases, Message-ID); these
+# names stay importable from here, where the jobs, the admin and the tests have always found them.
+from .sender import BACKOFF_MINUTES, release_expired, retry, send_due
 
 log = logging.getLogger(__name__)
-
-# Minutes to wait before each retry: quick at first, then backing off.
-BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
-STUCK_AFTER = dt.timedelta(minutes=15)
 
 
 @dataclass
@@ -161,93 +158,6 @@ def wake_sender() -> None:
         log.warning("Could not wake the sender, the periodic job will send: %s", error)
 
 
-# Sending ------------------------------------------------------------------------------------
-
-
-def _claim(pk: int, now: dt.datetime) -> bool:
-    claimed = Notification.objects.filter(pk=pk, status=Status.PENDING).update(
-        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    return claimed == 1
-
-
-def _deliver(notification: Notification) -> None:
-    email = EmailMultiAlternatives(
-        subject=notification.subject,
-        body=notification.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notification.recipient.email],
-    )
-    email.attach_alternative(notification.body_html, "text/html")
-    email.send()
-
-
-def _failed(notification: Notification, error: Exception, now: dt.datetime) -> None:
-    attempts = notification.attempts
-    final = attempts >= settings.OUTBOX_MAX_ATTEMPTS
-    wait = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
-    Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
-        status=Status.FAILED if final else Status.PENDING,
-        send_after=now + dt.timedelta(minutes=wait),
-        last_error=f"{type(error).__name__}: {error}"[:2000],
-    )
-    log.warning("Message %s failed (attempt %s): %s", notification.pk, attempts, error)
-
-
-def _no_longer_needed(notification: Notification) -> bool:
-    """A chase queued overnight for something dealt with before the morning is not sent."""
-    task = notification.task
-    if notification.kind in ABOUT_A_LIVE_TASK and task is not None:
-        return task.state != "active"
-    return not stale.still_needed(notification.kind, notification.key)
-
-
-def send_one(pk: int, now: dt.datetime | None = None) -> bool:
-    """Send one pending message if nobody else has claimed it. True if this call sent it."""
-    now = now or timezone.now()
-    if not _claim(pk, now):
-        return False
-    notification = Notification.objects.select_related("recipient", "task").get(pk=pk)
-    if _no_longer_needed(notification):
-        Notification.objects.filter(pk=pk, status=Status.SENDING).update(status=Status.NOT_NEEDED)
-        return False
-    try:
-        _deliver(notification)
-    except Exception as error:  # noqa: BLE001 - any mail failure is retried, then shown
-        _failed(notification, error, now)
-        return False
-    Notification.objects.filter(pk=pk, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=timezone.now(), last_error=""
-    )
-    return True
-
-
-def release_stuck(now: dt.datetime) -> int:
-    """Messages claimed by a worker that died mid-send go back to the queue."""
-    return Notification.objects.filter(
-        status=Status.SENDING, claimed_at__lt=now - STUCK_AFTER
-    ).update(status=Status.PENDING)
-
-
-def send_due(now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Send every message that is due. Returns how many were sent."""
-    now = now or timezone.now()
-    release_stuck(now)
-    due = (
-        Notification.objects.filter(status=Status.PENDING, by_digest=False, send_after__lte=now)
-        .order_by("send_after", "id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(send_one(pk, now) for pk in list(due))
-
-
-def retry(notifications) -> int:
-    """Put failed messages back in the queue (the administrators' "retry" action)."""
-    return notifications.filter(status=Status.FAILED).update(
-        status=Status.PENDING, attempts=0, send_after=timezone.now(), last_error=""
-    )
-
-
 def mark_read(user: User, pk: int | None = None) -> int:
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if pk is not None:
@@ -255,4 +165,4 @@ def mark_read(user: User, pk: int | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-__all__ = ["Kind", "Message", "notify", "retry", "send_due", "send_one"]
+__all__ = ["BACKOFF_MINUTES", "Kind", "Message", "notify", "release_expired", "retry", "send_due"]

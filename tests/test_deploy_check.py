@@ -13,12 +13,13 @@ def test_the_deploy_check_is_clean_with_production_settings(tmp_path):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "OIDC_", "OTP_"))
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "OIDC_", "OTP_", "SITE_URL"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="concerns.example.org",
+        SITE_URL="https://concerns.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     result = subprocess.run(

@@ -260,6 +260,9 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="no-reply@example.org")
+# Seconds to wait for the mail server at each step (connecting, each reply) before giving up on
+# it until the next run: a relay that accepts and never answers must not stall the sending.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 
 # Cache: Redis when REDIS_URL is set, otherwise memory in each process ------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -350,6 +353,11 @@ FORMAL_LIMIT_WARNING_DAYS = env.int("FORMAL_LIMIT_WARNING_DAYS", default=3)
 DASHBOARD_FORMAL_TARGET_DAYS = env.int("DASHBOARD_FORMAL_TARGET_DAYS", default=20)
 # The outbox gives up on a message after this many failed attempts (then it shows in the admin).
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+# A sender holds the messages it claimed for this many seconds, renewing the hold every quarter
+# of it while it sends; if it dies, what it held goes back to the queue when the hold runs out.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=120)
+# Messages claimed at once and sent over one connection to the mail server.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 # Publishing to the broker must never hold up a page: fail fast, the periodic sender catches up.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

@@ -14,8 +14,10 @@ import datetime as dt
 import secrets
 import time
 
+from django.core import mail
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from cases.models import Child, ChildStatus
@@ -29,7 +31,7 @@ from escalations.models import (
     TaskState,
 )
 from notifications import chase, services
-from notifications.models import Notification
+from notifications.models import Notification, Status
 from prp import workdays
 from prp.models import Protocol, Role, RoleCode, User
 
@@ -59,8 +61,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--explain", action="store_true", help="Print the query plans of the scan's queries."
         )
+        parser.add_argument(
+            "--no-send",
+            dest="send",
+            action="store_false",
+            help="Do not time sending what the first scan queued (to the locmem email backend).",
+        )
 
-    def handle(self, *args, tasks: int, closed: int, keep: bool, explain: bool, **options):
+    def handle(
+        self, *args, tasks: int, closed: int, keep: bool, explain: bool, send: bool, **options
+    ):
         day = workdays.next_working_day(timezone.localdate())
         now = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
         vendor = connection.vendor
@@ -81,6 +91,8 @@ class Command(BaseCommand):
                 self._explain(day)
             first, took = self._scan(now)
             self.stdout.write(f"First scan:  {took:8.2f} s  queued {self._counts(first)}")
+            if send:
+                self._send(now)
             second, took = self._scan(now)
             self.stdout.write(f"Second scan: {took:8.2f} s  queued {self._counts(second)}")
             next_day = timezone.make_aware(
@@ -102,6 +114,33 @@ class Command(BaseCommand):
         started = time.perf_counter()
         counts = chase.chase_scan(now)
         return counts, time.perf_counter() - started
+
+    def _send(self, now):
+        """Send everything the first scan queued, to the locmem backend, as the worker would.
+
+        The emails are dropped after each run of the sender, so memory stays flat."""
+        due = Notification.objects.filter(
+            status=Status.PENDING, by_digest=False, send_after__lte=now
+        )
+        queued = due.count()
+        sent = 0
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            started = time.perf_counter()
+            while True:
+                mail.outbox = []
+                done = services.send_due(now)
+                sent += done
+                if not done:
+                    break
+            took = time.perf_counter() - started
+        mail.outbox = []
+        left = due.count()
+        rate = sent / took if took else 0
+        each = took * 1000 / sent if sent else 0
+        self.stdout.write(
+            f"Sending:     {took:8.2f} s  sent {sent:,} of {queued:,} messages "
+            f"({rate:,.0f} a second, {each:.2f} ms each; {left:,} left waiting)"
+        )
 
     @staticmethod
     def _counts(counts: dict) -> str:
