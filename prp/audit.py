@@ -28,7 +28,7 @@ from django.dispatch import receiver
 from django.http import Http404
 from django.utils.text import capfirst
 
-from .models import RoleCode, User
+from .models import Download, RoleCode, User
 from .templatetags.govuk import govuk_datetime
 
 # Fields that change on every save and say nothing about what was done.
@@ -213,6 +213,26 @@ def refusals_recorded(model: type[Model]) -> Callable:
     return wrap
 
 
+def record_download(request, *, title: str, file: str, fmt: str, rows: int) -> None:
+    """Write down that this person downloaded this list or table: which one (the page and its
+    table), with which filters (the request's, as asked), how many rows and in which format."""
+    match = request.resolver_match
+    filters = {key: values for key, values in request.GET.lists() if key != "format"}
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Download, for_concrete_model=False),
+        object_pk=file,
+        object_repr=f"{title} ({fmt.upper()}, {rows} {'row' if rows == 1 else 'rows'})",
+        action=LogEntry.Action.ACCESS,
+        additional_data={
+            "download": match.view_name if match else request.path,
+            "filters": filters,
+            "rows": rows,
+            "format": fmt,
+        },
+        cid=get_cid(),
+    )
+
+
 # Who may read the trail, and what it shows ------------------------------------------------------
 
 
@@ -330,7 +350,10 @@ def _who(entry: LogEntry) -> str:
 
 def _what(entry: LogEntry) -> str:
     if entry.action == LogEntry.Action.ACCESS:
-        return "Refused" if (entry.additional_data or {}).get("refused") else "Viewed"
+        data = entry.additional_data or {}
+        if "download" in data:
+            return "Downloaded"
+        return "Refused" if data.get("refused") else "Viewed"
     return {
         LogEntry.Action.CREATE: "Created",
         LogEntry.Action.UPDATE: "Changed",

@@ -396,14 +396,15 @@ def _charts(data: metrics.Dashboard) -> dict[str, dict]:
 # The page ------------------------------------------------------------------------------------
 
 
-def _download(user, filters: metrics.Filters, fmt: str, name: str):
+def _download(request, filters: metrics.Filters, fmt: str, name: str):
     if name not in TABLES:
         raise Http404("No such table on the dashboard")
     needs, build = TABLES[name]
     today = timezone.localdate()
-    fig = {figure: metrics.figure(figure, user, filters, today) for figure in needs}
+    fig = {figure: metrics.figure(figure, request.user, filters, today) for figure in needs}
     table = build(fig, Links(filters))
     return exports.download(
+        request,
         table.headers,
         table.download_rows(),
         filename=f"dashboard-{name.replace('_', '-')}-{filters.date_to:%Y-%m-%d}",
@@ -473,7 +474,7 @@ def dashboard(request):
     filters = filterset.chosen()
     fmt = exports.wanted_format(request)
     if fmt:
-        return _download(user, filters, fmt, request.GET.get("table", ""))
+        return _download(request, filters, fmt, request.GET.get("table", ""))
     data = metrics.dashboard(user, filters)
     links = Links(filters)
     fig = {name: getattr(data, name) for name in metrics.FIGURES}
