@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from prp.audit import create_recorded, update_recorded
 from prp.models import Team, User
 
 from . import messages, permissions, schedule
@@ -162,7 +163,8 @@ def child_refresh_schedule(*, child: Child, rules=None) -> schedule.Schedule:
     rules = rules or schedule.load_rules()
     plan = child_schedule(child, rules=rules)
     compliance = child_compliance(child, plan, rules=rules)
-    Child.objects.filter(pk=child.pk).update(
+    update_recorded(
+        Child.objects.filter(pk=child.pk),
         review_due_on=plan.next_due.on if plan.next_due else None,
         review_due_reason=plan.next_due.reason[:300] if plan.next_due else plan.missing,
         qapr_due_on=compliance.due_on,
@@ -202,17 +204,20 @@ def _create_steps(child: Child, review: Review, rules) -> None:
         ReviewStep.Kind.FULL_RECORD: Code.FULL_RECORD,
         ReviewStep.Kind.CARE_PLAN_UPDATED: Code.CARE_PLAN_UPDATED,
     }
-    ReviewStep.objects.bulk_create(
-        ReviewStep(
-            review=review,
-            kind=kind,
-            assignee=assignee,
-            # The team manager's five days start when the decisions reach them.
-            due_on=schedule.deadline(review.held_on, rules[counted[kind]])
-            if kind in counted
-            else None,
-        )
-        for kind, assignee in _step_assignees(child, review).items()
+    create_recorded(
+        ReviewStep,
+        (
+            ReviewStep(
+                review=review,
+                kind=kind,
+                assignee=assignee,
+                # The team manager's five days start when the decisions reach them.
+                due_on=schedule.deadline(review.held_on, rules[counted[kind]])
+                if kind in counted
+                else None,
+            )
+            for kind, assignee in _step_assignees(child, review).items()
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from cases.models import Child
 from cases.selectors import may_see_child
 from prp import workdays
+from prp.audit import create_recorded, update_recorded
 from prp.models import ProtocolCategory, ProtocolStage, ResponseOption, User
 
 from . import messages, rules
@@ -152,9 +153,12 @@ def concern_create_draft(
     # The protected state field cannot be re-set by cleaning; its transitions guard it.
     concern.full_clean(exclude=["current_stage", "state"])
     concern.save()
-    ConcernChild.objects.bulk_create(
-        ConcernChild(concern=concern, child=child, is_primary=index == 0)
-        for index, child in enumerate(children)
+    create_recorded(
+        ConcernChild,
+        (
+            ConcernChild(concern=concern, child=child, is_primary=index == 0)
+            for index, child in enumerate(children)
+        ),
     )
     names = ", ".join(child.full_name for child in children)
     _event(concern, Event.Kind.CREATED, raised_by, f"Draft started about {names}.")
@@ -209,7 +213,7 @@ def _set_draft_children(concern: Concern, children: list[Child]) -> list[Child]:
     wanted = {child.pk for child in children}
     removed = [link.child for link in links.values() if link.child_id not in wanted]
     ConcernChild.objects.filter(concern=concern, child_id__in=[c.pk for c in removed]).delete()
-    ConcernChild.objects.filter(concern=concern).update(is_primary=False)
+    update_recorded(ConcernChild.objects.filter(concern=concern), is_primary=False)
     for index, child in enumerate(children):
         ConcernChild.objects.update_or_create(
             concern=concern, child=child, defaults={"is_primary": index == 0}
@@ -253,8 +257,10 @@ def sub_concern_remove(*, sub_concern: SubConcern, by: User, lock_version: int |
     _require(rules.may_edit(by, concern), "Only the raiser can change this concern.")
     if concern.sub_concerns.filter(archived_at__isnull=True).count() <= 1 and not concern.is_draft:
         raise ValidationError("A raised concern must keep at least one concern.")
-    SubConcern.objects.filter(pk=sub_concern.pk, archived_at__isnull=True).update(
-        archived_at=timezone.now(), archived_by=by
+    update_recorded(
+        SubConcern.objects.filter(pk=sub_concern.pk, archived_at__isnull=True),
+        archived_at=timezone.now(),
+        archived_by=by,
     )
     _save_concern(concern)
     _event(concern, Event.Kind.EDITED, by, f"Concern under {sub_concern.category.name} removed.")
@@ -373,8 +379,10 @@ def attachment_archive(*, attachment: Attachment, by: User, lock_version: int | 
     concern = _lock_concern(attachment.concern, lock_version)
     allowed = rules.may_remove_attachment(by, concern, attachment)
     _require(allowed, "Only the raiser or the person who attached it can remove a file.")
-    archived = Attachment.objects.filter(pk=attachment.pk, archived_at__isnull=True).update(
-        archived_at=timezone.now(), archived_by=by
+    archived = update_recorded(
+        Attachment.objects.filter(pk=attachment.pk, archived_at__isnull=True),
+        archived_at=timezone.now(),
+        archived_by=by,
     )
     if not archived:
         raise ValidationError("This file has already been removed.")

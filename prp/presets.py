@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from . import models as prp_models
+from .audit import update_recorded
 from .models import Protocol, ProtocolCategory, ResponseOption, RoleCode
 
 R = RoleCode
@@ -286,8 +287,10 @@ def install_presets(active: str | None = None, apps=None) -> dict[str, Protocol]
 @transaction.atomic
 def activate(protocol: Protocol, model=Protocol) -> Protocol:
     """Make `protocol` the one new concerns use. Open concerns keep theirs."""
-    model.objects.filter(is_active=True).exclude(pk=protocol.pk).update(is_active=False)
-    model.objects.filter(pk=protocol.pk).update(is_active=True)
+    # Through the audit trail: which ladder new concerns follow is configuration people answer
+    # for. (In a migration, `model` is the historical model, which is not audited.)
+    update_recorded(model.objects.filter(is_active=True).exclude(pk=protocol.pk), is_active=False)
+    update_recorded(model.objects.filter(pk=protocol.pk), is_active=True)
     protocol.is_active = True
     return protocol
 

@@ -60,6 +60,7 @@ from escalations.models import (
     Task,
 )
 from notifications.models import Notification
+from prp.audit import update_recorded
 from qapr.models import Qapr, Recommendation
 
 REMOVED = "Removed under the retention schedule"
@@ -133,7 +134,9 @@ def archive_closed_concerns(*, now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def _archive_one(pk: int, now: dt.datetime) -> int:
     # Compare-and-set: a second job running at the same time archives nothing twice.
-    if not Concern.objects.filter(pk=pk, archived_at__isnull=True).update(archived_at=now):
+    if not update_recorded(
+        Concern.objects.filter(pk=pk, archived_at__isnull=True), archived_at=now
+    ):
         return 0
     days = settings.CONCERN_ARCHIVE_AFTER_DAYS
     Event.objects.create(
