@@ -137,11 +137,13 @@ def _register_two_factor() -> None:
     """Turning two-factor codes on or off, and new backup codes, are changes to how a person
     signs in. Only whose device it is, its name and whether it is confirmed: never the key or
     the codes, nor the counters that change at every sign-in."""
-    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     for model in (TOTPDevice, StaticDevice):
         auditlog.register(model, include_fields=["user", "name", "confirmed"])
+    # A backup code made or used up: which person's, never the code.
+    auditlog.register(StaticToken, include_fields=["device"])
 
 
 def _register(model: type[Model], *, leave_out=frozenset(NOISE), m2m=frozenset()) -> None:

@@ -71,3 +71,11 @@ def cells(response) -> list[tuple[object, str]]:
         return [(value, "s") for row in csv.reader(io.StringIO(text)) for value in row]
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     return [(cell.value, cell.data_type) for row in sheet.iter_rows() for cell in row]
+
+
+def rows_of(response) -> list[list]:
+    """The rows of a downloaded file, the header first."""
+    if response["Content-Type"].startswith("text/csv"):
+        return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
