@@ -11,6 +11,7 @@ from . import presets
 from .admin_locking import VersionedAdminMixin
 from .models import (
     ClosureDay,
+    Download,
     JobHeartbeat,
     OrgUnit,
     Post,
@@ -230,6 +231,8 @@ class RecordTypeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         types = ContentType.objects.get_for_models(*auditlog.get_models())
+        # Downloads are about lists, not one record: their entries carry a type of their own.
+        types[Download] = ContentType.objects.get_for_model(Download, for_concrete_model=False)
         return sorted(
             ((str(ct.pk), capfirst(model._meta.verbose_name)) for model, ct in types.items()),
             key=lambda pair: pair[1],
