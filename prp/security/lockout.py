@@ -3,17 +3,20 @@
 from django.conf import settings
 from django.shortcuts import render
 
+from prp.email_address import normalise_email
+
 
 def username_from_credentials(request, credentials) -> str | None:
-    """The email address tried, as the account is found: case and spaces do not count, so
-    'IRO@x' and 'iro@x ' are one account and share one count of failures."""
+    """The email address tried, normalised as the account is found and kept: case, spaces
+    and look-alike letters do not count, so 'IRO@x', 'iro@x ' and 'iro@x' with a dotless i
+    share one count of failures (the last is refused, and its failure counts against iro@x)."""
     field = settings.AXES_USERNAME_FORM_FIELD
     value = (credentials or {}).get(field)
     if value is None and request is not None:
         value = request.POST.get(field)
     if not value:
         return None
-    return value.strip().lower()
+    return normalise_email(value)
 
 
 def client_address(request) -> str | None:
