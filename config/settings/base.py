@@ -157,6 +157,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "prp.security.lockout.username_from_credentials"
 AXES_LOCKOUT_CALLABLE = "prp.security.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
+# Password spraying: this many failures from one network address within the lockout time,
+# across any accounts (each counted up to SIGN_IN_FAILURE_LIMIT), refuse that address.
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env.int("SIGN_IN_ADDRESS_FAILURE_LIMIT", default=30)
+AXES_HANDLER = "prp.security.lockout.SignInHandler"
 # Logs name only what a lockout is keyed on (and no start-up banner on every command).
 AXES_VERBOSE = False
 # Behind proxies, the address is read from X-Forwarded-For: the entry the nearest of
