@@ -339,6 +339,9 @@ LOGGING = {
 }
 
 # Notifications ------------------------------------------------------------------------------
+# /health/ tells everyone the status alone; a request carrying this token in the X-Health-Token
+# header (or an administrator signed in) also gets which part is down and why. Empty: no token.
+HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 # The address links in emails start with (no trailing slash).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Reminders and chases go out on working days between these hours (Europe/London).
