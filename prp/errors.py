@@ -6,6 +6,8 @@ from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from prp.security.kept import keep_on_csrf_failure
+
 
 @login_not_required
 def bad_request(request, exception=None):
@@ -35,5 +37,8 @@ def server_error(request):
 
 @login_not_required
 def csrf_failure(request, reason=""):
-    # Usually a form left open too long or submitted twice: the 403 page says what to do.
+    # Usually the session the form was made in is gone: what was typed is kept if we can tell
+    # whose it was. Otherwise a form left open too long: the 403 page says what to do.
+    if kept := keep_on_csrf_failure(request):
+        return kept
     return render(request, "errors/403.html", status=403)

@@ -70,8 +70,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Puts the signed-in person and their address on every audit entry of the request.
     "prp.audit.AuditMiddleware",
-    # Every page needs sign-in unless a view opts out with @login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Every page needs sign-in unless a view opts out with @login_not_required; a form posted
+    # after the session ended is kept for the person to send after signing in again.
+    "prp.security.kept.KeepingLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Signs out after SESSION_IDLE_TIMEOUT_MINUTES without a request (needs messages).
     "prp.security.idle.IdleTimeoutMiddleware",
@@ -168,6 +169,9 @@ AXES_CLIENT_IP_CALLABLE = "prp.security.lockout.client_address"
 # SESSION_TIMEOUT_WARNING_SECONDS before. 0 turns it off.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
 SESSION_TIMEOUT_WARNING_SECONDS = 120
+# A form posted after the session ended is kept this long for its author to send after
+# signing in again on the same browser (prp/security/kept.py).
+KEPT_FORM_HOURS = env.int("KEPT_FORM_HOURS", default=24)
 
 # Two-factor codes (django-otp): anyone may turn them on; administrators must.
 OTP_REQUIRED_FOR_ADMINS = env.bool("OTP_REQUIRED_FOR_ADMINS", default=True)
