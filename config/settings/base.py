@@ -62,6 +62,8 @@ MIDDLEWARE = [
     # After whitenoise, so static files go out without a policy; pages get one with a nonce.
     "csp.middleware.CSPMiddleware",
     "prp.security.headers.PermissionsPolicyMiddleware",
+    # Before anything reads a body: a request bigger than any upload is refused unread.
+    "prp.uploads.RequestTooBigMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -250,6 +252,9 @@ STORAGES = {
 }
 # Uploaded files live outside static/ and are only served through access-checked views.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# The largest file anyone may upload. A request bigger than it and its form is refused before
+# its body is read (prp.uploads).
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
 # Forms --------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
