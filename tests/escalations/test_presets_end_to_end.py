@@ -253,6 +253,7 @@ class Journey:
         cafcass: str = "no",
         comments: str = "Recorded after talking to the manager",
         external_response: str | None = None,
+        **extra,
     ):
         page = self.outcome_page()
         data = {
@@ -269,6 +270,7 @@ class Journey:
             data.update(_date("agreed_due_on", agreed))
         if external_response is not None:
             data["external_response"] = external_response
+        data.update(extra)
         return self.client.post(self.url("outcome_record"), data)
 
     # The record behind the pages
@@ -726,9 +728,14 @@ def test_buckinghamshire_social_worker_then_managers_then_straight_to_cafcass(
     assert (row.stage, row.due) == ("Informal", "15 January 2024")
     assert j.respond(row, response="I have asked health again").status_code == 302
 
-    # Stage 1: the team manager, 5 working days.
+    # Stage 1: the team manager. Seed 003 sets no timescales: the raiser agrees every date,
+    # offered a suggestion (5 working days), never given one.
     j.at(dt.date(2024, 1, 15)).sign_in(iro)
     response = j.record_outcome(Outcome.ESCALATE_NEXT, on=dt.date(2024, 1, 15))
+    assert "Enter the date the Stage 1 response is agreed for" in _error_summary(_page(response))
+    response = j.record_outcome(
+        Outcome.ESCALATE_NEXT, on=dt.date(2024, 1, 15), agreed=dt.date(2024, 1, 22)
+    )
     assert response.status_code == 302, _page(response)
     assert _banners(response) == [
         "Escalated to Stage 1 and delegated to Tom Manager. Response due 22 January 2024"
@@ -740,7 +747,9 @@ def test_buckinghamshire_social_worker_then_managers_then_straight_to_cafcass(
 
     # Stage 2: the Head of Service.
     j.at(dt.date(2024, 1, 22)).sign_in(iro)
-    response = j.record_outcome(Outcome.ESCALATE_NEXT, on=dt.date(2024, 1, 22))
+    response = j.record_outcome(
+        Outcome.ESCALATE_NEXT, on=dt.date(2024, 1, 22), agreed=dt.date(2024, 1, 29)
+    )
     assert response.status_code == 302, _page(response)
     assert _banners(response) == [
         "Escalated to Stage 2 and delegated to Hana Head. Response due 29 January 2024"
@@ -755,6 +764,18 @@ def test_buckinghamshire_social_worker_then_managers_then_straight_to_cafcass(
     page = j.outcome_page()
     assert "Not resolved: escalate straight to a later stage" in page
     assert "Stage 5: CAFCASS: you record CAFCASS&#x27;s reply, nobody is delegated" in page
+    # The 20 working days from the formal start (15 January) end on 12 February: a later
+    # agreed date needs a reason, and the concern then shows it was agreed beyond the limit.
+    response = j.record_outcome(
+        Outcome.ESCALATE_TO,
+        target_level=5,
+        on=dt.date(2024, 1, 29),
+        agreed=dt.date(2024, 2, 13),
+        cafcass="yes",
+    )
+    assert _error_summary(_page(response)) == [
+        "Enter why the date is later than 12 February 2024 (20 working days from the formal start)"
+    ]
     response = j.record_outcome(
         Outcome.ESCALATE_TO,
         target_level=5,
@@ -785,10 +806,21 @@ def test_buckinghamshire_social_worker_then_managers_then_straight_to_cafcass(
     assert "Response from CAFCASS" in page
     assert "This stage was not delegated to anyone. Record CAFCASS's reply below." in page
     reply = "CAFCASS spoke to the Head of Service; the assessment is booked for 14 February."
+    # Seed 003: resolving records the impact for the child.
     response = j.record_outcome(
         Outcome.RESOLVED, on=dt.date(2024, 2, 9), external_response=reply, cafcass="yes"
     )
+    assert _error_summary(_page(response)) == ["Enter what resolving it changed for the child"]
+    impact = "Amara's health needs are assessed before her review."
+    response = j.record_outcome(
+        Outcome.RESOLVED,
+        on=dt.date(2024, 2, 9),
+        external_response=reply,
+        cafcass="yes",
+        impact_for_child=impact,
+    )
     assert response.status_code == 302, _page(response)
+    assert j.stage(5).impact_for_child == impact
     assert _banners(response) == ["Concern resolved"]
     page = j.concern_page()
     assert _state_tag(page) == "Resolved"
