@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auditlog', '0017_add_actor_email'),
-        ('prp', '0006_admin_versions_and_form_submissions'),
+        ('prp', '0008_protocol_limits'),
     ]
 
     operations = [
