@@ -16,6 +16,7 @@ import functools
 from collections.abc import Callable, Iterable
 
 from auditlog.cid import get_cid
+from auditlog.context import auditlog_disabled
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.models import LogEntry
 from auditlog.receivers import log_create, log_update
@@ -185,7 +186,7 @@ def update_recorded(queryset: QuerySet, **values) -> int:
     if any(hasattr(value, "resolve_expression") for value in values.values()):
         raise TypeError("update_recorded takes plain values, not expressions.")
     model = queryset.model
-    if not auditlog.contains(model):
+    if not auditlog.contains(model) or auditlog_disabled.get():
         return queryset.update(**values)
     with transaction.atomic():
         ids = queryset.values("pk")

@@ -240,7 +240,7 @@ def _emptied_groups(child_ids: list[int]) -> QuerySet[SiblingGroup]:
 def _blank(model, path: str, ids: list[int], fields: tuple[str, ...]) -> None:
     for name in fields:
         rows = model.objects.filter(**{f"{path}__in": ids}).exclude(**{name: ""})
-        rows.exclude(**{name: REMOVED}).update(**{name: REMOVED})
+        update_recorded(rows.exclude(**{name: REMOVED}), **{name: REMOVED})
 
 
 @transaction.atomic
@@ -254,12 +254,14 @@ def apply(the_plan: Plan, *, now: dt.datetime | None = None) -> None:
     _remove_files(concern_ids, now)
     for model, path, fields in CHILD_TEXT:
         _blank(model, path, child_ids, fields)
-    _emptied_groups(child_ids).update(name=REMOVED)
+    update_recorded(_emptied_groups(child_ids), name=REMOVED)
     _remove_identifiers(child_ids, now)
     # Last: the saves above write entries of their own, with the old values in them.
     _redact_audit(the_plan)
-    Concern.objects.filter(pk__in=concern_ids, archived_at__isnull=True).update(archived_at=now)
-    Concern.objects.filter(pk__in=concern_ids).update(anonymised_at=now)
+    # After the redaction: these entries hold dates only, and say the concern was anonymised.
+    unarchived = Concern.objects.filter(pk__in=concern_ids, archived_at__isnull=True)
+    update_recorded(unarchived, archived_at=now)
+    update_recorded(Concern.objects.filter(pk__in=concern_ids), anonymised_at=now)
     _record(the_plan, now)
 
 
