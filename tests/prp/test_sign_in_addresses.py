@@ -112,6 +112,8 @@ def test_an_account_cannot_be_made_with_an_address_that_is_not_ascii(db, look_al
         User.objects.create_user(look_alike, full_name="Look Alike")
     with pytest.raises(ValidationError):
         User(email=look_alike, full_name="Look Alike").full_clean()
+    with pytest.raises(ValidationError):
+        User.objects.create(email=look_alike, full_name="Look Alike")
     assert not User.objects.exists()
 
 
