@@ -160,6 +160,12 @@ def forget(attempts: QuerySet, *, unlocked: str) -> int:
             attempt,
             force_log=True,
             action=LogEntry.Action.DELETE,
+            # As auditlog writes any removed record: each value before, and none after.
+            changes={
+                "username": [attempt.username, "None"],
+                "ip_address": [attempt.ip_address, "None"],
+                "failures_since_start": [str(attempt.failures_since_start), "None"],
+            },
             additional_data={
                 "unlocked": unlocked,
                 "ip_address": attempt.ip_address,

@@ -205,6 +205,12 @@ def test_an_administrator_sees_a_locked_address_and_unlocks_it(
     entries = LogEntry.objects.filter(action=LogEntry.Action.DELETE, actor=admin)
     assert entries.count() == 10
     assert {entry.additional_data["unlocked"] for entry in entries} == {"network address"}
+    assert {entry.changes_dict["ip_address"][0] for entry in entries} == {SPRAYER}
+    audit = staff.get(reverse("admin:auditlog_logentry_changelist"))
+    assert audit.status_code == 200
+    entry = staff.get(reverse("admin:auditlog_logentry_change", args=[entries[0].pk]))
+    assert entry.status_code == 200
+    assert SPRAYER in entry.content.decode()
     assert sign_in(client, iro.email, password, address=SPRAYER).status_code == 302
     page = staff.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
     assert SPRAYER not in page.split('id="sign-in-locks"')[1].split("</div>")[0]
