@@ -154,6 +154,12 @@ def test_one_address_failing_across_many_accounts_is_refused_for_every_account(
     assert refused.status_code == 429
     assert LOCKED_TITLE in refused.content.decode()
     assert not signed_in(client)
+    page = main(refused.content.decode())
+    assert "too many failed attempts to sign in from the network you are using" in page
+    assert "signing in from this network is locked for 30 minutes" in page
+    assert "They can unlock sign-in from your network." in page
+    assert iro.email not in page
+    assert "incorrectly" not in page
     # No account was locked for anyone else: the same person from another address signs in.
     assert sign_in(client, iro.email, password, address="10.0.0.2").status_code == 302
 
