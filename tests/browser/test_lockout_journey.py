@@ -3,7 +3,8 @@ the error each time, the page that says what happens next, and the right passwor
 locked. The rules behind it (the count, the address, the cool-off) are in
 tests/prp/test_lockout.py.
 
-Screenshots: docs/screenshots/sign-in-lockout/.
+Screenshots: docs/screenshots/sign-in-lockout/, and docs/screenshots/sign-in-locks-admin/ for
+the administrator unlocking a network locked for password spraying.
 """
 
 import datetime as dt
