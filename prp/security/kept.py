@@ -131,12 +131,15 @@ def restore(request: HttpRequest | None, form) -> bool:
     return True
 
 
-def _owner_for(request: HttpRequest) -> int | None:
-    """Whose typing this is: the form's owner, who must be the person signed in if anyone is."""
+def _owner_for(request: HttpRequest, *, session_is_theirs: bool) -> int | None:
+    """Whose typing this is: the form's signed owner, who must be the person signed in if anyone
+    is. Only a session that has not changed hands since the page was shown (the idle timeout)
+    vouches for a form without one."""
     owner = _form_owner(request)
-    if request.user.is_authenticated and owner not in (None, request.user.pk):
+    signed_in = request.user.pk if request.user.is_authenticated else None
+    if signed_in is not None and owner not in (None, signed_in):
         return None
-    return owner or (request.user.pk if request.user.is_authenticated else None)
+    return owner if owner is not None or not session_is_theirs else signed_in
 
 
 def kept_response(request: HttpRequest, *, owner_pk: int | None, message: str):
@@ -168,12 +171,13 @@ class KeepingLoginRequiredMiddleware(LoginRequiredMiddleware):
 def keep_on_csrf_failure(request: HttpRequest) -> HttpResponse | None:
     """A form refused for its security token: when the session it was made in is gone (signed
     out, or signed in again elsewhere, which changes the token), keep what was typed."""
-    return kept_response(request, owner_pk=_owner_for(request), message=SIGNED_OUT)
+    owner_pk = _owner_for(request, session_is_theirs=False)
+    return kept_response(request, owner_pk=owner_pk, message=SIGNED_OUT)
 
 
 def keep_on_timeout(request: HttpRequest) -> HttpResponse | None:
     """The idle timeout: called while the person is still signed in, before signing them out."""
-    owner_pk = _owner_for(request)
+    owner_pk = _owner_for(request, session_is_theirs=True)
     if request.method != "POST" or owner_pk is None or not _kept_fields(request):
         return None
     response = redirect_to_login(request.get_full_path())
