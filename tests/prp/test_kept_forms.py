@@ -298,3 +298,12 @@ def test_the_idle_timeout_vouches_for_a_form_without_an_owner_field(
     client.post(url, data)
     page = sign_in(client, team_manager, password, next_url=url).content.decode()
     assert TYPED in page and NOT_SENT in page
+
+
+def test_the_browser_holds_only_a_signed_httponly_key_never_the_text(client, open_form, task, url):
+    client.post(reverse("logout"))
+    response = client.post(url, typed_form(open_form, task))
+    cookie = response.cookies["prp_kept_form"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == 24 * 60 * 60
+    assert "permanence" not in cookie.value and "Friday" not in cookie.value
