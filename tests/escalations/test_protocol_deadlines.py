@@ -37,6 +37,20 @@ def text(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
+def dashboard_figure(client, person, label: str, day: dt.date) -> tuple[str, int]:
+    """The dashboard's figure for `label` and how many concerns the list behind it shows."""
+    client.force_login(person)
+    with at(day):
+        page = client.get(reverse("dashboards:dashboard")).content.decode()
+        row = re.search(
+            rf"<dt[^>]*>{re.escape(label)}</dt>\s*<dd[^>]*><a[^>]*href=\"([^\"]+)\"[^>]*>(\d+)",
+            page,
+        )
+        assert row, f"the dashboard shows {label}"
+        listed = client.get(row.group(1).replace("&amp;", "&")).content.decode()
+    return row.group(2), len(set(re.findall(r"PRP-\d{6}", listed)))
+
+
 def error_summary(response) -> str:
     page = response.content.decode()
     block = re.search(r'<div class="govuk-error-summary".*?</ul>', page, re.S)
@@ -71,7 +85,7 @@ def test_gloucestershire_4_2_formal_stages_never_due_after_20_working_days(
 
 @pytest.mark.usefixtures("gloucestershire")
 def test_gloucestershire_4_2_past_the_limit_a_stage_gets_its_own_days_and_is_marked_over(
-    client, child, iro, team_manager, head_of_service
+    client, child, iro, team_manager, head_of_service, service_manager
 ):
     with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
         concern = raised(iro, child, team_manager)
@@ -85,11 +99,15 @@ def test_gloucestershire_4_2_past_the_limit_a_stage_gets_its_own_days_and_is_mar
         clinic = text(client.get(reverse("escalations:weekly_clinic")))
     assert "Over 20 working days" in page
     assert "Over 20 working days" in clinic
+    figure = dashboard_figure(
+        client, service_manager, "Over 20 working days on formal stages", dt.date(2024, 1, 4)
+    )
+    assert figure == ("1", 1)
 
 
 @pytest.mark.usefixtures("protocols")
 def test_cumbria_seed_002_stage_5_agreed_beyond_20_working_days_needs_a_reason(
-    client, protocols, child, iro, team_manager
+    client, protocols, child, iro, team_manager, service_manager
 ):
     presets.activate(protocols["cumbria"])
     with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
@@ -124,6 +142,10 @@ def test_cumbria_seed_002_stage_5_agreed_beyond_20_working_days_needs_a_reason(
     assert "Beyond 20 working days, agreed" in page
     assert reason in page
     assert "Beyond 20 working days, agreed" in clinic
+    figure = dashboard_figure(
+        client, service_manager, "Beyond 20 working days, agreed", dt.date(2023, 12, 8)
+    )
+    assert figure == ("1", 1)
 
 
 # Rule 4: the informal stage must not create drift ---------------------------------------------
