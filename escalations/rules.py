@@ -173,6 +173,15 @@ def suggested_agreed_date(
     return suggestion
 
 
+def write_up_due(concern: Concern) -> dt.date | None:
+    """When the raiser's informal write-up is due: within the protocol's days of the review
+    that prompted it (Cumbria, seed 002: 3 days), if the draft gives that date."""
+    days = concern.protocol.write_up_days
+    if not days or concern.date_of_concern is None or concern.start_level != 0:
+        return None
+    return concern.date_of_concern + dt.timedelta(days=days)
+
+
 def formal_working_days(stages: list[Stage]) -> int:
     """Working days the formal stages have taken so far, against the protocol's limit."""
     return sum(stage.working_days_open for stage in stages if stage.is_formal)

@@ -130,11 +130,25 @@ def _add_to_concern(concern: Concern, item, by: User, kind: str, summary: str):
 # Drafts ----------------------------------------------------------------------------------------
 
 
+_KEEP = object()
+
+
+def _check_not_future(day: dt.date | None) -> None:
+    if day is not None and day > rules.today():
+        raise ValidationError({"date_of_concern": "The date of concern must be today or earlier."})
+
+
 @transaction.atomic
 def concern_create_draft(
-    *, raised_by: User, children: list[Child], title: str, start_level: int = 0
+    *,
+    raised_by: User,
+    children: list[Child],
+    title: str,
+    start_level: int = 0,
+    date_of_concern: dt.date | None = None,
 ) -> Concern:
-    """Start a concern about one or more children. Nothing is sent until it is raised."""
+    """Start a concern about one or more children. Nothing is sent until it is raised.
+    `date_of_concern`, if known, is when it arose (e.g. the review that prompted it)."""
     protocol = rules.active_protocol()
     if protocol is None:
         raise ValidationError("No resolution protocol is active. Ask your administrator.")
@@ -144,11 +158,13 @@ def concern_create_draft(
     _require(rules.may_raise_at(raised_by, stage), f"You cannot raise a concern at {stage}.")
     if not children:
         raise ValidationError({"children": "Select at least one child."})
+    _check_not_future(date_of_concern)
     concern = Concern(
         protocol=protocol,
         raised_by=raised_by,
         title=title,
         start_level=start_level,
+        date_of_concern=date_of_concern,
         about_restricted_child=any(child.restricted for child in children),
     )
     # The protected state field cannot be re-set by cleaning; its transitions guard it.
@@ -172,6 +188,7 @@ def concern_update_draft(
     title: str,
     children: list[Child],
     start_level: int,
+    date_of_concern=_KEEP,
 ) -> Concern:
     concern = _lock_concern(concern, lock_version)
     _require(concern.is_draft and rules.may_edit(by, concern), "Only the raiser can edit a draft.")
@@ -182,9 +199,12 @@ def concern_update_draft(
         raise ValidationError({"children": "Select at least one child."})
     concern.title = title
     concern.start_level = start_level
+    if date_of_concern is not _KEEP:
+        _check_not_future(date_of_concern)
+        concern.date_of_concern = date_of_concern
     removed = _set_draft_children(concern, children)
     concern.about_restricted_child = any(child.restricted for child in children)
-    _save_concern(concern, "title", "start_level", "about_restricted_child")
+    _save_concern(concern, "title", "start_level", "about_restricted_child", "date_of_concern")
     summary = "Draft details changed."
     if removed:
         names = ", ".join(child.full_name for child in removed)
@@ -526,7 +546,7 @@ def concern_raise(
     _require(by.pk == concern.raised_by_id, "Only the person who started the draft can raise it.")
     if not concern.sub_concerns.filter(archived_at__isnull=True).exists():
         raise ValidationError("Add at least one concern before raising it.")
-    on = date_of_concern or rules.today()
+    on = date_of_concern or concern.date_of_concern or rules.today()
     _check_date_of_concern(on)
     concern.date_of_concern = on
     protocol_stage = concern.protocol.stages.get(level=concern.start_level)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from cases import schedule
 from cases.models import ReviewRule, RuleUnit
 from escalations import rules, services
-from escalations.models import FormalLimit, Outcome, Stage
+from escalations.models import Concern, FormalLimit, Outcome, Stage
 from prp import presets
 from prp.models import ProtocolCategory, RoleCode
 from tests.escalations.test_services import draft, fresh, live_task, outcome, raised
@@ -353,3 +353,47 @@ def test_blackpool_seed_004_activating_blackpool_counts_91_and_183_days(client, 
     assert rules_now[ReviewRule.Code.CIC_LATER] == (6, RuleUnit.MONTHS)
     page = text(client.get(reverse("admin:cases_reviewrule_changelist")))
     assert "Gloucestershire protocol (calendar months)" in page
+
+
+@pytest.mark.usefixtures("protocols")
+def test_cumbria_seed_002_informal_write_up_due_within_3_days_of_the_review(
+    client, protocols, child, iro, team_manager
+):
+    presets.activate(protocols["cumbria"])
+    client.force_login(iro)
+    # The review that prompted it was on Monday 4 March 2024: the IRO writes up by 7 March.
+    with at(dt.date(2024, 3, 6)):
+        response = client.post(
+            reverse("escalations:concern_start") + f"?child={child.pk}",
+            {
+                "children": [child.pk],
+                "title": "Plan drifting",
+                "start_level": 0,
+                "date_of_concern_0": "4",
+                "date_of_concern_1": "3",
+                "date_of_concern_2": "2024",
+            },
+        )
+        assert response.status_code == 302
+        concern = Concern.objects.get(raised_by=iro)
+        draft_page = text(client.get(reverse("escalations:concern_detail", args=[concern.pk])))
+    assert "Write up and raise the informal challenge by 7 March 2024" in draft_page
+    assert "Overdue" not in draft_page
+    with at(dt.date(2024, 3, 8)):
+        late_page = text(client.get(reverse("escalations:concern_detail", args=[concern.pk])))
+    assert "Overdue" in late_page
+    # Raised on 8 March, the informal stage counts from the review: 3 working days, 7 March.
+    with at(dt.date(2024, 3, 8)):
+        concern = fresh(concern)
+        services.sub_concern_add(
+            concern=concern,
+            by=iro,
+            category=concern.protocol.categories.first(),
+            description="No permanence plan",
+            impact_on_child="Uncertainty",
+        )
+        concern = fresh(concern)
+        stage = services.concern_raise(
+            concern=concern, by=iro, lock_version=concern.lock_version, delegate_to=team_manager
+        )
+    assert (stage.opened_on, stage.due_on) == (dt.date(2024, 3, 4), dt.date(2024, 3, 7))
