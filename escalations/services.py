@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from cases.models import Child
 from cases.selectors import may_see_child
-from prp import workdays
+from prp import uploads, workdays
 from prp.models import ProtocolCategory, ProtocolStage, ResponseOption, User
 
 from . import messages, rules
@@ -41,7 +42,7 @@ from .models import (
     TaskState,
 )
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = settings.UPLOAD_MAX_BYTES
 ATTACHMENT_TYPES = {
     ".pdf": "application/pdf",
     ".doc": "application/msword",
@@ -366,6 +367,11 @@ def check_attachment(upload: UploadedFile) -> str:
         raise ValidationError({"file": "The selected file is empty"})
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise ValidationError({"file": "The selected file must be smaller than 10MB"})
+    if not uploads.content_matches(upload, suffix):
+        label = suffix.lstrip(".").upper()
+        raise ValidationError(
+            {"file": f"The selected file is not a {label} file: its contents do not match its name"}
+        )
     return ATTACHMENT_TYPES[suffix]
 
 

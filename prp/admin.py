@@ -21,6 +21,7 @@ from .models import (
     Team,
     User,
 )
+from .security import admin_locks
 
 
 class UserCreateForm(UserCreationForm):
@@ -302,3 +303,7 @@ class AuditEntryAdmin(LogEntryAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         self.request = request  # LogEntryAdminMixin builds links from it
         return super().get_queryset(request)
+
+
+# Failed sign-ins: django-axes' list, headed by what is locked now.
+admin_locks.register()

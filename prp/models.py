@@ -6,6 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from .email_address import is_plain, normalise_email, validate_plain
 from .frozen import FrozenQuerySet, FrozenWhenInUse
 
 
@@ -100,7 +101,8 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("An email address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        validate_plain(email)
+        user = self.model(email=normalise_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -116,13 +118,17 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        """The account signing in: an exact match on the normalised address. An address that
+        is not ASCII is nobody's, however a database would fold it."""
+        if not is_plain(email):
+            raise self.model.DoesNotExist("An email address that is not ASCII has no account.")
+        return self.get(email=normalise_email(email))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A member of staff. Signs in with their work email address."""
 
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField("email address", unique=True, validators=[validate_plain])
     full_name = models.CharField(max_length=150)
     job_title = models.CharField(max_length=150, blank=True)
     team = models.ForeignKey(
@@ -167,7 +173,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalise_email(self.email)
+
+    def save(self, *args, **kwargs):
+        # Every path that makes or changes an account (admin, single sign-on, imports,
+        # factories) stores the one spelling the sign-in looks up.
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.full_name

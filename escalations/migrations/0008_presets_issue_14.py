@@ -34,7 +34,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("escalations", "0007_protocol_limits"),
-        ("prp", "0007_protocol_limits"),
+        ("prp", "0008_protocol_limits"),
         ("cases", "0006_child_and_rule_versions_child_anonymised_at"),
     ]
 

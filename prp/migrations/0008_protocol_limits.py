@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('prp', '0006_admin_versions_and_form_submissions'),
+        ('prp', '0007_user_email_normalised'),
     ]
 
     operations = [
