@@ -22,11 +22,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='protocol',
-            name='write_up_days',
-            field=models.PositiveIntegerField(blank=True, null=True, help_text='The raiser writes the informal challenge within this many days of the review that prompted it (the date of concern). Empty: no such deadline.', verbose_name='informal write-up within (days)'),
-        ),
-        migrations.AddField(
-            model_name='protocol',
             name='resolution_records_impact',
             field=models.BooleanField(default=False, help_text='When the raiser resolves a stage they say what difference it made to the child.', verbose_name='resolving records the impact for the child'),
         ),
