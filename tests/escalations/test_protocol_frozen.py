@@ -93,3 +93,24 @@ def test_rule_15_a_version_nobody_uses_can_change(protocols):
     stage.response_days = 6
     stage.save()
     assert ProtocolStage.objects.get(pk=stage.pk).response_days == 6
+
+
+def test_rule_15_bringing_presets_up_to_date_never_changes_a_version_in_use(in_use, protocols):
+    """What migration escalations 0008 does for an existing database."""
+    from escalations.models import Concern
+
+    def used(protocol):
+        return Concern.objects.filter(protocol=protocol).exists()
+
+    gloucestershire, cumbria = protocols["gloucestershire"], protocols["cumbria"]
+    stages_before = list(gloucestershire.stages.values_list("pk", "response_days"))
+    for key in presets.PRESETS:
+        presets.bring_preset_up_to_date(key, None, used)
+    # In use: kept as it was; the preset's data is version 2, made active as version 1 was.
+    assert list(gloucestershire.stages.values_list("pk", "response_days")) == stages_before
+    new = Protocol.objects.get(authority="Gloucestershire", version=2)
+    assert new.is_active and new.informal_guideline_days == 5
+    assert Protocol.objects.get(pk=in_use.protocol_id).version == 1
+    # Not in use: rewritten in place, no new version.
+    assert not Protocol.objects.filter(authority="Cumbria", version=2).exists()
+    assert Protocol.objects.get(pk=cumbria.pk).write_up_days == 3
