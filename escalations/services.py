@@ -450,21 +450,21 @@ def _open_stage(
     return stage
 
 
-def _checked_plan(concern, protocol_stage, on, agreed_due_on, due_reason) -> rules.DuePlan:
+def _checked_plan(
+    concern, protocol_stage, on, agreed_due_on, due_reason, *, field="agreed_due_on", chosen=False
+) -> rules.DuePlan:
     """The stage's response date under the protocol's limits, refused where they say so, and
     the concern marked when it passes the formal limit (issue 14 rules 3 and 4)."""
-    plan = rules.plan_due(concern, protocol_stage, on, agreed_due_on)
-    if protocol_stage.is_agreed:
+    plan = rules.plan_due(concern, protocol_stage, on, agreed_due_on, chosen=chosen)
+    if protocol_stage.is_agreed or chosen:
         if plan.due_on is None:
-            raise ValidationError({"agreed_due_on": "Enter the date the response is agreed for."})
+            raise ValidationError({field: "Enter the date the response is agreed for."})
         if plan.due_on < rules.today():
-            raise ValidationError(
-                {"agreed_due_on": "The agreed date must be today or in the future."}
-            )
+            raise ValidationError({field: "The agreed date must be today or in the future."})
     if plan.maximum_on is not None and plan.due_on > plan.maximum_on:
         raise ValidationError(
             {
-                "agreed_due_on": "The informal response date must be no later than "
+                field: "The informal response date must be no later than "
                 f"{plan.maximum_on:%-d %B %Y} ({concern.protocol.informal_limit_days} working "
                 "days): the informal stage must not create drift. Escalate to a formal stage "
                 "instead."
@@ -740,17 +740,33 @@ def task_redelegate(
 
 
 @transaction.atomic
-def task_reactivate(*, task: Task, by: User, lock_version: int, due_on: dt.date) -> Task:
-    """Reopen a finalised response so the manager can change it."""
+def task_reactivate(
+    *, task: Task, by: User, lock_version: int, due_on: dt.date, due_reason: str = ""
+) -> Task:
+    """Reopen a finalised response so the manager can change it. The new date meets the same
+    limits as any other (issue 14 rules 3 and 4)."""
     concern, task = _lock_task(task, lock_version)
-    _require(rules.may_manage(by, concern, task.stage), "Only the raiser can reopen a response.")
-    if not task.stage.is_open:
+    stage = task.stage
+    _require(rules.may_manage(by, concern, stage), "Only the raiser can reopen a response.")
+    if not stage.is_open:
         raise ValidationError("This stage already has an outcome.")
     if due_on < rules.today():
         raise ValidationError({"due_on": "The new date must be today or in the future."})
+    plan = _checked_plan(
+        concern,
+        stage.protocol_stage,
+        stage.opened_on,
+        due_on,
+        due_reason,
+        field="due_on",
+        chosen=True,
+    )
+    if plan.beyond:
+        stage.due_beyond, stage.due_reason = plan.beyond, due_reason.strip()
+        stage.save(update_fields=["due_beyond", "due_reason"])
     task.reactivate(at=timezone.now(), due_on=due_on)
     task.save()
-    _save_concern(concern)
+    _save_concern(concern, "formal_limit")
     _event(
         concern,
         Event.Kind.REACTIVATED,

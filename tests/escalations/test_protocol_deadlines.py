@@ -397,3 +397,37 @@ def test_cumbria_seed_002_informal_write_up_due_within_3_days_of_the_review(
             concern=concern, by=iro, lock_version=concern.lock_version, delegate_to=team_manager
         )
     assert (stage.opened_on, stage.due_on) == (dt.date(2024, 3, 4), dt.date(2024, 3, 7))
+
+
+@pytest.mark.usefixtures("gloucestershire")
+def test_gloucestershire_4_2_a_reopened_response_meets_the_20_working_days_too(
+    client, child, iro, team_manager
+):
+    with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
+        concern = raised(iro, child, team_manager)
+        task = live_task(concern)
+        services.task_respond(
+            task=task,
+            by=team_manager,
+            lock_version=task.lock_version,
+            response_option=None,
+            response="We will hold a meeting",
+        )
+    task = fresh(task)
+    with at(dt.date(2023, 12, 8)):
+        client.force_login(iro)
+        url = reverse("escalations:task_reactivate", args=[task.pk])
+        # 10 January 2024 is after the formal limit's last day, 3 January.
+        data = {
+            "lock_version": task.lock_version,
+            "due_on_0": "10",
+            "due_on_1": "1",
+            "due_on_2": "2024",
+        }
+        response = client.post(url, data)
+        assert "Enter why the date is later than 3 January 2024" in error_summary(response)
+        data["due_reason"] = "The manager needs the court's decision first"
+        assert client.post(url, data).status_code == 302
+    concern = fresh(concern)
+    assert live_task(concern).due_on == dt.date(2024, 1, 10)
+    assert concern.formal_limit == FormalLimit.AGREED
