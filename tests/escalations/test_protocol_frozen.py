@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from escalations.models import Outcome, Stage
 from prp import presets
@@ -114,3 +114,27 @@ def test_rule_15_bringing_presets_up_to_date_never_changes_a_version_in_use(in_u
     # Not in use: rewritten in place, no new version.
     assert not Protocol.objects.filter(authority="Cumbria", version=2).exists()
     assert Protocol.objects.get(pk=cumbria.pk).write_up_days == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
+def test_rule_15_on_postgresql_the_database_refuses_raw_sql_too(in_use, protocols):
+    protocol_id = in_use.protocol_id
+    statements = [
+        ("UPDATE prp_protocolstage SET response_days = 10 WHERE protocol_id = %s", [protocol_id]),
+        ("UPDATE prp_protocol SET formal_limit_days = 27 WHERE id = %s", [protocol_id]),
+        ("DELETE FROM prp_protocolcategory WHERE protocol_id = %s", [protocol_id]),
+        (
+            "DELETE FROM prp_protocolstage_copy_to WHERE protocolstage_id IN "
+            "(SELECT id FROM prp_protocolstage WHERE protocol_id = %s)",
+            [protocol_id],
+        ),
+    ]
+    for sql, params in statements:
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    with connection.cursor() as cursor:  # activation and unused versions stay free
+        cursor.execute("UPDATE prp_protocol SET is_active = false WHERE id = %s", [protocol_id])
+        cursor.execute(
+            "UPDATE prp_protocolstage SET response_days = 6 WHERE protocol_id = %s",
+            [protocols["cumbria"].pk],
+        )
