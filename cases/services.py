@@ -189,12 +189,16 @@ def key_date_record(*, child: Child, by: User, kind: str, on: dt.date, note: str
 def _step_assignees(child: Child, review: Review) -> dict[str, User | None]:
     reviewer = review.chair or child.reviewing_officer
     manager = child.team.manager if child.team_id else None
-    return {
+    steps = {
         ReviewStep.Kind.DECISIONS_CIRCULATED: reviewer,
         ReviewStep.Kind.FULL_RECORD: reviewer,
         ReviewStep.Kind.DECISIONS_CONSIDERED: manager,
-        ReviewStep.Kind.CARE_PLAN_UPDATED: child.social_worker,
     }
+    # A child protection conference has its own steps: no care plan to update (seed 004 sets
+    # "care plan updated within 10 working days" for children in care only).
+    if review.kind == Review.Kind.CIC_REVIEW:
+        steps[ReviewStep.Kind.CARE_PLAN_UPDATED] = child.social_worker
+    return steps
 
 
 def _create_steps(child: Child, review: Review, rules) -> None:

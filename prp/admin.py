@@ -200,7 +200,7 @@ class ProtocolAdmin(VersionedAdminMixin, FrozenWhenInUse, admin.ModelAdmin):
         ("authority", "name", "version"),
         "description",
         "formal_limit_days",
-        ("informal_guideline_days", "informal_limit_days"),
+        ("informal_guideline_days", "informal_limit_days", "write_up_days"),
         "resolution_records_impact",
         "review_rules",
         ("is_active", "created_at"),
