@@ -50,6 +50,22 @@ def restricted_hidden_from(user: User) -> QuerySet[Child]:
     return Child.objects.filter(restricted=True).exclude(visibility(user))
 
 
+def hidden_from_person(person) -> Q:
+    """The rule above as a Q over children, for a person given as a user's id or as an OuterRef
+    to one (so the outbox can ask it of every row's own recipient in one query): restricted,
+    and the person is neither allocated to nor named on the record."""
+    from notifications.audience import deeper
+
+    through = Child.named_users.through
+    named = through.objects.filter(child_id=OuterRef("pk"), user_id=deeper(person))
+    return (
+        Q(restricted=True)
+        & ~Q(social_worker=person)
+        & ~Q(reviewing_officer=person)
+        & ~Q(Exists(named))
+    )
+
+
 def may_see_child(user: User, child: Child) -> bool:
     return child_queryset(user).filter(pk=child.pk).exists()
 

@@ -6,4 +6,6 @@ class EscalationsConfig(AppConfig):
     verbose_name = "Concerns and escalations"
 
     def ready(self):
-        from . import restricted  # noqa: F401  (connects its signals)
+        from . import audience, restricted  # noqa: F401  (restricted connects its signals)
+
+        audience.register()
