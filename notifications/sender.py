@@ -205,7 +205,17 @@ def not_needed(rows: list[Notification], token: str) -> set[int]:
             status=Status.NOT_NEEDED, claimed_by="", not_needed_reason=reason[:200]
         )
         log.info("Not sending %s message(s) %s: %s", len(pks), pks, reason)
+    if reasons:
+        back_to_the_queue(list(reasons))
     return set(reasons)
+
+
+def back_to_the_queue(digest_pks: list[int]) -> int:
+    """A digest not sent loses none of what it carried: its items go back to wait for the next
+    digest, but for those the reader may no longer hear about. How many went back."""
+    items = Notification.objects.filter(digest_id__in=digest_pks, status=Status.IN_DIGEST)
+    audience.set_aside(items)
+    return items.filter(status=Status.IN_DIGEST).update(status=Status.PENDING, digest=None)
 
 
 # Outcomes -------------------------------------------------------------------------------------

@@ -192,11 +192,19 @@ def test_restricted_after_the_digest_was_made_the_digest_is_not_sent(
     delegated, child, iro, team_manager
 ):
     reminder_in_digest(delegated)
+    other = Notification.objects.create(
+        recipient=team_manager,
+        kind=Kind.REMINDER,
+        key="reminder:about-someone-else",
+        subject="Response due tomorrow about Bea Eastwood",
+        by_digest=True,
+        send_after=EARLY,
+    )
     Notification.objects.filter(kind=Kind.DELEGATED).update(status=Status.SENT)
     with time_machine.travel(MORNING, tick=False):
         assert digests.send_daily_digests(now=MORNING) == 1
     digest = Notification.objects.get(kind=Kind.DIGEST)
-    assert Notification.objects.get(kind=Kind.REMINDER).digest == digest
+    assert fresh(other).digest == digest
     restrict(child, iro)
     mail.outbox = []
     send_due(now=MORNING + dt.timedelta(minutes=5))
@@ -204,6 +212,13 @@ def test_restricted_after_the_digest_was_made_the_digest_is_not_sent(
     digest = fresh(digest)
     assert digest.status == Status.NOT_NEEDED
     assert digest.not_needed_reason.startswith(RESTRICTED)
+    # What else it carried waits for the next digest; the reminder about Amara does not.
+    assert fresh(other).status == Status.PENDING
+    assert Notification.objects.get(key=f"reminder:{delegated.pk}").status == Status.NOT_NEEDED
+    with time_machine.travel(MORNING + dt.timedelta(days=1), tick=False):
+        assert digests.send_daily_digests(now=MORNING + dt.timedelta(days=1)) == 1
+    tomorrow = Notification.objects.filter(kind=Kind.DIGEST).latest("created_at")
+    assert "Bea Eastwood" in tomorrow.body_text and "Amara" not in tomorrow.body_text
 
 
 def overdue_for_the_team(child, iro, social_worker):
