@@ -248,6 +248,41 @@ def changes_awaiting_decision(user: User) -> QuerySet:
     )
 
 
+def records_about_children(children: QuerySet[Child]) -> list[tuple[type, QuerySet]]:
+    """Every audited record about these children, as (model, ids) for prp.audit.entries_about:
+    theirs, their reviews, notes, QAPRs, and their concerns with everything on them."""
+    from escalations.models import (
+        Action,
+        Attachment,
+        Concern,
+        ConcernChild,
+        Discussion,
+        ExternalAgencyNote,
+        GoodPracticeNote,
+        Stage,
+        SubConcern,
+        Task,
+    )
+    from qapr.models import Qapr, Recommendation
+
+    ids = children.values("pk")
+    concerns = Concern.objects.filter(concern_children__child__in=ids).values("pk")
+    parts = [(Child, ids)]
+    for model in (Allocation, Review, KeyDate, SignificantChange, ExternalAgencyNote):
+        parts.append((model, model.objects.filter(child__in=ids).values("pk")))
+    parts += [
+        (ReviewStep, ReviewStep.objects.filter(review__child__in=ids).values("pk")),
+        (GoodPracticeNote, GoodPracticeNote.objects.filter(child__in=ids).values("pk")),
+        (Qapr, Qapr.objects.filter(child__in=ids).values("pk")),
+        (Recommendation, Recommendation.objects.filter(qapr__child__in=ids).values("pk")),
+        (Concern, concerns),
+        (Task, Task.objects.filter(stage__concern__in=concerns).values("pk")),
+    ]
+    for model in (ConcernChild, SubConcern, Discussion, Action, Attachment, Stage):
+        parts.append((model, model.objects.filter(concern__in=concerns).values("pk")))
+    return parts
+
+
 def child_audit_entries(user: User, child: Child) -> QuerySet:
     """The audit trail of the child's record, newest first, in one query: the child, their
     allocations, reviews and their steps, key dates, significant changes, agency notes and

@@ -14,7 +14,7 @@ from escalations.models import Task, TaskState
 from prp import workdays
 from prp.models import User
 
-from . import audience, schedule, stale
+from . import audience, naming, schedule, stale
 from .chase import children_by_concern
 from .models import ABOUT_A_LIVE_TASK, Kind, Notification, Status
 from .sender import ANSWERED, DEALT_WITH
@@ -159,7 +159,7 @@ def send_team_digests(now: dt.datetime | None = None) -> int:
                     "assignee": task.assignee.full_name,
                     "reference": concern.reference,
                     "title": concern.title,
-                    "child": kids[0].full_name if kids else "",
+                    "child": naming.child_name(kids[0]) if kids else "",
                     "stage": task.stage.protocol_stage.label,
                     "due_on": task.due_on,
                     "days_late": workdays.working_days_between(task.due_on, day),

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from prp.models import User
 
-from . import audience
+from . import audience, naming
 from .models import DIGESTIBLE, Kind, Notification
 
 # Sending lives in notifications.sender (batches over one connection, leases, Message-ID); these
@@ -66,7 +66,7 @@ def render(kind: str, context: dict) -> tuple[str, str, str]:
 
 def _row(message: Message, now: dt.datetime) -> Notification:
     context = {
-        **message.context,
+        **naming.for_email(message.context),
         "recipient": message.recipient,
         "url": absolute(message.url),
         "service_name": settings.SERVICE_NAME,
