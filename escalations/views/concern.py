@@ -462,7 +462,9 @@ def concern_raise(request, pk: int):
         people=operational_people() if not stage.external_body else [],
         default=default,
         role_label=role_label,
-        suggested_due_on=rules.suggested_agreed_date(stage, today) if stage.is_agreed else None,
+        suggested_due_on=(
+            rules.suggested_agreed_date(stage, today, concern) if stage.is_agreed else None
+        ),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -474,6 +476,8 @@ def concern_raise(request, pk: int):
             lock_version=data["lock_version"],
             delegate_to=data["delegate_to"],
             agreed_due_on=data.get("agreed_due_on"),
+            date_of_concern=data.get("date_of_concern"),
+            due_reason=data.get("due_reason", ""),
         )
         if raised is not None:
             messages.success(request, _raised_message(raised, data["delegate_to"]))
@@ -485,7 +489,7 @@ def concern_raise(request, pk: int):
         "default": default,
         "role_label": role_label,
         "copied": rules.copy_list(concern, stage),
-        "due_on": None if stage.is_agreed else rules.due_date(stage, today, None),
+        "due_on": None if stage.is_agreed else rules.plan_due(concern, stage, today, None).due_on,
         "sub_concern_count": len(concern.sub_concerns.all()),
     }
     return render(request, "escalations/concern_raise.html", context)
