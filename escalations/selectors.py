@@ -310,10 +310,18 @@ def attachment_get(user: User, pk: int, *, concern_pk: int) -> Attachment:
     return attachment
 
 
+def good_practice_notes(user: User) -> QuerySet[GoodPracticeNote]:
+    """Every good practice note this person may read anything of: not one about a restricted
+    child they are neither allocated to nor named on (its text names the child), whoever they
+    are to the note. Every list of notes starts here."""
+    return GoodPracticeNote.objects.exclude(child__in=restricted_hidden_from(user))
+
+
 def good_practice_list(user: User) -> QuerySet[GoodPracticeNote]:
     """Notes I wrote, received or was copied into."""
     return (
-        GoodPracticeNote.objects.filter(Q(author=user) | Q(recipient=user) | Q(copied_to=user))
+        good_practice_notes(user)
+        .filter(Q(author=user) | Q(recipient=user) | Q(copied_to=user))
         .distinct()
         .select_related("author", "recipient", "child", "category")
         .prefetch_related("copied_to")

@@ -277,6 +277,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="no-reply@example.org")
 # Seconds to wait for the mail server at each step (connecting, each reply) before giving up on
 # it until the next run: a relay that accepts and never answers must not stall the sending.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+# How emails name a child: "full" (full name), "initials" (initials and case reference) or
+# "reference" (case reference only). Pages are not affected (notifications.naming).
+EMAIL_CHILD_NAMES = env("EMAIL_CHILD_NAMES", default="initials")
 
 # Cache: Redis when REDIS_URL is set, otherwise memory in each process ------------------------
 REDIS_URL = env("REDIS_URL", default="")
