@@ -39,7 +39,5 @@ class Kind:
 def all_kinds() -> dict[str, Kind]:
     from . import children, ssda903, staff
 
-    return {
-        kind.code: kind
-        for kind in (staff.TEAMS, staff.PEOPLE, children.CHILDREN, children.ALLOCATIONS, ssda903.SSDA903)
-    }
+    kinds = (staff.TEAMS, staff.PEOPLE, children.CHILDREN, children.ALLOCATIONS, ssda903.SSDA903)
+    return {kind.code: kind for kind in kinds}
