@@ -6,7 +6,7 @@ from auditlog.models import LogEntry
 
 from cases.models import Allocation, Child, LegalStatus
 from imports.models import ImportRun
-from imports.services import import_now
+from imports.services import Upload, import_now
 from prp.models import OrgUnit, RoleCode, Team, User
 
 from ..factories import ChildFactory, UserFactory
@@ -134,7 +134,10 @@ def test_children_bad_rows_name_row_and_column_and_write_nothing(db, team):
 
 def test_allocations_end_the_current_one_and_start_the_next(db, child, social_worker):
     new_worker = UserFactory(email="new.worker@example.org", roles=[RoleCode.SOCIAL_WORKER])
-    text = f"CHILD_ID,ROLE,PERSON_EMAIL,FROM\n{child.reference},social_worker,{new_worker.email},01/08/2025\n"
+    text = (
+        "CHILD_ID,ROLE,PERSON_EMAIL,FROM\n"
+        f"{child.reference},social_worker,{new_worker.email},01/08/2025\n"
+    )
 
     imported, plan = run("allocations", "allocations.csv", text)
 
@@ -168,7 +171,7 @@ def test_allocation_to_an_unknown_person_or_child_is_an_error(db, child):
 def test_wrong_encoding_and_not_a_table(db):
     _, plan = import_now(
         kind="children",
-        uploads=[csv_upload("x.csv", "").__class__("x.csv", "Zoë".encode("cp1252"))],
+        uploads=[Upload("x.csv", "Zoë".encode("cp1252"))],
     )
     assert "not in UTF-8" in plan.problems[0].message
     _, plan = import_now(kind="children", uploads=[csv_upload("x.xlsx", "not a workbook")])
