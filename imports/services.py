@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from prp.models import User
+from prp.models import JobHeartbeat, User
 
 from .kinds import Kind, all_kinds
 from .kinds.ssda903 import which_file
@@ -74,6 +74,11 @@ def _record(run: ImportRun, plan: Plan, status: str) -> ImportRun:
     if status != ImportRun.Status.PREVIEWED:
         run.finished_at = timezone.now()
     run.save()
+    if status == ImportRun.Status.DONE:
+        # /health/ lists each job's age from these: monitoring sees a nightly sync that stopped.
+        JobHeartbeat.objects.update_or_create(
+            name=f"import_{run.kind}", defaults={"last_success_at": run.finished_at}
+        )
     return run
 
 

@@ -44,3 +44,13 @@ def test_import_records_exits_non_zero_on_any_error(db, tmp_path, capsys):
         "children.csv, row 1, column LAST_NAME: This column is missing." in capsys.readouterr().out
     )
     assert ImportRun.objects.get().status == ImportRun.Status.FAILED
+
+
+def test_health_reports_the_age_of_the_last_successful_import_of_each_kind(client, db, settings):
+    settings.HEALTH_TOKEN = "token-for-tests"
+    call_command("import_records", "--kind", "ssda903", *[str(SAMPLES / n) for n in SSDA903_SET])
+
+    jobs = client.get("/health/", headers={"X-Health-Token": "token-for-tests"}).json()["jobs"]
+
+    assert jobs["import_ssda903"]["age_seconds"] == 0
+    assert "import_children" not in jobs
