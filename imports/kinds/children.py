@@ -48,7 +48,8 @@ def plan_children(tables: list[Table]) -> Plan:
             "status": row.get(
                 TYPE, lambda t: choice(t, ChildStatus.choices, "child type"), required=True
             ),
-            "legal_status": row.get(LEGAL, legal_status) or LegalStatus.NONE,
+            # Empty: the stored one stays (the SSDA903 return may have given it).
+            "legal_status": row.get(LEGAL, legal_status),
             "restricted": row.get(RESTRICTED, yes_no) or False,
         }
         team_name = row.get(TEAM)
@@ -61,9 +62,10 @@ def plan_children(tables: list[Table]) -> Plan:
             continue
         child = children.get(reference.lower())
         if child is None:
+            wanted["legal_status"] = wanted["legal_status"] or LegalStatus.NONE
             plan.create(_child_create(reference, wanted, team))
             continue
-        changes = {k: v for k, v in wanted.items() if getattr(child, k) != v}
+        changes = {k: v for k, v in wanted.items() if v is not None and getattr(child, k) != v}
         if child.restricted:
             changes.pop("restricted", None)  # restricted stays restricted
         new_team = team if team is not None and team.pk != child.team_id else None
@@ -119,7 +121,8 @@ CHILDREN = Kind(
         ),
         Column(
             LEGAL,
-            "Their legal status: as the service names it (care_order) or an SSDA903 LS code (C2).",
+            "Their legal status: as the service names it (care_order) or an SSDA903 LS code "
+            "(C2). Empty leaves a child's stored legal status as it is.",
             "C2",
         ),
         Column(

@@ -197,10 +197,11 @@ def _write(child, reference, changes, record):
             )
         elif changes:
             target = cases.child_update_details(child=target, by=by, **changes)
-        cases.child_record_history(
+        added = cases.child_record_history(
             child=target, by=by, key_dates=record.key_dates, reviews=record.reviews
         )
-        cases.child_refresh_schedule(child=target)
+        if not any(added):  # else the history's service worked the schedule out already
+            cases.child_refresh_schedule(child=target)
 
     return write
 

@@ -178,3 +178,15 @@ def test_wrong_encoding_and_not_a_table(db):
     assert plan.problems[0].message == "The file is not a CSV file or an Excel workbook (.xlsx)."
     _, plan = import_now(kind="children", uploads=[csv_upload("x.pdf", "%PDF")])
     assert plan.problems[0].file == "x.pdf"
+
+
+def test_children_file_without_legal_status_keeps_the_one_the_return_gave(db, team):
+    ChildFactory(reference="42", legal_status=LegalStatus.PLACEMENT_ORDER)
+    text = (
+        "EXTERNAL_ID,FIRST_NAME,LAST_NAME,DATE_OF_BIRTH,CHILD_TYPE\n"
+        "42,Ann,One,01/01/2015,child_in_care\n"
+    )
+
+    run("children", "children.csv", text)
+
+    assert Child.objects.get(reference="42").legal_status == LegalStatus.PLACEMENT_ORDER
