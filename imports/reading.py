@@ -66,6 +66,7 @@ class Table:
     name: str
     columns: list[str]
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    sheet: str = ""
 
     def problem(self, row: int | None, column: str | None, value, message: str) -> Problem:
         return Problem(self.name, row, column, "" if value is None else str(value), message)
@@ -111,7 +112,11 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[list[str]]
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise BadFile([Problem(name, None, None, "", _NOT_A_TABLE)]) from None
     try:
-        worksheet = book[sheet] if sheet and sheet in book.sheetnames else book.worksheets[0]
+        if sheet and sheet not in book.sheetnames:
+            raise BadFile(
+                [Problem(name, None, None, "", f"The workbook has no sheet \u201c{sheet}\u201d.")]
+            )
+        worksheet = book[sheet] if sheet else book.worksheets[0]
         for values in worksheet.iter_rows(values_only=True):
             yield [_text(value) for value in values]
     finally:

@@ -38,6 +38,12 @@ def _tables(kind: Kind, uploads: list[Upload], plan: Plan):
     problem on the plan (and nothing of it is used)."""
     tables = []
     for upload in uploads:
+        if kind.read is not None:
+            try:
+                tables += kind.read(upload.name, upload.data)
+            except BadFile as bad:
+                plan.problems.extend(bad.problems)
+            continue
         columns = kind.columns
         if kind.files:
             found = which_file(sniff_columns(upload.name, upload.data))

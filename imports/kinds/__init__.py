@@ -26,6 +26,8 @@ class Kind:
     plan: Callable[[list[Table]], Plan]
     # A return of several files (the SSDA903 CSV set): each told apart by its columns.
     files: tuple[tuple[str, tuple[Column, ...]], ...] = ()
+    # A workbook of several sheets (Annex A): its own reader, one table per sheet.
+    read: Callable[[str, bytes], list[Table]] | None = None
 
     @property
     def required(self) -> list[str]:
@@ -37,7 +39,14 @@ class Kind:
 
 
 def all_kinds() -> dict[str, Kind]:
-    from . import children, ssda903, staff
+    from . import annex_a, children, ssda903, staff
 
-    kinds = (staff.TEAMS, staff.PEOPLE, children.CHILDREN, children.ALLOCATIONS, ssda903.SSDA903)
+    kinds = (
+        staff.TEAMS,
+        staff.PEOPLE,
+        children.CHILDREN,
+        children.ALLOCATIONS,
+        ssda903.SSDA903,
+        annex_a.ANNEX_A,
+    )
     return {kind.code: kind for kind in kinds}
