@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "escalations",
     "qapr",
     "notifications",
+    # Loading the council's records: above cases and prp, it calls their services.
+    "imports",
 ]
 
 MIDDLEWARE = [
