@@ -235,6 +235,9 @@ CHANGES: dict[str, Call] = {
         Child.objects.filter(pk=w.child.pk).update(review_due_on=dt.date(2020, 1, 1))
         and (lambda: cases.child_refresh_schedule(child=w.child))
     ),
+    "cases.services.review_rules_apply_protocol": lambda w: (
+        lambda: cases.review_rules_apply_protocol(Protocol.objects.get(name="Issues Resolution"))
+    ),
     "cases.services.key_date_record": lambda w: (
         lambda: cases.key_date_record(
             child=w.child, by=w.iro, kind=KeyDate.Kind.CAME_INTO_CARE, on=dt.date(2023, 11, 1)
