@@ -200,7 +200,7 @@ class ProtocolAdmin(VersionedAdminMixin, FrozenWhenInUse, admin.ModelAdmin):
         ("authority", "name", "version"),
         "description",
         "formal_limit_days",
-        ("informal_guideline_days", "informal_limit_days"),
+        ("informal_guideline_days", "informal_limit_days", "write_up_days"),
         "resolution_records_impact",
         "review_rules",
         ("is_active", "created_at"),
@@ -305,7 +305,16 @@ class AuditEntryAdmin(LogEntryAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         self.request = request  # LogEntryAdminMixin builds links from it
-        return super().get_queryset(request)
+        entries = super().get_queryset(request)
+        if request.user.is_superuser:
+            return entries
+        # Not the trail of a restricted child the person may not see, nor of anything about
+        # them: the entries name the child and quote what was written.
+        from cases.selectors import records_about_children, restricted_hidden_from
+        from prp.audit import entries_about
+
+        hidden = entries_about(records_about_children(restricted_hidden_from(request.user)))
+        return entries.exclude(pk__in=hidden.order_by().values("pk"))
 
 
 # Failed sign-ins: django-axes' list, headed by what is locked now.

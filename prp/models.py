@@ -355,6 +355,13 @@ class Protocol(FrozenWhenInUse):
         help_text="An informal response date later than this needs a recorded reason and is "
         "flagged in the weekly clinic. Empty: the council sets no guideline.",
     )
+    write_up_days = models.PositiveIntegerField(
+        "informal write-up within (days)",
+        null=True,
+        blank=True,
+        help_text="The raiser writes the informal challenge within this many days of the review "
+        "that prompted it (the date of concern). Empty: no such deadline.",
+    )
     informal_limit_days = models.PositiveIntegerField(
         "informal stage maximum (working days)",
         default=20,

@@ -80,6 +80,8 @@ CUMBRIA = {
     "name": "Outcome Resolution",
     "description": "IRO Outcome Resolution (formerly the dispute resolution process).",
     "informal_guideline_days": 3,
+    # Seed 002: "IRO completes informal resolution form within 3 days" of the review.
+    "write_up_days": 3,
     "review_rules": CALENDAR_MONTHS,
     # Seed 002 names no categories: these are suggestions for the council to replace.
     "suggested_categories": True,
@@ -273,6 +275,7 @@ class _Models:
 
 PROTOCOL_SETTINGS = (
     "informal_guideline_days",
+    "write_up_days",
     "informal_limit_days",
     "resolution_records_impact",
     "review_rules",

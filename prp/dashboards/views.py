@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from escalations.models import FormalLimit
+
 from . import exports, metrics, scope
 from .filters import DashboardFilterSet
 
@@ -422,6 +424,16 @@ def _key_figures(data: metrics.Dashboard, links: Links) -> list[dict]:
             "rows": [
                 ("Open now", data.open_total, links.concerns()),
                 ("Responses overdue", data.overdue_tasks.count, links.concerns(overdue="on")),
+                (
+                    f"Over {target} working days on formal stages",
+                    data.past_formal_limit.over,
+                    links.concerns(formal_limit=FormalLimit.OVER),
+                ),
+                (
+                    f"Beyond {target} working days, agreed",
+                    data.past_formal_limit.agreed,
+                    links.concerns(formal_limit=FormalLimit.AGREED),
+                ),
                 (
                     "Raised in the period",
                     sum(row.raised for row in data.by_service),

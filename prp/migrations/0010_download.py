@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auditlog', '0017_add_actor_email'),
-        ('prp', '0008_protocol_limits'),
+        ('prp', '0009_protocol_write_up_days'),
     ]
 
     operations = [
