@@ -143,6 +143,7 @@ def concern_list(
     decision: str = "",
     assignee_id: int | None = None,
     include_archived: bool = False,
+    formal_limit: str = "",
 ) -> QuerySet[Concern]:
     """My concerns (raised by me), my team's (raised in or about my teams), or all I can see.
 
@@ -191,6 +192,8 @@ def concern_list(
         concerns = concerns.filter(team__unit_id=service_id)
     if child_status:
         concerns = concerns.filter(child_status=child_status)
+    if formal_limit:
+        concerns = concerns.filter(formal_limit=formal_limit)
     if ended == "informal":
         concerns = concerns.filter(closed_level=0)
     elif ended == "formal":

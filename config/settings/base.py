@@ -29,7 +29,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "prp.errors.csrf_failure"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, whose site refuses signed-in people without admin rights with a 403.
+    "prp.admin_site.ServiceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "escalations",
     "qapr",
     "notifications",
+    # Loading the council's records: above cases and prp, it calls their services.
+    "imports",
 ]
 
 MIDDLEWARE = [
