@@ -552,11 +552,6 @@ LEAVES_NO_ENTRY: dict[str, tuple[str, tuple[str, ...], Call]] = {
             )
         )(context(w)),
     ),
-    "notifications.services.may_hear": (
-        "Filters messages by who may hear about the child.",
-        NOTHING,
-        lambda w: lambda: notifications.may_hear([]),
-    ),
     "notifications.services.wake_sender": (
         "Asks the worker to send, after the commit; writes nothing.",
         NOTHING,
