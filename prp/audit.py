@@ -102,6 +102,7 @@ def register_models() -> None:
         escalations.Action,
         escalations.Attachment,
         escalations.Stage,
+        escalations.StageCopy,
         escalations.Task,
         escalations.ExternalAgencyNote,
         qapr.Qapr,
@@ -110,14 +111,14 @@ def register_models() -> None:
         prp.OrgUnit,
         prp.Post,
         prp.ClosureDay,
-        prp.Protocol,
         prp.ProtocolCategory,
         prp.ResponseOption,
     ):
         _register(model)
     _register(cases.Child, m2m={"named_users"})
+    _register(prp.Protocol, m2m={"cafcass_told_roles"})
     _register(escalations.GoodPracticeNote, m2m={"copied_to"})
-    _register(prp.ProtocolStage, m2m={"raised_by", "copy_to"})
+    _register(prp.ProtocolStage, m2m={"raised_by", "copy_to", "may_pass_to"})
     # Never the password hash; the last sign-in changes at every sign-in and is not a change
     # anyone made to the account.
     _register(
