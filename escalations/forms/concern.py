@@ -51,6 +51,26 @@ def _hidden(field: str) -> Field:
     return Field(field)
 
 
+def due_reason_hint(stage: ProtocolStage) -> str:
+    """When an agreed date needs a reason (issue 14 rules 3 and 4)."""
+    protocol = stage.protocol
+    if stage.is_informal:
+        if protocol.informal_guideline_days:
+            return (
+                f"Only needed if the date is more than {protocol.informal_guideline_days} "
+                "working days away. The informal stage must not create drift: a date more than "
+                f"{protocol.informal_limit_days} working days away is not accepted."
+            )
+        return (
+            f"The informal stage must not create drift: a date more than "
+            f"{protocol.informal_limit_days} working days away is not accepted."
+        )
+    return (
+        f"Only needed if the date is more than {protocol.formal_limit_days} working days after "
+        "the formal stages began: the formal stages together should not take longer."
+    )
+
+
 class ConcernDetailsForm(GovukFormMixin, SubmitOnceForm):
     """Who the concern is about, its title and the stage to start at (start and edit)."""
 
@@ -99,7 +119,7 @@ class ConcernDetailsForm(GovukFormMixin, SubmitOnceForm):
         self._primary = primary
         self.fields["children"].choices = [(child.pk, child.full_name) for child in candidates]
         self.fields["start_level"].choices = [
-            Choice(stage.level, stage.label, hint=timescale_hint(stage)) for stage in stages
+            Choice(stage.level, stage.label, hint=self._stage_hint(stage)) for stage in stages
         ]
         if stages and "start_level" not in self.initial:
             self.fields["start_level"].initial = stages[0].level
@@ -112,6 +132,13 @@ class ConcernDetailsForm(GovukFormMixin, SubmitOnceForm):
             self.fields["lock_version"] = LockVersionField(initial=lock_version)
             layout.insert(0, _hidden("lock_version"))
         self.helper = self.build_helper(*layout)
+
+    def _stage_hint(self, stage: ProtocolStage) -> str:
+        hint = timescale_hint(stage)
+        if getattr(stage, "bypass", False):
+            # IRO Handbook 6.2: the raiser may start here, giving a reason when they raise it.
+            hint += f". Usually raised by the {rules.usual_raisers_label(stage)}: give a reason"
+        return hint
 
     def clean_children(self) -> list[Child]:
         chosen = [self._candidates[int(pk)] for pk in self.cleaned_data["children"]]
@@ -413,6 +440,14 @@ class RaiseForm(GovukFormMixin, forms.Form):
         subject="The date it was agreed",
         required=False,
     )
+    date_of_concern = GovukDateField(
+        label="Date of concern",
+        subject="The date of concern",
+        required=False,
+        help_text="The day the concern arose, for example the date of the review. "
+        "Leave it empty for today. It cannot be more than 10 working days ago: "
+        "the response deadline counts from it.",
+    )
     agreed_due_on = GovukDateField(
         label="When is the response due?",
         subject="The date the response is due",
@@ -425,6 +460,13 @@ class RaiseForm(GovukFormMixin, forms.Form):
             "required": "Enter why you are raising this stage yourself",
             "max_length": "The reason must be 5,000 characters or fewer",
         },
+    )
+    due_reason = forms.CharField(
+        label="Why is the date later than the usual time?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"max_length": "The reason must be 5,000 characters or fewer"},
     )
 
     def __init__(
@@ -443,7 +485,7 @@ class RaiseForm(GovukFormMixin, forms.Form):
         super().__init__(data, **kwargs)
         self.stage = stage
         self.fields["lock_version"] = LockVersionField(initial=lock_version)
-        layout = [_hidden("lock_version")]
+        layout = [_hidden("lock_version"), _legend("date_of_concern")]
         self.may_delegate = not stage.external_body
         self.may_answer = stage.delegation_optional and self.may_delegate
         self._people: dict[int, User] = {}
@@ -489,8 +531,11 @@ class RaiseForm(GovukFormMixin, forms.Form):
             )
             self.fields["agreed_due_on"].initial = suggested_due_on
             layout.append(_legend("agreed_due_on"))
+            self.fields["due_reason"].help_text = due_reason_hint(stage)
+            layout.append(Field.textarea("due_reason"))
         else:
             del self.fields["agreed_due_on"]
+            del self.fields["due_reason"]
         if bypass_of:
             self.fields["bypass_reason"].help_text = (
                 f"The {bypass_of} normally raises {stage.label}. You may raise it yourself "
@@ -515,6 +560,12 @@ class RaiseForm(GovukFormMixin, forms.Form):
         if due_on < rules.today():
             raise ValidationError("The date the response is due must be today or in the future")
         return due_on
+
+    def clean_date_of_concern(self) -> dt.date | None:
+        day = self.cleaned_data.get("date_of_concern")
+        if day is not None and day > rules.today():
+            raise ValidationError("The date of concern must be today or in the past")
+        return day
 
     def clean(self):
         data = super().clean()

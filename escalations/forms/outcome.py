@@ -25,6 +25,7 @@ from escalations.services import RETRACT_REASONS
 from escalations.views.common import LockVersionField
 from prp.models import OPERATIONAL_ROLES, ProtocolStage, User
 
+from .concern import due_reason_hint
 from .fields import GovukDateField
 
 DATE_HINT = "For example, 27 3 2026"
@@ -109,6 +110,13 @@ class OutcomeForm(forms.Form):
         max_length=5000,
         error_messages={"max_length": "The reason must be 5,000 characters or fewer"},
     )
+    due_reason = forms.CharField(
+        label="Why is the agreed date later than the limit?",
+        required=False,
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={"max_length": "The reason must be 5,000 characters or fewer"},
+    )
     cafcass_consulted = PersonField(
         label="Who did you consult about the referral?",
         queryset=None,
@@ -120,6 +128,13 @@ class OutcomeForm(forms.Form):
         label="When did you consult them?",
         subject="The date you consulted them",
         required=False,
+    )
+    impact_for_child = forms.CharField(
+        label="If resolved: what has it changed for the child?",
+        required=False,
+        widget=forms.Textarea,
+        max_length=20000,
+        error_messages={"max_length": "The impact must be 20,000 characters or fewer"},
     )
     comments = forms.CharField(
         label="Your comments on the outcome",
@@ -212,11 +227,21 @@ class OutcomeForm(forms.Form):
                     f"{DATE_HINT}"
                 )
                 escalation.append(Field("agreed_due_on"))
+                self.fields["due_reason"].help_text = (
+                    f"Only needed if the agreed date is more than "
+                    f"{concern.protocol.formal_limit_days} working days after the formal stages "
+                    "began."
+                )
+                escalation.append(Field.textarea("due_reason", rows=3))
             else:
                 del self.fields["agreed_due_on"]
+                del self.fields["due_reason"]
         else:
             del self.fields["delegate_to"]
             del self.fields["agreed_due_on"]
+            del self.fields["due_reason"]
+        if not concern.protocol.resolution_records_impact:
+            del self.fields["impact_for_child"]
         if self.bypass:
             names = ", ".join(escape(ps.label) for ps in later_stages if ps.pk in self.bypass)
             self.fields["bypass_reason"].help_text = (
@@ -242,6 +267,8 @@ class OutcomeForm(forms.Form):
         if external_body:
             fields.append(Field.textarea("external_response", rows=6))
         fields.append(ConditionalRadios("outcome", *outcome_choices))
+        if "impact_for_child" in self.fields:
+            fields.append(Field.textarea("impact_for_child", rows=4))
         if escalation:
             fields.append(
                 Fieldset(*escalation, legend="If you escalate the concern", legend_size=Size.MEDIUM)
@@ -384,6 +411,8 @@ class OutcomeForm(forms.Form):
             "bypass_reason": data.get("bypass_reason") or "",
             "cafcass_consulted": data.get("cafcass_consulted"),
             "cafcass_consulted_on": data.get("cafcass_consulted_on"),
+            "due_reason": data.get("due_reason") or "",
+            "impact_for_child": data.get("impact_for_child") or "",
         }
 
 
@@ -485,6 +514,13 @@ class RedelegateForm(forms.Form):
         required_message="Enter the date the response is agreed for",
         help_text=DATE_HINT,
     )
+    due_reason = forms.CharField(
+        label="Why is the date later than the usual time?",
+        required=False,
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={"max_length": "The reason must be 5,000 characters or fewer"},
+    )
     lock_version = LockVersionField()
 
     def __init__(self, data=None, *, concern: Concern, stage: Stage, suggested=None, **kwargs):
@@ -494,7 +530,9 @@ class RedelegateForm(forms.Form):
             today = rules.today()
             due = stage.due_on
             initial["agreed_due_on"] = (
-                due if due and due >= today else rules.suggested_agreed_date(ps, today)
+                due
+                if due and due >= today
+                else rules.suggested_agreed_date(ps, stage.opened_on, concern)
             )
         kwargs.setdefault("initial", initial)
         super().__init__(data, **kwargs)
@@ -502,8 +540,11 @@ class RedelegateForm(forms.Form):
         fields = [Field.select("assignee"), Field.textarea("note", rows=4)]
         if ps.is_agreed:
             fields.append(Field("agreed_due_on"))
+            self.fields["due_reason"].help_text = due_reason_hint(ps)
+            fields.append(Field.textarea("due_reason", rows=3))
         else:
             del self.fields["agreed_due_on"]
+            del self.fields["due_reason"]
         self.helper = _helper(*fields, "lock_version", submit="Re-delegate the task")
 
     def clean_agreed_due_on(self):
@@ -519,6 +560,7 @@ class RedelegateForm(forms.Form):
             "assignee": data["assignee"],
             "note": data["note"],
             "agreed_due_on": data.get("agreed_due_on"),
+            "due_reason": data.get("due_reason") or "",
         }
 
 

@@ -466,7 +466,9 @@ def concern_raise(request, pk: int):
         people=operational_people() if not stage.external_body else [],
         default=default,
         role_label=role_label,
-        suggested_due_on=rules.suggested_agreed_date(stage, today) if stage.is_agreed else None,
+        suggested_due_on=(
+            rules.suggested_agreed_date(stage, today, concern) if stage.is_agreed else None
+        ),
         bypass_of=bypass_of,
     )
     if request.method == "POST" and form.is_valid():
@@ -481,6 +483,8 @@ def concern_raise(request, pk: int):
             agreed_due_on=data.get("agreed_due_on"),
             bypass_reason=data.get("bypass_reason", ""),
             answer=data["answer"],
+            date_of_concern=data.get("date_of_concern"),
+            due_reason=data.get("due_reason", ""),
         )
         if raised is not None:
             messages.success(request, _raised_message(raised, data["delegate_to"]))
@@ -492,7 +496,7 @@ def concern_raise(request, pk: int):
         "default": default,
         "role_label": role_label,
         "copied": rules.copies(concern, stage, by=request.user, assignee=default),
-        "due_on": None if stage.is_agreed else rules.due_date(stage, today, None),
+        "due_on": None if stage.is_agreed else rules.plan_due(concern, stage, today, None).due_on,
         "sub_concern_count": len(concern.sub_concerns.all()),
     }
     return render(request, "escalations/concern_raise.html", context)

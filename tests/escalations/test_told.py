@@ -401,3 +401,60 @@ def test_blackpool_stage_4_resolved_or_not_in_care_does_not_prompt_the_iro(
     on_a_plan = _blackpool_stage_4([cp_child], iro, team_manager, sqr_head, assistant_director)
     _outcome(on_a_plan, sqr_head, Outcome.WITHDRAWN)
     assert not Notification.objects.filter(recipient=iro, kind=Kind.OUTCOME).exists()
+
+
+# Rule 9: the bypass, when raising (IRO Handbook 6.2) -------------------------------------------
+
+
+def test_blackpool_iro_handbook_6_2_the_iro_raises_straight_at_stage_3_with_a_reason(
+    client, blackpool, child, iro, team_manager, head_of_service, reviewing_service
+):
+    sqr_manager = _post(reviewing_service, RoleCode.REVIEWING_SERVICE_MANAGER, "Rhys Reviewing")
+    client.force_login(iro)
+    start = reverse("escalations:concern_start") + f"?child={child.pk}"
+    page = client.get(start).content.decode()
+    assert "Usually raised by the Reviewing Service Manager: give a reason" in page
+    concern = services.concern_create_draft(
+        raised_by=iro, children=[child], title="Placement ending", start_level=3
+    )
+    services.sub_concern_add(
+        concern=concern,
+        by=iro,
+        category=blackpool.categories.first(),
+        description="The placement ends on Friday",
+        impact_on_child="She may have to move school",
+    )
+    url = reverse("escalations:concern_raise", args=[concern.pk])
+    page = client.get(url).content.decode()
+    assert "Why are you raising this stage yourself?" in page
+    assert "Rhys Reviewing (Reviewing Service Manager: normally raises Formal stage 3)" in page
+    data = {"lock_version": _fresh(concern).lock_version, "delegate_to": head_of_service.pk}
+    response = client.post(url, data)
+    assert "Enter why you are raising this stage yourself" in response.content.decode()
+    assert _fresh(concern).is_draft
+    reason = "The placement ends this week: there is no time for the earlier stages"
+    response = client.post(url, {**data, "bypass_reason": reason})
+    assert response.status_code == 302
+    stage = _fresh(concern).current_stage
+    assert (stage.level, stage.bypass_reason) == (3, reason)
+    assert [c.person for c in stage.copies.all()] == [sqr_manager]
+    assert _told(sqr_manager, Kind.COPIED) == 1
+    # The service refuses it too, whatever the page sends.
+    again = services.concern_create_draft(
+        raised_by=iro, children=[child], title="Again", start_level=3
+    )
+    services.sub_concern_add(
+        concern=again,
+        by=iro,
+        category=blackpool.categories.first(),
+        description="The placement ends on Friday",
+        impact_on_child="She may have to move school",
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.concern_raise(
+            concern=again,
+            by=iro,
+            lock_version=_fresh(again).lock_version,
+            delegate_to=head_of_service,
+        )
+    assert "bypass_reason" in refused.value.message_dict
