@@ -29,8 +29,8 @@ def upgrade_presets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("escalations", "0009_told_copies_bypass_answer_cafcass"),
-        ("prp", "0009_told_copies_bypass_answer_cafcass"),
+        ("escalations", "0011_told_copies_bypass_answer_cafcass"),
+        ("prp", "0011_told_copies_bypass_answer_cafcass"),
     ]
 
     operations = [
