@@ -132,6 +132,10 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "escalations:task_detail": on(SEES_CHILD, "task"),
     "escalations:task_retract": on(RAISER_OR_MANAGERS, "task"),
     "escalations:task_reactivate": on(RAISER_OR_MANAGERS, "task"),
+    # Passing a task on: its assignee (a message page when the stage does not allow it).
+    "escalations:task_pass_on": on(row(F, N, OK, N, F, F, F, F, IN), "task"),
+    # Taking it back: only the accountable manager who passed it on; here nobody has.
+    "escalations:task_take_back": on(row(F, N, F, N, F, F, F, F, IN), "task"),
     "escalations:good_practice_list": EVERYONE,
     # A good practice note about the child in ?child=.
     "escalations:good_practice_new": on(SEES_CHILD, child="child"),
