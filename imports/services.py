@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from prp.models import JobHeartbeat, User
@@ -119,6 +119,11 @@ def _apply(plan: Plan, by: User | None, files: str) -> None:
                 write(by)
     except ValidationError as error:
         plan.problems.append(Problem(files, None, None, "", " ".join(error.messages)))
+    except IntegrityError:
+        # Someone changed the same records while this ran: nothing was written.
+        plan.problems.append(
+            Problem(files, None, None, "", "The records changed while importing: try again.")
+        )
 
 
 def import_confirm(*, run: ImportRun, by: User) -> Plan:
