@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from prp.audit import create_recorded, update_recorded
 from prp.models import Team, User
 
 from . import messages, permissions, schedule
@@ -162,7 +163,8 @@ def child_refresh_schedule(*, child: Child, rules=None) -> schedule.Schedule:
     rules = rules or schedule.load_rules()
     plan = child_schedule(child, rules=rules)
     compliance = child_compliance(child, plan, rules=rules)
-    Child.objects.filter(pk=child.pk).update(
+    update_recorded(
+        Child.objects.filter(pk=child.pk),
         review_due_on=plan.next_due.on if plan.next_due else None,
         review_due_reason=plan.next_due.reason[:300] if plan.next_due else plan.missing,
         qapr_due_on=compliance.due_on,
@@ -187,12 +189,16 @@ def key_date_record(*, child: Child, by: User, kind: str, on: dt.date, note: str
 def _step_assignees(child: Child, review: Review) -> dict[str, User | None]:
     reviewer = review.chair or child.reviewing_officer
     manager = child.team.manager if child.team_id else None
-    return {
+    steps = {
         ReviewStep.Kind.DECISIONS_CIRCULATED: reviewer,
         ReviewStep.Kind.FULL_RECORD: reviewer,
         ReviewStep.Kind.DECISIONS_CONSIDERED: manager,
-        ReviewStep.Kind.CARE_PLAN_UPDATED: child.social_worker,
     }
+    # A child protection conference has its own steps: no care plan to update (seed 004 sets
+    # "care plan updated within 10 working days" for children in care only).
+    if review.kind == Review.Kind.CIC_REVIEW:
+        steps[ReviewStep.Kind.CARE_PLAN_UPDATED] = child.social_worker
+    return steps
 
 
 def _create_steps(child: Child, review: Review, rules) -> None:
@@ -202,17 +208,20 @@ def _create_steps(child: Child, review: Review, rules) -> None:
         ReviewStep.Kind.FULL_RECORD: Code.FULL_RECORD,
         ReviewStep.Kind.CARE_PLAN_UPDATED: Code.CARE_PLAN_UPDATED,
     }
-    ReviewStep.objects.bulk_create(
-        ReviewStep(
-            review=review,
-            kind=kind,
-            assignee=assignee,
-            # The team manager's five days start when the decisions reach them.
-            due_on=schedule.deadline(review.held_on, rules[counted[kind]])
-            if kind in counted
-            else None,
-        )
-        for kind, assignee in _step_assignees(child, review).items()
+    create_recorded(
+        ReviewStep,
+        (
+            ReviewStep(
+                review=review,
+                kind=kind,
+                assignee=assignee,
+                # The team manager's five days start when the decisions reach them.
+                due_on=schedule.deadline(review.held_on, rules[counted[kind]])
+                if kind in counted
+                else None,
+            )
+            for kind, assignee in _step_assignees(child, review).items()
+        ),
     )
 
 

@@ -1,5 +1,6 @@
 """People, roles, teams and the management hierarchy, and the authority's closure days."""
 
+from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -177,8 +178,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         # Every path that makes or changes an account (admin, single sign-on, imports,
-        # factories) stores the one spelling the sign-in looks up.
-        self.email = normalise_email(self.email)
+        # factories) stores the one spelling the sign-in looks up, and none that is not ASCII:
+        # checked as given, since normalising can turn a look-alike into ASCII.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "email" in update_fields:
+            validate_plain(self.email)
+            self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
 
     def get_full_name(self):
@@ -349,6 +354,13 @@ class Protocol(FrozenWhenInUse):
         blank=True,
         help_text="An informal response date later than this needs a recorded reason and is "
         "flagged in the weekly clinic. Empty: the council sets no guideline.",
+    )
+    write_up_days = models.PositiveIntegerField(
+        "informal write-up within (days)",
+        null=True,
+        blank=True,
+        help_text="The raiser writes the informal challenge within this many days of the review "
+        "that prompted it (the date of concern). Empty: no such deadline.",
     )
     informal_limit_days = models.PositiveIntegerField(
         "informal stage maximum (working days)",
@@ -537,3 +549,15 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return f"{self.token} by {self.user_id}"
+
+
+class Download(LogEntry):
+    """Marks an audit entry as a downloaded list or table (its record type in the trail).
+
+    A download is about many records, or about figures, so it names no one record: the entry
+    says which list, with which filters, how many rows, in which format. No table of its own.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "download"
