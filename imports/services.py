@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from prp.audit import update_recorded
 from prp.models import JobHeartbeat, User
 
 from .kinds import Kind, all_kinds
@@ -130,9 +131,11 @@ def import_confirm(*, run: ImportRun, by: User) -> Plan:
     """Import the files of a preview: checked again (the records may have changed since), then
     every write in one transaction. The kept files are removed afterwards."""
     _require_administrator(by)
-    claimed = ImportRun.objects.filter(
-        pk=run.pk, status=ImportRun.Status.PREVIEWED, started_by=by
-    ).update(status=ImportRun.Status.DONE)
+    # Compare-and-set, so a double click imports once; recorded in the audit trail.
+    claimed = update_recorded(
+        ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEWED, started_by=by),
+        status=ImportRun.Status.DONE,
+    )
     if claimed != 1:
         raise ImportRefused("This import has already been confirmed or was not yours.")
     uploads = [Upload(f.name, f.content.read()) for f in run.files.all()]
