@@ -53,3 +53,23 @@ class ApiClient(models.Model):
     def usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now
+
+
+class IdempotentRequest(models.Model):
+    """A POST sent with an `Idempotency-Key`: the same key again from the same client gets the
+    first answer back, not a second record."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="api_idempotent_once_per_client")
+        ]
+
+    def __str__(self):
+        return f"{self.client} {self.key}"

@@ -5,16 +5,19 @@ from __future__ import annotations
 from django.db.models import Model, Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import DateTimeField
+from rest_framework.response import Response
 
 from cases.models import Child
 from cases.selectors import child_queryset_for_system
+from cases.services import child_create, child_update
 from escalations.models import Concern, Stage, Task
 from escalations.selectors import concern_queryset_for_system
+from escalations.services import StaleEdit
 
-from . import audit, serializers
+from . import audit, errors, idempotency, serializers
 from .authentication import ApiKeyAuthentication
 from .models import ApiClient, Scope
 from .pagination import UpdatedCursor
@@ -77,16 +80,88 @@ UPDATED_SINCE = OpenApiParameter(
 LIST = extend_schema(parameters=[UPDATED_SINCE])
 
 
-@extend_schema_view(list=LIST)
-class ChildViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+def etag(record) -> str:
+    return f'"{record.lock_version}"'
+
+
+def if_match_version(request) -> int:
+    """The version the sender read, from `If-Match: "3"` (428 without one, 412 if unreadable:
+    it cannot be the version now)."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise errors.PreconditionRequired()
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise errors.PreconditionFailed()
+    return int(value)
+
+
+REFERENCE = OpenApiParameter("reference", description="The child's case-management reference.")
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description='The ETag from reading the child, e.g. "3".',
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    description="Send the same key when retrying, so the child is made once.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[UPDATED_SINCE, REFERENCE]),
+    create=extend_schema(parameters=[IDEMPOTENCY_KEY]),
+    partial_update=extend_schema(parameters=[IF_MATCH]),
+)
+class ChildViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ApiViewSet,
+):
     serializer_class = serializers.ChildSerializer
-    required_scopes = {"read": Scope.CHILDREN_READ}
+    required_scopes = {"read": Scope.CHILDREN_READ, "write": Scope.CHILDREN_WRITE}
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the types
             return Child.objects.none()
         children = child_queryset_for_system(sees_restricted=self.client.sees_restricted)
+        if reference := self.request.query_params.get("reference"):
+            children = children.filter(reference=reference)
         return self.updated_since(children)
+
+    def retrieve(self, request, *args, **kwargs):
+        child = self.get_object()
+        return Response(self.get_serializer(child).data, headers={"ETag": etag(child)})
+
+    def create(self, request, *args, **kwargs):
+        return idempotency.once(request, self.client, self._create)
+
+    def _create(self):
+        serializer = self.get_serializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        with audit.changes_by(self.request, self.client):
+            child = child_create(details=serializer.validated_data)
+        data = self.get_serializer(child).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag(child)})
+
+    def partial_update(self, request, *args, **kwargs):
+        child = self.get_object()
+        version = if_match_version(request)
+        serializer = self.get_serializer(child, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            with audit.changes_by(request, self.client):
+                child = child_update(
+                    child=child, lock_version=version, details=serializer.validated_data
+                )
+        except StaleEdit:
+            raise errors.PreconditionFailed() from None
+        return Response(self.get_serializer(child).data, headers={"ETag": etag(child)})
 
 
 @extend_schema_view(list=LIST)

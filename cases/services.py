@@ -83,6 +83,34 @@ def child_sync_current_allocation(*, child: Child) -> Child:
     return child
 
 
+# Children's own details, as the case-management system sends them ---------------------------
+
+# What the council's case-management system owns; allocations and restriction are set here.
+CHILD_DETAILS = ("reference", "first_name", "last_name", "date_of_birth", "status", "legal_status")
+
+
+@transaction.atomic
+def child_create(*, details: dict) -> Child:
+    """A child the case-management system has told us about."""
+    child = Child(**{name: details[name] for name in CHILD_DETAILS if name in details})
+    child.full_clean()
+    child.save()
+    return child
+
+
+@transaction.atomic
+def child_update(*, child: Child, lock_version: int, details: dict) -> Child:
+    """Changes to a child's own details, refused (StaleEdit) if the record changed since the
+    sender read it at `lock_version`."""
+    child = lock_row(Child, child, lock_version, "child's record")
+    for name in CHILD_DETAILS:
+        if name in details:
+            setattr(child, name, details[name])
+    child.full_clean()
+    child.save()
+    return child
+
+
 # Reviews, key dates and significant changes ----------------------------------------------------
 
 
