@@ -53,6 +53,11 @@ class ChildSerializer(StrictSerializer, serializers.ModelSerializer):
             "updated_at",
         ]
 
+    def validate_reference(self, value):
+        if self.instance is not None and value != self.instance.reference:
+            raise serializers.ValidationError("A child's reference cannot be changed.")
+        return value
+
 
 class TaskSerializer(serializers.ModelSerializer):
     assignee = serializers.CharField(source="assignee.full_name", read_only=True)

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from cases.models import Child
 from cases.selectors import child_queryset_for_system
-from cases.services import child_create, child_update
+from cases.services import child_create, child_update_details
 from escalations.models import Concern, Stage, Task
 from escalations.selectors import concern_queryset_for_system
 from escalations.services import StaleEdit
@@ -145,7 +145,7 @@ class ChildViewSet(
         serializer = self.get_serializer(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         with audit.changes_by(self.request, self.client):
-            child = child_create(details=serializer.validated_data)
+            child = child_create(by=None, **serializer.validated_data)
         data = self.get_serializer(child).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag(child)})
 
@@ -156,8 +156,8 @@ class ChildViewSet(
         serializer.is_valid(raise_exception=True)
         try:
             with audit.changes_by(request, self.client):
-                child = child_update(
-                    child=child, lock_version=version, details=serializer.validated_data
+                child = child_update_details(
+                    child=child, by=None, lock_version=version, **serializer.validated_data
                 )
         except StaleEdit:
             raise errors.PreconditionFailed() from None

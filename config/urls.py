@@ -21,6 +21,7 @@ urlpatterns = [
     path("qapr/", include("qapr.urls")),
     path("reports/", include("prp.dashboards.report_urls")),
     path("dashboard/", include("prp.dashboards.urls")),
+    path("imports/", include("imports.urls")),
     path("api/v1/", include("api.urls")),
     path("api/schema/", api_schema.SchemaView.as_view(), name="api_schema"),
     path("api/docs/", api_schema.docs, name="api_docs"),
