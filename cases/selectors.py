@@ -44,6 +44,13 @@ def child_queryset(user: User) -> QuerySet[Child]:
     return Child.objects.filter(visibility(user), archived_at__isnull=True)
 
 
+def child_queryset_for_system(*, sees_restricted: bool) -> QuerySet[Child]:
+    """What one of the council's systems (an API client) sees: every child not archived, and a
+    restricted child only when an administrator has granted that system restricted records."""
+    children = Child.objects.filter(archived_at__isnull=True)
+    return children if sees_restricted else children.filter(restricted=False)
+
+
 def restricted_hidden_from(user: User) -> QuerySet[Child]:
     """Restricted children this person is neither allocated to nor named on. Anything about
     one of them (a concern, a task, a message) is hidden from them, whoever they are."""

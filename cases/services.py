@@ -475,16 +475,18 @@ def child_create(*, reference: str, by: User | None, team: Team | None = None, *
 
 
 @transaction.atomic
-def child_update_details(*, child: Child, by: User | None, **changes) -> Child:
+def child_update_details(
+    *, child: Child, by: User | None, lock_version: int | None = None, **changes
+) -> Child:
     """Change a child's details from the council's records. A restricted child stays
-    restricted: only a person, in the admin, lifts a restriction."""
-    child = Child.objects.select_for_update().get(pk=child.pk)
+    restricted: only a person, in the admin, lifts a restriction. With `lock_version` (the API's
+    If-Match), a record changed since the sender read it is refused (StaleEdit)."""
+    child = lock_row(Child, child, lock_version, "child's record")
     changes = {k: v for k, v in changes.items() if k in CHILD_DETAILS}
     if child.restricted:
         changes.pop("restricted", None)
     for field, value in changes.items():
         setattr(child, field, value)
-    child.lock_version += 1
     child.full_clean()
     child.save()
     log(child, by, "Details updated from the council's records.", fields=sorted(changes))

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api import schema as api_schema
 from notifications import health as health_views
 from prp import views as prp_views
 
@@ -21,6 +22,9 @@ urlpatterns = [
     path("reports/", include("prp.dashboards.report_urls")),
     path("dashboard/", include("prp.dashboards.urls")),
     path("imports/", include("imports.urls")),
+    path("api/v1/", include("api.urls")),
+    path("api/schema/", api_schema.SchemaView.as_view(), name="api_schema"),
+    path("api/docs/", api_schema.docs, name="api_docs"),
     path("", include("escalations.urls")),
     # One sign-in page for everyone, the admin included; signed in without admin rights: 403.
     path("admin/login/", prp_views.admin_sign_in),

@@ -83,6 +83,14 @@ def concern_queryset(user: User) -> QuerySet[Concern]:
     return Concern.objects.filter(concern_visibility(user))
 
 
+def concern_queryset_for_system(*, sees_restricted: bool) -> QuerySet[Concern]:
+    """What one of the council's systems (an API client) sees: every concern that has been
+    raised (a draft is its raiser's own), not archived, and one about a restricted child only
+    when an administrator has granted that system restricted records."""
+    concerns = Concern.objects.filter(archived_at__isnull=True).exclude(state=ConcernState.DRAFT)
+    return concerns if sees_restricted else concerns.filter(about_restricted_child=False)
+
+
 def _tasks_with_people() -> QuerySet[Task]:
     return Task.objects.select_related(
         "assignee", "delegated_by", "retracted_by", "response_option"

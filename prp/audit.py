@@ -52,6 +52,7 @@ PAGES = {
     "task_detail": "Task",
     "qapr_detail": "QAPR",
     "attachment_download": "File downloaded",
+    "api": "Read through the API",
 }
 
 

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_filters",
     "auditlog",
+    "rest_framework",
+    "drf_spectacular",
     "prp",
     "cases",
     "escalations",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "notifications",
     # Loading the council's records: above cases and prp, it calls their services.
     "imports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -396,3 +399,28 @@ RETENTION_YEARS = env.int("RETENTION_YEARS", default=6)
 # Take the person's address from X-Forwarded-For only behind a proxy we run that sets it;
 # otherwise anyone could write any address into the audit trail.
 AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
+
+# The API for the council's systems (README: "The API") ----------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.problem_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests each API client may make, counted per client in the cache; over it: 429 and
+# Retry-After.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Resolve a concern about a child's plan: API",
+    "DESCRIPTION": "For the council's systems. Send `Authorization: Bearer <key>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problems",
+    ],
+}

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "api"
+    verbose_name = "API for the council's systems"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from .models import ApiClient
+
+        # Who registered which system with which scopes, rotations and revocations; never the
+        # key's hash, nor the last use (each call is written down on its own).
+        fields = ["name", "owner", "scopes", "sees_restricted", "expires_at", "revoked_at"]
+        auditlog.register(ApiClient, include_fields=[*fields, "key_prefix"])

@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("children", views.ChildViewSet, basename="child")
+router.register("concerns", views.ConcernViewSet, basename="concern")
+
+urlpatterns = router.urls
