@@ -48,6 +48,9 @@ class Concern(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     opened_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    # When it was signed off: at resolution, or (protocol.sign_off_after_actions, Blackpool)
+    # when the last agreed action is done.
+    signed_off_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     lock_version = models.PositiveIntegerField(default=0)
     # Set some time after it closed (settings.CONCERN_ARCHIVE_AFTER_DAYS): it leaves the
@@ -196,10 +199,17 @@ class Action(models.Model):
     )
     due_on = models.DateField("by when")
     done_on = models.DateField(null=True, blank=True)
-    overdue_notified_on = models.DateField(null=True, blank=True)
+    # The working day the overdue chase last went: chased every N working days until done,
+    # also after the concern is resolved.
+    last_chased_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+    # Removed: kept, with who removed it and why, and left out of lists and chases.
     archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    archive_reason = models.TextField(blank=True)
     lock_version = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -435,6 +445,9 @@ class Event(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         ACTION_ADDED = "action_added", "Action agreed"
         ACTION_DONE = "action_done", "Action done"
+        ACTION_CHANGED = "action_changed", "Action changed"
+        ACTION_REMOVED = "action_removed", "Action removed"
+        SIGNED_OFF = "signed_off", "Signed off"
         ATTACHMENT = "attachment", "File attached"
         DISCUSSION = "discussion", "Discussion recorded"
         ARCHIVED = "archived", "Archived"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -221,8 +222,24 @@ def _between(queryset: QuerySet, field: str, start: dt.date | None, end: dt.date
     return queryset
 
 
+def with_open_actions(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
+    """Each concern's agreed actions not yet done (nor removed), for "Resolved - N actions
+    being monitored"."""
+    open_actions = (
+        Action.objects.filter(
+            concern_id=OuterRef("pk"), done_on__isnull=True, archived_at__isnull=True
+        )
+        .order_by()
+        .values("concern_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return concerns.annotate(open_actions=Coalesce(Subquery(open_actions), 0))
+
+
 def _for_listing(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
     live_tasks = _tasks_with_people().filter(state=TaskState.ACTIVE)
+    concerns = with_open_actions(concerns)
     return concerns.select_related(
         "raised_by", "current_stage__protocol_stage", "protocol"
     ).prefetch_related(

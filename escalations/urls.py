@@ -22,6 +22,16 @@ urlpatterns = [
     path("concerns/<int:pk>/discussions/add/", concern.discussion_add, name="discussion_add"),
     path("concerns/<int:pk>/actions/add/", concern.action_add, name="action_add"),
     path(
+        "concerns/<int:pk>/actions/<int:action_pk>/change/",
+        concern.action_edit,
+        name="action_edit",
+    ),
+    path(
+        "concerns/<int:pk>/actions/<int:action_pk>/remove/",
+        concern.action_remove,
+        name="action_remove",
+    ),
+    path(
         "concerns/<int:pk>/actions/<int:action_pk>/done/",
         concern.action_done,
         name="action_done",

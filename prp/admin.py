@@ -199,6 +199,8 @@ class ProtocolAdmin(VersionedAdminMixin, FrozenWhenInUse, admin.ModelAdmin):
         ("authority", "name", "version"),
         "description",
         "formal_limit_days",
+        "sign_off_after_actions",
+        "immediate_safeguarding",
         ("is_active", "created_at"),
     )
     inlines = [ProtocolStageInline, ProtocolCategoryInline, ResponseOptionInline]

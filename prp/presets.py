@@ -166,6 +166,10 @@ BLACKPOOL = {
     "authority": "Blackpool",
     "name": "Issues Resolution",
     "description": "Issues Resolution procedure, with a weekly clinic and monthly themes.",
+    # Seed 004: "signed off when the formal outcome has been resolved; the IRO/CP Chair will
+    # monitor ... completion of the actions"; and the 24-hour contact on an immediate concern.
+    "sign_off_after_actions": True,
+    "immediate_safeguarding": True,
     "categories": [
         "Statutory requirements not met",
         "Local authority procedures not adhered to",
@@ -209,6 +213,8 @@ PRESETS = {
     "blackpool": BLACKPOOL,
 }
 DEFAULT_PRESET = "gloucestershire"
+# Settings of a whole protocol a preset may turn on (off unless it says so).
+PROTOCOL_SETTINGS = ("sign_off_after_actions", "immediate_safeguarding")
 
 
 class _Models:
@@ -220,6 +226,12 @@ class _Models:
 
         for name in ("Protocol", "ProtocolCategory", "ProtocolStage", "ResponseOption", "Role"):
             setattr(self, name, get(name))
+
+
+def _settings(model, data: dict) -> dict:
+    """The preset's protocol settings the model has (an older migration's model has fewer)."""
+    names = {field.name for field in model._meta.get_fields()}
+    return {name: data.get(name, False) for name in PROTOCOL_SETTINGS if name in names}
 
 
 @transaction.atomic
@@ -246,7 +258,10 @@ def install_preset(key: str, apps=None) -> Protocol:
     if existing is not None:
         return existing
     protocol = Protocol.objects.create(
-        authority=data["authority"], name=data["name"], description=data["description"]
+        authority=data["authority"],
+        name=data["name"],
+        description=data["description"],
+        **_settings(Protocol, data),
     )
     for position, name in enumerate(data["categories"]):
         ProtocolCategory.objects.create(protocol=protocol, name=name, position=position)
@@ -306,6 +321,7 @@ def copy_as_new_version(protocol: Protocol) -> Protocol:
         version=latest.version + 1,
         description=protocol.description,
         formal_limit_days=protocol.formal_limit_days,
+        **{name: getattr(protocol, name) for name in PROTOCOL_SETTINGS},
     )
     for category in protocol.categories.all():
         ProtocolCategory.objects.create(

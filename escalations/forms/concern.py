@@ -260,17 +260,24 @@ class ActionForm(GovukFormMixin, SubmitOnceForm):
         self.fields["owner"].choices = [("", "Select a person")] + [
             (person.pk, person.full_name) for person in self._people.values()
         ]
-        self.helper = self.build_helper(
+        self.helper = self.build_helper(*self.layout_fields())
+
+    def layout_fields(self) -> list:
+        return [
             Field.textarea("description", rows=4),
             Field.select("owner"),
             Field.text("owner_name", field_width=Fluid.TWO_THIRDS),
             _legend("due_on"),
-        )
+        ]
 
     def clean_due_on(self) -> dt.date:
         due_on = self.cleaned_data["due_on"]
-        if due_on < rules.today():
-            raise ValidationError("The date the action is due must be today or in the future")
+        if self.initial.get("due_on") == due_on:
+            return due_on  # an edit that keeps the date, even one now passed
+        try:
+            rules.check_action_due_on(due_on)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["due_on"]) from None
         return due_on
 
     def clean(self):
@@ -290,6 +297,64 @@ class ActionForm(GovukFormMixin, SubmitOnceForm):
             self.add_error("owner_name", "Select a person or enter a name, not both")
         data["owner"] = self._people.get(owner_pk) if owner_pk is not None else None
         return data
+
+
+class ActionEditForm(ActionForm):
+    """The action form filled in with the action as it is, and the version it was read at."""
+
+    submit_label = "Save changes"
+
+    def __init__(self, data=None, *, action, people: Iterable[User], **kwargs):
+        people = list(people)
+        if action.owner is not None and action.owner not in people:
+            people.append(action.owner)
+        kwargs.setdefault(
+            "initial",
+            {
+                "description": action.description,
+                "owner": action.owner_id,
+                "owner_name": action.owner_name,
+                "due_on": action.due_on,
+                "lock_version": action.lock_version,
+            },
+        )
+        super().__init__(data, people=people, **kwargs)
+        # Changing a record, not adding one: the version guards it, not a one-time token.
+        del self.fields["submission_token"]
+        self.fields["lock_version"] = LockVersionField()
+        self.helper = self.build_helper(*self.layout_fields(), _hidden("lock_version"))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        keys = ("description", "owner", "owner_name", "due_on", "lock_version")
+        return {key: data[key] for key in keys}
+
+
+class ActionRemoveForm(GovukFormMixin, forms.Form):
+    submit_label = "Remove action"
+
+    reason = forms.CharField(
+        label="Why is this action being removed?",
+        help_text="It stays in the concern's history with your reason.",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={
+            "required": "Enter why the action is being removed",
+            "max_length": "The reason must be 2,000 characters or fewer",
+        },
+    )
+    lock_version = LockVersionField()
+
+    def __init__(self, data=None, *, action, **kwargs):
+        kwargs.setdefault("initial", {"lock_version": action.lock_version})
+        super().__init__(data, **kwargs)
+        self.helper = self.build_helper(Field.textarea("reason", rows=3), "lock_version")
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError("Enter why the action is being removed")
+        return reason
 
 
 class AttachmentForm(GovukFormMixin, SubmitOnceForm):

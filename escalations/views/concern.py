@@ -12,7 +12,9 @@ from django.views.decorators.http import require_http_methods
 from cases import selectors as case_selectors
 from escalations import rules, selectors, services
 from escalations.forms.concern import (
+    ActionEditForm,
     ActionForm,
+    ActionRemoveForm,
     AttachmentForm,
     ConcernDetailsForm,
     ConfirmForm,
@@ -186,6 +188,14 @@ def concern_audit(request, pk: int):
     return render(request, "prp/record_audit.html", context)
 
 
+def _actions(user, concern: Concern) -> list:
+    """The concern's actions, each marked with whether this person may change or remove it."""
+    actions = list(concern.actions.all())
+    for action in actions:
+        action.may_change = rules.may_change_action(user, concern, action)
+    return actions
+
+
 def _draft_context(concern: Concern) -> dict:
     children = _children(concern)
     return {
@@ -197,7 +207,7 @@ def _draft_context(concern: Concern) -> dict:
         ),
         "sub_concerns": list(concern.sub_concerns.all()),
         "discussions": list(concern.discussions.all()),
-        "actions": list(concern.actions.all()),
+        "actions": _actions(concern.raised_by, concern),
         "attachments": list(concern.attachments.all()),
         # Only the raiser sees a draft, and may change every part of it.
         "manages": True,
@@ -221,8 +231,11 @@ def _detail_context(request, concern: Concern) -> dict:
     )
     formal_days = rules.formal_working_days(stages)
     may_add = rules.may_edit(user, concern) and concern.is_open
+    actions = _actions(user, concern)
     return {
         "concern": concern,
+        "actions": actions,
+        "open_actions": sum(1 for a in actions if a.done_on is None),
         "children": _children(concern),
         "state_tag": STATE_TAGS.get(concern.state, "govuk-tag--grey"),
         "task_tags": TASK_TAGS,
@@ -373,6 +386,51 @@ def action_done(request, pk: int, action_pk: int):
             return redirect(_detail_url(concern) + "#actions")
     context = {"form": form, "concern": concern, "action": action}
     return render(request, "escalations/concern_action_done.html", context)
+
+
+def _changeable_action(request, pk: int, action_pk: int):
+    concern = selectors.concern_get(request.user, pk)
+    action = next((a for a in concern.actions.all() if a.pk == action_pk), None)
+    if action is None:
+        raise Http404("No action found")
+    if not rules.may_change_action(request.user, concern, action):
+        raise PermissionDenied("You cannot change this action.")
+    return concern, action
+
+
+@require_http_methods(["GET", "POST"])
+def action_edit(request, pk: int, action_pk: int):
+    concern, action = _changeable_action(request, pk, action_pk)
+    people = people_involved(concern)
+    form = ActionEditForm(posted(request), action=action, people=people)
+    if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        if call_service(form, services.action_edit, action=action, by=request.user, **kwargs):
+            messages.success(request, "Action changed.")
+            return redirect(_detail_url(concern) + "#actions")
+    context = {"form": form, "concern": concern, "action": action}
+    return render(request, "escalations/concern_action_edit.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def action_remove(request, pk: int, action_pk: int):
+    concern, action = _changeable_action(request, pk, action_pk)
+    form = ActionRemoveForm(posted(request), action=action)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        removed = call_service(
+            form,
+            services.action_remove,
+            action=action,
+            by=request.user,
+            lock_version=data["lock_version"],
+            reason=data["reason"],
+        )
+        if removed is not None:
+            messages.success(request, f"Action removed: {action.description}")
+            return redirect(_detail_url(concern) + "#actions")
+    context = {"form": form, "concern": concern, "action": action}
+    return render(request, "escalations/concern_action_remove.html", context)
 
 
 @require_http_methods(["GET", "POST"])
