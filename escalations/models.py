@@ -233,6 +233,59 @@ class Action(models.Model):
         return self.done_on is None and self.due_on < timezone.localdate()
 
 
+class SafeguardingContact(models.Model):
+    """An immediate safeguarding concern (Blackpool, seed 004: "the SQR Service Manager should
+    contact the Social Care Service Manager within 24 hrs"). Both are told when it is raised;
+    a clock of 24 real hours runs until the contact is recorded, chased every hour."""
+
+    concern = models.OneToOneField(
+        Concern, on_delete=models.CASCADE, related_name="safeguarding_contact"
+    )
+    raised_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    # Who were told: the reviewing (SQR) service manager and the social care service manager.
+    reviewing_manager = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    social_care_manager = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    contacted_at = models.DateTimeField("when the contact was made", null=True, blank=True)
+    contacted_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agreed = models.TextField("what was agreed", blank=True)
+    recorded_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    last_chased_at = models.DateTimeField(null=True, blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["contacted_at", "due_at"], name="esc_safeguarding_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contacted_at__isnull=True)
+                | (Q(contacted_by__isnull=False) & ~Q(agreed="")),
+                name="esc_safeguarding_contact_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Immediate safeguarding contact for {self.concern.reference}"
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.contacted_at is not None
+
+    def hours_left(self, now=None) -> int:
+        """Whole hours to the deadline (negative once it has passed)."""
+        seconds = (self.due_at - (now or timezone.now())).total_seconds()
+        return int(seconds // 3600)
+
+
 def _attachment_path(instance, filename):
     # A random name: the original is kept in the database, never trusted as a path.
     return f"concerns/{instance.concern_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
@@ -448,6 +501,8 @@ class Event(models.Model):
         ACTION_CHANGED = "action_changed", "Action changed"
         ACTION_REMOVED = "action_removed", "Action removed"
         SIGNED_OFF = "signed_off", "Signed off"
+        IMMEDIATE = "immediate", "Immediate safeguarding concern"
+        CONTACT_RECORDED = "contact_recorded", "Safeguarding contact recorded"
         ATTACHMENT = "attachment", "File attached"
         DISCUSSION = "discussion", "Discussion recorded"
         ARCHIVED = "archived", "Archived"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -106,6 +107,11 @@ def suggested_agreed_date(protocol_stage: ProtocolStage, opened_on: dt.date) -> 
     return workdays.add_working_days(opened_on, protocol_stage.guideline_days or 5)
 
 
+def formal_target_days() -> int:
+    """The dashboards' target for the formal stages together (DASHBOARD_FORMAL_TARGET_DAYS)."""
+    return getattr(settings, "DASHBOARD_FORMAL_TARGET_DAYS", None) or 20
+
+
 def formal_working_days(stages: list[Stage]) -> int:
     """Working days the formal stages have taken so far, against the protocol's limit."""
     return sum(stage.working_days_open for stage in stages if stage.is_formal)
@@ -164,7 +170,9 @@ def check_action_due_on(due_on: dt.date) -> None:
     """An action is due from today to a year ahead: further out it would never be chased."""
     today = timezone.localdate()
     if due_on < today:
-        raise ValidationError({"due_on": "The date the action is due must be today or later"})
+        raise ValidationError(
+            {"due_on": "The date the action is due must be today or in the future"}
+        )
     if due_on > one_year_after(today):
         latest = one_year_after(today)
         raise ValidationError(

@@ -20,6 +20,7 @@ from prp.audit import entries_about, refusals_recorded
 from prp.hierarchy import span_team_ids
 from prp.models import User
 
+from . import rules
 from .models import (
     CLOSED_STATES,
     LIVE_STATES,
@@ -32,6 +33,7 @@ from .models import (
     Event,
     GoodPracticeNote,
     Outcome,
+    SafeguardingContact,
     Stage,
     SubConcern,
     Task,
@@ -97,7 +99,14 @@ def concern_get(user: User, pk: int) -> Concern:
     ).prefetch_related(Prefetch("tasks", queryset=_tasks_with_people().order_by("delegated_at")))
     concern = (
         concern_queryset(user)
-        .select_related("protocol", "raised_by__team", "current_stage__protocol_stage")
+        .select_related(
+            "protocol",
+            "raised_by__team",
+            "current_stage__protocol_stage",
+            "safeguarding_contact__reviewing_manager",
+            "safeguarding_contact__social_care_manager",
+            "safeguarding_contact__contacted_by",
+        )
         .prefetch_related(
             Prefetch(
                 "concern_children",
@@ -196,6 +205,10 @@ def concern_list(
         concerns = concerns.filter(closed_level=0)
     elif ended == "formal":
         concerns = concerns.filter(closed_level__gte=1)
+    elif ended == "formal_within_target":
+        concerns = concerns.filter(
+            closed_level__gte=1, formal_working_days__lte=rules.formal_target_days()
+        )
     if category_id is not None:
         concerns = concerns.filter(
             Exists(
@@ -249,6 +262,18 @@ def _for_listing(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
             "sub_concerns",
             queryset=SubConcern.objects.filter(archived_at__isnull=True).select_related("category"),
         ),
+    )
+
+
+def immediate_awaiting_contact(user: User) -> list[SafeguardingContact]:
+    """Immediate safeguarding concerns this person may see whose 24-hour contact between the
+    service managers is not yet recorded, the soonest due first (the top of the clinic list
+    and the dashboard)."""
+    visible = concern_queryset(user).filter(state__in=LIVE_STATES)
+    return list(
+        SafeguardingContact.objects.filter(contacted_at__isnull=True, concern__in=visible)
+        .select_related("concern", "reviewing_manager", "social_care_manager")
+        .order_by("due_at", "pk")
     )
 
 

@@ -21,7 +21,7 @@ from cases.selectors import may_see_child
 from prp import workdays
 from prp.models import ProtocolCategory, ProtocolStage, ResponseOption, User
 
-from . import messages, rules
+from . import messages, rules, safeguarding
 from .models import (
     Action,
     Attachment,
@@ -539,8 +539,10 @@ def concern_raise(
     lock_version: int,
     delegate_to: User | None,
     agreed_due_on: dt.date | None = None,
+    immediate: bool = False,
 ) -> Stage:
-    """Raise a draft at the stage the raiser chose: informal, or straight to a formal stage."""
+    """Raise a draft at the stage the raiser chose: informal, or straight to a formal stage.
+    `immediate`: an immediate safeguarding concern (escalations.safeguarding)."""
     concern = _lock_concern(concern, lock_version)
     _require(by.pk == concern.raised_by_id, "Only the person who started the draft can raise it.")
     if not concern.sub_concerns.filter(archived_at__isnull=True).exists():
@@ -564,6 +566,8 @@ def concern_raise(
     concern.child_status = child.status if child else ""
     _save_concern(concern, "state", "opened_on", "current_stage", "team", "child_status")
     _event(concern, Event.Kind.RAISED, by, f"Raised at {protocol_stage.label}.", stage=stage)
+    if immediate:
+        safeguarding.immediate_start(concern=concern, by=by)
     return stage
 
 

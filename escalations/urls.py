@@ -48,6 +48,11 @@ urlpatterns = [
         name="attachment_remove",
     ),
     path("concerns/<int:pk>/raise/", concern.concern_raise, name="concern_raise"),
+    path(
+        "concerns/<int:pk>/safeguarding-contact/",
+        concern.safeguarding_contact,
+        name="safeguarding_contact",
+    ),
     path("concerns/<int:pk>/withdraw/", concern.draft_withdraw, name="draft_withdraw"),
     # The raiser's decisions
     path("concerns/<int:pk>/outcome/", outcome.outcome_record, name="outcome_record"),

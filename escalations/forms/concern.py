@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 
 from crispy_forms_gds.choices import Choice
@@ -11,13 +12,14 @@ from crispy_forms_gds.layout import Field, Fluid, Layout, Size, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cases.models import Child
 from escalations import rules, services
 from escalations.models import Concern
 from escalations.views.common import LockVersionField
 from prp.forms import GovukFormMixin
-from prp.models import OPERATIONAL_ROLES, ProtocolCategory, ProtocolStage, User
+from prp.models import OPERATIONAL_ROLES, ProtocolCategory, ProtocolStage, RoleCode, User
 from prp.submissions import SubmitOnceForm
 
 from .fields import GovukDateField
@@ -503,6 +505,14 @@ class RaiseForm(GovukFormMixin, forms.Form):
             layout.append(_legend("agreed_due_on"))
         else:
             del self.fields["agreed_due_on"]
+        if stage.protocol.immediate_safeguarding:
+            self.fields["immediate"] = forms.BooleanField(
+                label="This is an immediate safeguarding concern",
+                help_text="The reviewing and the social care service managers are told at once "
+                "and must speak within 24 hours.",
+                required=False,
+            )
+            layout.append(Field.checkbox("immediate", small=True))
         self.helper = self.build_helper(*layout)
 
     def clean_agreed_due_on(self) -> dt.date:
@@ -526,3 +536,88 @@ class RaiseForm(GovukFormMixin, forms.Form):
             self.add_error("delegate_to", "Select who to delegate this stage to")
         data["delegate_to"] = self._people.get(pk)
         return data
+
+
+class SafeguardingContactForm(GovukFormMixin, forms.Form):
+    """When the two service managers spoke, who made the contact and what they agreed."""
+
+    submit_label = "Record the contact"
+
+    contacted_on = GovukDateField(
+        label="What day did they speak?",
+        subject="The day of the contact",
+        help_text="For example, 3 12 2026",
+    )
+    contacted_time = forms.RegexField(
+        label="What time?",
+        help_text="Use the 24-hour clock, for example 14:30",
+        regex=r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$",
+        max_length=5,
+        error_messages={
+            "required": "Enter the time of the contact",
+            "invalid": "Enter the time like 14:30",
+        },
+    )
+    contacted_by = forms.TypedChoiceField(
+        label="Who made the contact?",
+        coerce=int,
+        error_messages={
+            "required": "Select who made the contact",
+            "invalid_choice": "Select a person from the list",
+        },
+    )
+    agreed = forms.CharField(
+        label="What was agreed?",
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={
+            "required": "Enter what was agreed",
+            "max_length": "What was agreed must be 5,000 characters or fewer",
+        },
+    )
+    lock_version = LockVersionField()
+
+    def __init__(self, data=None, *, contact, people: Iterable[User], **kwargs):
+        kwargs.setdefault("initial", {"lock_version": contact.lock_version})
+        super().__init__(data, **kwargs)
+        self._people = {p.pk: p for p in people}
+        self.fields["contacted_by"].choices = [("", "Select a person")] + [
+            (p.pk, p.full_name) for p in self._people.values()
+        ]
+        if contact.reviewing_manager_id in self._people:
+            self.fields["contacted_by"].initial = contact.reviewing_manager_id
+        self.helper = self.build_helper(
+            _legend("contacted_on"),
+            Field.text("contacted_time", field_width=5),
+            Field.select("contacted_by"),
+            Field.textarea("agreed", rows=4),
+            "lock_version",
+        )
+
+    def clean(self):
+        data = super().clean()
+        day, time = data.get("contacted_on"), data.get("contacted_time")
+        if day is not None and time:
+            hour, minute = (int(part) for part in re.split(r"[:.]", time.strip()))
+            moment = dt.datetime.combine(day, dt.time(hour, minute))
+            data["contacted_at"] = timezone.make_aware(moment)
+        if "contacted_by" in data:
+            data["contacted_by"] = self._people.get(data["contacted_by"])
+        if "agreed" in data and not data["agreed"].strip():
+            self.add_error("agreed", "Enter what was agreed")
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        keys = ("lock_version", "contacted_at", "contacted_by", "agreed")
+        return {key: data[key] for key in keys}
+
+
+def contact_people(contact) -> list[User]:
+    """Who may have made the contact: the two managers told, then the other service managers."""
+    first = [p for p in (contact.reviewing_manager, contact.social_care_manager) if p]
+    others = User.objects.filter(
+        is_active=True,
+        roles__code__in=[RoleCode.REVIEWING_SERVICE_MANAGER, RoleCode.SERVICE_MANAGER],
+    ).distinct()
+    return list({p.pk: p for p in (*first, *others.order_by("full_name", "pk"))}.values())

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from cases import selectors as case_selectors
-from escalations import rules, selectors, services
+from escalations import rules, safeguarding, selectors, services
 from escalations.forms.concern import (
     ActionEditForm,
     ActionForm,
@@ -20,7 +20,9 @@ from escalations.forms.concern import (
     ConfirmForm,
     DiscussionForm,
     RaiseForm,
+    SafeguardingContactForm,
     SubConcernForm,
+    contact_people,
     operational_people,
     people_involved,
 )
@@ -253,6 +255,18 @@ def _detail_context(request, concern: Concern) -> dict:
         "may_add": may_add,
         "may_add_evidence": may_add or (concern.is_open and _is_current_assignee(user, concern)),
         "may_see_audit": audit.may_see_audit(user, _children(concern)),
+        **_safeguarding_context(user, concern),
+    }
+
+
+def _safeguarding_context(user, concern: Concern) -> dict:
+    contact = getattr(concern, "safeguarding_contact", None)
+    if contact is None:
+        return {"contact": None}
+    return {
+        "contact": contact,
+        "contact_hours_left": contact.hours_left(),
+        "may_record_contact": safeguarding.may_record_contact(user, contact),
     }
 
 
@@ -434,6 +448,32 @@ def action_remove(request, pk: int, action_pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+def safeguarding_contact(request, pk: int):
+    """Record the contact between the service managers for an immediate concern."""
+    concern = selectors.concern_get(request.user, pk)
+    contact = getattr(concern, "safeguarding_contact", None)
+    if contact is None:
+        raise Http404("Not an immediate safeguarding concern")
+    if contact.is_recorded and request.method == "GET":
+        return redirect(_detail_url(concern) + "#safeguarding")
+    if not contact.is_recorded and not safeguarding.may_record_contact(request.user, contact):
+        raise PermissionDenied("You cannot record this contact.")
+    form = SafeguardingContactForm(posted(request), contact=contact, people=contact_people(contact))
+    if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        done = call_service(
+            form, safeguarding.contact_record, contact=contact, by=request.user, **kwargs
+        )
+        if done is not None:
+            messages.success(
+                request, "Safeguarding contact recorded. The 24-hour clock has stopped."
+            )
+            return redirect(_detail_url(concern) + "#safeguarding")
+    context = {"form": form, "concern": concern, "contact": contact}
+    return render(request, "escalations/concern_safeguarding_contact.html", context)
+
+
+@require_http_methods(["GET", "POST"])
 def attachment_add(request, pk: int):
     concern = selectors.concern_get(request.user, pk)
     _require_edit_or_assignee(request.user, concern)
@@ -532,6 +572,7 @@ def concern_raise(request, pk: int):
             lock_version=data["lock_version"],
             delegate_to=data["delegate_to"],
             agreed_due_on=data.get("agreed_due_on"),
+            immediate=data.get("immediate", False),
         )
         if raised is not None:
             messages.success(request, _raised_message(raised, data["delegate_to"]))

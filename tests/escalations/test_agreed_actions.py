@@ -191,7 +191,7 @@ def test_rule_5_an_action_is_changed_and_removed_and_the_history_keeps_both(
 @pytest.mark.parametrize(
     ("due_on", "message"),
     [
-        (D(2025, 11, 7), "The date the action is due must be today or later"),
+        (D(2025, 11, 7), "The date the action is due must be today or in the future"),
         (D(2026, 11, 11), "The date the action is due must be 10 November 2026 or earlier"),
     ],
 )
