@@ -10,6 +10,8 @@ PORT ?= 8000
 # Every link in the emails starts with this: the demo's own address unless you give another.
 SITE_URL ?= http://127.0.0.1:$(PORT)
 INSTALLED := $(VENV)/.installed
+# Parallel test workers (pytest-xdist): one per core unless you give a number.
+TEST_WORKERS ?= auto
 
 .PHONY: install node-deps run test lint format e2e assets clean
 
@@ -35,11 +37,14 @@ node-deps:
 	test -f node_modules/axe-core/axe.min.js -a -f node_modules/vnu-jar/build/dist/vnu.jar \
 		|| npm install --ignore-scripts --no-audit --no-fund
 
-# The whole suite, the browser tests included (their checkers installed when npm is here;
-# without them the browser tests that need them are skipped, except in CI).
+# The whole suite: everything but the browser tests spread over TEST_WORKERS processes, each
+# with its own test database, then the browser tests in one process (their checkers installed
+# when npm is here; without them the browser tests that need them are skipped, except in CI).
+# SKIP_E2E=1 leaves the browser tests out (CI runs them once, on their own, with `make e2e`).
 test: install
 	if command -v npm >/dev/null; then $(MAKE) --no-print-directory node-deps; fi
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --ignore=tests/browser $(PYTEST_ARGS)
+	$(if $(SKIP_E2E),,$(BIN)/pytest tests/browser $(PYTEST_ARGS))
 
 # The browser tests alone; the last line printed counts the journeys passed and the pages
 # checked by axe and by the Nu HTML checker.

@@ -127,7 +127,7 @@ class ReviewRuleAdmin(VersionedAdminMixin, admin.ModelAdmin):
     """The authority's timescales. The rules themselves are fixed; only their times change."""
 
     form = ReviewRuleForm
-    list_display = ("rule", "amount", "unit", "updated_at")
+    list_display = ("rule", "amount", "unit", "set_by", "updated_at")
     list_display_links = ("rule",)
     fields = ("rule", "amount", "unit", "updated_at")
     readonly_fields = ("rule", "updated_at")
@@ -136,6 +136,21 @@ class ReviewRuleAdmin(VersionedAdminMixin, admin.ModelAdmin):
     @admin.display(description="Rule", ordering="code")
     def rule(self, obj):
         return obj.get_code_display()
+
+    @admin.display(description="Set by")
+    def set_by(self, obj):
+        """Whether the active protocol brought this timescale (Blackpool counts days, the other
+        presets calendar months) or it is the authority's own."""
+        protocol = getattr(self, "_active_protocol", None)
+        if protocol and obj.code in (protocol.review_rules or {}):
+            return f"{protocol.authority} protocol ({obj.get_unit_display()})"
+        return "Statutory default or set here"
+
+    def changelist_view(self, request, extra_context=None):
+        from prp.models import Protocol
+
+        self._active_protocol = Protocol.objects.filter(is_active=True).first()
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

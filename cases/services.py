@@ -443,3 +443,28 @@ def significant_change_decide(
     child_refresh_schedule(child=change.child)
     messages.early_review_decision(change)
     return change
+
+
+@transaction.atomic
+def review_rules_apply_protocol(protocol) -> list[ReviewRule]:
+    """Make the review timescales those the newly active protocol brings (issue 14 rule 14:
+    Blackpool counts 3 months as 91 days and 6 months as 183; the others calendar months),
+    then work every child's dates out again."""
+    changed = []
+    for code, (amount, unit) in (protocol.review_rules or {}).items():
+        if code not in ReviewRule.Code.values:
+            continue
+        rule, _ = ReviewRule.objects.get_or_create(
+            code=code, defaults={"amount": amount, "unit": unit}
+        )
+        if (rule.amount, rule.unit) != (amount, unit):
+            rule.amount, rule.unit = amount, unit
+            rule.lock_version += 1
+            rule.full_clean()
+            rule.save()
+            changed.append(rule)
+    if changed:
+        from .admin import queue_schedule_refresh
+
+        transaction.on_commit(queue_schedule_refresh)
+    return changed

@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from notifications import health as health_views
 from prp import views as prp_views
@@ -23,11 +21,8 @@ urlpatterns = [
     path("reports/", include("prp.dashboards.report_urls")),
     path("dashboard/", include("prp.dashboards.urls")),
     path("", include("escalations.urls")),
-    # One sign-in page for everyone, the admin included.
-    path(
-        "admin/login/",
-        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
-    ),
+    # One sign-in page for everyone, the admin included; signed in without admin rights: 403.
+    path("admin/login/", prp_views.admin_sign_in),
     path("admin/", admin.site.urls),
 ]
 

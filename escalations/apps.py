@@ -1,9 +1,20 @@
 from django.apps import AppConfig
 
 
+def protocols_in_use(protocol_ids) -> bool:
+    """A protocol version is in use once any concern, draft or not, was opened under it."""
+    from .models import Concern
+
+    return Concern.objects.filter(protocol_id__in=protocol_ids).exists()
+
+
 class EscalationsConfig(AppConfig):
     name = "escalations"
     verbose_name = "Concerns and escalations"
 
     def ready(self):
+        from prp import frozen
+
         from . import restricted  # noqa: F401  (connects its signals)
+
+        frozen.register_in_use_check(protocols_in_use)

@@ -27,6 +27,14 @@ class ConcernState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class FormalLimit(models.TextChoices):
+    """Where a concern stands against its protocol's limit for the formal stages together."""
+
+    WITHIN = "", "Within the limit"
+    OVER = "over", "Over the limit"  # the limit was used up: a stage got its own days
+    AGREED = "agreed", "Beyond the limit, agreed"  # a date agreed past it, with a reason
+
+
 OPEN_STATES = (ConcernState.INFORMAL, ConcernState.FORMAL)
 LIVE_STATES = (ConcernState.INFORMAL, ConcernState.FORMAL, ConcernState.REFERRED)
 CLOSED_STATES = (ConcernState.RESOLVED, ConcernState.WITHDRAWN)
@@ -46,6 +54,9 @@ class Concern(ConcurrentTransitionMixin, models.Model):
     # Where the raiser chose to start: the stage the draft will be raised at.
     start_level = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    # The Liquidlogic form's first field: when the concern arose (e.g. at the review). The
+    # first stage opens on it, so its deadline counts from it.
+    date_of_concern = models.DateField(null=True, blank=True)
     opened_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
     # When it was signed off: at resolution, or (protocol.sign_off_after_actions, Blackpool)
@@ -67,6 +78,9 @@ class Concern(ConcurrentTransitionMixin, models.Model):
     child_status = models.CharField(max_length=30, blank=True)
     closed_level = models.PositiveSmallIntegerField(null=True, blank=True)
     formal_working_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    formal_limit = models.CharField(
+        max_length=10, choices=FormalLimit.choices, blank=True, default=FormalLimit.WITHIN
+    )
     # True when any child of the concern has a restricted record. Kept by escalations.restricted
     # so the dashboards leave such concerns out with a column filter, not a join per query.
     about_restricted_child = models.BooleanField(
@@ -322,6 +336,11 @@ class Outcome(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdraw the concern"
 
 
+class DueBeyond(models.TextChoices):
+    GUIDELINE = "guideline", "Later than the informal guideline, agreed"
+    LIMIT = "limit", "Beyond the formal limit, agreed"
+
+
 class Stage(models.Model):
     """One rung climbed: when it opened, when the response is due, and what the raiser decided."""
 
@@ -333,6 +352,9 @@ class Stage(models.Model):
     raised_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     opened_on = models.DateField()
     due_on = models.DateField(null=True, blank=True)
+    # A date later than the informal guideline or the formal limit, and why it was agreed.
+    due_beyond = models.CharField(max_length=10, choices=DueBeyond.choices, blank=True)
+    due_reason = models.TextField(blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     outcome_comments = models.TextField(blank=True)
     legal_advice_sought = models.BooleanField(null=True)
@@ -344,6 +366,9 @@ class Stage(models.Model):
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
     external_response = models.TextField(
         blank=True, help_text="An outside body's reply (e.g. CAFCASS), recorded by the raiser."
+    )
+    impact_for_child = models.TextField(
+        blank=True, help_text="What resolving it changed for the child (where the protocol asks)."
     )
     # Working days from opening to the outcome, stored when the outcome is recorded so the
     # dashboards can take medians in SQL.

@@ -6,6 +6,7 @@ Pure questions, no changes: escalations.services asks them before it changes any
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from prp import workdays
 from prp.hierarchy import manager_for_team, span_team_ids
 from prp.models import RAISER_ROLES, ChildType, Protocol, ProtocolStage, RoleCode, User
 
-from .models import Concern, ConcernChild, Stage, Task, TaskState
+from .models import Concern, ConcernChild, DueBeyond, Stage, Task, TaskState
 
 # Roles that belong to the reviewing service: resolved from the raiser's team, not the child's.
 REVIEWING_ROLES = frozenset(
@@ -96,15 +97,82 @@ def children_hidden_from(person: User, concern: Concern) -> list[Child]:
     return list(restricted_hidden_from(person).filter(pk__in=children))
 
 
+@dataclass(frozen=True)
+class DuePlan:
+    """A stage's response date and where it stands against the protocol's limits."""
+
+    due_on: dt.date | None
+    beyond: str = ""  # a DueBeyond: the date passes the guideline or the limit, so needs a reason
+    over_limit: bool = False  # the formal limit was used up: the stage got its own days
+    limit_on: dt.date | None = None  # the formal limit's last day (formal stages)
+    guideline_on: dt.date | None = None  # informal: later than this needs a reason
+    maximum_on: dt.date | None = None  # informal: later than this is refused
+
+
+def formal_start(concern: Concern, on: dt.date) -> dt.date:
+    """When the formal stages began: the first formal stage's opening, or `on` for the first."""
+    first = concern.stages.filter(level__gt=0).order_by("opened_on").first()
+    return min(first.opened_on, on) if first else on
+
+
+def formal_limit_on(concern: Concern, on: dt.date) -> dt.date:
+    """The last day of the formal stages' limit (IRO Handbook 6.2: 20 working days)."""
+    start = formal_start(concern, on)
+    return workdays.add_working_days(start, concern.protocol.formal_limit_days)
+
+
+def plan_due(
+    concern: Concern, protocol_stage: ProtocolStage, opened_on: dt.date, agreed: dt.date | None
+) -> DuePlan:
+    """The one rule for a stage's response date (issue 14 rules 3 and 4).
+
+    Informal: the agreed date, with the protocol's guideline (a later date needs a reason) and
+    maximum (a later date is refused). Formal: the stage's own working days, but never past the
+    formal limit's end; once the limit is used up the stage gets its own days and the concern is
+    over the limit. An agreed formal date past the limit's end needs a reason.
+    """
+    own = due_date(protocol_stage, opened_on, agreed)
+    if protocol_stage.is_informal:
+        guideline = concern.protocol.informal_guideline_days
+        guideline_on = workdays.add_working_days(opened_on, guideline) if guideline else None
+        maximum_on = workdays.add_working_days(opened_on, concern.protocol.informal_limit_days)
+        late = own is not None and guideline_on is not None and own > guideline_on
+        return DuePlan(
+            own,
+            beyond=DueBeyond.GUIDELINE if late else "",
+            guideline_on=guideline_on,
+            maximum_on=maximum_on,
+        )
+    limit_on = formal_limit_on(concern, opened_on)
+    if protocol_stage.is_agreed:
+        beyond = own is not None and own > limit_on
+        return DuePlan(own, beyond=DueBeyond.LIMIT if beyond else "", limit_on=limit_on)
+    if limit_on > opened_on:
+        return DuePlan(min(own, limit_on), limit_on=limit_on)
+    return DuePlan(own, over_limit=True, limit_on=limit_on)
+
+
 def due_date(protocol_stage: ProtocolStage, opened_on: dt.date, agreed: dt.date | None):
-    """The response date: counted in working days, or the date the raiser agreed."""
+    """The stage's own response date: counted in working days, or the date the raiser agreed.
+    `plan_due` applies the protocol's limits to it."""
     if protocol_stage.is_agreed:
         return agreed
     return workdays.add_working_days(opened_on, protocol_stage.response_days)
 
 
-def suggested_agreed_date(protocol_stage: ProtocolStage, opened_on: dt.date) -> dt.date:
-    return workdays.add_working_days(opened_on, protocol_stage.guideline_days or 5)
+def suggested_agreed_date(
+    protocol_stage: ProtocolStage, opened_on: dt.date, concern: Concern | None = None
+) -> dt.date | None:
+    """A date to offer for an agreed stage: its guideline, within the formal limit. None when
+    the protocol gives no guideline (nothing invented, e.g. Cumbria Stage 5)."""
+    if not protocol_stage.guideline_days:
+        return None
+    suggestion = workdays.add_working_days(opened_on, protocol_stage.guideline_days)
+    if concern is not None and not protocol_stage.is_informal:
+        limit_on = formal_limit_on(concern, opened_on)
+        if limit_on > opened_on:
+            suggestion = min(suggestion, limit_on)
+    return suggestion
 
 
 def formal_target_days() -> int:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from cases.models import Child
 from cases.selectors import may_see_child
-from prp import workdays
+from prp import uploads, workdays
 from prp.models import ProtocolCategory, ProtocolStage, ResponseOption, User
 
 from . import messages, rules, safeguarding
@@ -29,8 +30,10 @@ from .models import (
     ConcernChild,
     ConcernState,
     Discussion,
+    DueBeyond,
     Event,
     ExternalAgencyNote,
+    FormalLimit,
     GoodPracticeNote,
     Outcome,
     Stage,
@@ -39,7 +42,7 @@ from .models import (
     TaskState,
 )
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = settings.UPLOAD_MAX_BYTES
 ATTACHMENT_TYPES = {
     ".pdf": "application/pdf",
     ".doc": "application/msword",
@@ -425,6 +428,11 @@ def check_attachment(upload: UploadedFile) -> str:
         raise ValidationError({"file": "The selected file is empty"})
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise ValidationError({"file": "The selected file must be smaller than 10MB"})
+    if not uploads.content_matches(upload, suffix):
+        label = suffix.lstrip(".").upper()
+        raise ValidationError(
+            {"file": f"The selected file is not a {label} file: its contents do not match its name"}
+        )
     return ATTACHMENT_TYPES[suffix]
 
 
@@ -475,13 +483,11 @@ def _open_stage(
     agreed_due_on: dt.date | None,
     on: dt.date,
     escalated: bool = False,
+    due_reason: str = "",
 ) -> Stage:
     _require(rules.may_raise_at(by, protocol_stage), f"You cannot raise {protocol_stage.label}.")
-    due_on = rules.due_date(protocol_stage, on, agreed_due_on)
-    if protocol_stage.is_agreed and due_on is None:
-        raise ValidationError({"agreed_due_on": "Enter the date the response is agreed for."})
-    if due_on is not None and due_on < on:
-        raise ValidationError({"agreed_due_on": "The agreed date must be today or in the future."})
+    plan = _checked_plan(concern, protocol_stage, on, agreed_due_on, due_reason)
+    due_on = plan.due_on
     needs_delegate = not (protocol_stage.delegation_optional or protocol_stage.external_body)
     if delegate_to is None and needs_delegate:
         raise ValidationError({"delegate_to": "Select who to delegate this stage to."})
@@ -492,6 +498,8 @@ def _open_stage(
         raised_by=by,
         opened_on=on,
         due_on=due_on,
+        due_beyond=plan.beyond,
+        due_reason=due_reason.strip() if plan.beyond else "",
     )
     stage.full_clean(exclude=["legal_advice_sought", "cafcass_considered"])
     stage.save()
@@ -501,6 +509,43 @@ def _open_stage(
             stage=stage, assignee=delegate_to, by=by, due_on=due_on or on, escalated=escalated
         )
     return stage
+
+
+def _checked_plan(concern, protocol_stage, on, agreed_due_on, due_reason) -> rules.DuePlan:
+    """The stage's response date under the protocol's limits, refused where they say so, and
+    the concern marked when it passes the formal limit (issue 14 rules 3 and 4)."""
+    plan = rules.plan_due(concern, protocol_stage, on, agreed_due_on)
+    if protocol_stage.is_agreed:
+        if plan.due_on is None:
+            raise ValidationError({"agreed_due_on": "Enter the date the response is agreed for."})
+        if plan.due_on < rules.today():
+            raise ValidationError(
+                {"agreed_due_on": "The agreed date must be today or in the future."}
+            )
+    if plan.maximum_on is not None and plan.due_on > plan.maximum_on:
+        raise ValidationError(
+            {
+                "agreed_due_on": "The informal response date must be no later than "
+                f"{plan.maximum_on:%-d %B %Y} ({concern.protocol.informal_limit_days} working "
+                "days): the informal stage must not create drift. Escalate to a formal stage "
+                "instead."
+            }
+        )
+    if plan.beyond and not due_reason.strip():
+        limit = plan.guideline_on or plan.limit_on
+        what = (
+            "the usual time for the informal stage"
+            if plan.beyond == DueBeyond.GUIDELINE
+            else f"{concern.protocol.formal_limit_days} working days from the formal start"
+        )
+        raise ValidationError(
+            {"due_reason": f"Enter why the date is later than {limit:%-d %B %Y} ({what})"}
+        )
+    if plan.over_limit:
+        concern.formal_limit = FormalLimit.OVER
+    elif plan.beyond == DueBeyond.LIMIT and concern.formal_limit != FormalLimit.OVER:
+        concern.formal_limit = FormalLimit.AGREED
+    return plan
 
 
 def _delegate(
@@ -531,6 +576,24 @@ def _delegate(
     return task
 
 
+DATE_OF_CONCERN_MAX_WORKING_DAYS = 10
+
+
+def _check_date_of_concern(day: dt.date) -> None:
+    """Not in the future and at most 10 working days back (issue 14 rule 12)."""
+    today = rules.today()
+    if day > today:
+        raise ValidationError({"date_of_concern": "The date of concern must be today or earlier."})
+    earliest = workdays.add_working_days(today, -DATE_OF_CONCERN_MAX_WORKING_DAYS)
+    if day < earliest:
+        raise ValidationError(
+            {
+                "date_of_concern": "The date of concern must be no earlier than "
+                f"{earliest:%-d %B %Y} ({DATE_OF_CONCERN_MAX_WORKING_DAYS} working days ago)."
+            }
+        )
+
+
 @transaction.atomic
 def concern_raise(
     *,
@@ -539,15 +602,22 @@ def concern_raise(
     lock_version: int,
     delegate_to: User | None,
     agreed_due_on: dt.date | None = None,
+    date_of_concern: dt.date | None = None,
+    due_reason: str = "",
     immediate: bool = False,
 ) -> Stage:
     """Raise a draft at the stage the raiser chose: informal, or straight to a formal stage.
-    `immediate`: an immediate safeguarding concern (escalations.safeguarding)."""
+
+    The concern and its first stage open on the date of concern (today unless the raiser gives
+    the day it arose), so the first deadline counts from it. `immediate`: an immediate
+    safeguarding concern (escalations.safeguarding)."""
     concern = _lock_concern(concern, lock_version)
     _require(by.pk == concern.raised_by_id, "Only the person who started the draft can raise it.")
     if not concern.sub_concerns.filter(archived_at__isnull=True).exists():
         raise ValidationError("Add at least one concern before raising it.")
-    on = rules.today()
+    on = date_of_concern or rules.today()
+    _check_date_of_concern(on)
+    concern.date_of_concern = on
     protocol_stage = concern.protocol.stages.get(level=concern.start_level)
     if protocol_stage.is_informal:
         concern.raise_informal(on=on)
@@ -560,11 +630,21 @@ def concern_raise(
         delegate_to=delegate_to,
         agreed_due_on=agreed_due_on,
         on=on,
+        due_reason=due_reason,
     )
     child = rules.primary_child(concern)
     concern.team_id = child.team_id if child else None
     concern.child_status = child.status if child else ""
-    _save_concern(concern, "state", "opened_on", "current_stage", "team", "child_status")
+    _save_concern(
+        concern,
+        "state",
+        "opened_on",
+        "date_of_concern",
+        "current_stage",
+        "team",
+        "child_status",
+        "formal_limit",
+    )
     _event(concern, Event.Kind.RAISED, by, f"Raised at {protocol_stage.label}.", stage=stage)
     if immediate:
         safeguarding.immediate_start(concern=concern, by=by)
@@ -686,6 +766,7 @@ def task_redelegate(
     assignee: User,
     note: str,
     agreed_due_on: dt.date | None = None,
+    due_reason: str = "",
 ) -> Task:
     """Give the stage to someone else. An active task is retracted first, its draft kept."""
     concern = _lock_concern(stage.concern, lock_version)
@@ -707,14 +788,18 @@ def task_redelegate(
         raise ValidationError("The task has a response. Reopen it instead of re-delegating.")
     due_on = stage.due_on
     if stage.protocol_stage.is_agreed and agreed_due_on is not None:
-        if agreed_due_on < rules.today():
-            raise ValidationError({"agreed_due_on": "The date must be today or in the future."})
-        due_on = stage.due_on = agreed_due_on
-        stage.save(update_fields=["due_on"])
+        # A new agreed date meets the same limits as the first (issue 14 rules 3 and 4).
+        plan = _checked_plan(
+            concern, stage.protocol_stage, stage.opened_on, agreed_due_on, due_reason
+        )
+        due_on = stage.due_on = plan.due_on
+        stage.due_beyond = plan.beyond
+        stage.due_reason = due_reason.strip() if plan.beyond else ""
+        stage.save(update_fields=["due_on", "due_beyond", "due_reason"])
     task = _delegate(
         stage=stage, assignee=assignee, by=by, due_on=due_on or rules.today(), field="assignee"
     )
-    _save_concern(concern)
+    _save_concern(concern, "formal_limit")
     _event(concern, Event.Kind.REDELEGATED, by, f"Re-delegated to {assignee}.", stage=stage)
     return task
 
@@ -761,6 +846,8 @@ def stage_record_outcome(
     delegate_to: User | None = None,
     agreed_due_on: dt.date | None = None,
     external_response: str = "",
+    due_reason: str = "",
+    impact_for_child: str = "",
 ) -> Stage:
     """The raiser's decision on the current stage: resolved, escalate, refer or withdraw."""
     concern = _lock_concern(concern, lock_version)
@@ -776,6 +863,9 @@ def stage_record_outcome(
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": "Select the outcome"})
     next_stage = _target_stage(concern, stage, outcome, target_level)
+    records_impact = outcome == Outcome.RESOLVED and concern.protocol.resolution_records_impact
+    if records_impact and not impact_for_child.strip():
+        raise ValidationError({"impact_for_child": "Enter what resolving it changed for the child"})
     _close_live_task(stage, by)
     stage.outcome = outcome
     stage.outcome_comments = comments
@@ -785,6 +875,7 @@ def stage_record_outcome(
     stage.outcome_by = by
     stage.outcome_recorded_at = timezone.now()
     stage.external_response = external_response
+    stage.impact_for_child = impact_for_child.strip() if records_impact else ""
     stage.working_days_taken = workdays.working_days_between(stage.opened_on, on)
     stage.save()
     _event(
@@ -797,7 +888,12 @@ def stage_record_outcome(
         cafcass_considered=cafcass_considered,
     )
     messages.outcome(stage)
-    _apply_outcome(concern, by, outcome, next_stage, delegate_to, agreed_due_on, on)
+    escalation = {
+        "delegate_to": delegate_to,
+        "agreed_due_on": agreed_due_on,
+        "due_reason": due_reason,
+    }
+    _apply_outcome(concern, by, outcome, next_stage, on, **escalation)
     return stage
 
 
@@ -828,19 +924,13 @@ def _close_live_task(stage: Stage, by: User) -> None:
         messages.retracted(task)
 
 
-def _apply_outcome(concern, by, outcome, next_stage, delegate_to, agreed_due_on, on) -> None:
+def _apply_outcome(concern, by, outcome, next_stage, on, **escalation) -> None:
     if next_stage is not None:
         concern.escalate()
         stage = _open_stage(
-            concern=concern,
-            protocol_stage=next_stage,
-            by=by,
-            delegate_to=delegate_to,
-            agreed_due_on=agreed_due_on,
-            on=on,
-            escalated=True,
+            concern=concern, protocol_stage=next_stage, by=by, on=on, escalated=True, **escalation
         )
-        _save_concern(concern, "state", "current_stage")
+        _save_concern(concern, "state", "current_stage", "formal_limit")
         _event(concern, Event.Kind.ESCALATED, by, f"Escalated to {next_stage.label}.", stage=stage)
         return
     if outcome == Outcome.RESOLVED:

@@ -4,6 +4,7 @@ administrators see."""
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import re
 
 from django.conf import settings
@@ -16,10 +17,13 @@ from django.views.decorators.http import require_GET
 
 from prp import workdays
 from prp.models import JobHeartbeat
+from prp.security.two_factor import is_administrator
 
 CHASE_JOB = "chase"
 # The chase job runs every 15 minutes: two working hours without a run means it is not running.
 CHASE_LATE_AFTER = dt.timedelta(hours=2)
+# Monitoring that is not signed in sends the token from HEALTH_TOKEN in this header for details.
+TOKEN_HEADER = "X-Health-Token"
 
 
 def working_time_between(
@@ -119,11 +123,25 @@ def status(now: dt.datetime | None = None) -> dict:
     }
 
 
+def may_see_details(request) -> bool:
+    """Which part is down, and its error, helps an attacker as much as an engineer: only an
+    administrator signed in, or monitoring holding the token set in the environment, sees it."""
+    token = settings.HEALTH_TOKEN
+    sent = request.headers.get(TOKEN_HEADER, "")
+    if token and hmac.compare_digest(sent.encode(), token.encode()):
+        return True
+    return request.user.is_authenticated and is_administrator(request.user)
+
+
 @login_not_required
 @require_GET
 @never_cache
 def health(request):
     """JSON for monitoring: 200 when all is well, 503 when the database or broker is down or
-    the chase job has stopped running."""
+    the chase job has stopped running. Everyone gets the status; details need
+    `may_see_details`."""
     report = status()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    code = 200 if report["status"] == "ok" else 503
+    if not may_see_details(request):
+        report = {"status": report["status"]}
+    return JsonResponse(report, status=code)

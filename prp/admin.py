@@ -7,7 +7,7 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.contenttypes.models import ContentType
 from django.utils.text import capfirst
 
-from . import presets
+from . import frozen, presets
 from .admin_locking import VersionedAdminMixin
 from .models import (
     ClosureDay,
@@ -21,6 +21,7 @@ from .models import (
     Team,
     User,
 )
+from .security import admin_locks
 
 
 class UserCreateForm(UserCreationForm):
@@ -140,9 +141,7 @@ class JobHeartbeatAdmin(admin.ModelAdmin):
 
 
 def _in_use(protocol) -> bool:
-    from escalations.models import Concern
-
-    return protocol is not None and Concern.objects.filter(protocol=protocol).exists()
+    return protocol is not None and frozen.in_use([protocol.pk])
 
 
 class FrozenWhenInUse:
@@ -183,6 +182,7 @@ class ProtocolStageInline(FrozenWhenInUse, admin.StackedInline):
 class ProtocolCategoryInline(FrozenWhenInUse, admin.TabularInline):
     model = ProtocolCategory
     extra = 0
+    fields = ("name", "position", "is_suggestion")
 
 
 class ResponseOptionInline(FrozenWhenInUse, admin.TabularInline):
@@ -199,6 +199,9 @@ class ProtocolAdmin(VersionedAdminMixin, FrozenWhenInUse, admin.ModelAdmin):
         ("authority", "name", "version"),
         "description",
         "formal_limit_days",
+        ("informal_guideline_days", "informal_limit_days"),
+        "resolution_records_impact",
+        "review_rules",
         "sign_off_after_actions",
         "immediate_safeguarding",
         ("is_active", "created_at"),
@@ -302,3 +305,7 @@ class AuditEntryAdmin(LogEntryAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         self.request = request  # LogEntryAdminMixin builds links from it
         return super().get_queryset(request)
+
+
+# Failed sign-ins: django-axes' list, headed by what is locked now.
+admin_locks.register()

@@ -261,7 +261,7 @@ AGE_RANGES = {
 
 
 def demo_is_loaded() -> bool:
-    return User.objects.filter(email__iexact=ADMIN_EMAIL).exists()
+    return User.objects.filter(email=ADMIN_EMAIL).exists()
 
 
 def load_demo_authority(stdout: TextIO | None = None) -> bool:

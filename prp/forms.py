@@ -1,7 +1,12 @@
+import contextlib
+
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fluid, Layout, Size, Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from .email_address import NOT_ASCII, is_plain
 
 
 class GovukFormMixin:
@@ -19,6 +24,17 @@ class GovukFormMixin:
         return helper
 
 
+class SignInEmailField(forms.EmailField):
+    """An address that is not ASCII passes the format check here, so that the sign-in tries
+    it (and the lockout counts it as a failure: the account lookup refuses it); the form then
+    says why it was refused."""
+
+    def run_validators(self, value):
+        if value and not is_plain(value):
+            return
+        super().run_validators(value)
+
+
 class SignInForm(GovukFormMixin, AuthenticationForm):
     submit_label = "Sign in"
     error_messages = {
@@ -26,7 +42,7 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
         "inactive": "This account is no longer active. Ask your administrator for help.",
     }
 
-    username = forms.EmailField(
+    username = SignInEmailField(
         label="Email address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
@@ -49,3 +65,11 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
             Field.text("username", field_width=Fluid.TWO_THIRDS),
             Field.text("password", field_width=Fluid.TWO_THIRDS),
         )
+
+    def clean(self):
+        typed = self.cleaned_data.get("username")
+        if typed is None or is_plain(typed):
+            return super().clean()
+        with contextlib.suppress(ValidationError):
+            super().clean()  # a failed sign-in, counted like any other wrong password
+        raise ValidationError({"username": NOT_ASCII})

@@ -6,6 +6,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from .email_address import is_plain, normalise_email, validate_plain
+from .frozen import FrozenQuerySet, FrozenWhenInUse
+
 
 class RoleCode(models.TextChoices):
     # Raisers: the reviewing service.
@@ -25,6 +28,8 @@ class RoleCode(models.TextChoices):
     ASSISTANT_DIRECTOR = "assistant_director", "Assistant Director"
     DIRECTOR = "director", "Director of Safeguarding and Care"
     DIRECTOR_CHILDRENS_SERVICES = "director_childrens_services", "Director of Children's Services"
+    SERVICE_DIRECTOR = "service_director", "Service Director"
+    EXECUTIVE_DIRECTOR = "executive_director", "Executive Director"
     # Oversight and administration.
     PERFORMANCE = "performance", "Performance and Quality Officer"
     ADMINISTRATOR = "administrator", "Administrator"
@@ -51,6 +56,8 @@ OPERATIONAL_ROLES = frozenset(
         RoleCode.ASSISTANT_DIRECTOR,
         RoleCode.DIRECTOR,
         RoleCode.DIRECTOR_CHILDRENS_SERVICES,
+        RoleCode.SERVICE_DIRECTOR,
+        RoleCode.EXECUTIVE_DIRECTOR,
     }
 )
 # People who see every (unrestricted) child in the authority: the reviewing service's managers,
@@ -71,6 +78,8 @@ DASHBOARD_ROLES = SERVICE_WIDE_ROLES | {
     RoleCode.ASSISTANT_DIRECTOR,
     RoleCode.DIRECTOR,
     RoleCode.DIRECTOR_CHILDRENS_SERVICES,
+    RoleCode.SERVICE_DIRECTOR,
+    RoleCode.EXECUTIVE_DIRECTOR,
 }
 
 
@@ -92,7 +101,8 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("An email address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        validate_plain(email)
+        user = self.model(email=normalise_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -108,13 +118,17 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, email):
-        return self.get(email__iexact=email)
+        """The account signing in: an exact match on the normalised address. An address that
+        is not ASCII is nobody's, however a database would fold it."""
+        if not is_plain(email):
+            raise self.model.DoesNotExist("An email address that is not ASCII has no account.")
+        return self.get(email=normalise_email(email))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A member of staff. Signs in with their work email address."""
 
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField("email address", unique=True, validators=[validate_plain])
     full_name = models.CharField(max_length=150)
     job_title = models.CharField(max_length=150, blank=True)
     team = models.ForeignKey(
@@ -159,7 +173,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalise_email(self.email)
+
+    def save(self, *args, **kwargs):
+        # Every path that makes or changes an account (admin, single sign-on, imports,
+        # factories) stores the one spelling the sign-in looks up.
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.full_name
@@ -300,11 +320,16 @@ class ChildType(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Protocol(models.Model):
+class ProtocolQuerySet(FrozenQuerySet):
+    protocol_field = "pk"
+
+
+class Protocol(FrozenWhenInUse):
     """One version of a council's resolution ladder.
 
-    A concern keeps the version it opened under. A version that any concern uses is frozen:
-    to change the ladder, an administrator copies it to a new version and activates that.
+    A concern keeps the version it opened under. A version that any concern uses is frozen
+    (prp.frozen, by every path): to change the ladder, an administrator copies it to a new
+    version and activates that.
     """
 
     name = models.CharField(max_length=150, help_text="For example, Progress Resolution Pathway.")
@@ -314,7 +339,34 @@ class Protocol(models.Model):
     formal_limit_days = models.PositiveIntegerField(
         "formal stages limit (working days)",
         default=20,
-        help_text="The formal stages together should not take longer than this.",
+        help_text="The formal stages together never take longer than this from the formal "
+        "start: each formal stage's date is capped at the limit's end, and a date agreed beyond "
+        "it needs a recorded reason.",
+    )
+    informal_guideline_days = models.PositiveIntegerField(
+        "informal stage guideline (working days)",
+        null=True,
+        blank=True,
+        help_text="An informal response date later than this needs a recorded reason and is "
+        "flagged in the weekly clinic. Empty: the council sets no guideline.",
+    )
+    informal_limit_days = models.PositiveIntegerField(
+        "informal stage maximum (working days)",
+        default=20,
+        help_text="An informal response date later than this is refused: the informal stage "
+        "must not create drift. A date after the informal stage's guideline needs a reason.",
+    )
+    resolution_records_impact = models.BooleanField(
+        "resolving records the impact for the child",
+        default=False,
+        help_text="When the raiser resolves a stage they say what difference it made to the child.",
+    )
+    review_rules = models.JSONField(
+        "review timescales",
+        default=dict,
+        blank=True,
+        help_text="The council's review timescales, applied to the review rules when this "
+        'protocol is made active, e.g. {"cic_second": [91, "calendar_days"]}.',
     )
     sign_off_after_actions = models.BooleanField(
         "signed off when the actions are done",
@@ -335,6 +387,8 @@ class Protocol(models.Model):
     # The version the admin form was loaded at: a save from an older one is refused.
     lock_version = models.PositiveIntegerField(default=0, editable=False)
 
+    objects = ProtocolQuerySet.as_manager()
+
     class Meta:
         ordering = ["authority", "name", "-version"]
         constraints = [
@@ -351,8 +405,11 @@ class Protocol(models.Model):
     def __str__(self):
         return f"{self.authority}: {self.name} (version {self.version})"
 
+    def _frozen_protocol_id(self):
+        return self.pk
 
-class ProtocolStage(models.Model):
+
+class ProtocolStage(FrozenWhenInUse):
     """One rung of a ladder: level 0 is the informal stage, 1..N the formal stages."""
 
     protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="stages")
@@ -381,7 +438,8 @@ class ProtocolStage(models.Model):
     guideline_days = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="For agreed dates: the usual time, offered as the default.",
+        help_text="For agreed dates: the usual time in working days, offered as a suggestion "
+        "(empty: no suggestion). At the informal stage a later date needs a reason.",
     )
     copy_to = models.ManyToManyField(
         Role, blank=True, related_name="+", help_text="Who is copied in when it is delegated."
@@ -396,6 +454,8 @@ class ProtocolStage(models.Model):
         help_text="The raiser may record the manager's agreed answer without delegating.",
     )
     guidance = models.TextField(blank=True)
+
+    objects = FrozenQuerySet.as_manager()
 
     class Meta:
         ordering = ["protocol", "level"]
@@ -422,12 +482,20 @@ class ProtocolStage(models.Model):
         }.get(child_type, self.delegate_role_other_id) or self.delegate_role_other_id
 
 
-class ProtocolCategory(models.Model):
+class ProtocolCategory(FrozenWhenInUse):
     """A theme concerns are filed under, for the monthly themes report."""
 
     protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="categories")
     name = models.CharField(max_length=150)
     position = models.PositiveSmallIntegerField(default=0)
+    is_suggestion = models.BooleanField(
+        "suggestion",
+        default=False,
+        help_text="Not from the council's own documents: shipped as a suggestion for the council "
+        "to replace with its own.",
+    )
+
+    objects = FrozenQuerySet.as_manager()
 
     class Meta:
         ordering = ["protocol", "position", "name"]
@@ -440,7 +508,7 @@ class ProtocolCategory(models.Model):
         return self.name
 
 
-class ResponseOption(models.Model):
+class ResponseOption(FrozenWhenInUse):
     """What a manager can answer, e.g. "Agree and able to implement"."""
 
     protocol = models.ForeignKey(
@@ -448,6 +516,8 @@ class ResponseOption(models.Model):
     )
     label = models.CharField(max_length=150)
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = FrozenQuerySet.as_manager()
 
     class Meta:
         ordering = ["protocol", "position", "label"]

@@ -14,6 +14,11 @@ from .models import Protocol, ProtocolCategory, ResponseOption, RoleCode
 R = RoleCode
 REVIEWERS = [R.IRO, R.CP_CHAIR]
 
+# Review timescales each preset brings (cases.ReviewRule codes): Blackpool counts "3 months
+# (91 days)" and "6 months (183 days)" in days (seed 004); the others calendar months.
+CALENDAR_MONTHS = {"cic_second": [3, "months"], "cic_later": [6, "months"]}
+BLACKPOOL_DAYS = {"cic_second": [91, "calendar_days"], "cic_later": [183, "calendar_days"]}
+
 
 def _stage(level, label, *, to, days=None, guideline=None, raised_by=REVIEWERS, copy=(), **extra):
     """`to` is one role for every child, or a (child protection, child in care) pair."""
@@ -35,6 +40,8 @@ GLOUCESTERSHIRE = {
     "authority": "Gloucestershire",
     "name": "Progress Resolution Pathway",
     "description": "IRO and CP Chair Progress Resolution Pathway (July 2024).",
+    "informal_guideline_days": 5,
+    "review_rules": CALENDAR_MONTHS,
     "categories": ["Safeguarding", "Drift and delay", "Process"],
     "responses": [],
     "stages": [
@@ -71,6 +78,10 @@ CUMBRIA = {
     "authority": "Cumbria",
     "name": "Outcome Resolution",
     "description": "IRO Outcome Resolution (formerly the dispute resolution process).",
+    "informal_guideline_days": 3,
+    "review_rules": CALENDAR_MONTHS,
+    # Seed 002 names no categories: these are suggestions for the council to replace.
+    "suggested_categories": True,
     "categories": ["Care planning", "Placement", "Safeguarding", "Drift and delay", "Process"],
     "responses": [
         "Agree and able to implement",
@@ -83,7 +94,8 @@ CUMBRIA = {
             "Stage 1: informal challenge",
             to=R.TEAM_MANAGER,
             days=3,
-            guidance="Write to the social worker and team manager within 3 days. "
+            guidance="Write to the social worker and team manager within 3 days of the review "
+            "that prompted it (give the review's date as the date of concern). "
             "The team manager responds within 3 working days.",
         ),
         _stage(2, "Stage 2", to=R.SERVICE_MANAGER, days=4, copy=[R.REVIEWING_TEAM_MANAGER]),
@@ -109,18 +121,26 @@ CUMBRIA = {
             5,
             "Stage 5",
             to=R.DIRECTOR_CHILDRENS_SERVICES,
-            guideline=4,
             copy=[R.REVIEWING_SERVICE_MANAGER, R.REVIEWING_HEAD_OF_SERVICE],
-            guidance="Consider notifying the Chief Executive. Consider CAFCASS at the end, "
+            guidance="Seed 002 sets no time for Stage 5: agree the date with the Director. "
+            "Consider notifying the Chief Executive. Consider CAFCASS at the end, "
             "or at any point if urgent.",
         ),
     ],
 }
 
+BUCKS_RAISERS = [*REVIEWERS, R.FGC_COORDINATOR]
+BUCKS_AGREED = "Buckinghamshire sets no timescale: agree the date with {who} and record it."
+
 BUCKINGHAMSHIRE = {
     "authority": "Buckinghamshire",
     "name": "Resolution Process",
-    "description": "Resolution Process form: sections delegated in turn, resolution by the raiser.",
+    "description": "Resolution Process form: sections delegated in turn, resolution by the raiser. "
+    "The council sets no timescales: the raiser agrees and records every stage's date.",
+    "review_rules": CALENDAR_MONTHS,
+    "resolution_records_impact": True,
+    # Seed 003 names no categories: these are suggestions for the council to replace.
+    "suggested_categories": True,
     "categories": [
         "Care planning",
         "Safeguarding",
@@ -130,34 +150,56 @@ BUCKINGHAMSHIRE = {
         "Process and recording",
     ],
     "responses": [],
+    # Every date is agreed by the raiser; the 5 working days offered are a suggestion only.
     "stages": [
         _stage(
             0,
             "Informal",
             to=R.SOCIAL_WORKER,
             guideline=5,
-            raised_by=[*REVIEWERS, R.FGC_COORDINATOR],
+            raised_by=BUCKS_RAISERS,
+            guidance=BUCKS_AGREED.format(who="the social worker"),
         ),
-        _stage(1, "Stage 1", to=R.TEAM_MANAGER, days=5, raised_by=[*REVIEWERS, R.FGC_COORDINATOR]),
         _stage(
-            2, "Stage 2", to=R.HEAD_OF_SERVICE, days=5, raised_by=[*REVIEWERS, R.FGC_COORDINATOR]
+            1,
+            "Stage 1",
+            to=R.TEAM_MANAGER,
+            guideline=5,
+            raised_by=BUCKS_RAISERS,
+            guidance=BUCKS_AGREED.format(who="the team manager"),
         ),
-        _stage(3, "Stage 3", to=R.DIRECTOR, days=5, raised_by=[*REVIEWERS, R.FGC_COORDINATOR]),
+        _stage(
+            2,
+            "Stage 2",
+            to=R.HEAD_OF_SERVICE,
+            guideline=5,
+            raised_by=BUCKS_RAISERS,
+            guidance=BUCKS_AGREED.format(who="the Head of Service"),
+        ),
+        _stage(
+            3,
+            "Stage 3: Service Director",
+            to=R.SERVICE_DIRECTOR,
+            guideline=5,
+            raised_by=BUCKS_RAISERS,
+            guidance=BUCKS_AGREED.format(who="the Service Director"),
+        ),
         _stage(
             4,
-            "Stage 4",
-            to=R.DIRECTOR_CHILDRENS_SERVICES,
-            days=5,
-            raised_by=[*REVIEWERS, R.FGC_COORDINATOR],
+            "Stage 4: Executive Director",
+            to=R.EXECUTIVE_DIRECTOR,
+            guideline=5,
+            raised_by=BUCKS_RAISERS,
+            guidance=BUCKS_AGREED.format(who="the Executive Director"),
         ),
         _stage(
             5,
             "Stage 5: CAFCASS",
             to=None,
-            guideline=10,
-            raised_by=[*REVIEWERS, R.FGC_COORDINATOR],
+            raised_by=BUCKS_RAISERS,
             external_body="CAFCASS",
-            guidance="Refer to CAFCASS. Record CAFCASS's response on its behalf.",
+            guidance="Refer to CAFCASS. Record CAFCASS's response on its behalf, and the date "
+            "agreed with CAFCASS.",
         ),
     ],
 }
@@ -170,6 +212,7 @@ BLACKPOOL = {
     # monitor ... completion of the actions"; and the 24-hour contact on an immediate concern.
     "sign_off_after_actions": True,
     "immediate_safeguarding": True,
+    "review_rules": BLACKPOOL_DAYS,
     "categories": [
         "Statutory requirements not met",
         "Local authority procedures not adhered to",
@@ -180,7 +223,12 @@ BLACKPOOL = {
     ],
     "responses": [],
     "stages": [
-        _stage(0, "Informal", to=R.SOCIAL_WORKER, guideline=5),
+        _stage(
+            0,
+            "Informal",
+            to=R.SOCIAL_WORKER,
+            guidance="Agree the timescale with the social worker.",
+        ),
         _stage(1, "Formal stage 1", to=R.TEAM_MANAGER, days=5),
         _stage(
             2,
@@ -213,8 +261,6 @@ PRESETS = {
     "blackpool": BLACKPOOL,
 }
 DEFAULT_PRESET = "gloucestershire"
-# Settings of a whole protocol a preset may turn on (off unless it says so).
-PROTOCOL_SETTINGS = ("sign_off_after_actions", "immediate_safeguarding")
 
 
 class _Models:
@@ -228,47 +274,65 @@ class _Models:
             setattr(self, name, get(name))
 
 
-def _settings(model, data: dict) -> dict:
-    """The preset's protocol settings the model has (an older migration's model has fewer)."""
-    names = {field.name for field in model._meta.get_fields()}
-    return {name: data.get(name, False) for name in PROTOCOL_SETTINGS if name in names}
+PROTOCOL_SETTINGS = (
+    "informal_guideline_days",
+    "informal_limit_days",
+    "resolution_records_impact",
+    "review_rules",
+    # Issue 14 rules 5 and 2 (Blackpool): off unless a preset says so.
+    "sign_off_after_actions",
+    "immediate_safeguarding",
+)
+
+
+def _has_field(model, name: str) -> bool:
+    # A migration's historical model may predate a field: write only what it has.
+    return any(field.name == name for field in model._meta.get_fields())
+
+
+def _settings(model, data) -> dict:
+    return {
+        name: data[name] for name in PROTOCOL_SETTINGS if name in data and _has_field(model, name)
+    }
 
 
 @transaction.atomic
 def install_preset(key: str, apps=None) -> Protocol:
     """Create the preset's protocol (version 1) unless it is already there."""
     m = _Models(apps)
-    Protocol, ProtocolCategory, ProtocolStage, ResponseOption = (
-        m.Protocol,
-        m.ProtocolCategory,
-        m.ProtocolStage,
-        m.ResponseOption,
-    )
-
-    def _role(code):
-        return m.Role.objects.get_or_create(code=code)[0] if code else None
-
-    def _roles(codes):
-        return [_role(code) for code in codes]
-
     data = PRESETS[key]
-    existing = Protocol.objects.filter(
+    existing = m.Protocol.objects.filter(
         authority=data["authority"], name=data["name"], version=1
     ).first()
     if existing is not None:
         return existing
-    protocol = Protocol.objects.create(
+    protocol = m.Protocol.objects.create(
         authority=data["authority"],
         name=data["name"],
         description=data["description"],
-        **_settings(Protocol, data),
+        **_settings(m.Protocol, data),
     )
+    _fill(protocol, data, m)
+    return protocol
+
+
+def _fill(protocol, data, m: _Models) -> None:
+    """The preset's categories, answers and stages, on a protocol that has none yet."""
+
+    def _role(code):
+        return m.Role.objects.get_or_create(code=code)[0] if code else None
+
+    suggestion = {"is_suggestion": True} if data.get("suggested_categories") else {}
+    if not _has_field(m.ProtocolCategory, "is_suggestion"):
+        suggestion = {}
     for position, name in enumerate(data["categories"]):
-        ProtocolCategory.objects.create(protocol=protocol, name=name, position=position)
+        m.ProtocolCategory.objects.update_or_create(
+            protocol=protocol, name=name, defaults={"position": position, **suggestion}
+        )
     for position, label in enumerate(data["responses"]):
-        ResponseOption.objects.create(protocol=protocol, label=label, position=position)
+        m.ResponseOption.objects.create(protocol=protocol, label=label, position=position)
     for spec in data["stages"]:
-        stage = ProtocolStage.objects.create(
+        stage = m.ProtocolStage.objects.create(
             protocol=protocol,
             level=spec["level"],
             label=spec["label"],
@@ -281,9 +345,49 @@ def install_preset(key: str, apps=None) -> Protocol:
             delegation_optional=spec.get("delegation_optional", False),
             guidance=spec.get("guidance", ""),
         )
-        stage.raised_by.set(_roles(spec["raised_by"]))
-        stage.copy_to.set(_roles(spec["copy"]))
-    return protocol
+        stage.raised_by.set([_role(code) for code in spec["raised_by"]])
+        stage.copy_to.set([_role(code) for code in spec["copy"]])
+
+
+@transaction.atomic
+def bring_preset_up_to_date(key: str, apps, in_use) -> None:
+    """For a migration: make the preset's latest version match this module.
+
+    A version no concern uses is rewritten in place; one in use is never changed (its concerns
+    keep it), so the preset's data becomes a new version, active if the old one was.
+    `in_use(protocol)` says whether concerns use a version.
+    """
+    m = _Models(apps)
+    data = PRESETS[key]
+    versions = m.Protocol.objects.filter(authority=data["authority"], name=data["name"])
+    latest = versions.order_by("-version").first()
+    if latest is None:
+        install_preset(key, apps)
+        return
+    if latest.version != 1:
+        return  # the council has made its own version: never overwrite it
+    fields = {"description": data["description"], **_settings(m.Protocol, data)}
+    if not in_use(latest):
+        # Good practice notes may use its categories: keep those rows, renumbered.
+        keep = list(m.ProtocolCategory.objects.filter(protocol=latest, name__in=data["categories"]))
+        m.ProtocolCategory.objects.filter(protocol=latest).exclude(
+            pk__in=[c.pk for c in keep]
+        ).delete()
+        for model in (m.ProtocolStage, m.ResponseOption):
+            model.objects.filter(protocol=latest).delete()
+        versions.filter(pk=latest.pk).update(**fields)
+        _fill(latest, data, m)
+        return
+    copy = m.Protocol.objects.create(
+        authority=data["authority"],
+        name=data["name"],
+        version=latest.version + 1,
+        formal_limit_days=latest.formal_limit_days,
+        **fields,
+    )
+    _fill(copy, data, m)
+    if latest.is_active:
+        activate(copy, m.Protocol)
 
 
 @transaction.atomic
@@ -300,11 +404,19 @@ def install_presets(active: str | None = None, apps=None) -> dict[str, Protocol]
 
 @transaction.atomic
 def activate(protocol: Protocol, model=Protocol) -> Protocol:
-    """Make `protocol` the one new concerns use. Open concerns keep theirs."""
+    """Make `protocol` the one new concerns use. Open concerns keep theirs. Apps above the core
+    act on it through `on_activate` (e.g. cases applies the protocol's review timescales)."""
     model.objects.filter(is_active=True).exclude(pk=protocol.pk).update(is_active=False)
     model.objects.filter(pk=protocol.pk).update(is_active=True)
     protocol.is_active = True
+    if model is Protocol:  # not from a migration's historical models
+        for receiver in on_activate:
+            receiver(protocol)
     return protocol
+
+
+# Filled in by higher apps' AppConfig.ready(): each is called with a protocol made active.
+on_activate: list = []
 
 
 @transaction.atomic
@@ -325,7 +437,10 @@ def copy_as_new_version(protocol: Protocol) -> Protocol:
     )
     for category in protocol.categories.all():
         ProtocolCategory.objects.create(
-            protocol=copy, name=category.name, position=category.position
+            protocol=copy,
+            name=category.name,
+            position=category.position,
+            is_suggestion=category.is_suggestion,
         )
     for option in protocol.response_options.all():
         ResponseOption.objects.create(protocol=copy, label=option.label, position=option.position)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -44,6 +45,17 @@ class SignOutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.success(request, "You have been signed out.")
         return response
+
+
+@login_not_required
+def admin_sign_in(request):
+    """The admin sends anyone it will not let in here. Signed out: to the one sign-in page.
+    Signed in without admin rights: a 403, because the sign-in page would send them straight
+    back to the admin, and round again."""
+    if request.user.is_authenticated:
+        raise PermissionDenied("Only administrators can use the admin site.")
+    query = request.META.get("QUERY_STRING")
+    return redirect(f"{reverse('login')}?{query}" if query else reverse("login"))
 
 
 @require_GET

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     # After whitenoise, so static files go out without a policy; pages get one with a nonce.
     "csp.middleware.CSPMiddleware",
     "prp.security.headers.PermissionsPolicyMiddleware",
+    # Before anything reads a body: a request bigger than any upload is refused unread.
+    "prp.uploads.RequestTooBigMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,8 +72,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Puts the signed-in person and their address on every audit entry of the request.
     "prp.audit.AuditMiddleware",
-    # Every page needs sign-in unless a view opts out with @login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Every page needs sign-in unless a view opts out with @login_not_required; a form posted
+    # after the session ended is kept for the person to send after signing in again.
+    "prp.security.kept.KeepingLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Signs out after SESSION_IDLE_TIMEOUT_MINUTES without a request (needs messages).
     "prp.security.idle.IdleTimeoutMiddleware",
@@ -157,6 +160,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "prp.security.lockout.username_from_credentials"
 AXES_LOCKOUT_CALLABLE = "prp.security.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
+# Password spraying: this many failures from one network address within the lockout time,
+# across any accounts (each counted up to SIGN_IN_FAILURE_LIMIT), refuse that address.
+SIGN_IN_ADDRESS_FAILURE_LIMIT = env.int("SIGN_IN_ADDRESS_FAILURE_LIMIT", default=30)
+AXES_HANDLER = "prp.security.lockout.SignInHandler"
 # Logs name only what a lockout is keyed on (and no start-up banner on every command).
 AXES_VERBOSE = False
 # Behind proxies, the address is read from X-Forwarded-For: the entry the nearest of
@@ -168,6 +175,9 @@ AXES_CLIENT_IP_CALLABLE = "prp.security.lockout.client_address"
 # SESSION_TIMEOUT_WARNING_SECONDS before. 0 turns it off.
 SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
 SESSION_TIMEOUT_WARNING_SECONDS = 120
+# A form posted after the session ended is kept this long for its author to send after
+# signing in again on the same browser (prp/security/kept.py).
+KEPT_FORM_HOURS = env.int("KEPT_FORM_HOURS", default=24)
 
 # Two-factor codes (django-otp): anyone may turn them on; administrators must.
 OTP_REQUIRED_FOR_ADMINS = env.bool("OTP_REQUIRED_FOR_ADMINS", default=True)
@@ -246,6 +256,9 @@ STORAGES = {
 }
 # Uploaded files live outside static/ and are only served through access-checked views.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# The largest file anyone may upload. A request bigger than it and its form is refused before
+# its body is read (prp.uploads).
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
 # Forms --------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
@@ -344,6 +357,9 @@ LOGGING = {
 }
 
 # Notifications ------------------------------------------------------------------------------
+# /health/ tells everyone the status alone; a request carrying this token in the X-Health-Token
+# header (or an administrator signed in) also gets which part is down and why. Empty: no token.
+HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
 # The address links in emails start with (no trailing slash).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Reminders and chases go out on working days between these hours (Europe/London).

@@ -1,7 +1,7 @@
 """Settings for the test suite: SQLite in memory by default, PostgreSQL/Redis when set."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, env
 
 DEBUG = False
 SECRET_KEY = "test-only-key"
@@ -38,3 +38,14 @@ if not TEST_REDIS_URL:
 # turn each on and prove it.
 OTP_REQUIRED_FOR_ADMINS = False
 SESSION_IDLE_TIMEOUT_MINUTES = 0
+
+# Parallel workers (pytest-xdist) each get their own test database (pytest-django adds the
+# worker's name to it) and, here, their own corner of Redis: the cache and the broker's keys
+# carry the worker's name, so one worker's queued tasks and cached counters never reach another.
+XDIST_WORKER = env("PYTEST_XDIST_WORKER", default="")
+if TEST_REDIS_URL and XDIST_WORKER:
+    CACHES["default"]["KEY_PREFIX"] = f"{CACHES['default']['KEY_PREFIX']}-{XDIST_WORKER}"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+        "global_keyprefix": f"{XDIST_WORKER}:",
+    }

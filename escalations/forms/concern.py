@@ -45,6 +45,26 @@ def _hidden(field: str) -> Field:
     return Field(field)
 
 
+def due_reason_hint(stage: ProtocolStage) -> str:
+    """When an agreed date needs a reason (issue 14 rules 3 and 4)."""
+    protocol = stage.protocol
+    if stage.is_informal:
+        if protocol.informal_guideline_days:
+            return (
+                f"Only needed if the date is more than {protocol.informal_guideline_days} "
+                "working days away. The informal stage must not create drift: a date more than "
+                f"{protocol.informal_limit_days} working days away is not accepted."
+            )
+        return (
+            f"The informal stage must not create drift: a date more than "
+            f"{protocol.informal_limit_days} working days away is not accepted."
+        )
+    return (
+        f"Only needed if the date is more than {protocol.formal_limit_days} working days after "
+        "the formal stages began: the formal stages together should not take longer."
+    )
+
+
 class ConcernDetailsForm(GovukFormMixin, SubmitOnceForm):
     """Who the concern is about, its title and the stage to start at (start and edit)."""
 
@@ -448,9 +468,24 @@ class RaiseForm(GovukFormMixin, forms.Form):
         empty_value=None,
         error_messages={"invalid_choice": "Select a person from the list"},
     )
+    date_of_concern = GovukDateField(
+        label="Date of concern",
+        subject="The date of concern",
+        required=False,
+        help_text="The day the concern arose, for example the date of the review. "
+        "Leave it empty for today. It cannot be more than 10 working days ago: "
+        "the response deadline counts from it.",
+    )
     agreed_due_on = GovukDateField(
         label="When is the response due?",
         subject="The date the response is due",
+    )
+    due_reason = forms.CharField(
+        label="Why is the date later than the usual time?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"max_length": "The reason must be 5,000 characters or fewer"},
     )
 
     def __init__(
@@ -468,7 +503,7 @@ class RaiseForm(GovukFormMixin, forms.Form):
         super().__init__(data, **kwargs)
         self.stage = stage
         self.fields["lock_version"] = LockVersionField(initial=lock_version)
-        layout = [_hidden("lock_version")]
+        layout = [_hidden("lock_version"), _legend("date_of_concern")]
         self.may_delegate = not stage.external_body
         self._people: dict[int, User] = {}
         if stage.delegation_optional and self.may_delegate:
@@ -503,8 +538,11 @@ class RaiseForm(GovukFormMixin, forms.Form):
             )
             self.fields["agreed_due_on"].initial = suggested_due_on
             layout.append(_legend("agreed_due_on"))
+            self.fields["due_reason"].help_text = due_reason_hint(stage)
+            layout.append(Field.textarea("due_reason"))
         else:
             del self.fields["agreed_due_on"]
+            del self.fields["due_reason"]
         if stage.protocol.immediate_safeguarding:
             self.fields["immediate"] = forms.BooleanField(
                 label="This is an immediate safeguarding concern",
@@ -520,6 +558,12 @@ class RaiseForm(GovukFormMixin, forms.Form):
         if due_on < rules.today():
             raise ValidationError("The date the response is due must be today or in the future")
         return due_on
+
+    def clean_date_of_concern(self) -> dt.date | None:
+        day = self.cleaned_data.get("date_of_concern")
+        if day is not None and day > rules.today():
+            raise ValidationError("The date of concern must be today or in the past")
+        return day
 
     def clean(self):
         data = super().clean()

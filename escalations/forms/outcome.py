@@ -25,6 +25,7 @@ from escalations.services import RETRACT_REASONS
 from escalations.views.common import LockVersionField
 from prp.models import OPERATIONAL_ROLES, ProtocolStage, User
 
+from .concern import due_reason_hint
 from .fields import GovukDateField
 
 DATE_HINT = "For example, 27 3 2026"
@@ -101,6 +102,20 @@ class OutcomeForm(forms.Form):
         label="Agreed response date",
         subject="The agreed response date",
         required=False,
+    )
+    due_reason = forms.CharField(
+        label="Why is the agreed date later than the limit?",
+        required=False,
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={"max_length": "The reason must be 5,000 characters or fewer"},
+    )
+    impact_for_child = forms.CharField(
+        label="If resolved: what has it changed for the child?",
+        required=False,
+        widget=forms.Textarea,
+        max_length=20000,
+        error_messages={"max_length": "The impact must be 20,000 characters or fewer"},
     )
     comments = forms.CharField(
         label="Your comments on the outcome",
@@ -191,11 +206,21 @@ class OutcomeForm(forms.Form):
                     f"{DATE_HINT}"
                 )
                 escalation.append(Field("agreed_due_on"))
+                self.fields["due_reason"].help_text = (
+                    f"Only needed if the agreed date is more than "
+                    f"{concern.protocol.formal_limit_days} working days after the formal stages "
+                    "began."
+                )
+                escalation.append(Field.textarea("due_reason", rows=3))
             else:
                 del self.fields["agreed_due_on"]
+                del self.fields["due_reason"]
         else:
             del self.fields["delegate_to"]
             del self.fields["agreed_due_on"]
+            del self.fields["due_reason"]
+        if not concern.protocol.resolution_records_impact:
+            del self.fields["impact_for_child"]
 
         outcome_choices = []
         for value, label in choices:
@@ -209,6 +234,8 @@ class OutcomeForm(forms.Form):
         if external_body:
             fields.append(Field.textarea("external_response", rows=6))
         fields.append(ConditionalRadios("outcome", *outcome_choices))
+        if "impact_for_child" in self.fields:
+            fields.append(Field.textarea("impact_for_child", rows=4))
         if escalation:
             fields.append(
                 Fieldset(*escalation, legend="If you escalate the concern", legend_size=Size.MEDIUM)
@@ -309,6 +336,8 @@ class OutcomeForm(forms.Form):
             "delegate_to": data.get("delegate_to"),
             "agreed_due_on": data.get("agreed_due_on"),
             "external_response": data.get("external_response", ""),
+            "due_reason": data.get("due_reason") or "",
+            "impact_for_child": data.get("impact_for_child") or "",
         }
 
 
@@ -410,6 +439,13 @@ class RedelegateForm(forms.Form):
         required_message="Enter the date the response is agreed for",
         help_text=DATE_HINT,
     )
+    due_reason = forms.CharField(
+        label="Why is the date later than the usual time?",
+        required=False,
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={"max_length": "The reason must be 5,000 characters or fewer"},
+    )
     lock_version = LockVersionField()
 
     def __init__(self, data=None, *, concern: Concern, stage: Stage, suggested=None, **kwargs):
@@ -419,7 +455,9 @@ class RedelegateForm(forms.Form):
             today = rules.today()
             due = stage.due_on
             initial["agreed_due_on"] = (
-                due if due and due >= today else rules.suggested_agreed_date(ps, today)
+                due
+                if due and due >= today
+                else rules.suggested_agreed_date(ps, stage.opened_on, concern)
             )
         kwargs.setdefault("initial", initial)
         super().__init__(data, **kwargs)
@@ -427,8 +465,11 @@ class RedelegateForm(forms.Form):
         fields = [Field.select("assignee"), Field.textarea("note", rows=4)]
         if ps.is_agreed:
             fields.append(Field("agreed_due_on"))
+            self.fields["due_reason"].help_text = due_reason_hint(ps)
+            fields.append(Field.textarea("due_reason", rows=3))
         else:
             del self.fields["agreed_due_on"]
+            del self.fields["due_reason"]
         self.helper = _helper(*fields, "lock_version", submit="Re-delegate the task")
 
     def clean_agreed_due_on(self):
@@ -444,6 +485,7 @@ class RedelegateForm(forms.Form):
             "assignee": data["assignee"],
             "note": data["note"],
             "agreed_due_on": data.get("agreed_due_on"),
+            "due_reason": data.get("due_reason") or "",
         }
 
 

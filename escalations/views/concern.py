@@ -560,7 +560,9 @@ def concern_raise(request, pk: int):
         people=operational_people() if not stage.external_body else [],
         default=default,
         role_label=role_label,
-        suggested_due_on=rules.suggested_agreed_date(stage, today) if stage.is_agreed else None,
+        suggested_due_on=(
+            rules.suggested_agreed_date(stage, today, concern) if stage.is_agreed else None
+        ),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -572,6 +574,8 @@ def concern_raise(request, pk: int):
             lock_version=data["lock_version"],
             delegate_to=data["delegate_to"],
             agreed_due_on=data.get("agreed_due_on"),
+            date_of_concern=data.get("date_of_concern"),
+            due_reason=data.get("due_reason", ""),
             immediate=data.get("immediate", False),
         )
         if raised is not None:
@@ -584,7 +588,7 @@ def concern_raise(request, pk: int):
         "default": default,
         "role_label": role_label,
         "copied": rules.copy_list(concern, stage),
-        "due_on": None if stage.is_agreed else rules.due_date(stage, today, None),
+        "due_on": None if stage.is_agreed else rules.plan_due(concern, stage, today, None).due_on,
         "sub_concern_count": len(concern.sub_concerns.all()),
     }
     return render(request, "escalations/concern_raise.html", context)

@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from . import kept as kept_forms
 from .two_factor import two_factor_not_required
 
 LAST_ACTIVITY_KEY = "last_activity"
@@ -85,7 +86,11 @@ class IdleTimeoutMiddleware:
             return None
         if seconds_left(request) == 0:
             next_url = _return_to(request)
+            kept = kept_forms.keep_on_timeout(request)  # while we still know who it is
             logout(request)
+            if kept:
+                messages.info(request, f"{timed_out_message()} {kept_forms.KEPT}")
+                return kept
             messages.info(request, timed_out_message())
             return redirect_to_login(next_url) if next_url else redirect(settings.LOGIN_URL)
         record_activity(request)

@@ -17,6 +17,8 @@ from django.utils.decorators import method_decorator
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from prp.email_address import is_plain, normalise_email
+
 from .two_factor import two_factor_not_required
 
 log = logging.getLogger("prp.security")
@@ -24,11 +26,12 @@ log = logging.getLogger("prp.security")
 
 def claimed_email(claims: dict) -> str:
     """The email address in the ID token: `email`, or Entra's `preferred_username` (the
-    sign-in name, a work email address) when the tenant does not send `email`."""
+    sign-in name, a work email address) when the tenant does not send `email`. Normalised as
+    every address is kept; one that is not ASCII is nobody's here (none, so sign-in fails)."""
     for name in ("email", "preferred_username"):
         value = (claims.get(name) or "").strip()
         if "@" in value:
-            return value.lower()
+            return normalise_email(value) if is_plain(value) else ""
     return ""
 
 
@@ -58,7 +61,7 @@ class CouncilAccountBackend(OIDCAuthenticationBackend):
         email = claimed_email(claims)
         if not email:
             return self.UserModel.objects.none()
-        return self.UserModel.objects.filter(email__iexact=email)
+        return self.UserModel.objects.filter(email=email)
 
     def create_user(self, claims):
         if not settings.OIDC_CREATE_USER:

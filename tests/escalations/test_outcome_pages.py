@@ -423,7 +423,11 @@ def test_a_cafcass_stage_records_cafcass_response(
     Protocol.objects.update(is_active=False)
     bucks = protocols["buckinghamshire"]
     Protocol.objects.filter(pk=bucks.pk).update(is_active=True)
-    concern = fresh(raise_concern(iro, [child], delegate_to=team_manager, level=4).stage.concern)
+    # Buckinghamshire sets no timescales: every date is agreed (seed 003).
+    task = raise_concern(
+        iro, [child], delegate_to=team_manager, level=4, agreed=dt.date(2023, 12, 8)
+    )
+    concern = fresh(task.stage.concern)
     client.force_login(iro)
     data = outcome_data(concern, outcome="escalate_next")
     response = client.post(outcome_url(concern), data)
@@ -440,7 +444,9 @@ def test_a_cafcass_stage_records_cafcass_response(
 
     page = client.get(outcome_url(concern)).content.decode()
     assert "Response from CAFCASS" in page
-    data = outcome_data(concern, external_response="CAFCASS will not act")
+    data = outcome_data(
+        concern, external_response="CAFCASS will not act", impact_for_child="A plan in court"
+    )
     assert client.post(outcome_url(concern), data).status_code == 302
     assert Stage.objects.get(pk=concern.current_stage_id).external_response == (
         "CAFCASS will not act"
@@ -629,6 +635,10 @@ def test_an_agreed_stage_asks_for_a_new_date(client, informal, iro, social_worke
         "agreed_due_on_1": "12",
         "agreed_due_on_2": "2023",
     }
+    # Past Gloucestershire's informal guideline (5 working days: 8 December) needs a reason.
+    page = client.post(redelegate_url(informal), data).content.decode()
+    assert "Enter why the date is later than 8 December 2023" in page
+    data["due_reason"] = "The team manager is on leave until 11 December"
     assert client.post(redelegate_url(informal), data).status_code == 302
     new = Task.objects.get(stage=informal.current_stage_id, state=TaskState.ACTIVE)
     assert new.due_on == dt.date(2023, 12, 12)

@@ -253,6 +253,7 @@ class Journey:
         cafcass: str = "no",
         comments: str = "Recorded after talking to the manager",
         external_response: str | None = None,
+        **extra,
     ):
         page = self.outcome_page()
         data = {
@@ -269,6 +270,7 @@ class Journey:
             data.update(_date("agreed_due_on", agreed))
         if external_response is not None:
             data["external_response"] = external_response
+        data.update(extra)
         return self.client.post(self.url("outcome_record"), data)
 
     # The record behind the pages
@@ -726,9 +728,14 @@ def test_buckinghamshire_social_worker_then_managers_then_straight_to_cafcass(
     assert (row.stage, row.due) == ("Informal", "15 January 2024")
     assert j.respond(row, response="I have asked health again").status_code == 302
 
-    # Stage 1: the team manager, 5 working days.
+    # Stage 1: the team manager. Seed 003 sets no timescales: the raiser agrees every date,
+    # offered a suggestion (5 working days), never given one.
     j.at(dt.date(2024, 1, 15)).sign_in(iro)
     response = j.record_outcome(Outcome.ESCALATE_NEXT, on=dt.date(2024, 1, 15))
+    assert "Enter the date the Stage 1 response is agreed for" in _error_summary(_page(response))
+    response = j.record_outcome(
+        Outcome.ESCALATE_NEXT, on=dt.date(2024, 1, 15), agreed=dt.date(2024, 1, 22)
+    )
     assert response.status_code == 302, _page(response)
     assert _banners(response) == [
         "Escalated to Stage 1 and delegated to Tom Manager. Response due 22 January 2024"
@@ -740,7 +747,9 @@ def test_buckinghamshire_social_worker_then_managers_then_straight_to_cafcass(
 
     # Stage 2: the Head of Service.
     j.at(dt.date(2024, 1, 22)).sign_in(iro)
-    response = j.record_outcome(Outcome.ESCALATE_NEXT, on=dt.date(2024, 1, 22))
+    response = j.record_outcome(
+        Outcome.ESCALATE_NEXT, on=dt.date(2024, 1, 22), agreed=dt.date(2024, 1, 29)
+    )
     assert response.status_code == 302, _page(response)
     assert _banners(response) == [
         "Escalated to Stage 2 and delegated to Hana Head. Response due 29 January 2024"
@@ -755,6 +764,18 @@ def test_buckinghamshire_social_worker_then_managers_then_straight_to_cafcass(
     page = j.outcome_page()
     assert "Not resolved: escalate straight to a later stage" in page
     assert "Stage 5: CAFCASS: you record CAFCASS&#x27;s reply, nobody is delegated" in page
+    # The 20 working days from the formal start (15 January) end on 12 February: a later
+    # agreed date needs a reason, and the concern then shows it was agreed beyond the limit.
+    response = j.record_outcome(
+        Outcome.ESCALATE_TO,
+        target_level=5,
+        on=dt.date(2024, 1, 29),
+        agreed=dt.date(2024, 2, 13),
+        cafcass="yes",
+    )
+    assert _error_summary(_page(response)) == [
+        "Enter why the date is later than 12 February 2024 (20 working days from the formal start)"
+    ]
     response = j.record_outcome(
         Outcome.ESCALATE_TO,
         target_level=5,
@@ -785,10 +806,21 @@ def test_buckinghamshire_social_worker_then_managers_then_straight_to_cafcass(
     assert "Response from CAFCASS" in page
     assert "This stage was not delegated to anyone. Record CAFCASS's reply below." in page
     reply = "CAFCASS spoke to the Head of Service; the assessment is booked for 14 February."
+    # Seed 003: resolving records the impact for the child.
     response = j.record_outcome(
         Outcome.RESOLVED, on=dt.date(2024, 2, 9), external_response=reply, cafcass="yes"
     )
+    assert _error_summary(_page(response)) == ["Enter what resolving it changed for the child"]
+    impact = "Amara's health needs are assessed before her review."
+    response = j.record_outcome(
+        Outcome.RESOLVED,
+        on=dt.date(2024, 2, 9),
+        external_response=reply,
+        cafcass="yes",
+        impact_for_child=impact,
+    )
     assert response.status_code == 302, _page(response)
+    assert j.stage(5).impact_for_child == impact
     assert _banners(response) == ["Concern resolved"]
     page = j.concern_page()
     assert _state_tag(page) == "Resolved"
@@ -959,3 +991,132 @@ def test_blackpool_the_reviewing_service_manager_bypasses_stage_1_to_stage_3(
     assert f"Concern 1: {DRIFT}" in page
     assert j.concern.state == ConcernState.RESOLVED
     assert j.concern.sub_concerns.get().category.name == DRIFT
+
+
+# The 20 working days (issue 14 rule 3; IRO Handbook 6.2, seed 000 §4.2) --------------------------
+#
+# Each council's first formal stage opens on Friday 1 December 2023: the 20 working days end on
+# Wednesday 3 January 2024 (25 and 26 December and 1 January are bank holidays). A late answer
+# leaves the next stage less than its own days: it is due on the limit's last day. Past the limit
+# a stage gets its own days and the concern shows it is over the limit, on its page and in the
+# weekly clinic.
+
+LIMIT_ENDS = "3 January 2024"
+
+
+def _raise_formal(j: Journey, protocol, child, iro, *, level: int, label: str) -> None:
+    j.sign_in(iro).start(child, title="Plan drifting", level=level, stage_label=label)
+    j.add_sub_concern(protocol.categories.first(), description="Decisions deferred again")
+    j.raise_it()
+
+
+def _escalate(j: Journey, who, *, on: dt.date, to: str, manager: str, due: str, **extra):
+    j.at(on).sign_in(who)
+    response = j.record_outcome(Outcome.ESCALATE_NEXT, on=on, **extra)
+    assert response.status_code == 302, _page(response)
+    assert _banners(response) == [
+        f"Escalated to {to} and delegated to {manager}. Response due {due}"
+    ]
+
+
+def _over_the_limit(j: Journey, who) -> None:
+    j.sign_in(who)
+    assert "Over 20 working days" in _text(j.concern_page())
+    clinic = _page(j.client.get(reverse("escalations:weekly_clinic")))
+    assert "Over 20 working days" in _text(clinic)
+
+
+def test_gloucestershire_4_2_journey_formal_stages_capped_at_20_working_days(
+    journey, protocols, child, iro, head_of_service, assistant_director, director
+):
+    protocol = protocols["gloucestershire"]
+    j = journey(dt.datetime(2023, 12, 1, 10, 0))
+    _raise_formal(j, protocol, child, iro, level=1, label="Formal stage 1")
+    _escalate(
+        j,
+        iro,
+        on=dt.date(2023, 12, 8),
+        to="Formal stage 2",
+        manager="Hana Head",
+        due="15 December 2023",
+    )
+    # Formal 2 answered late: Formal 3's own 5 days would end on 8 January.
+    _escalate(
+        j,
+        iro,
+        on=dt.date(2023, 12, 29),
+        to="Formal stage 3",
+        manager="Ada Director",
+        due=LIMIT_ENDS,
+    )
+    j.sign_in(assistant_director)
+    assert j.my_task_for_this_concern().due == LIMIT_ENDS
+    # The limit is used up by 4 January: Formal 4 gets its own 5 working days.
+    _escalate(
+        j,
+        iro,
+        on=dt.date(2024, 1, 4),
+        to="Formal stage 4",
+        manager="Dee Safeguarding",
+        due="11 January 2024",
+    )
+    _over_the_limit(j, iro)
+
+
+def test_cumbria_seed_002_journey_formal_stages_capped_at_20_working_days(
+    journey,
+    protocols,
+    child,
+    iro,
+    operational_service_manager,
+    senior_manager,
+    assistant_director,
+):
+    protocol = presets.activate(protocols["cumbria"])
+    j = journey(dt.datetime(2023, 12, 1, 10, 0))
+    _raise_formal(j, protocol, child, iro, level=2, label="Stage 2")
+    # Stage 2 answered late: Stage 3's own 4 days would end on 4 January.
+    _escalate(j, iro, on=dt.date(2023, 12, 28), to="Stage 3", manager="Sena Senior", due=LIMIT_ENDS)
+    _escalate(
+        j,
+        iro,
+        on=dt.date(2024, 1, 3),
+        to="Stage 4",
+        manager="Ada Director",
+        due="9 January 2024",
+    )
+    _over_the_limit(j, iro)
+
+
+def test_blackpool_seed_004_journey_formal_stages_capped_at_20_working_days(
+    journey,
+    protocols,
+    child,
+    iro,
+    team_manager,
+    iro_team_manager,
+    operational_service_manager,
+    reviewing_service_manager,
+    head_of_service,
+):
+    protocol = presets.activate(protocols["blackpool"])
+    j = journey(dt.datetime(2023, 12, 1, 10, 0))
+    _raise_formal(j, protocol, child, iro, level=1, label="Formal stage 1")
+    # Formal 1 answered late: Formal 2's own 5 days would end on 8 January.
+    _escalate(
+        j,
+        iro_team_manager,
+        on=dt.date(2023, 12, 29),
+        to="Formal stage 2",
+        manager="Sol Service",
+        due=LIMIT_ENDS,
+    )
+    _escalate(
+        j,
+        reviewing_service_manager,
+        on=dt.date(2024, 1, 5),
+        to="Formal stage 3",
+        manager="Hana Head",
+        due="12 January 2024",
+    )
+    _over_the_limit(j, iro)

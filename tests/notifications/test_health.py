@@ -12,7 +12,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from config.celery_app import app
 from notifications import health
 from notifications.health import chase_is_late
-from prp.models import JobHeartbeat
+from prp.models import JobHeartbeat, RoleCode
+from tests.factories import UserFactory
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -35,6 +36,15 @@ def broker_url(url):
         app.conf.broker_url = old
 
 
+MONITORING_TOKEN = "monitoring-token-for-tests"
+MONITORING = {"X-Health-Token": MONITORING_TOKEN}
+
+
+@pytest.fixture(autouse=True)
+def health_token(settings):
+    settings.HEALTH_TOKEN = MONITORING_TOKEN
+
+
 @pytest.fixture
 def all_running(db):
     now = at(2025, 11, 12, 10)
@@ -48,7 +58,7 @@ def all_running(db):
 
 
 def test_health_is_ok_when_everything_runs(client, all_running):
-    response = client.get("/health/")  # signed out: monitoring has no account
+    response = client.get("/health/", headers=MONITORING)  # monitoring has no account
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert "no-cache" in response["Cache-Control"]
@@ -66,10 +76,10 @@ def test_health_is_ok_when_everything_runs(client, all_running):
 def test_health_is_degraded_when_the_chase_job_is_late(client, all_running):
     # Wednesday 10:00. Last run 18:00 the day before: two working hours (08:00 to 10:00).
     beat("chase", at(2025, 11, 11, 18))
-    assert client.get("/health/").status_code == 200
+    assert client.get("/health/", headers=MONITORING).status_code == 200
     # Last run 17:59: two hours and a minute.
     beat("chase", at(2025, 11, 11, 17, 59))
-    response = client.get("/health/")
+    response = client.get("/health/", headers=MONITORING)
     assert response.status_code == 503
     assert response.json()["status"] == "degraded"
     assert response.json()["chase_late"] is True
@@ -78,14 +88,14 @@ def test_health_is_degraded_when_the_chase_job_is_late(client, all_running):
 
 def test_health_is_degraded_when_the_chase_job_never_ran(client, all_running):
     JobHeartbeat.objects.filter(name="chase").delete()
-    response = client.get("/health/")
+    response = client.get("/health/", headers=MONITORING)
     assert response.status_code == 503
     assert "chase" not in response.json()["jobs"]
 
 
 def test_health_is_degraded_when_the_broker_is_unreachable(client, all_running):
     with broker_url("redis://:s3cret@127.0.0.1:1/0"):
-        response = client.get("/health/")
+        response = client.get("/health/", headers=MONITORING)
     assert response.status_code == 503
     data = response.json()
     assert data["broker"]["ok"] is False
@@ -105,7 +115,7 @@ def test_health_is_degraded_when_the_database_is_down(client, all_running, monke
 
     with monkeypatch.context() as patch:
         patch.setattr(BaseDatabaseWrapper, "cursor", no_database)
-        response = client.get("/health/")
+        response = client.get("/health/", headers=MONITORING)
     assert response.status_code == 503
     data = response.json()
     assert data["database"] == {
@@ -170,3 +180,39 @@ def test_working_time_between(db):
     assert health.working_time_between(
         at(2025, 11, 10, 0), at(2025, 11, 17, 0), cap=cap
     ) == dt.timedelta(hours=50)
+
+
+# Who sees the details ----------------------------------------------------------------------------
+
+
+def test_signed_out_health_answers_the_status_alone(client, all_running):
+    assert client.get("/health/").json() == {"status": "ok"}
+
+
+def test_signed_out_a_dependency_down_gives_503_and_the_status_alone(client, all_running):
+    with broker_url("redis://:s3cret@127.0.0.1:1/0"):
+        response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json() == {"status": "degraded"}  # no name of the part, no error text
+
+
+@pytest.mark.parametrize("sent", ["", "wrong", MONITORING_TOKEN[:-1]])
+def test_a_wrong_token_gets_the_status_alone(client, all_running, sent):
+    assert client.get("/health/", headers={"X-Health-Token": sent}).json() == {"status": "ok"}
+
+
+def test_with_no_token_set_an_empty_header_opens_nothing(client, all_running, settings):
+    settings.HEALTH_TOKEN = ""
+    assert client.get("/health/", headers={"X-Health-Token": ""}).json() == {"status": "ok"}
+
+
+def test_an_administrator_signed_in_sees_the_details(client, all_running):
+    client.force_login(UserFactory(roles=[RoleCode.ADMINISTRATOR], is_staff=True))
+    data = client.get("/health/").json()
+    assert data["database"] == {"ok": True, "error": None}
+    assert "jobs" in data
+
+
+def test_someone_signed_in_who_is_not_an_administrator_sees_the_status_alone(client, all_running):
+    client.force_login(UserFactory(roles=[RoleCode.IRO]))
+    assert client.get("/health/").json() == {"status": "ok"}

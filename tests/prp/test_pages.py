@@ -179,10 +179,21 @@ def test_a_server_error_gets_the_gov_uk_500_page(db, iro, settings):
     assert "Sorry, there is a problem with the service" in response.content.decode()
 
 
-def test_admin_needs_staff(client, iro):
+def test_signed_in_without_admin_rights_the_admin_is_a_gov_uk_403_not_a_loop(client, iro):
     client.force_login(iro)
-    response = client.get(reverse("admin:index"))
-    assert response.status_code == 302
+    response = client.get(reverse("admin:index"), follow=True)
+    # Before: /admin/ -> /admin/login/ -> /sign-in/ -> /admin/ and round again.
+    assert response.status_code == 403
+    assert [url for url, _ in response.redirect_chain] == ["/admin/login/?next=/admin/"]
+    page = response.content.decode()
+    assert "You cannot do that" in page
+    assert "govuk-header" in page
+
+
+def test_admin_pages_deeper_in_are_a_403_too(client, iro):
+    client.force_login(iro)
+    response = client.get("/admin/prp/user/", follow=True)
+    assert response.status_code == 403
 
 
 def test_the_admin_uses_the_services_sign_in_page(client, db):

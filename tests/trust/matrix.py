@@ -84,7 +84,7 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "logout": row(X, X, X, X, X, X, X, X, IN),
     "health": row(*[PUBLIC] * 9),
     "accessibility": row(*[OK] * 9),  # open to all, signed in or not
-    "admin:index": row(IN, IN, IN, IN, IN, IN, IN, OK, IN),
+    "admin:index": row(F, F, F, F, F, F, F, OK, IN),  # 403, not a loop via sign-in
     # Children and their reviews
     "cases:child_list": EVERYONE,
     "cases:child_list?csv": EVERYONE,

@@ -26,6 +26,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
+from prp.email_address import normalise_email
 from prp.models import RoleCode, User
 
 DEFAULT_PAGES = [
@@ -149,7 +150,7 @@ class Command(BaseCommand):
 
     def _person(self, email: str | None) -> User:
         if email:
-            person = User.objects.filter(email__iexact=email).first()
+            person = User.objects.filter(email=normalise_email(email)).first()
             if person is None:
                 raise CommandError(f"Nobody has the email address {email}.")
             return person

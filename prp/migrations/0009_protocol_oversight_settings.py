@@ -14,7 +14,7 @@ def blackpool_on(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('prp', '0006_admin_versions_and_form_submissions'),
+        ('prp', '0008_protocol_limits'),
     ]
 
     operations = [

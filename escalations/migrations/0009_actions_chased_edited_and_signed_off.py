@@ -22,8 +22,8 @@ def sign_off_resolved(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalations', '0006_locking_archiving_and_retention'),
-        ('prp', '0007_protocol_oversight_settings'),
+        ('escalations', '0008_presets_issue_14'),
+        ('prp', '0009_protocol_oversight_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
