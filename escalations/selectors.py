@@ -366,9 +366,10 @@ def due_soon_cutoff(today: dt.date | None = None) -> dt.date:
 
 def concern_audit_entries(concern: Concern) -> QuerySet:
     """The concern's audit trail, newest first, in one query: the concern, the children it is
-    about, its concerns, discussions, actions, files, stages and tasks."""
+    about, its concerns, discussions, actions, files, stages, tasks and safeguarding contact."""
     parts = [(Concern, [concern.pk])]
-    for model in (ConcernChild, SubConcern, Discussion, Action, Attachment, Stage):
+    models = (ConcernChild, SubConcern, Discussion, Action, Attachment, Stage, SafeguardingContact)
+    for model in models:
         parts.append((model, model.objects.filter(concern=concern).values("pk")))
     parts.append((Task, Task.objects.filter(stage__concern=concern).values("pk")))
     return entries_about(parts)

@@ -104,6 +104,7 @@ def register_models() -> None:
         escalations.Stage,
         escalations.Task,
         escalations.ExternalAgencyNote,
+        escalations.SafeguardingContact,
         qapr.Qapr,
         qapr.Recommendation,
         prp.Team,

@@ -4,9 +4,13 @@ from django.db import migrations, models
 
 
 def blackpool_on(apps, schema_editor):
-    # Databases made before these settings: Blackpool's ladders get what its preset now says.
+    """Databases made before these settings: Blackpool's ladders get what its preset now says.
+    Never a version a concern uses (it cannot change, issue 14 rule 15): escalations 0008 has
+    already made an in-use preset a new version, and that one is turned on."""
     Protocol = apps.get_model("prp", "Protocol")
-    Protocol.objects.filter(authority="Blackpool").update(
+    Concern = apps.get_model("escalations", "Concern")
+    in_use = Concern.objects.values("protocol_id")
+    Protocol.objects.filter(authority="Blackpool").exclude(pk__in=in_use).update(
         sign_off_after_actions=True, immediate_safeguarding=True
     )
 
@@ -15,6 +19,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('prp', '0008_protocol_limits'),
+        ('escalations', '0008_presets_issue_14'),
     ]
 
     operations = [

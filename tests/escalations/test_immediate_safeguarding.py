@@ -23,7 +23,7 @@ from escalations.models import Event, SafeguardingContact
 from notifications.models import Kind, Notification
 from notifications.services import send_due
 from prp.models import RoleCode
-from prp.presets import activate
+from prp.presets import activate, copy_as_new_version
 from tests.escalations.test_services import draft, fresh
 from tests.factories import PostFactory, RoleFactory, UserFactory
 
@@ -174,7 +174,10 @@ def test_immediate_safeguarding_is_a_protocol_setting_on_for_blackpool_only(
     activate(protocols["gloucestershire"])
     with pytest.raises(ValidationError):
         raise_immediate(iro, child, team_manager, at(3, 10))
-    protocols["gloucestershire"].immediate_safeguarding = True  # available to all councils
-    protocols["gloucestershire"].save()
+    # Available to every council: a new version with it turned on (one in use cannot change).
+    version = copy_as_new_version(protocols["gloucestershire"])
+    version.immediate_safeguarding = True
+    version.save()
+    activate(version)
     raise_immediate(iro, child, team_manager, at(3, 10))
     assert SafeguardingContact.objects.count() == 1
