@@ -158,7 +158,8 @@ def chase(now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def _chase_one(pk: int, now: dt.datetime) -> int:
     contact = (
-        SafeguardingContact.objects.select_for_update()
+        # Only the contact's row is locked (PostgreSQL cannot lock the nullable side of a join).
+        SafeguardingContact.objects.select_for_update(of=("self",))
         .select_related("concern", "reviewing_manager", "social_care_manager")
         .filter(pk=pk, contacted_at__isnull=True)
         .first()

@@ -102,10 +102,11 @@ def figure_url(name: str, filters: metrics.Filters, of: str = "") -> str:
         "child_status": filters.child_status,
         "level": filters.level,
         "category": filters.category_id,
+        "figure": name,
         "of": of,
     }
     wanted = {key: value for key, value in query.items() if value not in (None, "")}
-    return f"{reverse('dashboards:figure_list', args=[name])}?{urlencode(wanted)}"
+    return f"{reverse('dashboards:figure_list')}?{urlencode(wanted)}"
 
 
 def _total(wanted: FigureList, rows) -> int:
@@ -127,8 +128,10 @@ def _related(kind: str, rows):
 
 
 @require_GET
-def figure_list(request, name: str):
+def figure_list(request):
+    """?figure= names the list (LISTS); the dashboard's filters narrow it as they do the figure."""
     user = request.user
+    name = request.GET.get("figure", "")
     if not scope.may_see_dashboards(user):
         raise PermissionDenied("The dashboard is for managers and the reviewing service.")
     wanted = LISTS.get(name)

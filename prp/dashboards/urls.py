@@ -6,5 +6,5 @@ app_name = "dashboards"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("lists/<slug:name>/", list_views.figure_list, name="figure_list"),
+    path("list/", list_views.figure_list, name="figure_list"),
 ]

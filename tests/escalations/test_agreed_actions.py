@@ -101,14 +101,16 @@ def test_blackpool_seed_004_sign_off_waits_for_the_last_action_while_it_is_monit
     assert "Resolved – " not in page
 
 
-def test_gloucestershire_resolution_signs_off_at_once(gloucestershire, child, iro, team_manager):
+def test_rule_5_seed_000_gloucestershire_signs_off_at_resolution(
+    gloucestershire, child, iro, team_manager
+):
     concern = raised(iro, child, team_manager)
     add_action(concern, iro, "Book the permanence meeting", D(2025, 11, 14))
     outcome(concern, iro, Outcome.RESOLVED)
     assert fresh(concern).signed_off_on == D(2025, 11, 10)
 
 
-def test_rule_5_actions_are_chased_until_done_also_after_the_concern_is_resolved(
+def test_rule_5_seed_004_actions_are_chased_until_done_also_after_the_concern_is_resolved(
     gloucestershire, child, iro, team_manager, social_worker, settings
 ):
     settings.CONCERN_ARCHIVE_AFTER_DAYS = 1
@@ -134,7 +136,7 @@ def test_rule_5_actions_are_chased_until_done_also_after_the_concern_is_resolved
     assert archive_closed_concerns(now=at(2025, 11, 19)) == 1
 
 
-def test_rule_5_an_action_is_changed_and_removed_and_the_history_keeps_both(
+def test_rule_5_seed_004_an_action_is_changed_and_removed_and_the_history_keeps_both(
     client, gloucestershire, child, iro, team_manager, social_worker, outsider
 ):
     concern = raised(iro, child, team_manager)
@@ -195,7 +197,7 @@ def test_rule_5_an_action_is_changed_and_removed_and_the_history_keeps_both(
         (D(2026, 11, 11), "The date the action is due must be 10 November 2026 or earlier"),
     ],
 )
-def test_rule_5_a_due_date_in_the_past_or_more_than_a_year_ahead_is_refused(
+def test_rule_5_seed_004_a_due_date_in_the_past_or_more_than_a_year_ahead_is_refused(
     client, gloucestershire, child, iro, team_manager, due_on, message
 ):
     concern = raised(iro, child, team_manager)
