@@ -5,6 +5,7 @@ from crispy_forms_gds.layout import Field, Fluid, Layout, Size, Submit
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 
 from .email_address import NOT_ASCII, is_plain
 
@@ -30,9 +31,15 @@ class SignInEmailField(forms.EmailField):
     says why it was refused."""
 
     def run_validators(self, value):
-        if value and not is_plain(value):
-            return
-        super().run_validators(value)
+        if not value or is_plain(value):
+            return super().run_validators(value)
+        # Its length still counts, only not its format.
+        everything = self.validators
+        self.validators = [v for v in everything if not isinstance(v, EmailValidator)]
+        try:
+            super().run_validators(value)
+        finally:
+            self.validators = everything
 
 
 class SignInForm(GovukFormMixin, AuthenticationForm):
@@ -49,6 +56,7 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
         error_messages={
             "required": "Enter your email address",
             "invalid": "Enter an email address in the correct format, like name@example.org",
+            "max_length": "Email address must be 254 characters or fewer",
         },
     )
     password = forms.CharField(

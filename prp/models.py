@@ -177,8 +177,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         # Every path that makes or changes an account (admin, single sign-on, imports,
-        # factories) stores the one spelling the sign-in looks up.
-        self.email = normalise_email(self.email)
+        # factories) stores the one spelling the sign-in looks up, and none that is not ASCII:
+        # checked as given, since normalising can turn a look-alike into ASCII.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "email" in update_fields:
+            validate_plain(self.email)
+            self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
 
     def get_full_name(self):

@@ -43,11 +43,13 @@ def client_address(request) -> str | None:
 
 def locked_out(request, original_response=None, credentials=None):
     """The page shown instead of signing in while locked. It says what happened and what to
-    do, and nothing about whether the account exists or how many tries are left."""
+    do, and nothing about whether the account exists or how many tries are left. When the
+    network address is what is locked, it says so: a colleague on the same office network who
+    never mistyped must not be told their own password was wrong."""
     return render(
         request,
         "prp/account/locked_out.html",
-        {"minutes": settings.SIGN_IN_LOCKOUT_MINUTES},
+        {"minutes": settings.SIGN_IN_LOCKOUT_MINUTES, "network": _address_locked(request)},
         status=settings.AXES_HTTP_RESPONSE_CODE,
     )
 
@@ -160,6 +162,12 @@ def forget(attempts: QuerySet, *, unlocked: str) -> int:
             attempt,
             force_log=True,
             action=LogEntry.Action.DELETE,
+            # As auditlog writes any removed record: each value before, and none after.
+            changes={
+                "username": [attempt.username, "None"],
+                "ip_address": [attempt.ip_address, "None"],
+                "failures_since_start": [str(attempt.failures_since_start), "None"],
+            },
             additional_data={
                 "unlocked": unlocked,
                 "ip_address": attempt.ip_address,

@@ -3,7 +3,8 @@ the error each time, the page that says what happens next, and the right passwor
 locked. The rules behind it (the count, the address, the cool-off) are in
 tests/prp/test_lockout.py.
 
-Screenshots: docs/screenshots/sign-in-lockout/.
+Screenshots: docs/screenshots/sign-in-lockout/, and docs/screenshots/sign-in-locks-admin/ for
+the administrator unlocking a network locked for password spraying.
 """
 
 import datetime as dt
@@ -11,6 +12,7 @@ import re
 
 import pytest
 from axes.models import AccessAttempt
+from django.test import Client
 from playwright.sync_api import expect
 
 from prp.models import RoleCode
@@ -88,3 +90,48 @@ def test_wrong_passwords_lock_the_account_and_the_page_says_what_happens_next(
     expect(page).to_have_title(re.compile("^Sign in – "))
     journey.check()
     assert journey.errors == []
+
+
+SPRAYER = "203.0.113.7"
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
+def test_an_administrator_sees_a_network_locked_for_spraying_and_unlocks_it(
+    page, live_server, settings, screenshot
+):
+    settings.SIGN_IN_ADDRESS_FAILURE_LIMIT = 10
+    sprayer = Client()
+    for account in UserFactory.create_batch(10):
+        sprayer.post(
+            "/sign-in/", {"username": account.email, "password": "Winter2026!"}, REMOTE_ADDR=SPRAYER
+        )
+    administrator = UserFactory(
+        full_name="Ada Admin", roles=[RoleCode.ADMINISTRATOR], is_staff=True, is_superuser=True
+    )
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.goto(live_server.url + "/sign-in/")
+    page.get_by_label("Email address").fill(administrator.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_title(re.compile("^Home – "))
+
+    page.goto(live_server.url + "/admin/axes/accessattempt/")
+    locked = page.locator("#locked-addresses")
+    expect(locked).to_contain_text(SPRAYER)
+    expect(locked.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("#locked-accounts")).to_have_count(0)
+    screenshot("sign-in-locks-admin", "01-locked-now")
+
+    page.get_by_role("button", name=f"Unlock {SPRAYER}").click()
+    expect(page.locator(".messagelist")).to_contain_text(
+        f"Signing in as every email address from {SPRAYER} is unlocked."
+    )
+    expect(page.locator("#locked-addresses")).to_have_count(0)
+    screenshot("sign-in-locks-admin", "02-unlocked")
+    assert page.evaluate("window.__cspViolations") == []
+    assert not AccessAttempt.objects.filter(ip_address=SPRAYER).exists()

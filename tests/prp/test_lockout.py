@@ -154,6 +154,12 @@ def test_one_address_failing_across_many_accounts_is_refused_for_every_account(
     assert refused.status_code == 429
     assert LOCKED_TITLE in refused.content.decode()
     assert not signed_in(client)
+    page = main(refused.content.decode())
+    assert "too many failed attempts to sign in from the network you are using" in page
+    assert "signing in from this network is locked for 30 minutes" in page
+    assert "They can unlock sign-in from your network." in page
+    assert iro.email not in page
+    assert "incorrectly" not in page
     # No account was locked for anyone else: the same person from another address signs in.
     assert sign_in(client, iro.email, password, address="10.0.0.2").status_code == 302
 
@@ -205,6 +211,12 @@ def test_an_administrator_sees_a_locked_address_and_unlocks_it(
     entries = LogEntry.objects.filter(action=LogEntry.Action.DELETE, actor=admin)
     assert entries.count() == 10
     assert {entry.additional_data["unlocked"] for entry in entries} == {"network address"}
+    assert {entry.changes_dict["ip_address"][0] for entry in entries} == {SPRAYER}
+    audit = staff.get(reverse("admin:auditlog_logentry_changelist"))
+    assert audit.status_code == 200
+    entry = staff.get(reverse("admin:auditlog_logentry_change", args=[entries[0].pk]))
+    assert entry.status_code == 200
+    assert SPRAYER in entry.content.decode()
     assert sign_in(client, iro.email, password, address=SPRAYER).status_code == 302
     page = staff.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
     assert SPRAYER not in page.split('id="sign-in-locks"')[1].split("</div>")[0]

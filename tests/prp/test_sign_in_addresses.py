@@ -88,6 +88,17 @@ def test_a_refused_address_counts_as_a_failure(client, kit, password):
     assert sign_in(client, REAL, password).status_code == 429
 
 
+@pytest.mark.parametrize(
+    "typed", [LONG_S * 20, "x" * 250 + "@example.org"], ids=["look-alike", "ascii"]
+)
+def test_a_too_long_address_is_refused_with_a_message_not_an_error(client, kit, password, typed):
+    response = sign_in(client, typed, password)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "govuk-error-summary" in page
+    assert "Email address must be 254 characters or fewer" in page
+
+
 def test_case_spaces_and_compatibility_forms_are_one_address(client, kit, password):
     assert normalise_email(" Kit.Social@EXAMPLE.org ") == REAL
     assert normalise_email("\uff4bit.social@example.org") == REAL  # full-width k
@@ -112,6 +123,8 @@ def test_an_account_cannot_be_made_with_an_address_that_is_not_ascii(db, look_al
         User.objects.create_user(look_alike, full_name="Look Alike")
     with pytest.raises(ValidationError):
         User(email=look_alike, full_name="Look Alike").full_clean()
+    with pytest.raises(ValidationError):
+        User.objects.create(email=look_alike, full_name="Look Alike")
     assert not User.objects.exists()
 
 
