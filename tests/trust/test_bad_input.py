@@ -417,8 +417,8 @@ TARGETS = [
         "dashboards:figure_list",
         "service_manager",
         kind=QUERY,
-        query=lambda w: {"figure": "qaprs"},
-        params=("figure", "of", "page"),
+        query=lambda w: {"figure": "qaprs", "of": "good"},
+        params=("page",),
     ),
     Target("themes", "reports:themes", "service_manager", kind=QUERY, params=REPORT_PARAMS),
     Target(
