@@ -23,6 +23,24 @@ from .models import (
 log = logging.getLogger(__name__)
 
 
+class RestrictedChildrenHidden:
+    """Leaves out of an admin's lists, pages and searches every record about a restricted child
+    the signed-in person is neither allocated to nor named on (cases.selectors, the rule of the
+    service's own pages). Superusers see everything: they keep the records in order.
+    `child_path` is the path from the admin's model to the child ("" when it is the child)."""
+
+    child_path = "child"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        from .selectors import restricted_hidden_from
+
+        field = f"{self.child_path}__in" if self.child_path else "pk__in"
+        return queryset.exclude(**{field: restricted_hidden_from(request.user)})
+
+
 class AllocationInline(admin.TabularInline):
     model = Allocation
     extra = 0
@@ -36,7 +54,8 @@ class AllocationInline(admin.TabularInline):
 
 
 @admin.register(Child)
-class ChildAdmin(VersionedAdminMixin, admin.ModelAdmin):
+class ChildAdmin(RestrictedChildrenHidden, VersionedAdminMixin, admin.ModelAdmin):
+    child_path = ""
     list_display = ("full_name", "reference", "date_of_birth", "status", "team", "restricted")
     list_filter = ("status", "legal_status", "restricted", "team")
     search_fields = ("first_name", "last_name", "reference")
@@ -53,7 +72,15 @@ class ChildAdmin(VersionedAdminMixin, admin.ModelAdmin):
         (None, {"fields": ("first_name", "last_name", "date_of_birth", "reference")}),
         ("Status", {"fields": ("status", "legal_status", "sibling_group")}),
         ("Current allocation (change it below)", {"fields": readonly_fields[:3]}),
-        ("Restricted record", {"fields": ("restricted", "named_users")}),
+        (
+            "Restricted record",
+            {
+                "fields": ("restricted", "named_users"),
+                "description": "A restricted record is seen only by the people allocated to it "
+                "or named on it, here in the admin too (superusers excepted): name yourself to "
+                "go on managing it.",
+            },
+        ),
         ("Record", {"fields": ("archived_at", "created_at", "updated_at")}),
     )
     inlines = [AllocationInline]
@@ -201,7 +228,7 @@ class ReviewStepInline(admin.TabularInline):
 
 
 @admin.register(KeyDate)
-class KeyDateAdmin(ReadOnlyAdmin):
+class KeyDateAdmin(RestrictedChildrenHidden, ReadOnlyAdmin):
     list_display = ("child", "kind", "on", "recorded_by", "recorded_at")
     list_filter = ("kind",)
     search_fields = ("child__first_name", "child__last_name", "child__reference")
@@ -210,7 +237,7 @@ class KeyDateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(ReadOnlyAdmin):
+class ReviewAdmin(RestrictedChildrenHidden, ReadOnlyAdmin):
     list_display = ("child", "kind", "held_on", "chair", "early", "recorded_by")
     list_filter = ("kind", "early")
     search_fields = ("child__first_name", "child__last_name", "child__reference")
@@ -220,7 +247,7 @@ class ReviewAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SignificantChange)
-class SignificantChangeAdmin(ReadOnlyAdmin):
+class SignificantChangeAdmin(RestrictedChildrenHidden, ReadOnlyAdmin):
     list_display = ("child", "kind", "occurred_on", "recorded_by", "reviewing_officer", "decision")
     list_filter = ("kind", "decision")
     search_fields = ("child__first_name", "child__last_name", "child__reference")
@@ -229,7 +256,7 @@ class SignificantChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ChildLog)
-class ChildLogAdmin(ReadOnlyAdmin):
+class ChildLogAdmin(RestrictedChildrenHidden, ReadOnlyAdmin):
     list_display = ("at", "child", "actor", "summary")
     search_fields = ("child__first_name", "child__last_name", "child__reference", "summary")
     list_select_related = ("child", "actor")

@@ -8,7 +8,9 @@ class CasesConfig(AppConfig):
     def ready(self):
         from prp import presets
 
+        from . import audience
         from .services import review_rules_apply_protocol
 
+        audience.register()
         if review_rules_apply_protocol not in presets.on_activate:
             presets.on_activate.append(review_rules_apply_protocol)

@@ -553,9 +553,9 @@ class Player:
         if leave_open:
             # The record is still being written and the care plan waits for the social worker.
             plan.pop(K.FULL_RECORD)
-            plan.pop(K.CARE_PLAN_UPDATED)
+            plan.pop(K.CARE_PLAN_UPDATED, None)
         for kind, done_on in plan.items():
-            if done_on < self.today:
+            if kind in steps and done_on < self.today:
                 self.pending.append((done_on, STEP, self._step(steps[kind], done_on)))
         circulated = plan[K.DECISIONS_CIRCULATED]
         answer = rng.random()

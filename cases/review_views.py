@@ -333,7 +333,7 @@ def reviews_due(request):
     show = request.GET.get("show") if request.GET.get("show") in ("mine", "team") else default
     children = selectors.reviews_due(user, team=show == "team")
     if fmt := wanted_format(request):
-        return list_downloads.reviews_due(children, fmt=fmt)
+        return list_downloads.reviews_due(request, children, fmt=fmt)
     paginator = Paginator(children, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     tasks, more_tasks = _short(selectors.review_tasks_for(user))

@@ -50,6 +50,22 @@ def restricted_hidden_from(user: User) -> QuerySet[Child]:
     return Child.objects.filter(restricted=True).exclude(visibility(user))
 
 
+def hidden_from_person(person) -> Q:
+    """The rule above as a Q over children, for a person given as a user's id or as an OuterRef
+    to one (so the outbox can ask it of every row's own recipient in one query): restricted,
+    and the person is neither allocated to nor named on the record."""
+    from notifications.audience import deeper
+
+    through = Child.named_users.through
+    named = through.objects.filter(child_id=OuterRef("pk"), user_id=deeper(person))
+    return (
+        Q(restricted=True)
+        & ~Q(social_worker=person)
+        & ~Q(reviewing_officer=person)
+        & ~Q(Exists(named))
+    )
+
+
 def may_see_child(user: User, child: Child) -> bool:
     return child_queryset(user).filter(pk=child.pk).exists()
 
@@ -239,6 +255,41 @@ def changes_awaiting_decision(user: User) -> QuerySet:
         .select_related("child", "recorded_by")
         .order_by("recorded_at", "id")
     )
+
+
+def records_about_children(children: QuerySet[Child]) -> list[tuple[type, QuerySet]]:
+    """Every audited record about these children, as (model, ids) for prp.audit.entries_about:
+    theirs, their reviews, notes, QAPRs, and their concerns with everything on them."""
+    from escalations.models import (
+        Action,
+        Attachment,
+        Concern,
+        ConcernChild,
+        Discussion,
+        ExternalAgencyNote,
+        GoodPracticeNote,
+        Stage,
+        SubConcern,
+        Task,
+    )
+    from qapr.models import Qapr, Recommendation
+
+    ids = children.values("pk")
+    concerns = Concern.objects.filter(concern_children__child__in=ids).values("pk")
+    parts = [(Child, ids)]
+    for model in (Allocation, Review, KeyDate, SignificantChange, ExternalAgencyNote):
+        parts.append((model, model.objects.filter(child__in=ids).values("pk")))
+    parts += [
+        (ReviewStep, ReviewStep.objects.filter(review__child__in=ids).values("pk")),
+        (GoodPracticeNote, GoodPracticeNote.objects.filter(child__in=ids).values("pk")),
+        (Qapr, Qapr.objects.filter(child__in=ids).values("pk")),
+        (Recommendation, Recommendation.objects.filter(qapr__child__in=ids).values("pk")),
+        (Concern, concerns),
+        (Task, Task.objects.filter(stage__concern__in=concerns).values("pk")),
+    ]
+    for model in (ConcernChild, SubConcern, Discussion, Action, Attachment, Stage):
+        parts.append((model, model.objects.filter(concern__in=concerns).values("pk")))
+    return parts
 
 
 def child_audit_entries(user: User, child: Child) -> QuerySet:

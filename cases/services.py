@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from prp.audit import create_recorded, update_recorded
 from prp.models import Team, User
 
 from . import messages, permissions, schedule
@@ -163,7 +164,8 @@ def child_refresh_schedule(*, child: Child, rules=None) -> schedule.Schedule:
     rules = rules or schedule.load_rules()
     plan = child_schedule(child, rules=rules)
     compliance = child_compliance(child, plan, rules=rules)
-    Child.objects.filter(pk=child.pk).update(
+    update_recorded(
+        Child.objects.filter(pk=child.pk),
         review_due_on=plan.next_due.on if plan.next_due else None,
         review_due_reason=plan.next_due.reason[:300] if plan.next_due else plan.missing,
         qapr_due_on=compliance.due_on,
@@ -188,12 +190,16 @@ def key_date_record(*, child: Child, by: User, kind: str, on: dt.date, note: str
 def _step_assignees(child: Child, review: Review) -> dict[str, User | None]:
     reviewer = review.chair or child.reviewing_officer
     manager = child.team.manager if child.team_id else None
-    return {
+    steps = {
         ReviewStep.Kind.DECISIONS_CIRCULATED: reviewer,
         ReviewStep.Kind.FULL_RECORD: reviewer,
         ReviewStep.Kind.DECISIONS_CONSIDERED: manager,
-        ReviewStep.Kind.CARE_PLAN_UPDATED: child.social_worker,
     }
+    # A child protection conference has its own steps: no care plan to update (seed 004 sets
+    # "care plan updated within 10 working days" for children in care only).
+    if review.kind == Review.Kind.CIC_REVIEW:
+        steps[ReviewStep.Kind.CARE_PLAN_UPDATED] = child.social_worker
+    return steps
 
 
 def _create_steps(child: Child, review: Review, rules) -> None:
@@ -203,17 +209,20 @@ def _create_steps(child: Child, review: Review, rules) -> None:
         ReviewStep.Kind.FULL_RECORD: Code.FULL_RECORD,
         ReviewStep.Kind.CARE_PLAN_UPDATED: Code.CARE_PLAN_UPDATED,
     }
-    ReviewStep.objects.bulk_create(
-        ReviewStep(
-            review=review,
-            kind=kind,
-            assignee=assignee,
-            # The team manager's five days start when the decisions reach them.
-            due_on=schedule.deadline(review.held_on, rules[counted[kind]])
-            if kind in counted
-            else None,
-        )
-        for kind, assignee in _step_assignees(child, review).items()
+    create_recorded(
+        ReviewStep,
+        (
+            ReviewStep(
+                review=review,
+                kind=kind,
+                assignee=assignee,
+                # The team manager's five days start when the decisions reach them.
+                due_on=schedule.deadline(review.held_on, rules[counted[kind]])
+                if kind in counted
+                else None,
+            )
+            for kind, assignee in _step_assignees(child, review).items()
+        ),
     )
 
 
@@ -468,3 +477,84 @@ def review_rules_apply_protocol(protocol) -> list[ReviewRule]:
 
         transaction.on_commit(queue_schedule_refresh)
     return changed
+
+
+# Records loaded from the council's own systems (the imports app calls these) -----------------
+
+CHILD_DETAILS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "status",
+    "legal_status",
+    "restricted",
+)
+
+
+@transaction.atomic
+def child_create(*, reference: str, by: User | None, team: Team | None = None, **details) -> Child:
+    """A child from the council's case-management records, with their team from today."""
+    child = Child(reference=reference, **{k: v for k, v in details.items() if k in CHILD_DETAILS})
+    child.full_clean()
+    child.save()
+    log(child, by, "Record made from the council's records.")
+    if team is not None:
+        child_allocate(
+            child=child, kind=Allocation.Kind.TEAM, team=team, start_date=_today(), recorded_by=by
+        )
+    return child
+
+
+@transaction.atomic
+def child_update_details(*, child: Child, by: User | None, **changes) -> Child:
+    """Change a child's details from the council's records. A restricted child stays
+    restricted: only a person, in the admin, lifts a restriction."""
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    changes = {k: v for k, v in changes.items() if k in CHILD_DETAILS}
+    if child.restricted:
+        changes.pop("restricted", None)
+    for field, value in changes.items():
+        setattr(child, field, value)
+    child.lock_version += 1
+    child.full_clean()
+    child.save()
+    log(child, by, "Details updated from the council's records.", fields=sorted(changes))
+    return child
+
+
+@transaction.atomic
+def child_record_history(
+    *,
+    child: Child,
+    by: User | None,
+    key_dates: set[tuple[str, dt.date]] = frozenset(),
+    reviews: set[tuple[str, dt.date]] = frozenset(),
+) -> tuple[int, int]:
+    """Key dates and reviews held, from the council's records: those not recorded yet are
+    added, nothing is removed. The steps after a review are not started (they were done in
+    the case-management system at the time). Returns how many of each were added."""
+    known_dates = set(child.key_dates.values_list("kind", "on"))
+    known_reviews = set(child.reviews.values_list("kind", "held_on"))
+    new_dates = sorted(set(key_dates) - known_dates, key=lambda pair: pair[1])
+    new_reviews = sorted(set(reviews) - known_reviews, key=lambda pair: pair[1])
+    for kind, on in new_dates:
+        _not_in_future(on, "on", "it happened")
+        key_date = KeyDate(child=child, kind=kind, on=on, recorded_by=by, note="Imported")
+        # No one recorded it here when a scheduled job loads it.
+        key_date.full_clean(exclude=["recorded_by"])
+        key_date.save()
+    for kind, held_on in new_reviews:
+        _not_in_future(held_on, "held_on", "it was held")
+        review = Review(child=child, kind=kind, held_on=held_on, recorded_by=by, notes="Imported")
+        # The returns do not say who chaired it.
+        review.full_clean(exclude=["recorded_by", "chair"])
+        review.save()
+    if new_dates or new_reviews:
+        log(
+            child,
+            by,
+            f"{len(new_dates)} key dates and {len(new_reviews)} reviews added from the "
+            "council's records.",
+        )
+        child_refresh_schedule(child=child)
+    return len(new_dates), len(new_reviews)

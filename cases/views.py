@@ -22,7 +22,7 @@ def child_list(request):
     search, mine_only = form.cleaned_search()
     children = selectors.child_list(request.user, search=search, mine_only=mine_only)
     if fmt := wanted_format(request):
-        return list_downloads.children(children, fmt=fmt)
+        return list_downloads.children(request, children, fmt=fmt)
     paginator = Paginator(children, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -20,6 +20,7 @@ urlpatterns = [
     path("qapr/", include("qapr.urls")),
     path("reports/", include("prp.dashboards.report_urls")),
     path("dashboard/", include("prp.dashboards.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("escalations.urls")),
     # One sign-in page for everyone, the admin included; signed in without admin rights: 403.
     path("admin/login/", prp_views.admin_sign_in),

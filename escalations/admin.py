@@ -3,6 +3,8 @@ pages and services, so every change keeps its history; nothing is deleted."""
 
 from django.contrib import admin
 
+from cases.admin import RestrictedChildrenHidden
+
 from .models import Concern, Event, ExternalAgencyNote, GoodPracticeNote, Stage, Task
 
 
@@ -29,7 +31,8 @@ class StageInline(admin.TabularInline):
 
 
 @admin.register(Concern)
-class ConcernAdmin(ReadOnlyAdmin):
+class ConcernAdmin(RestrictedChildrenHidden, ReadOnlyAdmin):
+    child_path = "concern_children__child"
     list_display = ("reference", "title", "state", "raised_by", "opened_on", "closed_on")
     list_filter = ("state", "protocol")
     search_fields = ("title", "raised_by__full_name")
@@ -38,7 +41,8 @@ class ConcernAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(ReadOnlyAdmin):
+class TaskAdmin(RestrictedChildrenHidden, ReadOnlyAdmin):
+    child_path = "stage__concern__concern_children__child"
     list_display = ("__str__", "assignee", "state", "due_on", "responded_at")
     list_filter = ("state",)
     list_select_related = ("stage__protocol_stage", "stage__concern", "assignee")
@@ -46,19 +50,20 @@ class TaskAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
+class EventAdmin(RestrictedChildrenHidden, ReadOnlyAdmin):
+    child_path = "concern__concern_children__child"
     list_display = ("at", "concern", "kind", "actor", "summary")
     list_filter = ("kind",)
     list_select_related = ("concern", "actor")
 
 
 @admin.register(GoodPracticeNote)
-class GoodPracticeNoteAdmin(ReadOnlyAdmin):
+class GoodPracticeNoteAdmin(RestrictedChildrenHidden, ReadOnlyAdmin):
     list_display = ("created_at", "author", "recipient", "category", "direction")
     list_select_related = ("author", "recipient", "category")
 
 
 @admin.register(ExternalAgencyNote)
-class ExternalAgencyNoteAdmin(ReadOnlyAdmin):
+class ExternalAgencyNoteAdmin(RestrictedChildrenHidden, ReadOnlyAdmin):
     list_display = ("recorded_on", "child", "agency", "level", "recorded_by")
     list_select_related = ("child", "recorded_by")

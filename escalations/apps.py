@@ -15,6 +15,7 @@ class EscalationsConfig(AppConfig):
     def ready(self):
         from prp import frozen
 
-        from . import restricted  # noqa: F401  (connects its signals)
+        from . import audience, restricted  # noqa: F401  (restricted connects its signals)
 
+        audience.register()
         frozen.register_in_use_check(protocols_in_use)

@@ -15,6 +15,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from cases.models import Child
+from prp.audit import update_recorded
 
 from .models import Concern, ConcernChild
 
@@ -30,8 +31,8 @@ def refresh_about_restricted(concern_ids: Iterable[int] | None = None) -> int:
         concerns = concerns.filter(pk__in=list(concern_ids))
     flagged = concerns.filter(about_restricted_child=False).filter(_any_restricted_child())
     cleared = concerns.filter(about_restricted_child=True).exclude(_any_restricted_child())
-    return flagged.update(about_restricted_child=True) + cleared.update(
-        about_restricted_child=False
+    return update_recorded(flagged, about_restricted_child=True) + update_recorded(
+        cleared, about_restricted_child=False
     )
 
 

@@ -122,16 +122,23 @@ def formal_limit_on(concern: Concern, on: dt.date) -> dt.date:
 
 
 def plan_due(
-    concern: Concern, protocol_stage: ProtocolStage, opened_on: dt.date, agreed: dt.date | None
+    concern: Concern,
+    protocol_stage: ProtocolStage,
+    opened_on: dt.date,
+    agreed: dt.date | None,
+    *,
+    chosen: bool = False,
 ) -> DuePlan:
     """The one rule for a stage's response date (issue 14 rules 3 and 4).
 
     Informal: the agreed date, with the protocol's guideline (a later date needs a reason) and
     maximum (a later date is refused). Formal: the stage's own working days, but never past the
     formal limit's end; once the limit is used up the stage gets its own days and the concern is
-    over the limit. An agreed formal date past the limit's end needs a reason.
+    over the limit. An agreed formal date past the limit's end needs a reason. `chosen`: the
+    date was chosen by the raiser for any stage (a reopened response) and is checked as agreed.
     """
-    own = due_date(protocol_stage, opened_on, agreed)
+    is_agreed = protocol_stage.is_agreed or chosen
+    own = agreed if is_agreed else due_date(protocol_stage, opened_on, agreed)
     if protocol_stage.is_informal:
         guideline = concern.protocol.informal_guideline_days
         guideline_on = workdays.add_working_days(opened_on, guideline) if guideline else None
@@ -144,7 +151,7 @@ def plan_due(
             maximum_on=maximum_on,
         )
     limit_on = formal_limit_on(concern, opened_on)
-    if protocol_stage.is_agreed:
+    if is_agreed:
         beyond = own is not None and own > limit_on
         return DuePlan(own, beyond=DueBeyond.LIMIT if beyond else "", limit_on=limit_on)
     if limit_on > opened_on:
@@ -178,6 +185,15 @@ def suggested_agreed_date(
 def formal_target_days() -> int:
     """The dashboards' target for the formal stages together (DASHBOARD_FORMAL_TARGET_DAYS)."""
     return getattr(settings, "DASHBOARD_FORMAL_TARGET_DAYS", None) or 20
+
+
+def write_up_due(concern: Concern) -> dt.date | None:
+    """When the raiser's informal write-up is due: within the protocol's days of the review
+    that prompted it (Cumbria, seed 002: 3 days), if the draft gives that date."""
+    days = concern.protocol.write_up_days
+    if not days or concern.date_of_concern is None or concern.start_level != 0:
+        return None
+    return concern.date_of_concern + dt.timedelta(days=days)
 
 
 def formal_working_days(stages: list[Stage]) -> int:

@@ -153,6 +153,7 @@ def concern_list(
     decision: str = "",
     assignee_id: int | None = None,
     include_archived: bool = False,
+    formal_limit: str = "",
 ) -> QuerySet[Concern]:
     """My concerns (raised by me), my team's (raised in or about my teams), or all I can see.
 
@@ -201,6 +202,8 @@ def concern_list(
         concerns = concerns.filter(team__unit_id=service_id)
     if child_status:
         concerns = concerns.filter(child_status=child_status)
+    if formal_limit:
+        concerns = concerns.filter(formal_limit=formal_limit)
     if ended == "informal":
         concerns = concerns.filter(closed_level=0)
     elif ended == "formal":
@@ -349,10 +352,18 @@ def attachment_get(user: User, pk: int, *, concern_pk: int) -> Attachment:
     return attachment
 
 
+def good_practice_notes(user: User) -> QuerySet[GoodPracticeNote]:
+    """Every good practice note this person may read anything of: not one about a restricted
+    child they are neither allocated to nor named on (its text names the child), whoever they
+    are to the note. Every list of notes starts here."""
+    return GoodPracticeNote.objects.exclude(child__in=restricted_hidden_from(user))
+
+
 def good_practice_list(user: User) -> QuerySet[GoodPracticeNote]:
     """Notes I wrote, received or was copied into."""
     return (
-        GoodPracticeNote.objects.filter(Q(author=user) | Q(recipient=user) | Q(copied_to=user))
+        good_practice_notes(user)
+        .filter(Q(author=user) | Q(recipient=user) | Q(copied_to=user))
         .distinct()
         .select_related("author", "recipient", "child", "category")
         .prefetch_related("copied_to")

@@ -20,6 +20,7 @@ from django.utils import timezone
 from cases.models import Child
 from cases.selectors import may_see_child
 from prp import uploads, workdays
+from prp.audit import create_recorded, update_recorded
 from prp.models import ProtocolCategory, ProtocolStage, ResponseOption, User
 
 from . import messages, rules, safeguarding
@@ -131,11 +132,25 @@ def _add_to_concern(concern: Concern, item, by: User, kind: str, summary: str):
 # Drafts ----------------------------------------------------------------------------------------
 
 
+_KEEP = object()
+
+
+def _check_not_future(day: dt.date | None) -> None:
+    if day is not None and day > rules.today():
+        raise ValidationError({"date_of_concern": "The date of concern must be today or earlier."})
+
+
 @transaction.atomic
 def concern_create_draft(
-    *, raised_by: User, children: list[Child], title: str, start_level: int = 0
+    *,
+    raised_by: User,
+    children: list[Child],
+    title: str,
+    start_level: int = 0,
+    date_of_concern: dt.date | None = None,
 ) -> Concern:
-    """Start a concern about one or more children. Nothing is sent until it is raised."""
+    """Start a concern about one or more children. Nothing is sent until it is raised.
+    `date_of_concern`, if known, is when it arose (e.g. the review that prompted it)."""
     protocol = rules.active_protocol()
     if protocol is None:
         raise ValidationError("No resolution protocol is active. Ask your administrator.")
@@ -145,19 +160,24 @@ def concern_create_draft(
     _require(rules.may_raise_at(raised_by, stage), f"You cannot raise a concern at {stage}.")
     if not children:
         raise ValidationError({"children": "Select at least one child."})
+    _check_not_future(date_of_concern)
     concern = Concern(
         protocol=protocol,
         raised_by=raised_by,
         title=title,
         start_level=start_level,
+        date_of_concern=date_of_concern,
         about_restricted_child=any(child.restricted for child in children),
     )
     # The protected state field cannot be re-set by cleaning; its transitions guard it.
     concern.full_clean(exclude=["current_stage", "state"])
     concern.save()
-    ConcernChild.objects.bulk_create(
-        ConcernChild(concern=concern, child=child, is_primary=index == 0)
-        for index, child in enumerate(children)
+    create_recorded(
+        ConcernChild,
+        (
+            ConcernChild(concern=concern, child=child, is_primary=index == 0)
+            for index, child in enumerate(children)
+        ),
     )
     names = ", ".join(child.full_name for child in children)
     _event(concern, Event.Kind.CREATED, raised_by, f"Draft started about {names}.")
@@ -173,6 +193,7 @@ def concern_update_draft(
     title: str,
     children: list[Child],
     start_level: int,
+    date_of_concern=_KEEP,
 ) -> Concern:
     concern = _lock_concern(concern, lock_version)
     _require(concern.is_draft and rules.may_edit(by, concern), "Only the raiser can edit a draft.")
@@ -183,9 +204,12 @@ def concern_update_draft(
         raise ValidationError({"children": "Select at least one child."})
     concern.title = title
     concern.start_level = start_level
+    if date_of_concern is not _KEEP:
+        _check_not_future(date_of_concern)
+        concern.date_of_concern = date_of_concern
     removed = _set_draft_children(concern, children)
     concern.about_restricted_child = any(child.restricted for child in children)
-    _save_concern(concern, "title", "start_level", "about_restricted_child")
+    _save_concern(concern, "title", "start_level", "about_restricted_child", "date_of_concern")
     summary = "Draft details changed."
     if removed:
         names = ", ".join(child.full_name for child in removed)
@@ -212,7 +236,7 @@ def _set_draft_children(concern: Concern, children: list[Child]) -> list[Child]:
     wanted = {child.pk for child in children}
     removed = [link.child for link in links.values() if link.child_id not in wanted]
     ConcernChild.objects.filter(concern=concern, child_id__in=[c.pk for c in removed]).delete()
-    ConcernChild.objects.filter(concern=concern).update(is_primary=False)
+    update_recorded(ConcernChild.objects.filter(concern=concern), is_primary=False)
     for index, child in enumerate(children):
         ConcernChild.objects.update_or_create(
             concern=concern, child=child, defaults={"is_primary": index == 0}
@@ -256,8 +280,10 @@ def sub_concern_remove(*, sub_concern: SubConcern, by: User, lock_version: int |
     _require(rules.may_edit(by, concern), "Only the raiser can change this concern.")
     if concern.sub_concerns.filter(archived_at__isnull=True).count() <= 1 and not concern.is_draft:
         raise ValidationError("A raised concern must keep at least one concern.")
-    SubConcern.objects.filter(pk=sub_concern.pk, archived_at__isnull=True).update(
-        archived_at=timezone.now(), archived_by=by
+    update_recorded(
+        SubConcern.objects.filter(pk=sub_concern.pk, archived_at__isnull=True),
+        archived_at=timezone.now(),
+        archived_by=by,
     )
     _save_concern(concern)
     _event(concern, Event.Kind.EDITED, by, f"Concern under {sub_concern.category.name} removed.")
@@ -462,8 +488,10 @@ def attachment_archive(*, attachment: Attachment, by: User, lock_version: int | 
     concern = _lock_concern(attachment.concern, lock_version)
     allowed = rules.may_remove_attachment(by, concern, attachment)
     _require(allowed, "Only the raiser or the person who attached it can remove a file.")
-    archived = Attachment.objects.filter(pk=attachment.pk, archived_at__isnull=True).update(
-        archived_at=timezone.now(), archived_by=by
+    archived = update_recorded(
+        Attachment.objects.filter(pk=attachment.pk, archived_at__isnull=True),
+        archived_at=timezone.now(),
+        archived_by=by,
     )
     if not archived:
         raise ValidationError("This file has already been removed.")
@@ -511,21 +539,21 @@ def _open_stage(
     return stage
 
 
-def _checked_plan(concern, protocol_stage, on, agreed_due_on, due_reason) -> rules.DuePlan:
+def _checked_plan(
+    concern, protocol_stage, on, agreed_due_on, due_reason, *, field="agreed_due_on", chosen=False
+) -> rules.DuePlan:
     """The stage's response date under the protocol's limits, refused where they say so, and
     the concern marked when it passes the formal limit (issue 14 rules 3 and 4)."""
-    plan = rules.plan_due(concern, protocol_stage, on, agreed_due_on)
-    if protocol_stage.is_agreed:
+    plan = rules.plan_due(concern, protocol_stage, on, agreed_due_on, chosen=chosen)
+    if protocol_stage.is_agreed or chosen:
         if plan.due_on is None:
-            raise ValidationError({"agreed_due_on": "Enter the date the response is agreed for."})
+            raise ValidationError({field: "Enter the date the response is agreed for."})
         if plan.due_on < rules.today():
-            raise ValidationError(
-                {"agreed_due_on": "The agreed date must be today or in the future."}
-            )
+            raise ValidationError({field: "The agreed date must be today or in the future."})
     if plan.maximum_on is not None and plan.due_on > plan.maximum_on:
         raise ValidationError(
             {
-                "agreed_due_on": "The informal response date must be no later than "
+                field: "The informal response date must be no later than "
                 f"{plan.maximum_on:%-d %B %Y} ({concern.protocol.informal_limit_days} working "
                 "days): the informal stage must not create drift. Escalate to a formal stage "
                 "instead."
@@ -615,7 +643,7 @@ def concern_raise(
     _require(by.pk == concern.raised_by_id, "Only the person who started the draft can raise it.")
     if not concern.sub_concerns.filter(archived_at__isnull=True).exists():
         raise ValidationError("Add at least one concern before raising it.")
-    on = date_of_concern or rules.today()
+    on = date_of_concern or concern.date_of_concern or rules.today()
     _check_date_of_concern(on)
     concern.date_of_concern = on
     protocol_stage = concern.protocol.stages.get(level=concern.start_level)
@@ -805,17 +833,33 @@ def task_redelegate(
 
 
 @transaction.atomic
-def task_reactivate(*, task: Task, by: User, lock_version: int, due_on: dt.date) -> Task:
-    """Reopen a finalised response so the manager can change it."""
+def task_reactivate(
+    *, task: Task, by: User, lock_version: int, due_on: dt.date, due_reason: str = ""
+) -> Task:
+    """Reopen a finalised response so the manager can change it. The new date meets the same
+    limits as any other (issue 14 rules 3 and 4)."""
     concern, task = _lock_task(task, lock_version)
-    _require(rules.may_manage(by, concern, task.stage), "Only the raiser can reopen a response.")
-    if not task.stage.is_open:
+    stage = task.stage
+    _require(rules.may_manage(by, concern, stage), "Only the raiser can reopen a response.")
+    if not stage.is_open:
         raise ValidationError("This stage already has an outcome.")
     if due_on < rules.today():
         raise ValidationError({"due_on": "The new date must be today or in the future."})
+    plan = _checked_plan(
+        concern,
+        stage.protocol_stage,
+        stage.opened_on,
+        due_on,
+        due_reason,
+        field="due_on",
+        chosen=True,
+    )
+    if plan.beyond:
+        stage.due_beyond, stage.due_reason = plan.beyond, due_reason.strip()
+        stage.save(update_fields=["due_beyond", "due_reason"])
     task.reactivate(at=timezone.now(), due_on=due_on)
     task.save()
-    _save_concern(concern)
+    _save_concern(concern, "formal_limit")
     _event(
         concern,
         Event.Kind.REACTIVATED,

@@ -7,7 +7,7 @@ are put back in the queue with the retry action.
 from django.contrib import admin, messages
 from django.template.defaultfilters import truncatechars
 
-from . import services
+from . import audience, services
 from .models import Notification
 
 
@@ -37,6 +37,7 @@ class NotificationAdmin(admin.ModelAdmin):
             {
                 "fields": (
                     ("status", "by_digest"),
+                    "not_needed_reason",
                     ("attempts", "last_error"),
                     ("created_at", "send_after"),
                     ("claimed_by", "claimed_at"),
@@ -45,7 +46,7 @@ class NotificationAdmin(admin.ModelAdmin):
                 )
             },
         ),
-        ("About", {"fields": ("concern", "task", "child", "key")}),
+        ("About", {"fields": ("concern", "task", "child", "digest", "key")}),
         ("Email as HTML", {"classes": ("collapse",), "fields": ("body_html",)}),
     )
     readonly_fields = tuple(field.name for field in Notification._meta.fields)
@@ -74,7 +75,12 @@ class NotificationAdmin(admin.ModelAdmin):
         )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("recipient")
+        """Every message, but for a non-superuser none about a child (or a concern about one)
+        they may not hear about: the outbox's own rule (notifications.audience)."""
+        queryset = super().get_queryset(request).select_related("recipient")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.exclude(audience.unheard_by_anyone(request.user.pk))
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
-"""System checks for the outbox's settings: every link in every email starts with SITE_URL."""
+"""System checks for the outbox's settings: every link in every email starts with SITE_URL, and
+EMAIL_CHILD_NAMES is one of the ways emails can name a child."""
 
 from urllib.parse import urlsplit
 
@@ -28,3 +29,19 @@ def site_url_is_set(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def email_child_names_is_known(app_configs=None, **kwargs):
+    """A mistyped value must not fall back to naming children in full, or fail at sending."""
+    from .naming import STYLES
+
+    if settings.EMAIL_CHILD_NAMES in STYLES:
+        return []
+    return [
+        Error(
+            f"EMAIL_CHILD_NAMES {settings.EMAIL_CHILD_NAMES!r} is not one of {', '.join(STYLES)}.",
+            hint='"initials" (initials and case reference) is the default.',
+            id="notifications.E003",
+        )
+    ]

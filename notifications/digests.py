@@ -11,13 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escalations.models import Task, TaskState
-from escalations.selectors import hides_restricted_child
 from prp import workdays
 from prp.models import User
 
-from . import schedule, stale
+from . import audience, naming, schedule, stale
 from .chase import children_by_concern
 from .models import ABOUT_A_LIVE_TASK, Kind, Notification, Status
+from .sender import ANSWERED, DEALT_WITH
 from .services import Message, absolute, notify
 
 # The order a digest lists its items in: the most pressing first.
@@ -56,16 +56,20 @@ def send_daily_digests(now: dt.datetime | None = None) -> int:
     pending = Notification.objects.filter(
         status=Status.PENDING, by_digest=True, send_after__lte=now
     )
+    # Nothing about a child the reader may no longer hear about (a record restricted since).
+    audience.set_aside(pending)
     # Chases about tasks answered since they were queued are not worth reading.
     pending.filter(kind__in=ABOUT_A_LIVE_TASK, task__isnull=False).exclude(
         task__state=TaskState.ACTIVE
-    ).update(status=Status.NOT_NEEDED)
+    ).update(status=Status.NOT_NEEDED, not_needed_reason=ANSWERED)
     dealt_with = [
         row["id"]
         for row in pending.filter(kind__in=stale.CHECKED_KINDS).values("id", "kind", "key")
         if not stale.still_needed(row["kind"], row["key"])
     ]
-    Notification.objects.filter(pk__in=dealt_with).update(status=Status.NOT_NEEDED)
+    Notification.objects.filter(pk__in=dealt_with).update(
+        status=Status.NOT_NEEDED, not_needed_reason=DEALT_WITH
+    )
     waiting = (
         pending.filter(status=Status.PENDING)
         .order_by("recipient_id", "send_after", "id")
@@ -93,9 +97,11 @@ def send_daily_digests(now: dt.datetime | None = None) -> int:
                     send_after=schedule.send_time(now),
                 )
             )
+            # Each row remembers its digest, so the sender checks them again before it goes.
+            digest = Notification.objects.filter(key=key).first()
             Notification.objects.filter(
                 pk__in=[row["id"] for row in rows], status=Status.PENDING
-            ).update(status=Status.IN_DIGEST)
+            ).update(status=Status.IN_DIGEST, digest=digest)
     return queued
 
 
@@ -113,14 +119,6 @@ def team_overdue(day: dt.date):
         .select_related("assignee__team__manager", "stage__concern", "stage__protocol_stage")
         .order_by("due_on", "pk")
     )
-
-
-def _hidden_from(manager: User, concern, children: list) -> bool:
-    """A row about a restricted child is left out of the digest of a manager not named on the
-    child (checked only for such rows: one query each)."""
-    if not any(child.restricted for child in children):
-        return False
-    return hides_restricted_child(manager, concern.pk)
 
 
 def send_team_digests(now: dt.datetime | None = None) -> int:
@@ -145,18 +143,23 @@ def send_team_digests(now: dt.datetime | None = None) -> int:
     )
     messages = []
     for manager_id, tasks in by_manager.items():
-        rows = []
+        # A concern about a child the manager may not hear about is left out (one query each).
+        hidden = audience.hidden_ids(
+            "escalations.concern", manager_id, {task.stage.concern_id for task in tasks}
+        )
+        rows, listed = [], {}
         for task in tasks:
             concern = task.stage.concern
             kids = children.get(concern.pk, [])
-            if _hidden_from(managers[manager_id], concern, kids):
+            if concern.pk in hidden:
                 continue
+            listed[concern.pk] = concern
             rows.append(
                 {
                     "assignee": task.assignee.full_name,
                     "reference": concern.reference,
                     "title": concern.title,
-                    "child": kids[0].full_name if kids else "",
+                    "child": naming.child_name(kids[0]) if kids else "",
                     "stage": task.stage.protocol_stage.label,
                     "due_on": task.due_on,
                     "days_late": workdays.working_days_between(task.due_on, day),
@@ -173,6 +176,7 @@ def send_team_digests(now: dt.datetime | None = None) -> int:
                 {"rows": rows, "day": day},
                 url=reverse("escalations:concern_list"),
                 send_after=schedule.send_time(now),
+                concerns=list(listed.values()),
             )
         )
     with transaction.atomic():

@@ -7,6 +7,7 @@ from django import forms
 from django.db import transaction
 from django.db.models import F
 
+from prp.audit import update_recorded
 from prp.forms import GovukFormMixin
 from prp.models import User
 
@@ -49,9 +50,8 @@ class NotificationSettingsForm(GovukFormMixin, forms.Form):
         user = self.user
         user.wants_daily_digest = wants_digest
         # A step on the version, so an administrator's form loaded before this is refused.
-        User.objects.filter(pk=user.pk).update(
-            wants_daily_digest=wants_digest, lock_version=F("lock_version") + 1
-        )
+        update_recorded(User.objects.filter(pk=user.pk), wants_daily_digest=wants_digest)
+        User.objects.filter(pk=user.pk).update(lock_version=F("lock_version") + 1)
         if not wants_digest:
             # Reminders held back for a digest the person no longer wants go out on their own.
             Notification.objects.filter(

@@ -73,7 +73,7 @@ class Status(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     IN_DIGEST = "in_digest", "Sent in a digest"
-    NOT_NEEDED = "not_needed", "Not sent: answered before it was due to go"
+    NOT_NEEDED = "not_needed", "Not sent: no longer needed"
 
 
 class Notification(models.Model):
@@ -98,6 +98,23 @@ class Notification(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     by_digest = models.BooleanField(
         default=False, help_text="Goes out in the recipient's daily digest, not on its own."
+    )
+    not_needed_reason = models.CharField(
+        max_length=200, blank=True, help_text="Why it was not sent, when it was not needed."
+    )
+    digest = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="items",
+        help_text="The daily digest that carried it.",
+    )
+    listed_concerns = models.ManyToManyField(
+        "escalations.Concern",
+        blank=True,
+        related_name="+",
+        help_text="The concerns a team digest lists (checked again before it is sent).",
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

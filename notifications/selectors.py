@@ -9,28 +9,32 @@ from django.shortcuts import get_object_or_404
 
 from prp.models import JobHeartbeat, User
 
+from . import audience
 from .health import CHASE_JOB
 from .models import Notification
+
+
+def own(user: User) -> QuerySet[Notification]:
+    """The person's own notifications, leaving out those about a child (or a concern about
+    one) they may no longer hear about: the child's record was restricted, or they were taken
+    off it, after the message was queued. Every read of a person's messages starts here."""
+    return audience.hearable(Notification.objects.filter(recipient=user), user)
 
 
 def notification_list(user: User) -> QuerySet[Notification]:
     """The person's own notifications, newest first. The bodies are left out: the list shows
     only the subject, and a page of 25 large HTML bodies is wasted memory."""
-    return (
-        Notification.objects.filter(recipient=user)
-        .defer("body_text", "body_html")
-        .order_by("-created_at", "-id")
-    )
+    return own(user).defer("body_text", "body_html").order_by("-created_at", "-id")
 
 
 def notification_get(user: User, pk: int) -> Notification:
-    """One of the person's notifications. Anyone else's is a 404, never a 403: the page does
-    not confirm that the message exists."""
-    return get_object_or_404(Notification, pk=pk, recipient=user)
+    """One of the person's notifications. Anyone else's, or one they may no longer hear about,
+    is a 404, never a 403: the page does not confirm that the message exists."""
+    return get_object_or_404(own(user), pk=pk)
 
 
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return own(user).filter(read_at__isnull=True).count()
 
 
 def is_administrator(user: User) -> bool:

@@ -34,10 +34,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import stale
+from . import audience, stale
 from .models import ABOUT_A_LIVE_TASK, Notification, Status
 
 log = logging.getLogger(__name__)
+
+ANSWERED = "the task was answered or taken back before it was sent"
+DEALT_WITH = "what it is about was dealt with before it was sent"
 
 # Minutes to wait before each retry: quick at first, then backing off.
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
@@ -166,17 +169,27 @@ def answered_before_sent(rows: list[Notification]) -> dict[int, str]:
         task = row.task
         if row.kind in ABOUT_A_LIVE_TASK and task is not None:
             if task.state != "active":
-                reasons[row.pk] = "the task was answered or taken back before it was sent"
+                reasons[row.pk] = ANSWERED
         elif not stale.still_needed(row.kind, row.key):
-            reasons[row.pk] = "what it is about was dealt with before it was sent"
+            reasons[row.pk] = DEALT_WITH
     return reasons
 
 
+def no_longer_to_hear(rows: list[Notification]) -> dict[int, str]:
+    """A message queued before the child's record was restricted, or before the reader was
+    taken off it, is not sent (nor a digest listing one): the rule each app registered with
+    notifications.audience, one query for the whole batch per rule."""
+    return audience.reasons_not_to_send(row.pk for row in rows)
+
+
 # Each check is given the claimed batch just before it is sent and returns the rows that must not
-# go, each with the reason. A new last-moment check (e.g. may the reader still hear of the child)
-# is one more function here. The rows hold SENDING_FIELDS only: a check that needs more reads it
-# for the whole batch in one query, not row by row.
-BATCH_CHECKS: list[Callable[[list[Notification]], dict[int, str]]] = [answered_before_sent]
+# go, each with the reason. A new last-moment check is one more function here. The rows hold
+# SENDING_FIELDS only: a check that needs more reads it for the whole batch in one query, not row
+# by row.
+BATCH_CHECKS: list[Callable[[list[Notification]], dict[int, str]]] = [
+    no_longer_to_hear,
+    answered_before_sent,
+]
 
 
 def not_needed(rows: list[Notification], token: str) -> set[int]:
@@ -188,9 +201,21 @@ def not_needed(rows: list[Notification], token: str) -> set[int]:
     for pk, reason in reasons.items():
         by_reason[reason].append(pk)
     for reason, pks in by_reason.items():
-        held(token).filter(pk__in=pks).update(status=Status.NOT_NEEDED, claimed_by="")
+        held(token).filter(pk__in=pks).update(
+            status=Status.NOT_NEEDED, claimed_by="", not_needed_reason=reason[:200]
+        )
         log.info("Not sending %s message(s) %s: %s", len(pks), pks, reason)
+    if reasons:
+        back_to_the_queue(list(reasons))
     return set(reasons)
+
+
+def back_to_the_queue(digest_pks: list[int]) -> int:
+    """A digest not sent loses none of what it carried: its items go back to wait for the next
+    digest, but for those the reader may no longer hear about. How many went back."""
+    items = Notification.objects.filter(digest_id__in=digest_pks, status=Status.IN_DIGEST)
+    audience.set_aside(items)
+    return items.filter(status=Status.IN_DIGEST).update(status=Status.PENDING, digest=None)
 
 
 # Outcomes -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from prp.models import User
 
+from . import audience, naming
 from .models import DIGESTIBLE, Kind, Notification
 
 # Sending lives in notifications.sender (batches over one connection, leases, Message-ID); these
@@ -41,6 +42,8 @@ class Message:
     task: object = None
     child: object = None
     send_after: dt.datetime | None = None
+    # What a team digest lists: each is checked again before it is sent (notifications.audience).
+    concerns: list = field(default_factory=list)
 
 
 def absolute(path: str) -> str:
@@ -63,7 +66,7 @@ def render(kind: str, context: dict) -> tuple[str, str, str]:
 
 def _row(message: Message, now: dt.datetime) -> Notification:
     context = {
-        **message.context,
+        **naming.for_email(message.context),
         "recipient": message.recipient,
         "url": absolute(message.url),
         "service_name": settings.SERVICE_NAME,
@@ -87,39 +90,6 @@ def _row(message: Message, now: dt.datetime) -> Notification:
     )
 
 
-def may_hear(messages: list[Message]) -> list[Message]:
-    """The messages whose recipient may be told of what they are about.
-
-    A message about a restricted child, or a concern about one, goes only to people named on
-    (or allocated to) the child; to anyone else it is dropped. The pathway chooses recipients
-    with this in mind (copy lists, good practice notes, digests); this is the last check, so no
-    new message can get it wrong. Costs one query per call, and one per restricted message.
-    """
-    from escalations.models import ConcernChild
-
-    concern_ids = {message.concern.pk for message in messages if message.concern is not None}
-    restricted = set()
-    if concern_ids:
-        restricted = set(
-            ConcernChild.objects.filter(
-                concern_id__in=concern_ids, child__restricted=True
-            ).values_list("concern_id", flat=True)
-        )
-    return [message for message in messages if _may_be_told(message, restricted)]
-
-
-def _may_be_told(message: Message, restricted_concerns: set[int]) -> bool:
-    # Imported here: the pathway's apps build on the outbox, not the other way round.
-    from cases.selectors import may_see_child
-    from escalations.selectors import hides_restricted_child
-
-    concern, child, person = message.concern, message.child, message.recipient
-    restricted = concern is not None and concern.pk in restricted_concerns
-    if restricted and hides_restricted_child(person, concern.pk):
-        return False
-    return child is None or not child.restricted or may_see_child(person, child)
-
-
 def notify(*messages: Message) -> int:
     """Queue messages in the current transaction. A key already queued is left alone, so
     running the same job twice, or two at once, never makes a second message."""
@@ -131,7 +101,9 @@ def notify(*messages: Message) -> int:
         for message in messages
         if message.recipient is not None and message.recipient.is_active
     ]
-    for message in may_hear(wanted):
+    # The last check at queueing, so no new message can get it wrong: the pathway already
+    # chooses recipients with it in mind (copy lists, good practice notes, digests).
+    for message in audience.may_hear(wanted):
         if message.key in seen:
             continue
         seen.add(message.key)
@@ -143,8 +115,30 @@ def notify(*messages: Message) -> int:
     fresh = [row for row in rows if row.key not in already]
     # ignore_conflicts covers a concurrent job that queued the same key a moment ago.
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    fresh_keys = {row.key for row in fresh}
+    _list_concerns([m for m in messages if m.concerns and m.key[:200] in fresh_keys])
     transaction.on_commit(wake_sender)
     return len(fresh)
+
+
+def _list_concerns(messages: list[Message]) -> None:
+    """Record what each digest lists, so the sender can check it again before it goes."""
+    if not messages:
+        return
+    ids = dict(
+        Notification.objects.filter(key__in=[m.key[:200] for m in messages]).values_list(
+            "key", "pk"
+        )
+    )
+    through = Notification.listed_concerns.through
+    through.objects.bulk_create(
+        [
+            through(notification_id=ids[m.key[:200]], concern_id=concern.pk)
+            for m in messages
+            for concern in {c.pk: c for c in m.concerns}.values()
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def wake_sender() -> None:
@@ -159,7 +153,8 @@ def wake_sender() -> None:
 
 
 def mark_read(user: User, pk: int | None = None) -> int:
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    unread = audience.hearable(Notification.objects.filter(recipient=user), user)
+    unread = unread.filter(read_at__isnull=True)
     if pk is not None:
         unread = unread.filter(pk=pk)
     return unread.update(read_at=timezone.now())

@@ -11,6 +11,7 @@ from . import frozen, presets
 from .admin_locking import VersionedAdminMixin
 from .models import (
     ClosureDay,
+    Download,
     JobHeartbeat,
     OrgUnit,
     Post,
@@ -199,7 +200,7 @@ class ProtocolAdmin(VersionedAdminMixin, FrozenWhenInUse, admin.ModelAdmin):
         ("authority", "name", "version"),
         "description",
         "formal_limit_days",
-        ("informal_guideline_days", "informal_limit_days"),
+        ("informal_guideline_days", "informal_limit_days", "write_up_days"),
         "resolution_records_impact",
         "review_rules",
         "sign_off_after_actions",
@@ -235,6 +236,8 @@ class RecordTypeFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         types = ContentType.objects.get_for_models(*auditlog.get_models())
+        # Downloads are about lists, not one record: their entries carry a type of their own.
+        types[Download] = ContentType.objects.get_for_model(Download, for_concrete_model=False)
         return sorted(
             ((str(ct.pk), capfirst(model._meta.verbose_name)) for model, ct in types.items()),
             key=lambda pair: pair[1],
@@ -304,7 +307,16 @@ class AuditEntryAdmin(LogEntryAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         self.request = request  # LogEntryAdminMixin builds links from it
-        return super().get_queryset(request)
+        entries = super().get_queryset(request)
+        if request.user.is_superuser:
+            return entries
+        # Not the trail of a restricted child the person may not see, nor of anything about
+        # them: the entries name the child and quote what was written.
+        from cases.selectors import records_about_children, restricted_hidden_from
+        from prp.audit import entries_about
+
+        hidden = entries_about(records_about_children(restricted_hidden_from(request.user)))
+        return entries.exclude(pk__in=hidden.order_by().values("pk"))
 
 
 # Failed sign-ins: django-axes' list, headed by what is locked now.

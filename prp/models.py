@@ -1,5 +1,6 @@
 """People, roles, teams and the management hierarchy, and the authority's closure days."""
 
+from auditlog.models import LogEntry
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -354,6 +355,13 @@ class Protocol(FrozenWhenInUse):
         help_text="An informal response date later than this needs a recorded reason and is "
         "flagged in the weekly clinic. Empty: the council sets no guideline.",
     )
+    write_up_days = models.PositiveIntegerField(
+        "informal write-up within (days)",
+        null=True,
+        blank=True,
+        help_text="The raiser writes the informal challenge within this many days of the review "
+        "that prompted it (the date of concern). Empty: no such deadline.",
+    )
     informal_limit_days = models.PositiveIntegerField(
         "informal stage maximum (working days)",
         default=20,
@@ -553,3 +561,15 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return f"{self.token} by {self.user_id}"
+
+
+class Download(LogEntry):
+    """Marks an audit entry as a downloaded list or table (its record type in the trail).
+
+    A download is about many records, or about figures, so it names no one record: the entry
+    says which list, with which filters, how many rows, in which format. No table of its own.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "download"

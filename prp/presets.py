@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from . import models as prp_models
+from .audit import update_recorded
 from .models import Protocol, ProtocolCategory, ResponseOption, RoleCode
 
 R = RoleCode
@@ -79,6 +80,8 @@ CUMBRIA = {
     "name": "Outcome Resolution",
     "description": "IRO Outcome Resolution (formerly the dispute resolution process).",
     "informal_guideline_days": 3,
+    # Seed 002: "IRO completes informal resolution form within 3 days" of the review.
+    "write_up_days": 3,
     "review_rules": CALENDAR_MONTHS,
     # Seed 002 names no categories: these are suggestions for the council to replace.
     "suggested_categories": True,
@@ -276,6 +279,7 @@ class _Models:
 
 PROTOCOL_SETTINGS = (
     "informal_guideline_days",
+    "write_up_days",
     "informal_limit_days",
     "resolution_records_impact",
     "review_rules",
@@ -406,8 +410,10 @@ def install_presets(active: str | None = None, apps=None) -> dict[str, Protocol]
 def activate(protocol: Protocol, model=Protocol) -> Protocol:
     """Make `protocol` the one new concerns use. Open concerns keep theirs. Apps above the core
     act on it through `on_activate` (e.g. cases applies the protocol's review timescales)."""
-    model.objects.filter(is_active=True).exclude(pk=protocol.pk).update(is_active=False)
-    model.objects.filter(pk=protocol.pk).update(is_active=True)
+    # Through the audit trail: which ladder new concerns follow is configuration people answer
+    # for. (In a migration, `model` is the historical model, which is not audited.)
+    update_recorded(model.objects.filter(is_active=True).exclude(pk=protocol.pk), is_active=False)
+    update_recorded(model.objects.filter(pk=protocol.pk), is_active=True)
     protocol.is_active = True
     if model is Protocol:  # not from a migration's historical models
         for receiver in on_activate:

@@ -60,6 +60,7 @@ from escalations.models import (
     Task,
 )
 from notifications.models import Notification
+from prp.audit import update_recorded
 from qapr.models import Qapr, Recommendation
 
 REMOVED = "Removed under the retention schedule"
@@ -137,7 +138,9 @@ def archive_closed_concerns(*, now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def _archive_one(pk: int, now: dt.datetime) -> int:
     # Compare-and-set: a second job running at the same time archives nothing twice.
-    if not Concern.objects.filter(pk=pk, archived_at__isnull=True).update(archived_at=now):
+    if not update_recorded(
+        Concern.objects.filter(pk=pk, archived_at__isnull=True), archived_at=now
+    ):
         return 0
     days = settings.CONCERN_ARCHIVE_AFTER_DAYS
     Event.objects.create(
@@ -241,7 +244,7 @@ def _emptied_groups(child_ids: list[int]) -> QuerySet[SiblingGroup]:
 def _blank(model, path: str, ids: list[int], fields: tuple[str, ...]) -> None:
     for name in fields:
         rows = model.objects.filter(**{f"{path}__in": ids}).exclude(**{name: ""})
-        rows.exclude(**{name: REMOVED}).update(**{name: REMOVED})
+        update_recorded(rows.exclude(**{name: REMOVED}), **{name: REMOVED})
 
 
 @transaction.atomic
@@ -255,12 +258,14 @@ def apply(the_plan: Plan, *, now: dt.datetime | None = None) -> None:
     _remove_files(concern_ids, now)
     for model, path, fields in CHILD_TEXT:
         _blank(model, path, child_ids, fields)
-    _emptied_groups(child_ids).update(name=REMOVED)
+    update_recorded(_emptied_groups(child_ids), name=REMOVED)
     _remove_identifiers(child_ids, now)
     # Last: the saves above write entries of their own, with the old values in them.
     _redact_audit(the_plan)
-    Concern.objects.filter(pk__in=concern_ids, archived_at__isnull=True).update(archived_at=now)
-    Concern.objects.filter(pk__in=concern_ids).update(anonymised_at=now)
+    # After the redaction: these entries hold dates only, and say the concern was anonymised.
+    unarchived = Concern.objects.filter(pk__in=concern_ids, archived_at__isnull=True)
+    update_recorded(unarchived, archived_at=now)
+    update_recorded(Concern.objects.filter(pk__in=concern_ids), anonymised_at=now)
     _record(the_plan, now)
 
 

@@ -461,10 +461,13 @@ class ScaleGenerator:
 
     def flag_restricted(self) -> None:
         # Bulk inserts skip the signals that keep the flag, so it is set in one pass here.
+        from auditlog.context import disable_auditlog
+
         from escalations.restricted import refresh_about_restricted
 
         started = time.perf_counter()
-        changed = refresh_about_restricted()
+        with disable_auditlog():  # a bulk load: no person made these rows (README, Audit)
+            changed = refresh_about_restricted()
         self.timings.add(
             "(concerns about restricted children flagged)", changed, time.perf_counter() - started
         )

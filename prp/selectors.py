@@ -143,6 +143,13 @@ def start_sections(user: User) -> list[StartSection]:
                         "People, teams, the management hierarchy and closure days.",
                         reverse("admin:index"),
                     ),
+                    # By URL name: the imports app sits above this one.
+                    StartLink(
+                        "Import records",
+                        "Load teams, people, children, allocations and the SSDA903 return "
+                        "from the council's files.",
+                        reverse("imports:import_start"),
+                    ),
                 ),
             )
         )

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 from django_otp import user_has_device
 
+from .admin_site import REFUSED
 from .forms import SignInForm
 from .security import two_factor
 from .security.idle import idle_exempt
@@ -49,11 +50,12 @@ class SignOutView(auth_views.LogoutView):
 
 @login_not_required
 def admin_sign_in(request):
-    """The admin sends anyone it will not let in here. Signed out: to the one sign-in page.
-    Signed in without admin rights: a 403, because the sign-in page would send them straight
-    back to the admin, and round again."""
+    """The admin's sign-in is the service's. Signed in already: the admin, or a 403 without
+    admin rights (the sign-in page would send them back to the admin, and round again)."""
     if request.user.is_authenticated:
-        raise PermissionDenied("Only administrators can use the admin site.")
+        if not admin.site.has_permission(request):
+            raise PermissionDenied(REFUSED)
+        return redirect("admin:index")
     query = request.META.get("QUERY_STRING")
     return redirect(f"{reverse('login')}?{query}" if query else reverse("login"))
 

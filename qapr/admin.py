@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cases.admin import RestrictedChildrenHidden
+
 from .models import Qapr, Recommendation
 
 
@@ -11,7 +13,7 @@ class RecommendationInline(admin.TabularInline):
 
 
 @admin.register(Qapr)
-class QaprAdmin(admin.ModelAdmin):
+class QaprAdmin(RestrictedChildrenHidden, admin.ModelAdmin):
     """Read-only: QAPRs change only through the service, so the rules and history hold."""
 
     list_display = ["__str__", "child", "author", "state", "grade", "completed_on"]

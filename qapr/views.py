@@ -138,7 +138,7 @@ def qapr_due(request):
     team = request.GET.get("show") == "team" and _may_see_team(user)
     due = selectors.children_qapr_due(user, team=team)
     if fmt := wanted_format(request):
-        return list_downloads.qaprs_due(due, fmt=fmt)
+        return list_downloads.qaprs_due(request, due, fmt=fmt)
     paginator = Paginator(due, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     children = list(page.object_list)
@@ -347,7 +347,7 @@ def recommendation_done(request, pk: int):
 def recommendation_list(request):
     to_follow_up = selectors.open_recommendations(request.user)
     if fmt := wanted_format(request):
-        return list_downloads.recommendations(to_follow_up, fmt=fmt)
+        return list_downloads.recommendations(request, to_follow_up, fmt=fmt)
     paginator = Paginator(to_follow_up, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()

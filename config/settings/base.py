@@ -29,7 +29,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "prp.errors.csrf_failure"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, whose site refuses signed-in people without admin rights with a 403.
+    "prp.admin_site.ServiceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "escalations",
     "qapr",
     "notifications",
+    # Loading the council's records: above cases and prp, it calls their services.
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -276,6 +279,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="no-reply@example.org")
 # Seconds to wait for the mail server at each step (connecting, each reply) before giving up on
 # it until the next run: a relay that accepts and never answers must not stall the sending.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+# How emails name a child: "full" (full name), "initials" (initials and case reference) or
+# "reference" (case reference only). Pages are not affected (notifications.naming).
+EMAIL_CHILD_NAMES = env("EMAIL_CHILD_NAMES", default="initials")
 
 # Cache: Redis when REDIS_URL is set, otherwise memory in each process ------------------------
 REDIS_URL = env("REDIS_URL", default="")

@@ -12,6 +12,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WORKDAYS_CACHE_SECONDS = 0
+# The pathway's tests read children's names in their emails; how emails name children under each
+# setting, and the default, are proved in tests/notifications/test_email_child_names.py.
+EMAIL_CHILD_NAMES = "full"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 TEST_REDIS_URL = env("REDIS_URL", default="")

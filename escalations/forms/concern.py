@@ -97,6 +97,13 @@ class ConcernDetailsForm(GovukFormMixin, SubmitOnceForm):
             "invalid_choice": "Select the stage to start at",
         },
     )
+    date_of_concern = GovukDateField(
+        label="Date of concern (optional)",
+        subject="The date of concern",
+        required=False,
+        help_text="The day the concern arose, for example the date of the review that prompted "
+        "it. The response deadline counts from it. For example, 27 3 2024.",
+    )
 
     def __init__(
         self,
@@ -121,6 +128,7 @@ class ConcernDetailsForm(GovukFormMixin, SubmitOnceForm):
             _legend("children"),
             Field.text("title", field_width=Fluid.TWO_THIRDS),
             _legend("start_level"),
+            _legend("date_of_concern"),
         ]
         if lock_version is not None:
             self.fields["lock_version"] = LockVersionField(initial=lock_version)
@@ -138,6 +146,12 @@ class ConcernDetailsForm(GovukFormMixin, SubmitOnceForm):
         if not title:
             raise ValidationError("Enter a short title for the concern")
         return title
+
+    def clean_date_of_concern(self) -> dt.date | None:
+        day = self.cleaned_data.get("date_of_concern")
+        if day is not None and day > rules.today():
+            raise ValidationError("The date of concern must be today or in the past")
+        return day
 
 
 class SubConcernForm(GovukFormMixin, SubmitOnceForm):
@@ -473,8 +487,8 @@ class RaiseForm(GovukFormMixin, forms.Form):
         subject="The date of concern",
         required=False,
         help_text="The day the concern arose, for example the date of the review. "
-        "Leave it empty for today. It cannot be more than 10 working days ago: "
-        "the response deadline counts from it.",
+        "Empty: the date given on the draft, or today. It cannot be more than 10 working days "
+        "ago: the response deadline counts from it.",
     )
     agreed_due_on = GovukDateField(
         label="When is the response due?",

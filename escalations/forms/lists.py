@@ -10,7 +10,7 @@ from crispy_forms_gds.layout import Field, Layout, Size, Submit
 from django import forms
 
 from cases.models import ChildStatus
-from escalations.models import ConcernState
+from escalations.models import ConcernState, FormalLimit
 from prp.models import OPERATIONAL_ROLES, RAISER_ROLES, OrgUnit, Protocol, Team, User
 
 SCOPES = [
@@ -75,6 +75,7 @@ class ConcernFilters:
     decision: str = ""
     assignee_id: int | None = None
     include_archived: bool = False
+    formal_limit: str = ""
 
     def selector_kwargs(self) -> dict:
         return {
@@ -93,6 +94,7 @@ class ConcernFilters:
             "decision": self.decision,
             "assignee_id": self.assignee_id,
             "include_archived": self.include_archived,
+            "formal_limit": self.formal_limit,
         }
 
 
@@ -181,6 +183,12 @@ class ConcernFilterForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": "Select a person from the list"},
     )
+    formal_limit = forms.ChoiceField(
+        choices=[("", ""), *[(c.value, c.label) for c in FormalLimit if c.value]],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Select where the concerns stand against the limit"},
+    )
     archived = forms.ChoiceField(
         choices=[("", ""), ("include", "Including archived concerns")],
         required=False,
@@ -239,6 +247,7 @@ class ConcernFilterForm(forms.Form):
             decision=cleaned.get("decision") or "",
             assignee_id=cleaned["assignee"].pk if cleaned.get("assignee") else None,
             include_archived=cleaned.get("archived") == "include",
+            formal_limit=cleaned.get("formal_limit") or "",
         )
 
     def narrowing(self) -> list[str]:
@@ -260,6 +269,8 @@ class ConcernFilterForm(forms.Form):
             words.append(dict(DECISIONS)[data["decision"]])
         if data.get("assignee"):
             words.append(f"Waiting for a response from {data['assignee']}")
+        if data.get("formal_limit"):
+            words.append(f"Formal stages: {FormalLimit(data['formal_limit']).label.lower()}")
         if data.get("dated") and (data.get("date_from") or data.get("date_to")):
             words.append(f"{dict(DATED)[data['dated']].capitalize()} {_period(data)}")
         if data.get("archived") == "include":

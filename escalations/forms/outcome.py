@@ -489,12 +489,13 @@ class RedelegateForm(forms.Form):
         }
 
 
-def reopened_due_date(stage: Stage) -> dt.date:
-    """The default new due date: the stage's usual time to respond, counted from today."""
-    ps = stage.protocol_stage
+def reopened_due_date(stage: Stage) -> dt.date | None:
+    """The default new due date: the stage's usual time to respond, counted from today, within
+    the formal limit while it lasts."""
+    ps, today = stage.protocol_stage, rules.today()
     if ps.is_agreed:
-        return rules.suggested_agreed_date(ps, rules.today())
-    return rules.due_date(ps, rules.today(), None)
+        return rules.suggested_agreed_date(ps, today, stage.concern)
+    return rules.plan_due(stage.concern, ps, today, None).due_on
 
 
 class ReactivateForm(forms.Form):
@@ -502,6 +503,13 @@ class ReactivateForm(forms.Form):
         label="When is the new response due?",
         subject="The new response date",
         help_text=DATE_HINT,
+    )
+    due_reason = forms.CharField(
+        label="Why is the date later than the usual time?",
+        required=False,
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={"max_length": "The reason must be 5,000 characters or fewer"},
     )
     lock_version = LockVersionField()
 
@@ -511,8 +519,10 @@ class ReactivateForm(forms.Form):
             {"due_on": reopened_due_date(task.stage), "lock_version": task.lock_version},
         )
         super().__init__(data, **kwargs)
+        self.fields["due_reason"].help_text = due_reason_hint(task.stage.protocol_stage)
         self.helper = _helper(
             Field("due_on"),
+            Field.textarea("due_reason", rows=3),
             "lock_version",
             submit="Reopen the response",
         )

@@ -111,6 +111,7 @@ def concern_start(request):
                 children=form.cleaned_data["children"],
                 title=form.cleaned_data["title"],
                 start_level=form.cleaned_data["start_level"],
+                date_of_concern=form.cleaned_data.get("date_of_concern"),
             )
             if concern is None:
                 return None
@@ -141,6 +142,7 @@ def concern_edit(request, pk: int):
             "children": [child.pk for child in children],
             "title": concern.title,
             "start_level": concern.start_level,
+            "date_of_concern": concern.date_of_concern,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -153,6 +155,7 @@ def concern_edit(request, pk: int):
             title=form.cleaned_data["title"],
             children=form.cleaned_data["children"],
             start_level=form.cleaned_data["start_level"],
+            date_of_concern=form.cleaned_data.get("date_of_concern"),
         )
         if done is not None:
             messages.success(request, "Children and stage saved.")
@@ -208,6 +211,8 @@ def _draft_context(concern: Concern) -> dict:
             (s for s in concern.protocol.stages.all() if s.level == concern.start_level), None
         ),
         "sub_concerns": list(concern.sub_concerns.all()),
+        "write_up_due": rules.write_up_due(concern),
+        "today": rules.today(),
         "discussions": list(concern.discussions.all()),
         "actions": _actions(concern.raised_by, concern),
         "attachments": list(concern.attachments.all()),
@@ -553,6 +558,8 @@ def concern_raise(request, pk: int):
     today = rules.today()
     default = rules.default_assignee(concern, stage) if not stage.external_body else None
     role_label = rules.delegate_role_label(concern, stage)
+    # Deadlines count from the date of concern the draft gives, else from today.
+    start = concern.date_of_concern or today
     form = RaiseForm(
         posted(request),
         stage=stage,
@@ -561,8 +568,9 @@ def concern_raise(request, pk: int):
         default=default,
         role_label=role_label,
         suggested_due_on=(
-            rules.suggested_agreed_date(stage, today, concern) if stage.is_agreed else None
+            rules.suggested_agreed_date(stage, start, concern) if stage.is_agreed else None
         ),
+        initial={"date_of_concern": concern.date_of_concern},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -588,7 +596,7 @@ def concern_raise(request, pk: int):
         "default": default,
         "role_label": role_label,
         "copied": rules.copy_list(concern, stage),
-        "due_on": None if stage.is_agreed else rules.plan_due(concern, stage, today, None).due_on,
+        "due_on": None if stage.is_agreed else rules.plan_due(concern, stage, start, None).due_on,
         "sub_concern_count": len(concern.sub_concerns.all()),
     }
     return render(request, "escalations/concern_raise.html", context)

@@ -72,7 +72,7 @@ def concern_list(request):
     filters = form.filters()
     concerns = selectors.concern_list(request.user, **filters.selector_kwargs())
     if fmt := wanted_format(request):
-        return list_downloads.concerns(concerns, fmt=fmt)
+        return list_downloads.concerns(request, concerns, fmt=fmt)
     paginator = Paginator(concerns, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -100,7 +100,7 @@ def weekly_clinic(request):
         for label, concerns in selectors.weekly_clinic(request.user)
     ]
     if fmt := wanted_format(request):
-        return list_downloads.weekly_clinic(groups, fmt=fmt)
+        return list_downloads.weekly_clinic(request, groups, fmt=fmt)
     notes = list(good_practice_this_week(request.user))
     context = {
         "groups": groups,

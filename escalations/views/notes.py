@@ -51,7 +51,8 @@ def good_practice_this_week(user: User) -> QuerySet[GoodPracticeNote]:
         in_reach = party | Q(author__team_id__in=span) | Q(recipient__team_id__in=span)
     about_visible_child = Q(child__isnull=True) | Q(child__in=child_queryset(user))
     return (
-        GoodPracticeNote.objects.filter(in_reach, about_visible_child | party)
+        selectors.good_practice_notes(user)
+        .filter(in_reach, about_visible_child | party)
         .filter(created_at__gte=since)
         .distinct()
         .select_related("author", "recipient", "category", "child")

@@ -246,6 +246,7 @@ def task_reactivate(request, pk: int):
             by=request.user,
             lock_version=data["lock_version"],
             due_on=data["due_on"],
+            due_reason=data.get("due_reason") or "",
         ):
             messages.success(
                 request,

@@ -29,7 +29,7 @@ def task_inbox(request):
     include_done = form.include_done()
     tasks = selectors.task_inbox(request.user, include_done=include_done)
     if fmt := wanted_format(request):
-        return list_downloads.tasks(tasks, fmt=fmt)
+        return list_downloads.tasks(request, tasks, fmt=fmt)
     paginator = Paginator(tasks, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -1,14 +1,23 @@
-"""Every table and list can be downloaded as CSV or Excel (XLSX), through tablib."""
+"""Every table and list can be downloaded as CSV or Excel (XLSX), through tablib.
+
+Every download goes through `download`: each text cell is made safe from formula injection
+(`prp.exports.neutralise`), and the download is written in the audit trail.
+"""
 
 from __future__ import annotations
 
 import datetime
+import numbers
 from collections.abc import Iterable, Sequence
 
 import tablib
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from tablib.formats._xlsx import XLSXFormat
+
+from prp.audit import record_download
+from prp.exports import neutralise
 
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -23,28 +32,52 @@ def wanted_format(request) -> str | None:
 
 
 def download(
-    headers: Sequence[str], rows: Iterable[Sequence], *, filename: str, fmt: str, title: str = ""
+    request,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    filename: str,
+    fmt: str,
+    title: str = "",
 ) -> HttpResponse:
     """A file of the table: `headers` then one line per row (dates stay dates in Excel)."""
-    data = tablib.Dataset(headers=list(headers), title=(title or filename)[:31])
+    title = title or filename
+    data = tablib.Dataset(headers=[_cell(header, fmt) for header in headers], title=title[:31])
     for row in rows:
         data.append([_cell(value, fmt) for value in row])
     content_type, extension = FORMATS[fmt]
-    response = HttpResponse(data.export(fmt), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{extension}"'
+    file = f"{filename}.{extension}"
+    record_download(request, title=title, file=file, fmt=fmt, rows=data.height)
+    content = TextCellsXLSX.export_set(data) if fmt == "xlsx" else data.export(fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file}"'
     return response
+
+
+class TextCellsXLSX(XLSXFormat):
+    """tablib's Excel writer, with every text cell typed as text: openpyxl would otherwise make
+    a formula of text starting with "=" and an error of text such as "#N/A"."""
+
+    @classmethod
+    def dset_sheet(cls, dataset, ws, **options):
+        super().dset_sheet(dataset, ws, **options)
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
 
 
 def _cell(value, fmt: str):
     if value is None:
         return ""
-    if isinstance(value, str) and fmt == "xlsx":
-        # A worksheet cannot hold control characters, which people paste (Word's line break is
-        # a vertical tab): each becomes a space rather than the download failing.
-        return ILLEGAL_CHARACTERS_RE.sub(" ", value)
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         # Excel cannot hold a time zone: the local time, as the pages show it.
         return timezone.make_naive(value)
-    if isinstance(value, str | int | float) or hasattr(value, "isoformat"):
+    if isinstance(value, numbers.Number | datetime.date | datetime.time):
         return value
-    return str(value)
+    text = str(value)
+    if fmt == "xlsx":
+        # A worksheet cannot hold control characters, which people paste (Word's line break is
+        # a vertical tab): each becomes a space rather than the download failing.
+        text = ILLEGAL_CHARACTERS_RE.sub(" ", text)
+    return neutralise(text)

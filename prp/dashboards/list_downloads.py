@@ -92,7 +92,7 @@ def _concern_line(row) -> list:
     ]
 
 
-def concerns(concerns: QuerySet[Concern], *, fmt: str) -> HttpResponse:
+def concerns(request, concerns: QuerySet[Concern], *, fmt: str) -> HttpResponse:
     """The concern list as filtered: its selector's queryset, every page of it."""
     from escalations.views.lists import concern_rows
 
@@ -104,10 +104,17 @@ def concerns(concerns: QuerySet[Concern], *, fmt: str) -> HttpResponse:
             for row in concern_rows(batch, today):
                 yield _concern_line(row)
 
-    return download(CONCERN_HEADERS, lines(), filename=f"concerns-{_stamp(today)}", fmt=fmt)
+    return download(
+        request,
+        CONCERN_HEADERS,
+        lines(),
+        filename=f"concerns-{_stamp(today)}",
+        fmt=fmt,
+        title="Concerns",
+    )
 
 
-def weekly_clinic(groups: Iterable[tuple[str, list]], *, fmt: str) -> HttpResponse:
+def weekly_clinic(request, groups: Iterable[tuple[str, list]], *, fmt: str) -> HttpResponse:
     """The weekly clinic's concerns (already worked out for the page), grouped by stage."""
     today = timezone.localdate()
     lines = [
@@ -117,14 +124,19 @@ def weekly_clinic(groups: Iterable[tuple[str, list]], *, fmt: str) -> HttpRespon
         if not any(child.restricted for child in row.children)
     ]
     return download(
-        ["Group", *CONCERN_HEADERS], lines, filename=f"weekly-clinic-{_stamp(today)}", fmt=fmt
+        request,
+        ["Group", *CONCERN_HEADERS],
+        lines,
+        filename=f"weekly-clinic-{_stamp(today)}",
+        fmt=fmt,
+        title="Weekly clinic",
     )
 
 
 # My tasks ---------------------------------------------------------------------------------------
 
 
-def tasks(tasks: QuerySet[Task], *, fmt: str) -> HttpResponse:
+def tasks(request, tasks: QuerySet[Task], *, fmt: str) -> HttpResponse:
     today = timezone.localdate()
     wanted = tasks.filter(stage__concern__about_restricted_child=False)
 
@@ -155,7 +167,14 @@ def tasks(tasks: QuerySet[Task], *, fmt: str) -> HttpResponse:
         "Status",
         "Working days overdue",
     ]
-    return download(headers, lines(), filename=f"my-tasks-{_stamp(today)}", fmt=fmt)
+    return download(
+        request,
+        headers,
+        lines(),
+        filename=f"my-tasks-{_stamp(today)}",
+        fmt=fmt,
+        title="My tasks",
+    )
 
 
 # Children: my children, reviews due, QAPRs due ---------------------------------------------------
@@ -166,7 +185,7 @@ def _in_rows(queryset: QuerySet) -> Iterator:
         yield from batch
 
 
-def children(children: QuerySet, *, fmt: str) -> HttpResponse:
+def children(request, children: QuerySet, *, fmt: str) -> HttpResponse:
     today = timezone.localdate()
 
     def lines():
@@ -194,10 +213,17 @@ def children(children: QuerySet, *, fmt: str) -> HttpResponse:
         "Social worker",
         "Team",
     ]
-    return download(headers, lines(), filename=f"children-{_stamp(today)}", fmt=fmt)
+    return download(
+        request,
+        headers,
+        lines(),
+        filename=f"children-{_stamp(today)}",
+        fmt=fmt,
+        title="Children",
+    )
 
 
-def reviews_due(children: QuerySet, *, fmt: str) -> HttpResponse:
+def reviews_due(request, children: QuerySet, *, fmt: str) -> HttpResponse:
     today = timezone.localdate()
 
     def lines():
@@ -224,10 +250,17 @@ def reviews_due(children: QuerySet, *, fmt: str) -> HttpResponse:
         "Social worker",
         "Team",
     ]
-    return download(headers, lines(), filename=f"reviews-due-{_stamp(today)}", fmt=fmt)
+    return download(
+        request,
+        headers,
+        lines(),
+        filename=f"reviews-due-{_stamp(today)}",
+        fmt=fmt,
+        title="Reviews due",
+    )
 
 
-def qaprs_due(children: QuerySet, *, fmt: str) -> HttpResponse:
+def qaprs_due(request, children: QuerySet, *, fmt: str) -> HttpResponse:
     today = timezone.localdate()
     draft = Qapr.objects.filter(child_id=OuterRef("pk"), state=QaprState.DRAFT)
     wanted = children.exclude(restricted=True).annotate(has_draft=Exists(draft))
@@ -254,10 +287,17 @@ def qaprs_due(children: QuerySet, *, fmt: str) -> HttpResponse:
         "Days overdue",
         "Draft started",
     ]
-    return download(headers, lines(), filename=f"qaprs-due-{_stamp(today)}", fmt=fmt)
+    return download(
+        request,
+        headers,
+        lines(),
+        filename=f"qaprs-due-{_stamp(today)}",
+        fmt=fmt,
+        title="QAPRs due",
+    )
 
 
-def recommendations(recommendations: QuerySet, *, fmt: str) -> HttpResponse:
+def recommendations(request, recommendations: QuerySet, *, fmt: str) -> HttpResponse:
     today = timezone.localdate()
 
     def lines():
@@ -272,4 +312,11 @@ def recommendations(recommendations: QuerySet, *, fmt: str) -> HttpResponse:
             ]
 
     headers = ["Child", "QAPR", "Recommendation", "Who", "Due", "Overdue"]
-    return download(headers, lines(), filename=f"qapr-recommendations-{_stamp(today)}", fmt=fmt)
+    return download(
+        request,
+        headers,
+        lines(),
+        filename=f"qapr-recommendations-{_stamp(today)}",
+        fmt=fmt,
+        title="QAPR recommendations",
+    )

@@ -37,6 +37,7 @@ from escalations.models import (
     OPEN_STATES,
     Concern,
     ConcernState,
+    FormalLimit,
     GoodPracticeNote,
     Outcome,
     Stage,
@@ -259,6 +260,25 @@ class OverduePerson:
 class OverdueTasks:
     count: int
     people: list[OverduePerson] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PastFormalLimit:
+    over: int  # the limit was used up: a stage got its own days
+    agreed: int  # a date agreed beyond the limit, with a reason
+
+
+def past_formal_limit(user: User, filters: Filters) -> PastFormalLimit:
+    """Open concerns past their protocol's limit for the formal stages (issue 14 rule 3)."""
+    totals = (
+        concerns(user, filters)
+        .filter(state__in=LIVE_STATES)
+        .aggregate(
+            over=Count("pk", filter=Q(formal_limit=FormalLimit.OVER)),
+            agreed=Count("pk", filter=Q(formal_limit=FormalLimit.AGREED)),
+        )
+    )
+    return PastFormalLimit(over=totals["over"], agreed=totals["agreed"])
 
 
 def overdue_tasks(user: User, filters: Filters, today: dt.date | None = None) -> OverdueTasks:
@@ -636,6 +656,7 @@ class Dashboard:
     open_by_stage: list[StageCount]
     open_by_category: list[CategoryCount]
     overdue_tasks: OverdueTasks
+    past_formal_limit: PastFormalLimit
     resolution_times: list[StageTiming]
     formal_within_target: Share
     resolved_informally: Share
@@ -657,6 +678,7 @@ FIGURES = (
     "open_by_stage",
     "open_by_category",
     "overdue_tasks",
+    "past_formal_limit",
     "resolution_times",
     "formal_within_target",
     "resolved_informally",

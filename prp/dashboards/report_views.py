@@ -30,6 +30,7 @@ def _table_download(request, tables: list[reports.Table], filename: str):
     if table is None:
         raise Http404("No such table in this report")
     return download(
+        request,
         table.headers,
         table.download_rows(),
         filename=f"{filename}-{table.key.replace('_', '-')}",
@@ -96,6 +97,7 @@ def annual(request):
         return _table_download(request, report.tables, f"iro-annual-report-{year}-{year + 1}")
     if report and (fmt := wanted_format(request)):
         return download(
+            request,
             ["Figure", "Breakdown", "Measure", "Value"],
             report.flat_rows(),
             filename=f"iro-annual-report-{year}-{year + 1}",

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from escalations.models import FormalLimit
 from escalations.selectors import immediate_awaiting_contact
 
 from . import exports, metrics, scope
@@ -417,14 +418,15 @@ def _charts(data: metrics.Dashboard) -> dict[str, dict]:
 # The page ------------------------------------------------------------------------------------
 
 
-def _download(user, filters: metrics.Filters, fmt: str, name: str):
+def _download(request, filters: metrics.Filters, fmt: str, name: str):
     if name not in TABLES:
         raise Http404("No such table on the dashboard")
     needs, build = TABLES[name]
     today = timezone.localdate()
-    fig = {figure: metrics.figure(figure, user, filters, today) for figure in needs}
+    fig = {figure: metrics.figure(figure, request.user, filters, today) for figure in needs}
     table = build(fig, Links(filters))
     return exports.download(
+        request,
         table.headers,
         table.download_rows(),
         filename=f"dashboard-{name.replace('_', '-')}-{filters.date_to:%Y-%m-%d}",
@@ -442,6 +444,16 @@ def _key_figures(data: metrics.Dashboard, links: Links) -> list[dict]:
             "rows": [
                 ("Open now", data.open_total, links.concerns()),
                 ("Responses overdue", data.overdue_tasks.count, links.concerns(overdue="on")),
+                (
+                    f"Over {target} working days on formal stages",
+                    data.past_formal_limit.over,
+                    links.concerns(formal_limit=FormalLimit.OVER),
+                ),
+                (
+                    f"Beyond {target} working days, agreed",
+                    data.past_formal_limit.agreed,
+                    links.concerns(formal_limit=FormalLimit.AGREED),
+                ),
                 (
                     "Raised in the period",
                     sum(row.raised for row in data.by_service),
@@ -500,7 +512,7 @@ def dashboard(request):
     filters = filterset.chosen()
     fmt = exports.wanted_format(request)
     if fmt:
-        return _download(user, filters, fmt, request.GET.get("table", ""))
+        return _download(request, filters, fmt, request.GET.get("table", ""))
     data = metrics.dashboard(user, filters)
     links = Links(filters)
     fig = {name: getattr(data, name) for name in metrics.FIGURES}

@@ -2,11 +2,11 @@
 
 A form posted after the session ended (the 8-hour limit, the idle timeout, signed out in another
 tab, or a security token that no longer matches because they signed in again elsewhere) is not
-lost: its fields (never files, the security token or passwords) are kept for
-KEPT_FORM_HOURS, under a random key that only this browser holds (a signed, HttpOnly cookie),
-for the person whose page it was. That person is known from the form itself: every form we show
-carries a signed `form_owner` field (templates/gds/whole_uni_form.html), because a request
-without a session cannot say who sent it.
+lost: its fields (never files, the security token or passwords) are kept for KEPT_FORM_HOURS
+where sessions are kept, under a random key that only this browser holds (a signed, HttpOnly
+cookie), for the person whose page it was. That person is known from the form itself: every
+form we show carries a signed `form_owner` field (templates/gds/whole_uni_form.html), because a
+request without a session cannot say who sent it.
 
 After signing in again, on this browser and as the same person, the page that form was on shows
 what they typed and a banner saying it was not sent (`restore`, called by the one form include).
@@ -16,27 +16,31 @@ Nothing is sent until they press the button; nobody else, and no other browser, 
 from __future__ import annotations
 
 import re
-import secrets
-import time
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 
 OWNER_FIELD = "form_owner"
 COOKIE = "prp_kept_form"
 _SALT = "prp.security.kept"
-_CACHE_PREFIX = "kept-form:"
+_DRAFT = "kept_form"
 # Never kept: the security token (useless later), who the form was for (checked, not stored)
 # and anything that looks like a password or a one-time code.
 _NEVER_KEPT = re.compile(r"^(csrfmiddlewaretoken|form_owner)$|password|passwd|^code$", re.I)
 SIGNED_OUT = "You were signed out. What you typed has been kept."
 KEPT = "What you typed has been kept."
+
+
+def _store(key: str | None = None):
+    """Kept forms live where sessions do (SESSION_ENGINE: the database), each under a random key
+    of its own with its expiry; `manage.py clearsessions` removes the expired ones."""
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
 
 
 def kept_seconds() -> int:
@@ -77,10 +81,12 @@ def keep(request: HttpRequest, response: HttpResponse, *, owner_pk: int) -> bool
     fields = _kept_fields(request)
     if not fields:
         return False
-    key = secrets.token_urlsafe(32)
-    until = time.time() + kept_seconds()  # checked too: a cache's own clock may differ
-    draft = {"user": owner_pk, "path": request.get_full_path(), "fields": fields, "until": until}
-    cache.set(_CACHE_PREFIX + key, draft, timeout=kept_seconds())
+    draft = {"user": owner_pk, "path": request.get_full_path(), "fields": fields}
+    store = _store()
+    store[_DRAFT] = draft
+    store.set_expiry(kept_seconds())
+    store.create()  # a new random key, saved with its expiry
+    key = store.session_key
     _forget_previous(request)
     response.set_signed_cookie(
         COOKIE,
@@ -101,42 +107,47 @@ def _cookie_key(request: HttpRequest) -> str | None:
 def _forget_previous(request: HttpRequest) -> None:
     """One kept form per browser: a newer one replaces the last."""
     if previous := _cookie_key(request):
-        cache.delete(_CACHE_PREFIX + previous)
+        _store(previous).delete()
 
 
-def restore(request: HttpRequest | None, form) -> bool:
+def restore(request: HttpRequest | None, form) -> dict | None:
     """Put back into `form` (unbound, about to be shown) what this person typed into it on this
-    page before their session ended. The kept copy is then forgotten: it is in the page now.
+    page before their session ended, and return what was kept (None if nothing). The kept copy
+    is then forgotten: it is in the page now.
 
     The form is bound with no errors, for showing only: the view has already run, so nothing
     is validated or sent until the person presses the button."""
     if request is None or request.method != "GET" or form is None or form.is_bound:
-        return False
+        return None
     if not request.user.is_authenticated or not (key := _cookie_key(request)):
-        return False
-    draft = cache.get(_CACHE_PREFIX + key)
-    if not draft or draft["until"] < time.time() or draft["user"] != request.user.pk:
-        return False
+        return None
+    store = _store(key)
+    draft = store.get(_DRAFT)  # nothing once it has expired
+    if not draft or draft["user"] != request.user.pk:
+        return None
     if draft["path"] != request.get_full_path():
-        return False
+        return None
     names = {form.add_prefix(name) for name in form.fields}
     if not names & set(draft["fields"]):
-        return False  # another form on the page
-    cache.delete(_CACHE_PREFIX + key)
+        return None  # another form on the page
+    store.delete()
     data = QueryDict(mutable=True)
     for name, values in draft["fields"].items():
         data.setlist(name, values)
     form.errors  # noqa: B018 - worked out while unbound (none), so none are shown
     form.data, form.is_bound = data, True
-    return True
+    return draft
 
 
-def _owner_for(request: HttpRequest) -> int | None:
-    """Whose typing this is: the form's owner, who must be the person signed in if anyone is."""
+def _owner_for(request: HttpRequest, *, session_is_theirs: bool) -> int | None:
+    """Whose typing this is: the form's signed owner, who must be the person signed in if anyone
+    is. Only a session that has not changed hands since the page was shown (the idle timeout)
+    vouches for a form without one."""
     owner = _form_owner(request)
-    if request.user.is_authenticated and owner not in (None, request.user.pk):
+    signed_in = request.user.pk if request.user.is_authenticated else None
+    if signed_in is not None and owner not in (None, signed_in):
         return None
-    return owner or (request.user.pk if request.user.is_authenticated else None)
+    return owner if owner is not None or not session_is_theirs else signed_in
 
 
 def kept_response(request: HttpRequest, *, owner_pk: int | None, message: str):
@@ -168,12 +179,13 @@ class KeepingLoginRequiredMiddleware(LoginRequiredMiddleware):
 def keep_on_csrf_failure(request: HttpRequest) -> HttpResponse | None:
     """A form refused for its security token: when the session it was made in is gone (signed
     out, or signed in again elsewhere, which changes the token), keep what was typed."""
-    return kept_response(request, owner_pk=_owner_for(request), message=SIGNED_OUT)
+    owner_pk = _owner_for(request, session_is_theirs=False)
+    return kept_response(request, owner_pk=owner_pk, message=SIGNED_OUT)
 
 
 def keep_on_timeout(request: HttpRequest) -> HttpResponse | None:
     """The idle timeout: called while the person is still signed in, before signing them out."""
-    owner_pk = _owner_for(request)
+    owner_pk = _owner_for(request, session_is_theirs=True)
     if request.method != "POST" or owner_pk is None or not _kept_fields(request):
         return None
     response = redirect_to_login(request.get_full_path())

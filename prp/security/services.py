@@ -11,6 +11,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from prp.audit import create_recorded
 from prp.models import User
 
 log = logging.getLogger("prp.security")
@@ -63,7 +64,7 @@ def backup_codes_replace(*, user: User) -> list[str]:
     )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    create_recorded(StaticToken, (StaticToken(device=device, token=code) for code in codes))
     log.info("Backup codes replaced for user %s", user.pk)
     return codes
 

@@ -24,4 +24,4 @@ def form_owner_field(context) -> str:
 def restore_kept(context, form):
     """Puts back what the person typed into this form before their session ended, with a
     banner saying it was not sent."""
-    return {"restored": kept.restore(context.get("request"), form)}
+    return {"restored": kept.restore(context.get("request"), form) is not None}

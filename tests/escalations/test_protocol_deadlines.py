@@ -14,7 +14,7 @@ from django.urls import reverse
 from cases import schedule
 from cases.models import ReviewRule, RuleUnit
 from escalations import rules, services
-from escalations.models import FormalLimit, Outcome, Stage
+from escalations.models import Concern, FormalLimit, Outcome, Stage
 from prp import presets
 from prp.models import ProtocolCategory, RoleCode
 from tests.escalations.test_services import draft, fresh, live_task, outcome, raised
@@ -35,6 +35,20 @@ def escalate(concern, iro, manager, on: dt.date, **extra):
 
 def text(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+def dashboard_figure(client, person, label: str, day: dt.date) -> tuple[str, int]:
+    """The dashboard's figure for `label` and how many concerns the list behind it shows."""
+    client.force_login(person)
+    with at(day):
+        page = client.get(reverse("dashboards:dashboard")).content.decode()
+        row = re.search(
+            rf"<dt[^>]*>{re.escape(label)}</dt>\s*<dd[^>]*><a[^>]*href=\"([^\"]+)\"[^>]*>(\d+)",
+            page,
+        )
+        assert row, f"the dashboard shows {label}"
+        listed = client.get(row.group(1).replace("&amp;", "&")).content.decode()
+    return row.group(2), len(set(re.findall(r"PRP-\d{6}", listed)))
 
 
 def error_summary(response) -> str:
@@ -71,7 +85,7 @@ def test_gloucestershire_4_2_formal_stages_never_due_after_20_working_days(
 
 @pytest.mark.usefixtures("gloucestershire")
 def test_gloucestershire_4_2_past_the_limit_a_stage_gets_its_own_days_and_is_marked_over(
-    client, child, iro, team_manager, head_of_service
+    client, child, iro, team_manager, head_of_service, service_manager
 ):
     with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
         concern = raised(iro, child, team_manager)
@@ -85,11 +99,15 @@ def test_gloucestershire_4_2_past_the_limit_a_stage_gets_its_own_days_and_is_mar
         clinic = text(client.get(reverse("escalations:weekly_clinic")))
     assert "Over 20 working days" in page
     assert "Over 20 working days" in clinic
+    figure = dashboard_figure(
+        client, service_manager, "Over 20 working days on formal stages", dt.date(2024, 1, 4)
+    )
+    assert figure == ("1", 1)
 
 
 @pytest.mark.usefixtures("protocols")
 def test_cumbria_seed_002_stage_5_agreed_beyond_20_working_days_needs_a_reason(
-    client, protocols, child, iro, team_manager
+    client, protocols, child, iro, team_manager, service_manager
 ):
     presets.activate(protocols["cumbria"])
     with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
@@ -124,6 +142,10 @@ def test_cumbria_seed_002_stage_5_agreed_beyond_20_working_days_needs_a_reason(
     assert "Beyond 20 working days, agreed" in page
     assert reason in page
     assert "Beyond 20 working days, agreed" in clinic
+    figure = dashboard_figure(
+        client, service_manager, "Beyond 20 working days, agreed", dt.date(2023, 12, 8)
+    )
+    assert figure == ("1", 1)
 
 
 # Rule 4: the informal stage must not create drift ---------------------------------------------
@@ -331,3 +353,81 @@ def test_blackpool_seed_004_activating_blackpool_counts_91_and_183_days(client, 
     assert rules_now[ReviewRule.Code.CIC_LATER] == (6, RuleUnit.MONTHS)
     page = text(client.get(reverse("admin:cases_reviewrule_changelist")))
     assert "Gloucestershire protocol (calendar months)" in page
+
+
+@pytest.mark.usefixtures("protocols")
+def test_cumbria_seed_002_informal_write_up_due_within_3_days_of_the_review(
+    client, protocols, child, iro, team_manager
+):
+    presets.activate(protocols["cumbria"])
+    client.force_login(iro)
+    # The review that prompted it was on Monday 4 March 2024: the IRO writes up by 7 March.
+    with at(dt.date(2024, 3, 6)):
+        response = client.post(
+            reverse("escalations:concern_start") + f"?child={child.pk}",
+            {
+                "children": [child.pk],
+                "title": "Plan drifting",
+                "start_level": 0,
+                "date_of_concern_0": "4",
+                "date_of_concern_1": "3",
+                "date_of_concern_2": "2024",
+            },
+        )
+        assert response.status_code == 302
+        concern = Concern.objects.get(raised_by=iro)
+        draft_page = text(client.get(reverse("escalations:concern_detail", args=[concern.pk])))
+    assert "Write up and raise the informal challenge by 7 March 2024" in draft_page
+    assert "Overdue" not in draft_page
+    with at(dt.date(2024, 3, 8)):
+        late_page = text(client.get(reverse("escalations:concern_detail", args=[concern.pk])))
+    assert "Overdue" in late_page
+    # Raised on 8 March, the informal stage counts from the review: 3 working days, 7 March.
+    with at(dt.date(2024, 3, 8)):
+        concern = fresh(concern)
+        services.sub_concern_add(
+            concern=concern,
+            by=iro,
+            category=concern.protocol.categories.first(),
+            description="No permanence plan",
+            impact_on_child="Uncertainty",
+        )
+        concern = fresh(concern)
+        stage = services.concern_raise(
+            concern=concern, by=iro, lock_version=concern.lock_version, delegate_to=team_manager
+        )
+    assert (stage.opened_on, stage.due_on) == (dt.date(2024, 3, 4), dt.date(2024, 3, 7))
+
+
+@pytest.mark.usefixtures("gloucestershire")
+def test_gloucestershire_4_2_a_reopened_response_meets_the_20_working_days_too(
+    client, child, iro, team_manager
+):
+    with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
+        concern = raised(iro, child, team_manager)
+        task = live_task(concern)
+        services.task_respond(
+            task=task,
+            by=team_manager,
+            lock_version=task.lock_version,
+            response_option=None,
+            response="We will hold a meeting",
+        )
+    task = fresh(task)
+    with at(dt.date(2023, 12, 8)):
+        client.force_login(iro)
+        url = reverse("escalations:task_reactivate", args=[task.pk])
+        # 10 January 2024 is after the formal limit's last day, 3 January.
+        data = {
+            "lock_version": task.lock_version,
+            "due_on_0": "10",
+            "due_on_1": "1",
+            "due_on_2": "2024",
+        }
+        response = client.post(url, data)
+        assert "Enter why the date is later than 3 January 2024" in error_summary(response)
+        data["due_reason"] = "The manager needs the court's decision first"
+        assert client.post(url, data).status_code == 302
+    concern = fresh(concern)
+    assert live_task(concern).due_on == dt.date(2024, 1, 10)
+    assert concern.formal_limit == FormalLimit.AGREED

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 
 from escalations.models import Outcome, Stage
 from prp import presets
@@ -93,3 +93,48 @@ def test_rule_15_a_version_nobody_uses_can_change(protocols):
     stage.response_days = 6
     stage.save()
     assert ProtocolStage.objects.get(pk=stage.pk).response_days == 6
+
+
+def test_rule_15_bringing_presets_up_to_date_never_changes_a_version_in_use(in_use, protocols):
+    """What migration escalations 0008 does for an existing database."""
+    from escalations.models import Concern
+
+    def used(protocol):
+        return Concern.objects.filter(protocol=protocol).exists()
+
+    gloucestershire, cumbria = protocols["gloucestershire"], protocols["cumbria"]
+    stages_before = list(gloucestershire.stages.values_list("pk", "response_days"))
+    for key in presets.PRESETS:
+        presets.bring_preset_up_to_date(key, None, used)
+    # In use: kept as it was; the preset's data is version 2, made active as version 1 was.
+    assert list(gloucestershire.stages.values_list("pk", "response_days")) == stages_before
+    new = Protocol.objects.get(authority="Gloucestershire", version=2)
+    assert new.is_active and new.informal_guideline_days == 5
+    assert Protocol.objects.get(pk=in_use.protocol_id).version == 1
+    # Not in use: rewritten in place, no new version.
+    assert not Protocol.objects.filter(authority="Cumbria", version=2).exists()
+    assert Protocol.objects.get(pk=cumbria.pk).write_up_days == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
+def test_rule_15_on_postgresql_the_database_refuses_raw_sql_too(in_use, protocols):
+    protocol_id = in_use.protocol_id
+    statements = [
+        ("UPDATE prp_protocolstage SET response_days = 10 WHERE protocol_id = %s", [protocol_id]),
+        ("UPDATE prp_protocol SET formal_limit_days = 27 WHERE id = %s", [protocol_id]),
+        ("DELETE FROM prp_protocolcategory WHERE protocol_id = %s", [protocol_id]),
+        (
+            "DELETE FROM prp_protocolstage_copy_to WHERE protocolstage_id IN "
+            "(SELECT id FROM prp_protocolstage WHERE protocol_id = %s)",
+            [protocol_id],
+        ),
+    ]
+    for sql, params in statements:
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    with connection.cursor() as cursor:  # activation and unused versions stay free
+        cursor.execute("UPDATE prp_protocol SET is_active = false WHERE id = %s", [protocol_id])
+        cursor.execute(
+            "UPDATE prp_protocolstage SET response_days = 6 WHERE protocol_id = %s",
+            [protocols["cumbria"].pk],
+        )

@@ -104,11 +104,17 @@ def test_the_list_makes_the_same_queries(
         assert client.get(CHANGELIST).status_code == 200
 
 
-def test_people_who_cannot_use_the_admin_are_sent_to_sign_in(client, iro, failed):
+def test_people_who_cannot_use_the_admin_are_refused_with_the_gov_uk_403(client, iro, failed):
     client.force_login(iro)
     response = client.get(CHANGELIST)
+    assert response.status_code == 403
+    assert "You cannot do that" in response.content.decode()
+
+
+def test_signed_out_the_admin_sends_to_sign_in(client, failed):
+    response = client.get(CHANGELIST)
     assert response.status_code == 302
-    assert "/sign-in/" in response["Location"] or "/admin/login/" in response["Location"]
+    assert response["Location"].startswith(("/sign-in/", "/admin/login/"))
 
 
 # Retrying ------------------------------------------------------------------------------------

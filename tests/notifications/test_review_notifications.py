@@ -100,6 +100,16 @@ def test_the_steps_after_a_review_have_the_dates_the_rules_give(review, iro, soc
     }
 
 
+@pytest.mark.parametrize("kind", [Review.Kind.CP_INITIAL, Review.Kind.CP_REVIEW])
+def test_seed_004_a_child_protection_conference_has_its_own_steps_no_care_plan(child, iro, kind):
+    conference = record_review(child, iro, dt.date(2025, 11, 3), kind=kind)
+    assert {s.kind for s in conference.steps.all()} == {
+        ReviewStep.Kind.DECISIONS_CIRCULATED,
+        ReviewStep.Kind.FULL_RECORD,
+        ReviewStep.Kind.DECISIONS_CONSIDERED,
+    }
+
+
 def test_a_step_is_reminded_the_working_day_before_and_on_the_day(review, iro):
     circulate = step_of(review, ReviewStep.Kind.DECISIONS_CIRCULATED)
     assert chase_scan(at(2025, 11, 6, 10)) == {}  # Thursday: two working days before
@@ -343,8 +353,7 @@ def cp_child(team, social_worker, iro):
     for kind, outcome in (
         (ReviewStep.Kind.DECISIONS_CONSIDERED, ReviewStep.Outcome.AGREED),
         (ReviewStep.Kind.FULL_RECORD, ReviewStep.Outcome.DONE),
-        (ReviewStep.Kind.CARE_PLAN_UPDATED, ReviewStep.Outcome.DONE),
-    ):
+    ):  # a conference has no care plan step (seed 004)
         step = step_of(review, kind)
         complete(step, step.assignee, dt.date(2025, 11, 6), outcome)
     leo.refresh_from_db()

@@ -648,6 +648,7 @@ def test_each_figure_takes_a_fixed_number_of_queries(world, whole, django_assert
         "open_by_stage": 2,
         "open_by_category": 1,
         "overdue_tasks": 2,
+        "past_formal_limit": 1,
         "resolution_times": 3,
         "formal_within_target": 1,
         "resolved_informally": 1,

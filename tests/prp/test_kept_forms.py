@@ -274,3 +274,36 @@ def test_every_form_says_whose_page_it_is_signed(open_form, team_manager):
     owner = hidden(open_form, "form_owner")
     assert owner.split(":")[0] == str(team_manager.pk)
     assert len(owner.split(":")) == 3  # the person, when, and the signature
+
+
+def test_a_token_failure_while_signed_in_keeps_nothing_without_a_signed_owner(
+    checked_client, task, url, team_manager, password
+):
+    page = checked_client.get(url).content.decode()
+    _sign_out_and_in(checked_client, team_manager, password)
+    data = typed_form(page, task)
+    del data["form_owner"]  # who typed it is unknown: the session changed hands since
+    assert checked_client.post(url, data).status_code == 403
+    assert TYPED not in checked_client.get(url).content.decode()
+
+
+def test_the_idle_timeout_vouches_for_a_form_without_an_owner_field(
+    client, open_form, task, url, team_manager, password, settings, clock
+):
+    settings.SESSION_IDLE_TIMEOUT_MINUTES = 30
+    client.get(url)
+    clock.shift(dt.timedelta(minutes=31))
+    data = typed_form(open_form, task)
+    del data["form_owner"]  # the same session, timed out: it can only be theirs
+    client.post(url, data)
+    page = sign_in(client, team_manager, password, next_url=url).content.decode()
+    assert TYPED in page and NOT_SENT in page
+
+
+def test_the_browser_holds_only_a_signed_httponly_key_never_the_text(client, open_form, task, url):
+    client.post(reverse("logout"))
+    response = client.post(url, typed_form(open_form, task))
+    cookie = response.cookies["prp_kept_form"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == 24 * 60 * 60
+    assert "permanence" not in cookie.value and "Friday" not in cookie.value

@@ -292,18 +292,26 @@ def test_turning_two_factor_on_and_off_is_in_the_audit_trail_without_the_key(cli
     client.get(reverse("two_factor_set_up"))
     key = client.session["two_factor_new_key"]
     client.post(reverse("two_factor_set_up"), {"code": code_for(key)})
+    codes = list(StaticToken.objects.filter(device__user=iro).values_list("token", flat=True))
     client.post(reverse("two_factor_turn_off"))
 
     entries = LogEntry.objects.filter(
         content_type__app_label__in=["otp_totp", "otp_static"], actor=iro
     )
-    actions = sorted((e.content_type.model, e.action) for e in entries)
+    actions = sorted({(e.content_type.model, e.action) for e in entries})
     assert actions == [
         ("staticdevice", LogEntry.Action.CREATE),
         ("staticdevice", LogEntry.Action.DELETE),
+        # Each backup code made, and removed with the device: whose, never the code.
+        ("statictoken", LogEntry.Action.CREATE),
+        ("statictoken", LogEntry.Action.DELETE),
         ("totpdevice", LogEntry.Action.CREATE),
         ("totpdevice", LogEntry.Action.DELETE),
     ]
+    tokens = entries.filter(content_type__model="statictoken")
+    assert {tuple(e.changes) for e in tokens} == {("device",)}
     created = entries.get(content_type__model="totpdevice", action=LogEntry.Action.CREATE)
     assert set(created.changes) == {"user", "name", "confirmed"}
     assert all(key not in str(e.changes) for e in entries)
+    trail = " ".join(f"{e.changes} {e.object_repr}" for e in entries)
+    assert len(codes) == 10 and not any(code in trail for code in codes)

@@ -51,6 +51,7 @@ POST_ONLY = row(X, X, X, X, X, X, X, X, IN)
 SEES_CHILD = row(OK, N, OK, N, OK, OK, OK, OK, IN)
 DASHBOARDS = row(F, F, F, F, F, OK, OK, OK, IN)
 CLINIC = row(OK, OK, F, F, F, OK, OK, OK, IN)
+ADMIN_ONLY = row(F, F, F, F, F, F, F, OK, IN)
 DRAFT = row(OK, N, N, N, N, N, N, N, IN)  # a draft is the raiser's own until it is raised
 RAISER_ONLY = row(OK, N, F, N, F, F, F, F, IN)
 RAISER_OR_ASSIGNEE = row(OK, N, OK, N, F, F, F, F, IN)
@@ -189,6 +190,10 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "reports:clinic_pack?csv": CLINIC,
     "reports:annual": DASHBOARDS,
     "reports:annual?csv": DASHBOARDS,
+    # Imports: administrators only
+    "imports:import_start": ADMIN_ONLY,
+    "imports:import_confirm": POST_ONLY,
+    "imports:template_download?children": ADMIN_ONLY,
 }
 
 
@@ -199,7 +204,10 @@ QUERIES: dict[str, dict[str, str]] = {
     "search": {"q": "Hidden"},
     "figure": {"figure": "reviews-overdue"},
 }
-QUERY_FOR = {"dashboards:dashboard?csv": {"format": "csv", "table": "open_by_stage"}}
+QUERY_FOR = {
+    "dashboards:dashboard?csv": {"format": "csv", "table": "open_by_stage"},
+    "imports:template_download?children": {"kind": "children", "format": "csv"},
+}
 
 # The side that stands in for a persona on the OTHER side (see the module's docstring).
 STAND_IN = {

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0004_outbox_claimed_by'),
+        ('notifications', '0005_not_needed_reason_digest_items'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalations', '0009_actions_chased_edited_and_signed_off'),
+        ('escalations', '0011_actions_chased_edited_and_signed_off'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

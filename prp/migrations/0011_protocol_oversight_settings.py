@@ -18,7 +18,7 @@ def blackpool_on(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('prp', '0008_protocol_limits'),
+        ('prp', '0010_download'),
         ('escalations', '0008_presets_issue_14'),
     ]
 

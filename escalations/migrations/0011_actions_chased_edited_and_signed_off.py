@@ -22,8 +22,8 @@ def sign_off_resolved(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('escalations', '0008_presets_issue_14'),
-        ('prp', '0009_protocol_oversight_settings'),
+        ('escalations', '0010_protocol_frozen_trigger'),
+        ('prp', '0011_protocol_oversight_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ImportsConfig(AppConfig):
+    name = "imports"
+    verbose_name = "Imports"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from .models import ImportRun
+
+        # Who imported what, when: in the audit trail with every other change.
+        if not auditlog.contains(ImportRun):
+            auditlog.register(ImportRun)

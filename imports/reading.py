@@ -1,0 +1,164 @@
+"""Reading the council's files: CSV (UTF-8) or an Excel workbook, row by row, with the columns
+checked against what the kind of import expects.
+
+Rows are numbered as a spreadsheet numbers them (the column names are row 1), so an error can
+say "row 14, column DOB" and the person finds it at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a file: where it is, what was found there, and what to do."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            part
+            for part in (
+                self.file,
+                f"row {self.row}" if self.row else "",
+                f"column {self.column}" if self.column else "",
+            )
+            if part
+        )
+        found = f' (found "{self.value}")' if self.value else ""
+        return f"{where}: {self.message}{found}"
+
+
+class BadFile(Exception):
+    """A file that cannot be read at all: nothing in it is used."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Table:
+    """One file's rows, as {column: text} with the column names in upper case."""
+
+    name: str
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    sheet: str = ""
+
+    def problem(self, row: int | None, column: str | None, value, message: str) -> Problem:
+        return Problem(self.name, row, column, "" if value is None else str(value), message)
+
+
+def _text(value) -> str:
+    """A cell as text: dates in ISO form, whole numbers without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _csv_rows(name: str, data: bytes) -> Iterator[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadFile(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    "",
+                    f"The file is not in UTF-8 (byte {error.start + 1} cannot be read). "
+                    "Save it again as \u201cCSV UTF-8\u201d.",
+                )
+            ]
+        ) from None
+    if "\x00" in text:
+        raise BadFile([Problem(name, None, None, "", _NOT_A_TABLE)])
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[list[str]]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise BadFile([Problem(name, None, None, "", _NOT_A_TABLE)]) from None
+    try:
+        if sheet and sheet not in book.sheetnames:
+            raise BadFile(
+                [Problem(name, None, None, "", f"The workbook has no sheet \u201c{sheet}\u201d.")]
+            )
+        worksheet = book[sheet] if sheet else book.worksheets[0]
+        for values in worksheet.iter_rows(values_only=True):
+            yield [_text(value) for value in values]
+    finally:
+        book.close()
+
+
+_NOT_A_TABLE = "The file is not a CSV file or an Excel workbook (.xlsx)."
+
+
+def read_table(
+    name: str, data: bytes, *, required: list[str], optional: list[str] = (), sheet=None
+) -> Table:
+    """The file's rows, or BadFile if it is not a table or lacks a required column."""
+    lower = name.lower()
+    if lower.endswith(".xlsx"):
+        rows = _xlsx_rows(name, data, sheet)
+    elif lower.endswith(".csv"):
+        rows = _csv_rows(name, data)
+    else:
+        raise BadFile([Problem(name, None, None, "", _NOT_A_TABLE)])
+    header = [cell.strip().upper() for cell in next(rows, [])]
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise BadFile(
+            [Problem(name, 1, column, "", "This column is missing.") for column in missing]
+        )
+    wanted = set(required) | set(optional)
+    table = Table(name=name, columns=[c for c in header if c in wanted])
+    for number, cells in enumerate(rows, start=2):
+        texts = [_text(cell) for cell in cells]
+        if not any(texts):
+            continue
+        values = dict(zip(header, texts, strict=False))
+        table.rows.append((number, {column: values.get(column, "") for column in wanted}))
+    return table
+
+
+def sniff_columns(name: str, data: bytes) -> list[str]:
+    """The column names of a file (to tell which of a return's files it is), or []."""
+    try:
+        lower = name.lower()
+        rows = _xlsx_rows(name, data, None) if lower.endswith(".xlsx") else _csv_rows(name, data)
+        return [cell.strip().upper() for cell in next(rows, [])]
+    except BadFile:
+        return []

@@ -1,0 +1,166 @@
+"""Previewing and running an import. Only administrators import; every run is recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from prp.models import JobHeartbeat, User
+
+from .kinds import Kind, all_kinds
+from .kinds.ssda903 import which_file
+from .models import ImportFile, ImportRun
+from .plans import Plan
+from .reading import BadFile, Problem, read_table, sniff_columns
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+
+
+class ImportRefused(Exception):
+    """The run cannot be confirmed (not a preview of this person's, or already done)."""
+
+
+def _require_administrator(user: User | None) -> None:
+    if user is not None and not user.is_administrator:
+        raise PermissionDenied("Only administrators can import records.")
+
+
+def _tables(kind: Kind, uploads: list[Upload], plan: Plan):
+    """Each file read as a table of the kind's columns; a file that cannot be read is a
+    problem on the plan (and nothing of it is used)."""
+    tables = []
+    for upload in uploads:
+        if kind.read is not None:
+            try:
+                tables += kind.read(upload.name, upload.data)
+            except BadFile as bad:
+                plan.problems.extend(bad.problems)
+            continue
+        columns = kind.columns
+        if kind.files:
+            found = which_file(sniff_columns(upload.name, upload.data))
+            columns = dict(kind.files).get(found, kind.files[0][1])
+        required = [c.name for c in columns if c.required]
+        optional = [c.name for c in columns if not c.required]
+        try:
+            tables.append(
+                read_table(upload.name, upload.data, required=required, optional=optional)
+            )
+        except BadFile as bad:
+            plan.problems.extend(bad.problems)
+    return tables
+
+
+def import_plan(*, kind: str, uploads: list[Upload]) -> Plan:
+    """What importing these files would do; writes nothing."""
+    found = all_kinds()[kind]
+    plan = Plan()
+    if not uploads:
+        plan.problems.append(Problem("", None, None, "", "Choose a file to import."))
+        return plan
+    tables = _tables(found, uploads, plan)
+    if plan.problems:
+        return plan
+    return found.plan(tables)
+
+
+def _record(run: ImportRun, plan: Plan, status: str) -> ImportRun:
+    run.status = status
+    run.created, run.updated, run.unchanged = plan.created, plan.updated, plan.unchanged
+    run.errors = [p.as_dict() for p in plan.problems]
+    run.not_in_extract, run.placeholders = plan.not_in_extract, plan.placeholders
+    if status != ImportRun.Status.PREVIEWED:
+        run.finished_at = timezone.now()
+    run.save()
+    if status == ImportRun.Status.DONE:
+        # /health/ lists each job's age from these: monitoring sees a nightly sync that stopped.
+        JobHeartbeat.objects.update_or_create(
+            name=f"import_{run.kind}", defaults={"last_success_at": run.finished_at}
+        )
+    return run
+
+
+def import_preview(
+    *, kind: str, uploads: list[Upload], by: User | None, source=ImportRun.Source.PAGE
+) -> tuple[ImportRun, Plan]:
+    """Check the files and work out what they would change; keep them for the confirmation.
+    Only the run (and its files) is written."""
+    _require_administrator(by)
+    plan = import_plan(kind=kind, uploads=uploads)
+    run = ImportRun(
+        kind=kind,
+        source=source,
+        started_by=by,
+        file_names=", ".join(u.name for u in uploads)[:500],
+        status=ImportRun.Status.PREVIEWED,
+    )
+    status = ImportRun.Status.PREVIEWED if plan.ok else ImportRun.Status.FAILED
+    _record(run, plan, status)
+    if plan.ok:
+        for upload in uploads:
+            stored = ImportFile(run=run, name=upload.name)
+            stored.content.save(upload.name, ContentFile(upload.data), save=True)
+    return run, plan
+
+
+def _apply(plan: Plan, by: User | None, files: str) -> None:
+    """Every write in one transaction; a rule a service refuses undoes them all."""
+    try:
+        with transaction.atomic():
+            for write in plan.writes + plan.later:
+                write(by)
+    except ValidationError as error:
+        plan.problems.append(Problem(files, None, None, "", " ".join(error.messages)))
+
+
+def import_confirm(*, run: ImportRun, by: User) -> Plan:
+    """Import the files of a preview: checked again (the records may have changed since), then
+    every write in one transaction. The kept files are removed afterwards."""
+    _require_administrator(by)
+    claimed = ImportRun.objects.filter(
+        pk=run.pk, status=ImportRun.Status.PREVIEWED, started_by=by
+    ).update(status=ImportRun.Status.DONE)
+    if claimed != 1:
+        raise ImportRefused("This import has already been confirmed or was not yours.")
+    uploads = [Upload(f.name, f.content.read()) for f in run.files.all()]
+    plan = import_plan(kind=run.kind, uploads=uploads)
+    if plan.ok:
+        _apply(plan, by, run.file_names)
+    _record(run, plan, ImportRun.Status.DONE if plan.ok else ImportRun.Status.FAILED)
+    _forget_files(run)
+    return plan
+
+
+def import_now(
+    *, kind: str, uploads: list[Upload], dry_run: bool = False
+) -> tuple[ImportRun, Plan]:
+    """The nightly command's run: check, and import unless it is a dry run or has errors."""
+    plan = import_plan(kind=kind, uploads=uploads)
+    run = ImportRun(
+        kind=kind,
+        source=ImportRun.Source.COMMAND,
+        file_names=", ".join(u.name for u in uploads)[:500],
+        status=ImportRun.Status.DRY_RUN,
+    )
+    if not plan.ok:
+        return _record(run, plan, ImportRun.Status.FAILED), plan
+    if not dry_run:
+        _apply(plan, None, run.file_names)
+        if not plan.ok:
+            return _record(run, plan, ImportRun.Status.FAILED), plan
+    return _record(run, plan, ImportRun.Status.DRY_RUN if dry_run else ImportRun.Status.DONE), plan
+
+
+def _forget_files(run: ImportRun) -> None:
+    # The files hold children's details: kept no longer than the import needs them.
+    for stored in run.files.all():
+        stored.content.delete(save=False)
+        stored.delete()
