@@ -11,6 +11,7 @@ from notifications.models import Kind
 from notifications.services import Message, notify
 
 from .models import ReviewStep, SignificantChange
+from .reviewer import Reviewer, reviewer_for
 
 
 def _reviews_url(child) -> str:
@@ -64,18 +65,21 @@ def agreed_by_silence(step: ReviewStep, *, send_after: dt.datetime | None = None
     )
 
 
-def significant_change(change: SignificantChange) -> None:
-    """Sent at once to the child's IRO or CP Chair."""
-    if change.reviewing_officer is None:
-        return
+def significant_change(change: SignificantChange, *, reviewer: Reviewer | None = None) -> None:
+    """Sent at once to the child's IRO or CP Chair; when none is allocated, to the reviewing
+    service manager for the child's type, who decides or allocates (seed 000 §6)."""
+    reviewer = reviewer or reviewer_for(change.child)
     notify(
-        Message(
-            change.reviewing_officer,
-            Kind.SIGNIFICANT_CHANGE,
-            f"significant_change:{change.pk}",
-            {"change": change, "child": change.child},
-            url=reverse("cases:change_decide", args=[change.pk]),
-            child=change.child,
+        *(
+            Message(
+                person,
+                Kind.SIGNIFICANT_CHANGE,
+                f"significant_change:{change.pk}:{person.pk}",
+                {"change": change, "child": change.child, "reviewer": reviewer},
+                url=reverse("cases:change_decide", args=[change.pk]),
+                child=change.child,
+            )
+            for person in reviewer.people
         )
     )
 

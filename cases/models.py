@@ -132,6 +132,13 @@ class Child(models.Model):
             return "Child Protection Chair"
         return "Independent Reviewing Officer"
 
+    @property
+    def a_reviewing_officer(self) -> str:
+        """For sentences: "allocate an IRO", "select a CP Chair"."""
+        if self.status == ChildStatus.CHILD_PROTECTION:
+            return "a CP Chair"
+        return "an IRO"
+
     def age_on(self, day) -> int:
         years = day.year - self.date_of_birth.year
         before_birthday = (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day)
@@ -430,9 +437,10 @@ class SignificantChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
-    # Who was told: the reviewing officer at the time it was recorded.
+    # The reviewing officer at the time it was recorded. None: nobody was allocated, so the
+    # reviewing service manager was told instead (cases.reviewer) until one is.
     reviewing_officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
     early_review_by = models.DateField(null=True, blank=True)

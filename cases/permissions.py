@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prp.models import OPERATIONAL_ROLES, RAISER_ROLES, RoleCode, User
 
-from .models import Child, ReviewStep, SignificantChange
+from .models import Child, ChildStatus, ReviewStep, SignificantChange
 
 # Operational managers who may answer for a team (the team manager and those above).
 OPERATIONAL_MANAGERS = OPERATIONAL_ROLES - {RoleCode.SOCIAL_WORKER}
@@ -37,6 +37,26 @@ def may_decide_change(user: User, change: SignificantChange) -> bool:
     return not change.is_decided and (
         user.pk == change.child.reviewing_officer_id or _reviewing(user)
     )
+
+
+REVIEWING_MANAGER_ROLES = frozenset(
+    {
+        RoleCode.REVIEWING_TEAM_MANAGER,
+        RoleCode.REVIEWING_SERVICE_MANAGER,
+        RoleCode.REVIEWING_HEAD_OF_SERVICE,
+    }
+)
+
+
+def may_allocate_reviewer(user: User) -> bool:
+    """The reviewing service's managers allocate its IROs and CP Chairs."""
+    return bool(user.role_codes & REVIEWING_MANAGER_ROLES) or user.is_administrator
+
+
+def reviewer_roles_for(child: Child) -> tuple[str, ...]:
+    if child.status == ChildStatus.CHILD_PROTECTION:
+        return (RoleCode.CP_CHAIR,)
+    return (RoleCode.IRO,)
 
 
 REVIEWING_STEPS = {ReviewStep.Kind.DECISIONS_CIRCULATED, ReviewStep.Kind.FULL_RECORD}

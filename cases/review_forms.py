@@ -309,3 +309,30 @@ class ChangeDecideForm(GovukFormMixin, forms.Form):
             "early_review_by": data.get("early_review_by"),
             "reason": data.get("reason", ""),
         }
+
+
+class ReviewerAllocateForm(GovukFormMixin, forms.Form):
+    """A reviewing manager allocates an IRO or CP Chair to a child who has none."""
+
+    submit_label = "Allocate"
+
+    officer = forms.ModelChoiceField(
+        queryset=None, error_messages={"required": "Select who to allocate"}
+    )
+
+    def __init__(self, data=None, *, child: Child, **kwargs):
+        from prp.models import User
+
+        from .permissions import reviewer_roles_for
+
+        super().__init__(data, **kwargs)
+        field = self.fields["officer"]
+        field.label = f"Who will be {child.first_name}'s {child.reviewing_officer_title}?"
+        field.error_messages["required"] = f"Select {child.a_reviewing_officer}"
+        field.error_messages["invalid_choice"] = f"Select {child.a_reviewing_officer}"
+        field.queryset = (
+            User.objects.filter(is_active=True, roles__in=reviewer_roles_for(child))
+            .distinct()
+            .order_by("full_name", "pk")
+        )
+        self.helper = self.build_helper(Field.select("officer"))

@@ -26,6 +26,7 @@ from .review_forms import (
     ChangeDecideForm,
     ChangeForm,
     KeyDateForm,
+    ReviewerAllocateForm,
     ReviewForm,
     StepCompleteForm,
     review_kinds_for,
@@ -194,6 +195,17 @@ def key_date_new(request, pk: int):
     return render(request, "cases/key_date_new.html", {"child": child, "form": form})
 
 
+def _who_was_told(change: SignificantChange) -> str:
+    reviewer, child = change.reviewer, change.child
+    names = ", ".join(str(person) for person in reviewer.people)
+    if not reviewer.is_fallback:
+        return f"{names} has been told"
+    missing = f"{child.first_name} has no {child.reviewing_officer_title} allocated"
+    if not names:
+        return f"{missing} and no {reviewer.title} could be told: tell them yourself"
+    return f"{missing}, so the {reviewer.title} ({names}) has been told"
+
+
 @require_http_methods(["GET", "POST"])
 def change_new(request, pk: int):
     child = selectors.child_get(request.user, pk)
@@ -215,13 +227,7 @@ def change_new(request, pk: int):
             )
             if change is None:
                 return None
-            told = (
-                f"{child.reviewing_officer} has been told"
-                if child.reviewing_officer
-                else f"{child.first_name} has no {child.reviewing_officer_title} allocated, "
-                "so nobody has been told yet"
-            )
-            messages.success(request, f"Significant change recorded. {told}")
+            messages.success(request, f"Significant change recorded. {_who_was_told(change)}")
             return _reviews_url(child.pk)
 
         if done := submit_once(request, form, record):
@@ -261,7 +267,11 @@ def step_complete(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def change_decide(request, pk: int):
     change = selectors.significant_change_get(request.user, pk)
-    context = {"change": change, "child": change.child}
+    context = {
+        "change": change,
+        "child": change.child,
+        "may_allocate": permissions.may_allocate_reviewer(request.user),
+    }
     if change.is_decided and request.method == "GET":
         return render(request, "cases/change_decided.html", context)
     # A form sent after someone else decided goes on to be refused as stale, with the reason
@@ -286,6 +296,25 @@ def change_decide(request, pk: int):
             messages.success(request, text)
             return _back_to_reviews(change.child_id)
     return render(request, "cases/change_decide.html", {**context, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def reviewer_allocate(request, pk: int):
+    """The reviewing service manager allocates an IRO or CP Chair to a child with none."""
+    child = selectors.child_get(request.user, pk)
+    if not permissions.may_allocate_reviewer(request.user):
+        raise PermissionDenied("You cannot allocate a reviewing officer.")
+    form = ReviewerAllocateForm(posted(request), child=child)
+    if request.method == "POST" and form.is_valid():
+        officer = form.cleaned_data["officer"]
+        done = call_service(
+            form, services.child_reviewer_allocate, child=child, by=request.user, officer=officer
+        )
+        if done is not None:
+            text = f"{officer} is now {child.first_name}'s {child.reviewing_officer_title}"
+            messages.success(request, text)
+            return _back_to_reviews(child.pk)
+    return render(request, "cases/reviewer_allocate.html", {"child": child, "form": form})
 
 
 # Reviews due across a caseload -----------------------------------------------------------------

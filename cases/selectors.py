@@ -7,7 +7,7 @@ from django.http import Http404
 
 from prp.audit import entries_about, refusals_recorded
 from prp.hierarchy import span_team_ids
-from prp.models import User
+from prp.models import RoleCode, User
 
 from .models import Allocation, Child, KeyDate, Review, ReviewStep, SignificantChange
 
@@ -122,10 +122,10 @@ def sibling_list(user: User, child: Child) -> QuerySet[Child]:
 def concerns_about_child(user: User, child: Child) -> QuerySet:
     """The concerns about this child that this person may see, newest first."""
     # Imported here: escalations builds on cases, not the other way round.
-    from escalations.selectors import concern_queryset
+    from escalations.selectors import concern_queryset, with_open_actions
 
     return (
-        concern_queryset(user)
+        with_open_actions(concern_queryset(user))
         .filter(concern_children__child=child)
         .select_related("current_stage__protocol_stage")
         .order_by("-created_at", "-id")
@@ -240,13 +240,22 @@ def review_tasks_for(user: User) -> QuerySet:
     )
 
 
+def _told_of_change(user: User) -> Q:
+    """The reviewing officer told of it; a reviewing service manager for a child with none
+    (cases.reviewer)."""
+    told = Q(reviewing_officer=user)
+    if user.has_role(RoleCode.REVIEWING_SERVICE_MANAGER):
+        told |= Q(reviewing_officer__isnull=True, child__reviewing_officer__isnull=True)
+    return told
+
+
 def changes_awaiting_decision(user: User) -> QuerySet:
     """Significant changes this person was told of and has not yet decided on, oldest first."""
     from .models import SignificantChange
 
     return (
         SignificantChange.objects.filter(
-            reviewing_officer=user,
+            _told_of_change(user),
             decision="",
             child__in=child_queryset(user).values("pk"),
         )

@@ -25,6 +25,7 @@ from .models import (
     ReviewStep,
     SignificantChange,
 )
+from .reviewer import Reviewer, reviewer_for
 
 _CHILD_FIELD = {
     Allocation.Kind.REVIEWING_OFFICER: "reviewing_officer",
@@ -364,8 +365,10 @@ def significant_change_record(
         occurred_on=occurred_on,
         details=details,
         recorded_by=by,
-        reviewing_officer=child.reviewing_officer,
     )
+    reviewer = reviewer_for(child)
+    if not reviewer.is_fallback:
+        change.reviewing_officer = reviewer.people[0]
     change.full_clean()
     change.save()
     log(child, by, f"Significant change recorded: {change.get_kind_display()}.", change=change.pk)
@@ -379,8 +382,36 @@ def significant_change_record(
             recorded_by=by,
         )
         child_refresh_schedule(child=child)
-    messages.significant_change(change)
+    messages.significant_change(change, reviewer=reviewer)
+    # Who was told, for the page that confirms it.
+    change.reviewer = reviewer
     return change
+
+
+@transaction.atomic
+def child_reviewer_allocate(*, child: Child, by: User, officer: User) -> Allocation:
+    """A reviewing manager allocates an IRO or CP Chair to a child who has none; changes still
+    waiting for a decision go to them, and they are told of each."""
+    _require(permissions.may_allocate_reviewer(by), "You cannot allocate a reviewing officer.")
+    if not officer.is_active or not officer.has_role(*permissions.reviewer_roles_for(child)):
+        raise ValidationError({"officer": f"Select {child.a_reviewing_officer}"})
+    allocation = child_allocate(
+        child=child,
+        kind=Allocation.Kind.REVIEWING_OFFICER,
+        start_date=_today(),
+        recorded_by=by,
+        worker=officer,
+    )
+    child.refresh_from_db()
+    log(child, by, f"{officer} allocated as {child.reviewing_officer_title}.", officer=officer.pk)
+    waiting = list(child.significant_changes.filter(decision="", reviewing_officer__isnull=True))
+    told = Reviewer((officer,), child.reviewing_officer_title, is_fallback=False)
+    for change in waiting:
+        change.reviewing_officer = officer
+        change.lock_version += 1
+        change.save(update_fields=["reviewing_officer", "lock_version"])
+        messages.significant_change(change, reviewer=told)
+    return allocation
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/reviews/new/", review_views.review_new, name="review_new"),
     path("<int:pk>/key-dates/new/", review_views.key_date_new, name="key_date_new"),
     path("<int:pk>/changes/new/", review_views.change_new, name="change_new"),
+    path("<int:pk>/reviewer/", review_views.reviewer_allocate, name="reviewer_allocate"),
     path("changes/<int:pk>/", review_views.change_decide, name="change_decide"),
     path("review-steps/<int:pk>/", review_views.step_complete, name="step_complete"),
 ]

@@ -166,3 +166,43 @@ def good_practice(note: GoodPracticeNote) -> None:
             for person in people
         )
     )
+
+
+def immediate_safeguarding(contact, people: list[User]) -> None:
+    """At once, at any hour: both service managers, with the 24-hour deadline."""
+    concern = contact.concern
+    context = _context(concern, contact=contact)
+    notify(
+        *(
+            Message(
+                person,
+                Kind.IMMEDIATE_SAFEGUARDING,
+                f"immediate_safeguarding:{contact.pk}:{person.pk}",
+                context,
+                url=_concern_url(concern),
+                concern=concern,
+            )
+            for person in people
+        )
+    )
+
+
+def safeguarding_contact_due(contact, people: list[User], now) -> None:
+    """The hourly chase until the contact is recorded (at any hour: the clock is real hours)."""
+    concern = contact.concern
+    hours_left = contact.hours_left(now)
+    context = _context(concern, contact=contact, hours_left=hours_left, hours_late=-hours_left)
+    stamp = now.strftime("%Y-%m-%dT%H")
+    notify(
+        *(
+            Message(
+                person,
+                Kind.SAFEGUARDING_CONTACT_DUE,
+                f"safeguarding_contact_due:{contact.pk}:{stamp}:{person.pk}",
+                context,
+                url=_concern_url(concern),
+                concern=concern,
+            )
+            for person in people
+        )
+    )

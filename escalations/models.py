@@ -59,6 +59,9 @@ class Concern(ConcurrentTransitionMixin, models.Model):
     date_of_concern = models.DateField(null=True, blank=True)
     opened_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    # When it was signed off: at resolution, or (protocol.sign_off_after_actions, Blackpool)
+    # when the last agreed action is done.
+    signed_off_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     lock_version = models.PositiveIntegerField(default=0)
     # Set some time after it closed (settings.CONCERN_ARCHIVE_AFTER_DAYS): it leaves the
@@ -210,10 +213,17 @@ class Action(models.Model):
     )
     due_on = models.DateField("by when")
     done_on = models.DateField(null=True, blank=True)
-    overdue_notified_on = models.DateField(null=True, blank=True)
+    # The working day the overdue chase last went: chased every N working days until done,
+    # also after the concern is resolved.
+    last_chased_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+    # Removed: kept, with who removed it and why, and left out of lists and chases.
     archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    archive_reason = models.TextField(blank=True)
     lock_version = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -235,6 +245,59 @@ class Action(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.done_on is None and self.due_on < timezone.localdate()
+
+
+class SafeguardingContact(models.Model):
+    """An immediate safeguarding concern (Blackpool, seed 004: "the SQR Service Manager should
+    contact the Social Care Service Manager within 24 hrs"). Both are told when it is raised;
+    a clock of 24 real hours runs until the contact is recorded, chased every hour."""
+
+    concern = models.OneToOneField(
+        Concern, on_delete=models.CASCADE, related_name="safeguarding_contact"
+    )
+    raised_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    # Who were told: the reviewing (SQR) service manager and the social care service manager.
+    reviewing_manager = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    social_care_manager = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    contacted_at = models.DateTimeField("when the contact was made", null=True, blank=True)
+    contacted_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agreed = models.TextField("what was agreed", blank=True)
+    recorded_by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    last_chased_at = models.DateTimeField(null=True, blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["contacted_at", "due_at"], name="esc_safeguarding_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contacted_at__isnull=True)
+                | (Q(contacted_by__isnull=False) & ~Q(agreed="")),
+                name="esc_safeguarding_contact_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Immediate safeguarding contact for {self.concern.reference}"
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.contacted_at is not None
+
+    def hours_left(self, now=None) -> int:
+        """Whole hours to the deadline (negative once it has passed)."""
+        seconds = (self.due_at - (now or timezone.now())).total_seconds()
+        return int(seconds // 3600)
 
 
 def _attachment_path(instance, filename):
@@ -495,6 +558,11 @@ class Event(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         ACTION_ADDED = "action_added", "Action agreed"
         ACTION_DONE = "action_done", "Action done"
+        ACTION_CHANGED = "action_changed", "Action changed"
+        ACTION_REMOVED = "action_removed", "Action removed"
+        SIGNED_OFF = "signed_off", "Signed off"
+        IMMEDIATE = "immediate", "Immediate safeguarding concern"
+        CONTACT_RECORDED = "contact_recorded", "Safeguarding contact recorded"
         ATTACHMENT = "attachment", "File attached"
         DISCUSSION = "discussion", "Discussion recorded"
         ARCHIVED = "archived", "Archived"

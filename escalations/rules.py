@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases.models import Child, ChildStatus
@@ -290,6 +292,11 @@ def suggested_agreed_date(
     return suggestion
 
 
+def formal_target_days() -> int:
+    """The dashboards' target for the formal stages together (DASHBOARD_FORMAL_TARGET_DAYS)."""
+    return getattr(settings, "DASHBOARD_FORMAL_TARGET_DAYS", None) or 20
+
+
 def write_up_due(concern: Concern) -> dt.date | None:
     """When the raiser's informal write-up is due: within the protocol's days of the review
     that prompted it (Cumbria, seed 002: 3 days), if the draft gives that date."""
@@ -365,6 +372,39 @@ def may_edit(user: User, concern: Concern) -> bool:
     if concern.state in ("resolved", "withdrawn"):
         return False
     return user.pk == concern.raised_by_id
+
+
+def may_change_action(user: User, concern: Concern, action) -> bool:
+    """Edit or remove an open action: the raiser (and their reviewing managers) or whoever
+    agreed it, while the concern is live or resolved and being monitored."""
+    if concern.state == "withdrawn" or action.done_on is not None or action.archived_at:
+        return False
+    return may_manage(user, concern) or user.pk == action.recorded_by_id
+
+
+def open_actions(concern: Concern):
+    return concern.actions.filter(done_on__isnull=True, archived_at__isnull=True)
+
+
+def check_action_due_on(due_on: dt.date) -> None:
+    """An action is due from today to a year ahead: further out it would never be chased."""
+    today = timezone.localdate()
+    if due_on < today:
+        raise ValidationError(
+            {"due_on": "The date the action is due must be today or in the future"}
+        )
+    if due_on > one_year_after(today):
+        latest = one_year_after(today)
+        raise ValidationError(
+            {"due_on": f"The date the action is due must be {latest:%-d %B %Y} or earlier"}
+        )
+
+
+def one_year_after(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
 
 
 def may_remove_attachment(user: User, concern: Concern, attachment) -> bool:

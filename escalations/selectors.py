@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from prp.audit import entries_about, refusals_recorded
 from prp.hierarchy import span_team_ids
 from prp.models import User
 
+from . import rules
 from .models import (
     CLOSED_STATES,
     LIVE_STATES,
@@ -31,6 +33,7 @@ from .models import (
     Event,
     GoodPracticeNote,
     Outcome,
+    SafeguardingContact,
     Stage,
     StageCopy,
     SubConcern,
@@ -113,7 +116,14 @@ def concern_get(user: User, pk: int) -> Concern:
     )
     concern = (
         concern_queryset(user)
-        .select_related("protocol", "raised_by__team", "current_stage__protocol_stage")
+        .select_related(
+            "protocol",
+            "raised_by__team",
+            "current_stage__protocol_stage",
+            "safeguarding_contact__reviewing_manager",
+            "safeguarding_contact__social_care_manager",
+            "safeguarding_contact__contacted_by",
+        )
         .prefetch_related(
             Prefetch(
                 "concern_children",
@@ -215,6 +225,10 @@ def concern_list(
         concerns = concerns.filter(closed_level=0)
     elif ended == "formal":
         concerns = concerns.filter(closed_level__gte=1)
+    elif ended == "formal_within_target":
+        concerns = concerns.filter(
+            closed_level__gte=1, formal_working_days__lte=rules.formal_target_days()
+        )
     if category_id is not None:
         concerns = concerns.filter(
             Exists(
@@ -241,8 +255,24 @@ def _between(queryset: QuerySet, field: str, start: dt.date | None, end: dt.date
     return queryset
 
 
+def with_open_actions(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
+    """Each concern's agreed actions not yet done (nor removed), for "Resolved - N actions
+    being monitored"."""
+    open_actions = (
+        Action.objects.filter(
+            concern_id=OuterRef("pk"), done_on__isnull=True, archived_at__isnull=True
+        )
+        .order_by()
+        .values("concern_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return concerns.annotate(open_actions=Coalesce(Subquery(open_actions), 0))
+
+
 def _for_listing(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
     live_tasks = _tasks_with_people().filter(state=TaskState.ACTIVE)
+    concerns = with_open_actions(concerns)
     return concerns.select_related(
         "raised_by", "current_stage__protocol_stage", "protocol"
     ).prefetch_related(
@@ -252,6 +282,18 @@ def _for_listing(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
             "sub_concerns",
             queryset=SubConcern.objects.filter(archived_at__isnull=True).select_related("category"),
         ),
+    )
+
+
+def immediate_awaiting_contact(user: User) -> list[SafeguardingContact]:
+    """Immediate safeguarding concerns this person may see whose 24-hour contact between the
+    service managers is not yet recorded, the soonest due first (the top of the clinic list
+    and the dashboard)."""
+    visible = concern_queryset(user).filter(state__in=LIVE_STATES)
+    return list(
+        SafeguardingContact.objects.filter(contacted_at__isnull=True, concern__in=visible)
+        .select_related("concern", "reviewing_manager", "social_care_manager")
+        .order_by("due_at", "pk")
     )
 
 
@@ -352,9 +394,10 @@ def due_soon_cutoff(today: dt.date | None = None) -> dt.date:
 
 def concern_audit_entries(concern: Concern) -> QuerySet:
     """The concern's audit trail, newest first, in one query: the concern, the children it is
-    about, its concerns, discussions, actions, files, stages and tasks."""
+    about, its concerns, discussions, actions, files, stages, tasks and safeguarding contact."""
     parts = [(Concern, [concern.pk])]
-    for model in (ConcernChild, SubConcern, Discussion, Action, Attachment, Stage):
+    models = (ConcernChild, SubConcern, Discussion, Action, Attachment, Stage, SafeguardingContact)
+    for model in models:
         parts.append((model, model.objects.filter(concern=concern).values("pk")))
     parts.append((Task, Task.objects.filter(stage__concern=concern).values("pk")))
     return entries_about(parts)

@@ -24,7 +24,7 @@ from prp import uploads, workdays
 from prp.audit import create_recorded, update_recorded
 from prp.models import ProtocolCategory, ProtocolStage, ResponseOption, User
 
-from . import messages, rules
+from . import messages, rules, safeguarding
 from .models import (
     Action,
     Attachment,
@@ -319,8 +319,7 @@ def action_add(
     concern = _lock_concern(concern, None)
     allowed = rules.may_edit(by, concern) or _is_current_assignee(by, concern)
     _require(allowed, "Only the raiser or the manager responding can agree actions.")
-    if due_on < rules.today():
-        raise ValidationError({"due_on": "The date must be today or in the future."})
+    rules.check_action_due_on(due_on)
     action = Action(
         concern=concern,
         stage=concern.current_stage,
@@ -362,7 +361,89 @@ def action_mark_done(
     action.save(update_fields=["done_on", "lock_version"])
     _save_concern(concern)
     _event(concern, Event.Kind.ACTION_DONE, by, f"Action done: {action.description}")
+    _sign_off_when_actions_done(concern, by)
     return action
+
+
+def _lock_action(action: Action, lock_version: int | None, by: User) -> tuple[Concern, Action]:
+    concern = _lock_concern(action.concern, None)
+    fresh = Action.objects.select_for_update().get(pk=action.pk)
+    if lock_version is not None and fresh.lock_version != lock_version:
+        raise StaleEdit(
+            "This action was changed by someone else. Check it and try again.",
+            current_version=fresh.lock_version,
+        )
+    _require(rules.may_change_action(by, concern, fresh), "You cannot change this action.")
+    return concern, fresh
+
+
+@transaction.atomic
+def action_edit(
+    *,
+    action: Action,
+    by: User,
+    lock_version: int | None,
+    description: str,
+    due_on: dt.date,
+    owner: User | None = None,
+    owner_name: str = "",
+) -> Action:
+    """Change what, who or when; the history keeps what it was."""
+    concern, action = _lock_action(action, lock_version, by)
+    if due_on != action.due_on:
+        rules.check_action_due_on(due_on)
+        action.last_chased_on = None  # a new date: chased afresh once it passes
+    before = str(action)
+    action.description, action.owner, action.owner_name, action.due_on = (
+        description,
+        owner,
+        owner_name,
+        due_on,
+    )
+    action.lock_version += 1
+    action.full_clean()
+    action.save()
+    _save_concern(concern)
+    summary = f"Action changed from {before} to {action}."
+    _event(concern, Event.Kind.ACTION_CHANGED, by, summary, action=action.pk)
+    return action
+
+
+@transaction.atomic
+def action_remove(*, action: Action, by: User, lock_version: int | None, reason: str) -> Action:
+    """Archive an action that no longer applies, with the reason; it stays in the history."""
+    concern, action = _lock_action(action, lock_version, by)
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the action is being removed"})
+    action.archived_at, action.archived_by, action.archive_reason = timezone.now(), by, reason
+    action.lock_version += 1
+    action.save(update_fields=["archived_at", "archived_by", "archive_reason", "lock_version"])
+    _save_concern(concern)
+    summary = f"Action removed: {action}. Reason: {reason}"
+    _event(concern, Event.Kind.ACTION_REMOVED, by, summary, action=action.pk)
+    _sign_off_when_actions_done(concern, by)
+    return action
+
+
+def _signed_off_at_resolution(concern: Concern, on: dt.date) -> str:
+    """Sign a resolved concern off now, unless its protocol waits for the open actions (then
+    say so in the history)."""
+    open_actions = rules.open_actions(concern).count()
+    if concern.protocol.sign_off_after_actions and open_actions:
+        plural = "s" if open_actions != 1 else ""
+        return f" {open_actions} action{plural} being monitored: signed off when done."
+    concern.signed_off_on = on
+    return ""
+
+
+def _sign_off_when_actions_done(concern: Concern, by: User) -> None:
+    if concern.state != ConcernState.RESOLVED or concern.signed_off_on is not None:
+        return
+    if rules.open_actions(concern).exists():
+        return
+    concern.signed_off_on = rules.today()
+    _save_concern(concern, "signed_off_on")
+    _event(concern, Event.Kind.SIGNED_OFF, by, "Signed off: every agreed action is done.")
 
 
 def check_attachment(upload: UploadedFile) -> str:
@@ -615,11 +696,13 @@ def concern_raise(
     answer: AgreedAnswer | None = None,
     date_of_concern: dt.date | None = None,
     due_reason: str = "",
+    immediate: bool = False,
 ) -> Stage:
     """Raise a draft at the stage the raiser chose: informal, or straight to a formal stage.
 
     The concern and its first stage open on the date of concern (today unless the raiser gives
-    the day it arose), so the first deadline counts from it."""
+    the day it arose), so the first deadline counts from it. `immediate`: an immediate
+    safeguarding concern (escalations.safeguarding)."""
     concern = _lock_concern(concern, lock_version)
     _require(by.pk == concern.raised_by_id, "Only the person who started the draft can raise it.")
     if not concern.sub_concerns.filter(archived_at__isnull=True).exists():
@@ -657,6 +740,8 @@ def concern_raise(
         "formal_limit",
     )
     _event(concern, Event.Kind.RAISED, by, f"Raised at {protocol_stage.label}.", stage=stage)
+    if immediate:
+        safeguarding.immediate_start(concern=concern, by=by)
     return stage
 
 
@@ -1046,6 +1131,7 @@ def _apply_outcome(concern, by, outcome, next_stage, on, **escalation) -> None:
     if outcome == Outcome.RESOLVED:
         concern.resolve(on=on)
         kind, summary = Event.Kind.RESOLVED, "Concern resolved."
+        summary += _signed_off_at_resolution(concern, on)
     elif outcome == Outcome.REFER_CAFCASS:
         concern.refer_to_cafcass()
         kind, summary = Event.Kind.REFERRED, "Referred to CAFCASS."
@@ -1053,7 +1139,9 @@ def _apply_outcome(concern, by, outcome, next_stage, on, **escalation) -> None:
         concern.withdraw(on=on)
         kind, summary = Event.Kind.WITHDRAWN, "Concern withdrawn."
     _record_closing(concern)
-    _save_concern(concern, "state", "closed_on", "closed_level", "formal_working_days")
+    _save_concern(
+        concern, "state", "closed_on", "signed_off_on", "closed_level", "formal_working_days"
+    )
     _event(concern, kind, by, summary)
 
 
@@ -1074,17 +1162,22 @@ def concern_close_referral(
     if concern.state != ConcernState.REFERRED:
         raise ValidationError("Only a concern referred to CAFCASS can be closed this way.")
     on = rules.today()
+    monitored = ""
     if outcome == Outcome.RESOLVED:
         concern.resolve(on=on)
         kind = Event.Kind.RESOLVED
+        monitored = _signed_off_at_resolution(concern, on)
     elif outcome == Outcome.WITHDRAWN:
         concern.withdraw(on=on)
         kind = Event.Kind.WITHDRAWN
     else:
         raise ValidationError({"outcome": "Select resolved or withdrawn"})
     _record_closing(concern)
-    _save_concern(concern, "state", "closed_on", "closed_level", "formal_working_days")
-    _event(concern, kind, by, f"Referral closed: {Outcome(outcome).label.lower()}. {comments}")
+    _save_concern(
+        concern, "state", "closed_on", "signed_off_on", "closed_level", "formal_working_days"
+    )
+    summary = f"Referral closed: {Outcome(outcome).label.lower()}. {comments}{monitored}"
+    _event(concern, kind, by, summary)
     return concern
 
 

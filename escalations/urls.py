@@ -22,6 +22,16 @@ urlpatterns = [
     path("concerns/<int:pk>/discussions/add/", concern.discussion_add, name="discussion_add"),
     path("concerns/<int:pk>/actions/add/", concern.action_add, name="action_add"),
     path(
+        "concerns/<int:pk>/actions/<int:action_pk>/change/",
+        concern.action_edit,
+        name="action_edit",
+    ),
+    path(
+        "concerns/<int:pk>/actions/<int:action_pk>/remove/",
+        concern.action_remove,
+        name="action_remove",
+    ),
+    path(
         "concerns/<int:pk>/actions/<int:action_pk>/done/",
         concern.action_done,
         name="action_done",
@@ -38,6 +48,11 @@ urlpatterns = [
         name="attachment_remove",
     ),
     path("concerns/<int:pk>/raise/", concern.concern_raise, name="concern_raise"),
+    path(
+        "concerns/<int:pk>/safeguarding-contact/",
+        concern.safeguarding_contact,
+        name="safeguarding_contact",
+    ),
     path("concerns/<int:pk>/withdraw/", concern.draft_withdraw, name="draft_withdraw"),
     # The raiser's decisions
     path("concerns/<int:pk>/outcome/", outcome.outcome_record, name="outcome_record"),

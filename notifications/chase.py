@@ -364,17 +364,20 @@ def _formal_limits(day: dt.date, send_after: dt.datetime, counts: Counter) -> No
 
 
 def action_selection(day: dt.date) -> QuerySet:
+    """Agreed actions past their date, never chased or not for N working days: chased until
+    done, also once the concern is resolved (the IRO monitors them, seed 004)."""
+    chase_again = workdays.add_working_days(day, -settings.CHASE_EVERY_WORKING_DAYS)
     return Action.objects.filter(
+        Q(last_chased_on__isnull=True) | Q(last_chased_on__lte=chase_again),
         done_on__isnull=True,
         due_on__lt=day,
         archived_at__isnull=True,
-        overdue_notified_on__isnull=True,
-        concern__state__in=LIVE_STATES,
+        concern__state__in=(*LIVE_STATES, ConcernState.RESOLVED),
     )
 
 
 def _overdue_actions(day: dt.date, send_after: dt.datetime, counts: Counter) -> None:
-    """Tell the action's owner (if they use the service) and the raiser, once."""
+    """Chase the action's owner (if they use the service) and the raiser."""
 
     def build(actions):
         children = children_by_concern(a.concern_id for a in actions)
@@ -387,12 +390,13 @@ def _overdue_actions(day: dt.date, send_after: dt.datetime, counts: Counter) -> 
                 children,
                 action=action,
                 days_late=workdays.working_days_between(action.due_on, day),
+                chase_every=settings.CHASE_EVERY_WORKING_DAYS,
             )
             messages += [
                 Message(
                     person,
                     Kind.ACTION_OVERDUE,
-                    f"action_overdue:action:{action.pk}:{person.pk}",
+                    f"action_overdue:action:{action.pk}:{day.isoformat()}:{person.pk}",
                     context,
                     url=_concern_url(concern),
                     concern=concern,
@@ -403,4 +407,4 @@ def _overdue_actions(day: dt.date, send_after: dt.datetime, counts: Counter) -> 
         return messages
 
     selection = action_selection(day).select_related("owner", "concern__raised_by")
-    _process(selection, build, counts, stamp={"overdue_notified_on": day})
+    _process(selection, build, counts, stamp={"last_chased_on": day})

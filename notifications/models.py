@@ -40,6 +40,8 @@ class Kind(models.TextChoices):
     QAPR_DUE = "qapr_due", "QAPR coming due"
     QAPR_REOPENED = "qapr_reopened", "QAPR reopened"
     RECOMMENDATION_OVERDUE = "recommendation_overdue", "QAPR recommendation overdue"
+    IMMEDIATE_SAFEGUARDING = "immediate_safeguarding", "Immediate safeguarding concern"
+    SAFEGUARDING_CONTACT_DUE = "safeguarding_contact_due", "Safeguarding contact not recorded"
 
 
 # Reminders and chases about a task: not sent if the task was answered before they went out.

@@ -32,6 +32,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
 from cases.models import Child, ChildStatus, ReviewStep
+from cases.reviewer import reviewers_for
 from cases.services import review_steps_agree_by_silence
 from prp import workdays
 from prp.models import User
@@ -242,7 +243,6 @@ def _children_due(day: dt.date, send_after: dt.datetime, counts: Counter) -> Non
     children = Child.objects.filter(
         status__in=REVIEWED_STATUSES,
         archived_at__isnull=True,
-        reviewing_officer__isnull=False,
     ).select_related("reviewing_officer")
     drafts = Qapr.objects.filter(child=OuterRef("pk"), state=QaprState.DRAFT).order_by(
         "-created_at", "-pk"
@@ -257,16 +257,23 @@ def _children_due(day: dt.date, send_after: dt.datetime, counts: Counter) -> Non
             late = late.annotate(draft_pk=Subquery(drafts.values("pk")[:1]))
 
         def build(rows, kind=kind, field=field):
-            return [_child_message(child, kind, field, day, send_after) for child in rows]
+            reviewers = reviewers_for(rows)
+            return [
+                _child_message(child, person, kind, field, day, send_after)
+                for child in rows
+                for person in reviewers[child.pk].people
+            ]
 
         soon_ids = list(soon.order_by(field, "pk").values_list("pk", flat=True))
         _run(soon, soon_ids, build, counts)
         _run(late, _chase_ids(late, field, day), build, counts)
 
 
-def _child_message(child: Child, kind: str, field: str, day: dt.date, send_after) -> Message:
+def _child_message(
+    child: Child, officer: User, kind: str, field: str, day: dt.date, send_after
+) -> Message:
+    """To the reviewing officer, or the service manager standing in (cases.reviewer)."""
     due_on = getattr(child, field)
-    officer = child.reviewing_officer
     draft_pk = getattr(child, "draft_pk", None)
     context = {
         "child": child,

@@ -207,6 +207,8 @@ class ProtocolAdmin(VersionedAdminMixin, FrozenWhenInUse, admin.ModelAdmin):
         ("informal_guideline_days", "informal_limit_days", "write_up_days"),
         "resolution_records_impact",
         "review_rules",
+        "sign_off_after_actions",
+        "immediate_safeguarding",
         ("is_active", "created_at"),
     )
     inlines = [ProtocolStageInline, ProtocolCategoryInline, ResponseOptionInline]

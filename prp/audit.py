@@ -108,6 +108,7 @@ def register_models() -> None:
         escalations.Stage,
         escalations.StageCopy,
         escalations.ExternalAgencyNote,
+        escalations.SafeguardingContact,
         qapr.Qapr,
         qapr.Recommendation,
         prp.Team,

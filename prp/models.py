@@ -380,6 +380,18 @@ class Protocol(FrozenWhenInUse):
         help_text="The council's review timescales, applied to the review rules when this "
         'protocol is made active, e.g. {"cic_second": [91, "calendar_days"]}.',
     )
+    sign_off_after_actions = models.BooleanField(
+        "signed off when the actions are done",
+        default=False,
+        help_text="A resolved concern with agreed actions still open shows as being monitored "
+        "and is signed off when the last one is done (Blackpool).",
+    )
+    immediate_safeguarding = models.BooleanField(
+        "immediate safeguarding concerns",
+        default=False,
+        help_text="A concern can be marked immediate when raised: both service managers are "
+        "told at once, at any hour, and must record their contact within 24 hours (Blackpool).",
+    )
     is_active = models.BooleanField(
         default=False, help_text="New concerns use the active protocol. Only one can be active."
     )

@@ -238,6 +238,10 @@ BLACKPOOL = {
     "authority": "Blackpool",
     "name": "Issues Resolution",
     "description": "Issues Resolution procedure, with a weekly clinic and monthly themes.",
+    # Seed 004: "signed off when the formal outcome has been resolved; the IRO/CP Chair will
+    # monitor ... completion of the actions"; and the 24-hour contact on an immediate concern.
+    "sign_off_after_actions": True,
+    "immediate_safeguarding": True,
     "review_rules": BLACKPOOL_DAYS,
     "categories": [
         "Statutory requirements not met",
@@ -312,6 +316,9 @@ PROTOCOL_SETTINGS = (
     "informal_limit_days",
     "resolution_records_impact",
     "review_rules",
+    # Issue 14 rules 5 and 2 (Blackpool): off unless a preset says so.
+    "sign_off_after_actions",
+    "immediate_safeguarding",
 )
 
 

@@ -32,7 +32,7 @@ from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import (
@@ -122,9 +122,13 @@ def archive_closed_concerns(*, now: dt.datetime | None = None) -> int:
     """Archive every concern closed more than CONCERN_ARCHIVE_AFTER_DAYS ago. Returns how many."""
     now = now or timezone.now()
     cutoff = timezone.localdate(now) - dt.timedelta(days=settings.CONCERN_ARCHIVE_AFTER_DAYS)
+    # A resolved concern whose agreed actions are still being monitored stays on the lists.
+    monitored = Action.objects.filter(
+        concern_id=OuterRef("pk"), done_on__isnull=True, archived_at__isnull=True
+    )
     due = Concern.objects.filter(
         state__in=CLOSED_STATES, closed_on__lt=cutoff, archived_at__isnull=True
-    )
+    ).exclude(Exists(monitored))
     count = 0
     for pk in due.values_list("pk", flat=True).iterator():
         count += _archive_one(pk, now)

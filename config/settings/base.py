@@ -341,6 +341,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.daily_digests",
         "schedule": crontab(hour="8-17", minute=5),
     },
+    # Immediate safeguarding (Blackpool): the 24-hour contact is chased every hour, at any hour.
+    "chase-safeguarding-contacts": {
+        "task": "escalations.chase_safeguarding_contacts",
+        "schedule": crontab(minute=0),
+    },
     # Closed concerns leave the working lists CONCERN_ARCHIVE_AFTER_DAYS after they closed.
     "archive-closed-concerns": {
         "task": "prp.archive_closed_concerns",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 
 from crispy_forms_gds.choices import Choice
@@ -19,13 +20,14 @@ from crispy_forms_gds.layout import (
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cases.models import Child
 from escalations import rules, services
 from escalations.models import Concern
 from escalations.views.common import LockVersionField
 from prp.forms import GovukFormMixin
-from prp.models import OPERATIONAL_ROLES, ProtocolCategory, ProtocolStage, User
+from prp.models import OPERATIONAL_ROLES, ProtocolCategory, ProtocolStage, RoleCode, User
 from prp.submissions import SubmitOnceForm
 
 from .fields import GovukDateField
@@ -309,17 +311,24 @@ class ActionForm(GovukFormMixin, SubmitOnceForm):
         self.fields["owner"].choices = [("", "Select a person")] + [
             (person.pk, person.full_name) for person in self._people.values()
         ]
-        self.helper = self.build_helper(
+        self.helper = self.build_helper(*self.layout_fields())
+
+    def layout_fields(self) -> list:
+        return [
             Field.textarea("description", rows=4),
             Field.select("owner"),
             Field.text("owner_name", field_width=Fluid.TWO_THIRDS),
             _legend("due_on"),
-        )
+        ]
 
     def clean_due_on(self) -> dt.date:
         due_on = self.cleaned_data["due_on"]
-        if due_on < rules.today():
-            raise ValidationError("The date the action is due must be today or in the future")
+        if self.initial.get("due_on") == due_on:
+            return due_on  # an edit that keeps the date, even one now passed
+        try:
+            rules.check_action_due_on(due_on)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["due_on"]) from None
         return due_on
 
     def clean(self):
@@ -339,6 +348,64 @@ class ActionForm(GovukFormMixin, SubmitOnceForm):
             self.add_error("owner_name", "Select a person or enter a name, not both")
         data["owner"] = self._people.get(owner_pk) if owner_pk is not None else None
         return data
+
+
+class ActionEditForm(ActionForm):
+    """The action form filled in with the action as it is, and the version it was read at."""
+
+    submit_label = "Save changes"
+
+    def __init__(self, data=None, *, action, people: Iterable[User], **kwargs):
+        people = list(people)
+        if action.owner is not None and action.owner not in people:
+            people.append(action.owner)
+        kwargs.setdefault(
+            "initial",
+            {
+                "description": action.description,
+                "owner": action.owner_id,
+                "owner_name": action.owner_name,
+                "due_on": action.due_on,
+                "lock_version": action.lock_version,
+            },
+        )
+        super().__init__(data, people=people, **kwargs)
+        # Changing a record, not adding one: the version guards it, not a one-time token.
+        del self.fields["submission_token"]
+        self.fields["lock_version"] = LockVersionField()
+        self.helper = self.build_helper(*self.layout_fields(), _hidden("lock_version"))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        keys = ("description", "owner", "owner_name", "due_on", "lock_version")
+        return {key: data[key] for key in keys}
+
+
+class ActionRemoveForm(GovukFormMixin, forms.Form):
+    submit_label = "Remove action"
+
+    reason = forms.CharField(
+        label="Why is this action being removed?",
+        help_text="It stays in the concern's history with your reason.",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={
+            "required": "Enter why the action is being removed",
+            "max_length": "The reason must be 2,000 characters or fewer",
+        },
+    )
+    lock_version = LockVersionField()
+
+    def __init__(self, data=None, *, action, **kwargs):
+        kwargs.setdefault("initial", {"lock_version": action.lock_version})
+        super().__init__(data, **kwargs)
+        self.helper = self.build_helper(Field.textarea("reason", rows=3), "lock_version")
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError("Enter why the action is being removed")
+        return reason
 
 
 class AttachmentForm(GovukFormMixin, SubmitOnceForm):
@@ -558,6 +625,14 @@ class RaiseForm(GovukFormMixin, forms.Form):
             layout.append(Field.textarea("bypass_reason", rows=4))
         else:
             del self.fields["bypass_reason"]
+        if stage.protocol.immediate_safeguarding:
+            self.fields["immediate"] = forms.BooleanField(
+                label="This is an immediate safeguarding concern",
+                help_text="The reviewing and the social care service managers are told at once "
+                "and must speak within 24 hours.",
+                required=False,
+            )
+            layout.append(Field.checkbox("immediate", small=True))
         self.helper = self.build_helper(*layout)
 
     def _person_choices(self, name: str, default: User | None) -> None:
@@ -615,3 +690,88 @@ class RaiseForm(GovukFormMixin, forms.Form):
             agreed_with=self._people.get(data.get("agreed_with")),
             agreed_on=agreed_on,
         )
+
+
+class SafeguardingContactForm(GovukFormMixin, forms.Form):
+    """When the two service managers spoke, who made the contact and what they agreed."""
+
+    submit_label = "Record the contact"
+
+    contacted_on = GovukDateField(
+        label="What day did they speak?",
+        subject="The day of the contact",
+        help_text="For example, 3 12 2026",
+    )
+    contacted_time = forms.RegexField(
+        label="What time?",
+        help_text="Use the 24-hour clock, for example 14:30",
+        regex=r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$",
+        max_length=5,
+        error_messages={
+            "required": "Enter the time of the contact",
+            "invalid": "Enter the time like 14:30",
+        },
+    )
+    contacted_by = forms.TypedChoiceField(
+        label="Who made the contact?",
+        coerce=int,
+        error_messages={
+            "required": "Select who made the contact",
+            "invalid_choice": "Select a person from the list",
+        },
+    )
+    agreed = forms.CharField(
+        label="What was agreed?",
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={
+            "required": "Enter what was agreed",
+            "max_length": "What was agreed must be 5,000 characters or fewer",
+        },
+    )
+    lock_version = LockVersionField()
+
+    def __init__(self, data=None, *, contact, people: Iterable[User], **kwargs):
+        kwargs.setdefault("initial", {"lock_version": contact.lock_version})
+        super().__init__(data, **kwargs)
+        self._people = {p.pk: p for p in people}
+        self.fields["contacted_by"].choices = [("", "Select a person")] + [
+            (p.pk, p.full_name) for p in self._people.values()
+        ]
+        if contact.reviewing_manager_id in self._people:
+            self.fields["contacted_by"].initial = contact.reviewing_manager_id
+        self.helper = self.build_helper(
+            _legend("contacted_on"),
+            Field.text("contacted_time", field_width=5),
+            Field.select("contacted_by"),
+            Field.textarea("agreed", rows=4),
+            "lock_version",
+        )
+
+    def clean(self):
+        data = super().clean()
+        day, time = data.get("contacted_on"), data.get("contacted_time")
+        if day is not None and time:
+            hour, minute = (int(part) for part in re.split(r"[:.]", time.strip()))
+            moment = dt.datetime.combine(day, dt.time(hour, minute))
+            data["contacted_at"] = timezone.make_aware(moment)
+        if "contacted_by" in data:
+            data["contacted_by"] = self._people.get(data["contacted_by"])
+        if "agreed" in data and not data["agreed"].strip():
+            self.add_error("agreed", "Enter what was agreed")
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        keys = ("lock_version", "contacted_at", "contacted_by", "agreed")
+        return {key: data[key] for key in keys}
+
+
+def contact_people(contact) -> list[User]:
+    """Who may have made the contact: the two managers told, then the other service managers."""
+    first = [p for p in (contact.reviewing_manager, contact.social_care_manager) if p]
+    others = User.objects.filter(
+        is_active=True,
+        roles__code__in=[RoleCode.REVIEWING_SERVICE_MANAGER, RoleCode.SERVICE_MANAGER],
+    ).distinct()
+    return list({p.pk: p for p in (*first, *others.order_by("full_name", "pk"))}.values())

@@ -35,7 +35,11 @@ DATED = [
     ("closed", "closed"),
     ("decided", "with a stage decided"),
 ]
-ENDED = [("informal", "Closed at the informal stage"), ("formal", "Closed after a formal stage")]
+ENDED = [
+    ("informal", "Closed at the informal stage"),
+    ("formal", "Closed after a formal stage"),
+    ("formal_within_target", "Closed after formal stages done within the target"),
+]
 DECISIONS = [
     ("refer_cafcass", "Referred to CAFCASS"),
     ("legal_advice", "Legal advice sought"),

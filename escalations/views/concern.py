@@ -10,15 +10,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from cases import selectors as case_selectors
-from escalations import rules, selectors, services
+from escalations import rules, safeguarding, selectors, services
 from escalations.forms.concern import (
+    ActionEditForm,
     ActionForm,
+    ActionRemoveForm,
     AttachmentForm,
     ConcernDetailsForm,
     ConfirmForm,
     DiscussionForm,
     RaiseForm,
+    SafeguardingContactForm,
     SubConcernForm,
+    contact_people,
     operational_people,
     people_involved,
 )
@@ -189,6 +193,14 @@ def concern_audit(request, pk: int):
     return render(request, "prp/record_audit.html", context)
 
 
+def _actions(user, concern: Concern) -> list:
+    """The concern's actions, each marked with whether this person may change or remove it."""
+    actions = list(concern.actions.all())
+    for action in actions:
+        action.may_change = rules.may_change_action(user, concern, action)
+    return actions
+
+
 def _draft_context(concern: Concern) -> dict:
     children = _children(concern)
     return {
@@ -202,7 +214,7 @@ def _draft_context(concern: Concern) -> dict:
         "write_up_due": rules.write_up_due(concern),
         "today": rules.today(),
         "discussions": list(concern.discussions.all()),
-        "actions": list(concern.actions.all()),
+        "actions": _actions(concern.raised_by, concern),
         "attachments": list(concern.attachments.all()),
         # Only the raiser sees a draft, and may change every part of it.
         "manages": True,
@@ -226,8 +238,11 @@ def _detail_context(request, concern: Concern) -> dict:
     )
     formal_days = rules.formal_working_days(stages)
     may_add = rules.may_edit(user, concern) and concern.is_open
+    actions = _actions(user, concern)
     return {
         "concern": concern,
+        "actions": actions,
+        "open_actions": sum(1 for a in actions if a.done_on is None),
         "children": _children(concern),
         "state_tag": STATE_TAGS.get(concern.state, "govuk-tag--grey"),
         "task_tags": TASK_TAGS,
@@ -247,6 +262,18 @@ def _detail_context(request, concern: Concern) -> dict:
         "may_see_audit": audit.may_see_audit(user, _children(concern)),
         # Seed 004 stage 4: unresolved for a child in care, the IRO seeks advice.
         "cafcass_prompt": {s.pk for s in stages if rules.prompts_legal_advice_and_cafcass(s)},
+        **_safeguarding_context(user, concern),
+    }
+
+
+def _safeguarding_context(user, concern: Concern) -> dict:
+    contact = getattr(concern, "safeguarding_contact", None)
+    if contact is None:
+        return {"contact": None}
+    return {
+        "contact": contact,
+        "contact_hours_left": contact.hours_left(),
+        "may_record_contact": safeguarding.may_record_contact(user, contact),
     }
 
 
@@ -382,6 +409,77 @@ def action_done(request, pk: int, action_pk: int):
     return render(request, "escalations/concern_action_done.html", context)
 
 
+def _changeable_action(request, pk: int, action_pk: int):
+    concern = selectors.concern_get(request.user, pk)
+    action = next((a for a in concern.actions.all() if a.pk == action_pk), None)
+    if action is None:
+        raise Http404("No action found")
+    if not rules.may_change_action(request.user, concern, action):
+        raise PermissionDenied("You cannot change this action.")
+    return concern, action
+
+
+@require_http_methods(["GET", "POST"])
+def action_edit(request, pk: int, action_pk: int):
+    concern, action = _changeable_action(request, pk, action_pk)
+    people = people_involved(concern)
+    form = ActionEditForm(posted(request), action=action, people=people)
+    if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        if call_service(form, services.action_edit, action=action, by=request.user, **kwargs):
+            messages.success(request, "Action changed.")
+            return redirect(_detail_url(concern) + "#actions")
+    context = {"form": form, "concern": concern, "action": action}
+    return render(request, "escalations/concern_action_edit.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def action_remove(request, pk: int, action_pk: int):
+    concern, action = _changeable_action(request, pk, action_pk)
+    form = ActionRemoveForm(posted(request), action=action)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        removed = call_service(
+            form,
+            services.action_remove,
+            action=action,
+            by=request.user,
+            lock_version=data["lock_version"],
+            reason=data["reason"],
+        )
+        if removed is not None:
+            messages.success(request, f"Action removed: {action.description}")
+            return redirect(_detail_url(concern) + "#actions")
+    context = {"form": form, "concern": concern, "action": action}
+    return render(request, "escalations/concern_action_remove.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def safeguarding_contact(request, pk: int):
+    """Record the contact between the service managers for an immediate concern."""
+    concern = selectors.concern_get(request.user, pk)
+    contact = getattr(concern, "safeguarding_contact", None)
+    if contact is None:
+        raise Http404("Not an immediate safeguarding concern")
+    if contact.is_recorded and request.method == "GET":
+        return redirect(_detail_url(concern) + "#safeguarding")
+    if not contact.is_recorded and not safeguarding.may_record_contact(request.user, contact):
+        raise PermissionDenied("You cannot record this contact.")
+    form = SafeguardingContactForm(posted(request), contact=contact, people=contact_people(contact))
+    if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        done = call_service(
+            form, safeguarding.contact_record, contact=contact, by=request.user, **kwargs
+        )
+        if done is not None:
+            messages.success(
+                request, "Safeguarding contact recorded. The 24-hour clock has stopped."
+            )
+            return redirect(_detail_url(concern) + "#safeguarding")
+    context = {"form": form, "concern": concern, "contact": contact}
+    return render(request, "escalations/concern_safeguarding_contact.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 def attachment_add(request, pk: int):
     concern = selectors.concern_get(request.user, pk)
@@ -493,6 +591,7 @@ def concern_raise(request, pk: int):
             answer=data["answer"],
             date_of_concern=data.get("date_of_concern"),
             due_reason=data.get("due_reason", ""),
+            immediate=data.get("immediate", False),
         )
         if raised is not None:
             messages.success(request, _raised_message(raised, data["delegate_to"]))

@@ -108,5 +108,7 @@ def weekly_clinic(request):
         "notes": notes,
         "visible_child_ids": visible_child_ids(request.user, notes),
         "today": today,
+        "awaiting": selectors.immediate_awaiting_contact(request.user),
+        "now": timezone.now(),
     }
     return render(request, "escalations/clinic.html", context)

@@ -25,12 +25,12 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cases.models import Child
+from escalations import rules
 from escalations.models import (
     CLOSED_STATES,
     LIVE_STATES,
@@ -53,13 +53,12 @@ from qapr.models import Grade, Qapr, QaprState
 from . import scope
 
 # The formal stages together should take no longer than this (working days).
-DEFAULT_FORMAL_TARGET_DAYS = 20
 TOP_PEOPLE = 20
 TREND_MONTHS = 12
 
 
 def formal_target_days() -> int:
-    return getattr(settings, "DASHBOARD_FORMAL_TARGET_DAYS", None) or DEFAULT_FORMAL_TARGET_DAYS
+    return rules.formal_target_days()
 
 
 # The filters ---------------------------------------------------------------------------------
@@ -541,14 +540,43 @@ class GoodPractice:
     by_direction: list[LabelledCount]
 
 
+# The rows behind a figure: the figure counts them, and the list its link opens shows them
+# (prp.dashboards.list_views), so the two always agree.
+
+
+def period_notes(user: User, filters: Filters, direction: str = "") -> QuerySet[GoodPracticeNote]:
+    """Good practice notes written in the period (of one direction, if given)."""
+    qs = notes(user, filters).filter(created_at__date__range=filters.period)
+    return qs.filter(direction=direction) if direction else qs
+
+
+def review_overdue_children(user: User, filters: Filters, today=None) -> QuerySet[Child]:
+    return children(user, filters).filter(review_due_on__lt=_today(today))
+
+
+def qapr_overdue_children(user: User, filters: Filters, today=None) -> QuerySet[Child]:
+    return children(user, filters).filter(qapr_due_on__lt=_today(today))
+
+
+def qapr_window_children(user: User, filters: Filters) -> QuerySet[Child]:
+    """Children with QAPR windows that needed a QAPR (the compliance figure sums them)."""
+    return children(user, filters).filter(qapr_windows_due__gt=0)
+
+
+def period_qaprs(user: User, filters: Filters, grade: str = "") -> QuerySet[Qapr]:
+    """QAPRs finalised in the period (of one grade, if given)."""
+    qs = Qapr.objects.filter(
+        state=QaprState.FINALISED,
+        completed_on__range=filters.period,
+        child__in=children(user, filters),
+    )
+    return qs.filter(grade=grade) if grade else qs
+
+
 def good_practice(user: User, filters: Filters) -> GoodPractice:
     """Good practice notes written in the period, by who sent them to whom. One query."""
     counts = dict(
-        notes(user, filters)
-        .filter(created_at__date__range=filters.period)
-        .values_list("direction")
-        .annotate(n=Count("pk"))
-        .order_by()
+        period_notes(user, filters).values_list("direction").annotate(n=Count("pk")).order_by()
     )
     rows = [
         LabelledCount(value, label, counts.get(value, 0))
@@ -570,30 +598,23 @@ class QaprCompliance:
 
 def qapr_compliance(user: User, filters: Filters, today: dt.date | None = None) -> QaprCompliance:
     """QAPR windows that needed a QAPR and how many had one, summed over the children, and the
-    children whose QAPR is overdue. One query."""
-    totals = children(user, filters).aggregate(
+    children whose QAPR is overdue. Two queries."""
+    totals = qapr_window_children(user, filters).aggregate(
         due=Sum("qapr_windows_due"),
         done=Sum("qapr_windows_done"),
-        overdue=Count("pk", filter=Q(qapr_due_on__lt=_today(today))),
     )
+    overdue = qapr_overdue_children(user, filters, today).count()
     return QaprCompliance(
         windows_due=totals["due"] or 0,
         windows_done=totals["done"] or 0,
-        overdue=totals["overdue"],
+        overdue=overdue,
     )
 
 
 def qapr_grades(user: User, filters: Filters) -> list[LabelledCount]:
     """Finalised QAPRs completed in the period, by grade (every grade shown). One query."""
     counts = dict(
-        Qapr.objects.filter(
-            state=QaprState.FINALISED,
-            completed_on__range=filters.period,
-            child__in=children(user, filters),
-        )
-        .values_list("grade")
-        .annotate(n=Count("pk"))
-        .order_by()
+        period_qaprs(user, filters).values_list("grade").annotate(n=Count("pk")).order_by()
     )
     return [LabelledCount(value, label, counts.get(value, 0)) for value, label in Grade.choices]
 
@@ -622,7 +643,7 @@ def decisions(user: User, filters: Filters) -> Decisions:
 
 def reviews_overdue(user: User, filters: Filters, today: dt.date | None = None) -> int:
     """Children whose statutory review (or conference) is overdue. One query."""
-    return children(user, filters).filter(review_due_on__lt=_today(today)).count()
+    return review_overdue_children(user, filters, today).count()
 
 
 # Everything on the page ------------------------------------------------------------------------

@@ -21,9 +21,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from escalations.models import FormalLimit
+from escalations.selectors import immediate_awaiting_contact
 
 from . import exports, metrics, scope
 from .filters import DashboardFilterSet
+from .list_views import figure_url
 
 # Tables ------------------------------------------------------------------------------------
 
@@ -106,9 +108,9 @@ class Links:
             "date_to": (end or self.filters.date_to).isoformat(),
         }
 
-    reviews = property(lambda self: f"{reverse('cases:reviews_due')}?show=team")
-    qaprs = property(lambda self: f"{reverse('qapr:qapr_due')}?show=team")
-    good_practice = property(lambda self: reverse("escalations:good_practice_list"))
+    def figure(self, name: str, of: str = "") -> str:
+        """The list behind a figure about children, QAPRs or notes (list_views)."""
+        return figure_url(name, self.filters, of)
 
 
 def _stages_table(fig, links: Links) -> Table:
@@ -191,7 +193,10 @@ def _closing_table(fig, links: Links) -> Table:
     rows = [
         [
             Cell(f"Formal stages done within {target} working days"),
-            _number(formal.part, links.concerns(state="closed", ended="formal", **closed)),
+            _number(
+                formal.part,
+                links.concerns(state="closed", ended="formal_within_target", **closed),
+            ),
             _number(formal.whole, links.concerns(state="closed", ended="formal", **closed)),
             _percent(formal),
         ],
@@ -267,11 +272,20 @@ def _reviews_table(fig, links: Links) -> Table:
     rows = [
         [
             Cell("Children whose review or conference is overdue"),
-            _number(fig["reviews_overdue"], links.reviews),
+            _number(fig["reviews_overdue"], links.figure("reviews-overdue")),
         ],
-        [Cell("Children whose QAPR is overdue"), _number(qapr.overdue, links.qaprs)],
-        [Cell("QAPR windows that needed a QAPR"), _number(qapr.windows_due, links.qaprs)],
-        [Cell("QAPR windows that had one"), _number(qapr.windows_done, links.qaprs)],
+        [
+            Cell("Children whose QAPR is overdue"),
+            _number(qapr.overdue, links.figure("qaprs-overdue")),
+        ],
+        [
+            Cell("QAPR windows that needed a QAPR"),
+            _number(qapr.windows_due, links.figure("qapr-windows")),
+        ],
+        [
+            Cell("QAPR windows that had one"),
+            _number(qapr.windows_done, links.figure("qapr-windows-done")),
+        ],
         [Cell("QAPR compliance"), _percent(qapr.share)],
     ]
     return Table(
@@ -284,7 +298,10 @@ def _reviews_table(fig, links: Links) -> Table:
 
 
 def _grades_table(fig, links: Links) -> Table:
-    rows = [[Cell(row.label), _number(row.count, links.qaprs)] for row in fig["qapr_grades"]]
+    rows = [
+        [Cell(row.label), _number(row.count, links.figure("qaprs", of=row.key))]
+        for row in fig["qapr_grades"]
+    ]
     return Table(
         "qapr_grades",
         "QAPRs finalised in the period, by grade",
@@ -325,9 +342,12 @@ def _decisions_table(fig, links: Links) -> Table:
 def _good_practice_table(fig, links: Links) -> Table:
     notes = fig["good_practice"]
     rows = [
-        [Cell(row.label), _number(row.count, links.good_practice)] for row in notes.by_direction
+        [Cell(row.label), _number(row.count, links.figure("good-practice", of=row.key))]
+        for row in notes.by_direction
     ]
-    rows.append([Cell("All good practice notes"), _number(notes.count, links.good_practice)])
+    rows.append(
+        [Cell("All good practice notes"), _number(notes.count, links.figure("good-practice"))]
+    )
     return Table(
         "good_practice",
         "Good practice notes written in the period",
@@ -459,14 +479,20 @@ def _key_figures(data: metrics.Dashboard, links: Links) -> list[dict]:
         {
             "title": "Reviews and QAPRs",
             "rows": [
-                ("Reviews overdue", data.reviews_overdue, links.reviews),
-                ("QAPRs overdue", data.qapr_compliance.overdue, links.qaprs),
-                ("QAPR compliance", _share_text(data.qapr_compliance.share), links.qaprs),
+                ("Reviews overdue", data.reviews_overdue, links.figure("reviews-overdue")),
+                ("QAPRs overdue", data.qapr_compliance.overdue, links.figure("qaprs-overdue")),
+                (
+                    "QAPR compliance",
+                    _share_text(data.qapr_compliance.share),
+                    links.figure("qapr-windows"),
+                ),
             ],
         },
         {
             "title": "Good practice",
-            "rows": [("Notes in the period", data.good_practice.count, links.good_practice)],
+            "rows": [
+                ("Notes in the period", data.good_practice.count, links.figure("good-practice"))
+            ],
         },
     ]
 
@@ -501,5 +527,8 @@ def dashboard(request):
         "tables": {name: build(fig, links) for name, (_, build) in TABLES.items()},
         "charts": _charts(data),
         "query": query.urlencode(),
+        # Immediate safeguarding contacts not yet recorded sit at the top until they are.
+        "awaiting": immediate_awaiting_contact(user),
+        "now": timezone.now(),
     }
     return render(request, "prp/dashboards/dashboard.html", context)

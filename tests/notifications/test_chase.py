@@ -418,7 +418,9 @@ def test_every_reviewing_service_manager_is_warned(formal_concern, service_manag
 # Overdue actions -------------------------------------------------------------------------------
 
 
-def test_an_overdue_action_is_told_to_its_owner_and_the_raiser_once(task, iro, social_worker):
+def test_an_overdue_action_is_chased_with_its_owner_and_the_raiser_until_done(
+    task, iro, social_worker
+):
     concern = task.stage.concern
     with time_machine.travel(at(2025, 11, 10), tick=False):
         action = services.action_add(
@@ -458,9 +460,13 @@ def test_an_overdue_action_is_told_to_its_owner_and_the_raiser_once(task, iro, s
     assert "mark it as done" in owner_note.body_text
     school = Notification.objects.get(key__contains=":action:", body_text__contains="Mrs Head")
     assert "Check with Mrs Head (school)" in school.body_text
-    assert Action.objects.get(pk=action.pk).overdue_notified_on == dt.date(2025, 11, 12)
+    assert Action.objects.get(pk=action.pk).last_chased_on == dt.date(2025, 11, 12)
     assert chase_scan(at(2025, 11, 13, 9)).get(Kind.ACTION_OVERDUE) is None
-    assert chase_scan(at(2025, 11, 20, 9)).get(Kind.ACTION_OVERDUE) is None
+    # Every CHASE_EVERY_WORKING_DAYS (2) working days until it is done (issue 14 rule 5).
+    assert chase_scan(at(2025, 11, 14, 9))[Kind.ACTION_OVERDUE] == 3
+    with time_machine.travel(at(2025, 11, 14, 10), tick=False):
+        services.action_mark_done(action=action, by=iro, done_on=dt.date(2025, 11, 14))
+    assert chase_scan(at(2025, 11, 18, 9))[Kind.ACTION_OVERDUE] == 1  # the school's
 
 
 # Digests --------------------------------------------------------------------------------------

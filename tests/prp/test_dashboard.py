@@ -240,19 +240,80 @@ def test_overdue_people_link_to_their_overdue_concerns(client, world, whole, tea
     assert _listed(client, href) == 2
 
 
-def test_review_qapr_and_good_practice_numbers_link_to_their_pages(client, world, whole):
-    page = _page(client, whole)
+def test_review_qapr_and_good_practice_numbers_link_to_the_lists_behind_them(client, world, whole):
+    page = _page(client, whole, team=world.team_b.pk)
     reviews = _links(page, "reviews_qaprs")
-    assert reviews["Children whose review or conference is overdue/number"] == (
-        reverse("cases:reviews_due") + "?show=team"
-    )
-    assert (
-        reviews["Children whose QAPR is overdue/number"] == reverse("qapr:qapr_due") + "?show=team"
-    )
-    notes = _links(page, "good_practice")
-    assert set(notes.values()) == {reverse("escalations:good_practice_list")}
-    for href in (*reviews.values(), *notes.values()):
+    href = reviews["Children whose review or conference is overdue/number"]
+    query = parse_qs(urlsplit(href).query)
+    assert urlsplit(href).path == reverse("dashboards:figure_list")
+    assert (query["figure"], query["team"]) == (["reviews-overdue"], [str(world.team_b.pk)])
+    grades = _links(page, "qapr_grades")
+    assert parse_qs(urlsplit(grades["Good/qaprs"]).query)["of"] == ["good"]
+    for href in (*reviews.values(), *grades.values(), *_links(page, "good_practice").values()):
         assert client.get(href).status_code == 200
+
+
+def test_a_figure_list_refuses_people_without_a_dashboard_role_and_unknown_lists(
+    client, world, whole, social_worker
+):
+    client.force_login(social_worker)
+    url = reverse("dashboards:figure_list")
+    assert client.get(url, {"figure": "reviews-overdue"}).status_code == 403
+    client.force_login(whole)
+    assert client.get(url, {"figure": "nonsense"}).status_code == 404
+    bad = {"figure": "qaprs", "of": "nonsense", "team": "x", "page": "9"}
+    assert client.get(url, bad).status_code == 200
+
+
+FIGURE_LINK = re.compile(r'<a class="[^"]*govuk-link[^"]*" href="([^"]+)">\s*([^<]+?)\s*<')
+LISTS = (reverse("escalations:concern_list"), reverse("dashboards:figure_list"))
+
+
+def _figure_links(page: str) -> list[tuple[str, str]]:
+    """Every link on the page to a list, with the figure it is on."""
+    return [
+        (unescape(href), unescape(text))
+        for href, text in FIGURE_LINK.findall(page)
+        if urlsplit(unescape(href)).path.startswith(LISTS) and re.match(r"\d", text)
+    ]
+
+
+def _expected(figure: str) -> int:
+    """What the list must hold: the number, or for a share "67% (2 of 3)" the whole."""
+    share = re.search(r"\((\d+) of (\d+)\)", figure)
+    return int(share.group(2)) if share else int(figure)
+
+
+def test_rule_16_every_figure_of_the_dashboard_and_the_reports_opens_a_list_of_as_many(
+    client, world, whole
+):
+    """Issue 14 rule 16: "Notes in the period 15" opened an empty list, "QAPR compliance 27 of
+    28" opened 22 children, "Reviews overdue 1" opened 31 and the grade counts all opened one
+    unfiltered list. Every link from a number, on the dashboard (unfiltered and filtered) and
+    on every report, opens a list whose count is that number."""
+    client.force_login(whole)
+    pages = [
+        (URL, {}),
+        (URL, {"team": world.team_b.pk}),
+        (URL, {"child_status": "child_in_care"}),
+        (reverse("reports:themes"), {}),
+        (reverse("reports:clinic_pack"), {}),
+        (reverse("reports:annual"), {}),
+    ]
+    checked = set()
+    for url, params in pages:
+        response = client.get(url, params)
+        assert response.status_code == 200, url
+        for href, figure in _figure_links(response.content.decode()):
+            listed = client.get(href)
+            assert listed.status_code == 200, href
+            status = re.search(r'role="status">\s*(\d+) ', listed.content.decode())
+            assert status, href
+            assert int(status.group(1)) == _expected(figure), (url, params, figure, href)
+            path, query = urlsplit(href).path, parse_qs(urlsplit(href).query)
+            checked.add(query["figure"][0] if "figure" in query else path)
+    lists = {"reviews-overdue", "qaprs-overdue", "qapr-windows", "qaprs", "good-practice"}
+    assert {reverse("escalations:concern_list"), *lists} <= checked
 
 
 def test_key_figures_link_to_their_lists(client, world, whole):

@@ -105,6 +105,8 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "cases:change_new": on(row(F, N, OK, N, OK, F, F, OK, IN), "child"),
     "cases:change_decide": on(row(OK, N, F, N, F, OK, F, OK, IN), "change"),
     "cases:step_complete": on(row(OK, N, F, N, F, OK, F, OK, IN), "step"),
+    # The reviewing service's managers (and administrators) allocate an IRO or CP Chair.
+    "cases:reviewer_allocate": on(row(F, N, F, N, F, OK, F, OK, IN), "child"),
     # Concerns
     "escalations:concern_list": EVERYONE,
     "escalations:concern_list?all": EVERYONE,
@@ -120,6 +122,10 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "escalations:action_add": on(RAISER_OR_ASSIGNEE, "concern"),
     # A confirm page (GET) and the change (POST): the raiser and the managers above them.
     "escalations:action_done": on(RAISER_OR_MANAGERS, "concern", "action"),
+    "escalations:action_edit": on(RAISER_OR_MANAGERS, "concern", "action"),
+    "escalations:action_remove": on(RAISER_OR_MANAGERS, "concern", "action"),
+    # The world's concern is not an immediate safeguarding one: nothing to record.
+    "escalations:safeguarding_contact": on(row(N, N, N, N, N, N, N, N, IN), "concern"),
     "escalations:attachment_add": on(RAISER_OR_ASSIGNEE, "concern"),
     "escalations:attachment_download": on(SEES_CHILD, "concern", "attachment"),
     "escalations:concern_raise": on(DRAFT, "draft"),
@@ -187,6 +193,7 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     # Dashboards and reports
     "dashboards:dashboard": DASHBOARDS,
     "dashboards:dashboard?csv": DASHBOARDS,
+    "dashboards:figure_list?figure": DASHBOARDS,
     "reports:themes": DASHBOARDS,
     "reports:themes?csv": DASHBOARDS,
     "reports:clinic_pack": CLINIC,
@@ -205,6 +212,7 @@ QUERIES: dict[str, dict[str, str]] = {
     "csv": {"format": "csv"},
     "all": {"scope": "all", "state": "any"},
     "search": {"q": "Hidden"},
+    "figure": {"figure": "reviews-overdue"},
 }
 QUERY_FOR = {
     "dashboards:dashboard?csv": {"format": "csv", "table": "open_by_stage"},

@@ -87,6 +87,24 @@ VALID: dict[str, Sample] = {
     "escalations:action_done": lambda s, w: {
         "lock_version": type(s.action).objects.get(pk=s.action.pk).lock_version
     },
+    "escalations:action_edit": lambda s, w: {
+        "description": "Arrange contact twice a week",
+        "owner": "",
+        "owner_name": "Contact supervisor",
+        **date("due_on", TODAY + dt.timedelta(days=14)),
+        "lock_version": type(s.action).objects.get(pk=s.action.pk).lock_version,
+    },
+    "escalations:action_remove": lambda s, w: {
+        "reason": "Agreed at the review that it is no longer needed",
+        "lock_version": type(s.action).objects.get(pk=s.action.pk).lock_version,
+    },
+    "escalations:safeguarding_contact": lambda s, w: {
+        **date("contacted_on", TODAY),
+        "contacted_time": "09:00",
+        "agreed": "A strategy meeting today",
+        "lock_version": 0,
+    },
+    "cases:reviewer_allocate": lambda s, w: {"officer": str(s.child.reviewing_officer_id)},
     "escalations:attachment_remove": lambda s, w: {
         "lock_version": type(s.concern).objects.get(pk=s.concern.pk).lock_version
     },
@@ -188,6 +206,7 @@ CANNOT_SUCCEED = {
     "escalations:sub_concern_remove": "the only concern of a raised concern cannot be removed",
     "qapr:qapr_finalise": "the draft is not filled in",
     "qapr:qapr_start": "the child already has a draft, which it goes back to",
+    "escalations:safeguarding_contact": "the concern is not an immediate safeguarding one",
 }
 
 # Who may POST, where it differs from who may open the page: the task page is for everyone who

@@ -323,6 +323,15 @@ TARGETS = [
         lambda w: [w.live.pk, w.live_action.pk],
     ),
     Target(
+        "action_edit", "escalations:action_edit", "iro", lambda w: [w.live.pk, w.live_action.pk]
+    ),
+    Target(
+        "action_remove",
+        "escalations:action_remove",
+        "iro",
+        lambda w: [w.live.pk, w.live_action.pk],
+    ),
+    Target(
         "attachment_add", "escalations:attachment_add", "iro", lambda w: [w.draft.pk], kind=UPLOAD
     ),
     Target("concern_raise", "escalations:concern_raise", "iro", lambda w: [w.draft.pk]),
@@ -366,6 +375,9 @@ TARGETS = [
     Target("key_date_new", "cases:key_date_new", "iro", lambda w: [w.child.pk]),
     Target("change_new", "cases:change_new", "social_worker", lambda w: [w.child.pk]),
     Target("change_decide", "cases:change_decide", "iro", lambda w: [w.change.pk]),
+    Target(
+        "reviewer_allocate", "cases:reviewer_allocate", "service_manager", lambda w: [w.child.pk]
+    ),
     Target(
         "step_complete_circulated", "cases:step_complete", "iro", lambda w: [w.step_circulated.pk]
     ),
@@ -427,6 +439,14 @@ TARGETS = [
         kind=QUERY,
         params=REPORT_PARAMS,
     ),
+    Target(
+        "figure_list",
+        "dashboards:figure_list",
+        "service_manager",
+        kind=QUERY,
+        query=lambda w: {"figure": "qaprs", "of": "good"},
+        params=("page",),
+    ),
     Target("themes", "reports:themes", "service_manager", kind=QUERY, params=REPORT_PARAMS),
     Target(
         "clinic_pack", "reports:clinic_pack", "service_manager", kind=QUERY, params=REPORT_PARAMS
@@ -457,6 +477,11 @@ NO_INPUT = {
         "sends the stored file", args=lambda w: [w.draft.pk, w.attachment.pk]
     ),
     "cases:child_detail": NoInput("the child's page", args=lambda w: [w.child.pk]),
+    "escalations:safeguarding_contact": NoInput(
+        "no immediate safeguarding concern here: not found",
+        args=lambda w: [w.live.pk],
+        answers=(404,),
+    ),
     "cases:child_reviews": NoInput("the child's reviews page", args=lambda w: [w.child.pk]),
     "qapr:qapr_detail": NoInput("the QAPR's page", args=lambda w: [w.qapr_final.pk]),
     "notifications:notification_detail": NoInput("one message", args=lambda w: [w.notification.pk]),

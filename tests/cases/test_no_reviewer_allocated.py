@@ -1,0 +1,196 @@
+"""Issue 14 rule 1, seed 000 §6.1 and §6.2: a significant change for a child with no IRO or CP
+Chair allocated is recorded; the IRO Service Manager (child in care) or the CP Service Manager
+(child protection) is told instead and may decide on an early review or allocate. Every message
+meant for the child's reviewing officer falls back the same way (cases.reviewer).
+
+The clock is Wednesday 4 March 2026."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from cases.models import ChildStatus, KeyDate, SignificantChange
+from cases.services import key_date_record
+from notifications.chase import chase_scan
+from notifications.models import Kind, Notification
+from prp.models import OrgUnit, RoleCode, Team
+from tests.cases.test_review_pages import assert_error_page, banners, date_data
+from tests.conftest import allocate
+from tests.factories import (
+    ChildFactory,
+    OrgUnitFactory,
+    PostFactory,
+    RoleFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+LONDON = ZoneInfo("Europe/London")
+TODAY = dt.date(2026, 3, 4)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(dt.datetime(2026, 3, 4, 10, 0, tzinfo=LONDON), tick=False) as t:
+        yield t
+
+
+def _service_manager(unit, name):
+    role = RoleFactory(code=RoleCode.REVIEWING_SERVICE_MANAGER)
+    holder = UserFactory(full_name=name, roles=[RoleCode.REVIEWING_SERVICE_MANAGER])
+    return PostFactory(unit=unit, role=role, holder=holder).holder
+
+
+@pytest.fixture
+def iro_service_manager(reviewing_service, iro):
+    """Above the IRO team (the `iro` fixture is its member)."""
+    return _service_manager(reviewing_service, "Isla Service")
+
+
+@pytest.fixture
+def cp_service_manager(directorate):
+    """The CP Chairs have a service of their own with its own service manager."""
+    unit = OrgUnitFactory(
+        name="Child Protection Chairs",
+        kind=OrgUnit.Kind.SERVICE,
+        parent=directorate,
+        is_reviewing_service=True,
+    )
+    chairs = TeamFactory(name="CP Chairs Team", unit=unit, kind=Team.Kind.REVIEWING)
+    UserFactory(full_name="Chris Chair", roles=[RoleCode.CP_CHAIR], team=chairs)
+    return _service_manager(unit, "Cass Protection")
+
+
+@pytest.fixture
+def unreviewed_child(team, social_worker):
+    return allocate(
+        ChildFactory(first_name="Nia", last_name="Alone"), team=team, social_worker=social_worker
+    )
+
+
+@pytest.fixture
+def unreviewed_cp_child(team, social_worker):
+    child = ChildFactory(first_name="Kai", last_name="Alone", status=ChildStatus.CHILD_PROTECTION)
+    return allocate(child, team=team, social_worker=social_worker)
+
+
+def record_change(client, by, child, kind="missing"):
+    client.force_login(by)
+    data = {"kind": kind, **date_data("occurred_on", TODAY), "details": "Missing overnight"}
+    return client.post(reverse("cases:change_new", args=[child.pk]), data)
+
+
+def test_gloucestershire_6_1_change_without_an_iro_tells_the_iro_service_manager(
+    client, social_worker, unreviewed_child, iro_service_manager, cp_service_manager
+):
+    page = client.force_login(social_worker) or client.get(
+        reverse("cases:change_new", args=[unreviewed_child.pk])
+    )
+    assert "so the IRO Service Manager is told at once instead" in page.content.decode()
+    response = record_change(client, social_worker, unreviewed_child)
+    assert response.status_code == 302
+    assert banners(response) == [
+        "Significant change recorded. Nia has no Independent Reviewing Officer allocated, so the "
+        "IRO Service Manager (Isla Service) has been told"
+    ]
+    change = SignificantChange.objects.get()
+    assert change.reviewing_officer is None
+    told = Notification.objects.get(kind=Kind.SIGNIFICANT_CHANGE)
+    assert told.recipient == iro_service_manager  # not the CP Service Manager
+    assert "has told you as the IRO Service Manager" in told.body_text
+    assert "Nia Alone has no Independent Reviewing Officer allocated" in told.body_text
+    assert "You can instead allocate an IRO, who will be told and will decide" in told.body_text
+    assert told.url == reverse("cases:change_decide", args=[change.pk])
+
+    # The service manager finds it waiting and decides.
+    client.force_login(iro_service_manager)
+    assert "Missing from care" in client.get(reverse("cases:reviews_due")).content.decode()
+    decide = reverse("cases:change_decide", args=[change.pk])
+    page = client.get(decide).content.decode()
+    assert reverse("cases:reviewer_allocate", args=[unreviewed_child.pk]) in page
+    assert "The IRO Service Manager: no IRO was allocated" in page
+    response = client.post(
+        decide,
+        {
+            "decision": "early_review",
+            **date_data("early_review_by", dt.date(2026, 3, 18)),
+            "lock_version": change.lock_version,
+        },
+    )
+    assert response.status_code == 302
+    change.refresh_from_db()
+    assert change.decision == SignificantChange.Decision.EARLY_REVIEW
+    assert change.decided_by == iro_service_manager
+
+
+def test_gloucestershire_6_2_change_without_a_cp_chair_tells_the_cp_service_manager(
+    client, social_worker, unreviewed_cp_child, iro_service_manager, cp_service_manager
+):
+    response = record_change(client, social_worker, unreviewed_cp_child, kind="harm")
+    assert response.status_code == 302
+    assert "the CP Service Manager (Cass Protection) has been told" in banners(response)[0]
+    told = Notification.objects.get(kind=Kind.SIGNIFICANT_CHANGE)
+    assert told.recipient == cp_service_manager
+    assert "has no Child Protection Chair allocated" in told.body_text
+    client.force_login(cp_service_manager)
+    change = SignificantChange.objects.get()
+    page = client.get(reverse("cases:change_decide", args=[change.pk])).content.decode()
+    assert "The CP Service Manager: no CP Chair was allocated" in page
+
+
+def test_gloucestershire_6_without_any_service_manager_post_every_reviewing_manager_is_told(
+    client, social_worker, unreviewed_child, service_manager
+):
+    record_change(client, social_worker, unreviewed_child)
+    told = Notification.objects.get(kind=Kind.SIGNIFICANT_CHANGE)
+    assert told.recipient == service_manager
+
+
+def test_gloucestershire_6_the_service_manager_allocates_an_iro_who_is_told(
+    client, iro, social_worker, unreviewed_child, iro_service_manager, cp_service_manager
+):
+    record_change(client, social_worker, unreviewed_child)
+    change = SignificantChange.objects.get()
+    url = reverse("cases:reviewer_allocate", args=[unreviewed_child.pk])
+
+    # Only the reviewing service's managers allocate.
+    assert client.get(url).status_code == 403
+    client.force_login(iro_service_manager)
+    assert_error_page(client.post(url, {}), "Select an IRO")
+    chair = UserFactory(full_name="Chris Other", roles=[RoleCode.CP_CHAIR])
+    assert_error_page(client.post(url, {"officer": chair.pk}), "Select an IRO")
+    assert "Chris Other" not in client.get(url).content.decode()
+
+    response = client.post(url, {"officer": iro.pk})
+    assert response.status_code == 302
+    assert banners(response) == ["Ira Reviewer is now Nia's Independent Reviewing Officer"]
+    unreviewed_child.refresh_from_db()
+    assert unreviewed_child.reviewing_officer == iro
+    change.refresh_from_db()
+    assert change.reviewing_officer == iro
+    told = Notification.objects.get(kind=Kind.SIGNIFICANT_CHANGE, recipient=iro)
+    assert "as Nia Alone's Independent Reviewing Officer" in told.body_text
+    assert unreviewed_child.log.filter(summary__contains="allocated as").exists()
+    # Now the IRO decides, and the next change goes straight to them.
+    record_change(client, social_worker, unreviewed_child)
+    assert Notification.objects.filter(kind=Kind.SIGNIFICANT_CHANGE, recipient=iro).count() == 2
+
+
+def test_gloucestershire_6_a_review_due_without_an_iro_is_chased_with_the_service_manager(
+    social_worker, unreviewed_child, iro_service_manager, cp_service_manager
+):
+    key_date_record(
+        child=unreviewed_child,
+        by=social_worker,
+        kind=KeyDate.Kind.CAME_INTO_CARE,
+        on=dt.date(2026, 2, 2),
+    )
+    # The first review was due on Monday 2 March: Tuesday 3 March is the first day late.
+    chase_scan(dt.datetime(2026, 3, 3, 10, tzinfo=LONDON))
+    chased = Notification.objects.get(kind=Kind.REVIEW_DUE)
+    assert chased.recipient == iro_service_manager
