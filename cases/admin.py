@@ -173,11 +173,12 @@ class ReviewRuleAdmin(VersionedAdminMixin, admin.ModelAdmin):
             return f"{protocol.authority} protocol ({obj.get_unit_display()})"
         return "Statutory default or set here"
 
-    def changelist_view(self, request, extra_context=None):
+    def get_queryset(self, request):
+        # Read once per page for the "Set by" column (not a view override: no new URL).
         from prp.models import Protocol
 
         self._active_protocol = Protocol.objects.filter(is_active=True).first()
-        return super().changelist_view(request, extra_context)
+        return super().get_queryset(request)
 
     def has_add_permission(self, request):
         return False
