@@ -510,10 +510,13 @@ def _put_answer(stage: Stage, answer: AgreedAnswer | None) -> None:
 
 def _record_copies(stage: Stage, copies: list[rules.Copy]) -> None:
     known = set(stage.copies.values_list("person_id", flat=True))
-    StageCopy.objects.bulk_create(
-        StageCopy(stage=stage, person=copy.person, reason=copy.reason[:250])
-        for copy in copies
-        if copy.person.pk not in known
+    create_recorded(
+        StageCopy,
+        (
+            StageCopy(stage=stage, person=copy.person, reason=copy.reason[:250])
+            for copy in copies
+            if copy.person.pk not in known
+        ),
     )
 
 
