@@ -19,7 +19,8 @@ def hidden_concern(person) -> Q:
     links = ConcernChild.objects.filter(concern_id=OuterRef("pk"))
     children = hidden_from_person(audience.deeper(audience.deeper(person)))
     hidden_child = Child.objects.filter(pk=OuterRef("child_id")).filter(children)
-    return Q(Exists(links.filter(Exists(hidden_child))))
+    # The flag escalations.restricted keeps settles most concerns without the subquery.
+    return Q(about_restricted_child=True) & Q(Exists(links.filter(Exists(hidden_child))))
 
 
 def register() -> None:

@@ -47,7 +47,7 @@ def delegated(task: Task, *, escalated: bool = False) -> None:
             task=task,
         )
     ]
-    for person in rules.copy_list(concern, stage.protocol_stage):
+    for person in rules.stage_copies(stage):
         if person.pk != task.assignee_id:
             messages.append(
                 Message(
@@ -67,6 +67,9 @@ def responded(task: Task) -> None:
     stage = task.stage
     concern = stage.concern
     people = {concern.raised_by_id: concern.raised_by, stage.raised_by_id: stage.raised_by}
+    if stage.accountable_owner_id:
+        # The manager who passed the task on stays accountable and hears of the answer.
+        people[stage.accountable_owner_id] = stage.accountable_owner
     context = _context(concern, task=task, stage=stage, assignee=task.assignee)
     notify(
         *(
@@ -85,28 +88,36 @@ def responded(task: Task) -> None:
 
 
 def outcome(stage: Stage) -> None:
-    """To the child's social worker and team manager and the stage's copy list."""
+    """To the child's social worker and team manager and the stage's copy list; for a referral
+    to CAFCASS also everyone the protocol says is told and the manager consulted; and, where
+    the stage says so, the IRO of a child in care when it ends unresolved."""
     concern = stage.concern
     child = rules.primary_child(concern)
     people: list[User] = []
     if child is not None:
         people += [child.social_worker, child.team.manager if child.team else None]
-    people += rules.copy_list(concern, stage.protocol_stage)
+    people += rules.stage_copies(stage)
+    if stage.outcome == "refer_cafcass":
+        people += [stage.cafcass_consulted, *(told.person for told in rules.cafcass_told(concern))]
     context = _context(concern, stage=stage)
-    notify(
-        *(
+    prompted = rules.prompts_legal_advice_and_cafcass(stage)
+    seen: set[int] = set()
+    messages = []
+    for person in [*prompted, *people]:
+        if person is None or person.pk in seen or person.pk == stage.outcome_by_id:
+            continue
+        seen.add(person.pk)
+        messages.append(
             Message(
                 person,
                 Kind.OUTCOME,
                 f"outcome:stage:{stage.pk}:{person.pk}",
-                context,
+                {**context, "prompt_cafcass": person in prompted},
                 url=_concern_url(concern),
                 concern=concern,
             )
-            for person in people
-            if person is not None and person.pk != stage.outcome_by_id
         )
-    )
+    notify(*messages)
 
 
 def retracted(task: Task) -> None:

@@ -304,6 +304,23 @@ class Stage(models.Model):
     external_response = models.TextField(
         blank=True, help_text="An outside body's reply (e.g. CAFCASS), recorded by the raiser."
     )
+    # Seed 000 §4.1: the raiser may record what the team manager agreed instead of delegating.
+    agreed_answer = models.TextField("what the manager agreed", blank=True)
+    agreed_with = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agreed_on = models.DateField(null=True, blank=True)
+    # IRO Handbook 6.2: an IRO or CP Chair may raise a stage someone else normally raises.
+    bypass_reason = models.TextField(blank=True)
+    # Who passed the task on and stays accountable for it (Gloucestershire Formal 3).
+    accountable_owner = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A referral to CAFCASS: who the IRO consulted, and when (seed 000 §4.2).
+    cafcass_consulted = models.ForeignKey(
+        USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cafcass_consulted_on = models.DateField(null=True, blank=True)
     impact_for_child = models.TextField(
         blank=True, help_text="What resolving it changed for the child (where the protocol asks)."
     )
@@ -349,6 +366,24 @@ class Stage(models.Model):
     @property
     def working_days_open(self) -> int:
         return workdays.working_days_between(self.opened_on, self._end())
+
+
+class StageCopy(models.Model):
+    """Someone copied in on a stage, and why. Worked out once, when the stage opens (and when
+    its task is passed on), so the stage always shows who was told."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="copies")
+    person = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=250)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "person"], name="esc_stage_copy_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} copied on {self.stage}"
 
 
 class TaskState(models.TextChoices):
@@ -464,6 +499,9 @@ class Event(models.Model):
         DISCUSSION = "discussion", "Discussion recorded"
         ARCHIVED = "archived", "Archived"
         ANONYMISED = "anonymised", "Text removed under the retention schedule"
+        ANSWER_RECORDED = "answer_recorded", "Agreed answer recorded"
+        PASSED_ON = "passed_on", "Task passed on"
+        TAKEN_BACK = "taken_back", "Task taken back by the accountable manager"
 
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="events")
     stage = models.ForeignKey(Stage, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -25,6 +25,17 @@ REVIEWING_ROLES = frozenset(
         RoleCode.REVIEWING_HEAD_OF_SERVICE,
     }
 )
+# IRO Handbook 6.2: an IRO or CP Chair may raise a concern at, or escalate it to, any stage,
+# whoever a council's ladder says normally raises it.
+BYPASS_ROLES = frozenset({RoleCode.IRO, RoleCode.CP_CHAIR})
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Someone copied in on a stage, and why (shown on the stage)."""
+
+    person: User
+    reason: str
 
 
 def active_protocol() -> Protocol | None:
@@ -75,16 +86,115 @@ def delegate_role_label(concern: Concern, protocol_stage: ProtocolStage) -> str:
     return RoleCode(role).label if role else ""
 
 
-def copy_list(concern: Concern, protocol_stage: ProtocolStage) -> list[User]:
-    """Who the stage's roles copy in. Never anyone not named on a restricted child of the
-    concern: the copy would tell them about the child."""
+def copies(
+    concern: Concern,
+    protocol_stage: ProtocolStage,
+    *,
+    by: User | None = None,
+    assignee: User | None = None,
+) -> list[Copy]:
+    """Everyone a stage is copied to, and why:
+
+    - the protocol's copy roles for the stage;
+    - for each other child of the concern, the manager the protocol names for that child's type
+      (siblings of different types: seed 000's CP and child-in-care columns on one form);
+    - when an IRO or CP Chair raises a stage someone else normally raises (a bypass), that
+      someone (Blackpool's SQR managers).
+
+    Never the assignee, nobody twice, and nobody not named on a restricted child of the concern.
+    """
     child = primary_child(concern)
-    people = []
+    found: list[Copy] = []
     for role in protocol_stage.copy_to.all():
         person = person_in_role(role.code, child=child, raiser=concern.raised_by)
-        if person and person not in people and not children_hidden_from(person, concern):
-            people.append(person)
-    return people
+        found.append(Copy(person, role.get_code_display()))
+    found += _sibling_copies(concern, protocol_stage, child)
+    if by is not None and raises_by_bypass(by, protocol_stage):
+        for role in protocol_stage.raised_by.all():
+            person = person_in_role(role.code, child=child, raiser=by)
+            found.append(Copy(person, f"{role}: normally raises {protocol_stage.label}"))
+    return _distinct_copies(found, concern, assignee)
+
+
+def _sibling_copies(concern, protocol_stage, primary) -> list[Copy]:
+    primary_role = protocol_stage.delegate_role_id_for(
+        child_type_for(primary) if primary else ChildType.OTHER
+    )
+    found = []
+    for link in concern.concern_children.select_related("child__team", "child__social_worker"):
+        other = link.child
+        if primary is None or other.pk == primary.pk:
+            continue
+        child_type = child_type_for(other)
+        role = protocol_stage.delegate_role_id_for(child_type)
+        person = person_in_role(role, child=other, raiser=concern.raised_by)
+        if role == primary_role and person == person_in_role(
+            role, child=primary, raiser=concern.raised_by
+        ):
+            continue
+        label = RoleCode(role).label if role else "Manager"
+        found.append(
+            Copy(person, f"{label} for {other.full_name} ({ChildType(child_type).label.lower()})")
+        )
+    return found
+
+
+def _distinct_copies(found: list[Copy], concern: Concern, assignee: User | None) -> list[Copy]:
+    seen = {assignee.pk} if assignee is not None else set()
+    kept = []
+    for copy in found:
+        person = copy.person
+        if person is None or person.pk in seen or children_hidden_from(person, concern):
+            continue
+        seen.add(person.pk)
+        kept.append(copy)
+    return kept
+
+
+def copy_list(
+    concern: Concern, protocol_stage: ProtocolStage, *, by: User | None = None
+) -> list[User]:
+    """Who the stage would be copied to (see `copies`)."""
+    return [copy.person for copy in copies(concern, protocol_stage, by=by)]
+
+
+def cafcass_consultee(concern: Concern) -> User | None:
+    """The manager an IRO consults before referring to CAFCASS (seed 000 §4.2: the IRO Service
+    Manager), found in the raiser's line."""
+    role = concern.protocol.cafcass_consult_role_id
+    return person_in_role(role, child=primary_child(concern), raiser=concern.raised_by)
+
+
+def cafcass_told(concern: Concern) -> list[Copy]:
+    """Who the protocol says is told of a referral to CAFCASS: for Gloucestershire the Head of
+    the Independent Reviewing Service, the child's Assistant Director, the Director of
+    Safeguarding and Care and the Director of Children's Services."""
+    child = primary_child(concern)
+    found = [
+        Copy(person_in_role(role.code, child=child, raiser=concern.raised_by), str(role))
+        for role in concern.protocol.cafcass_told_roles.all()
+    ]
+    return _distinct_copies(found, concern, None)
+
+
+def prompts_legal_advice_and_cafcass(stage: Stage) -> list[User]:
+    """The IROs to tell when a stage that says so ends unresolved for a child in care (seed 004,
+    Blackpool stage 4: "Head of Service SQR Service to inform IRO. IRO to seek Independent Legal
+    Advice and consider notification to CAFCASS")."""
+    if not stage.protocol_stage.unresolved_tells_reviewer or stage.outcome in ("", "resolved"):
+        return []
+    officers = []
+    for link in stage.concern.concern_children.select_related("child__reviewing_officer"):
+        officer = link.child.reviewing_officer
+        in_care = child_type_for(link.child) == ChildType.CHILD_IN_CARE
+        if in_care and officer is not None and officer not in officers:
+            officers.append(officer)
+    return officers
+
+
+def stage_copies(stage: Stage) -> list[User]:
+    """Who the stage was copied to when it opened (and since, when its task was passed on)."""
+    return [copy.person for copy in stage.copies.select_related("person")]
 
 
 def children_hidden_from(person: User, concern: Concern) -> list[Child]:
@@ -197,14 +307,40 @@ def formal_working_days(stages: list[Stage]) -> int:
 # Who may do what ---------------------------------------------------------------------------
 
 
-def may_raise_at(user: User, protocol_stage: ProtocolStage) -> bool:
+def is_usual_raiser(user: User, protocol_stage: ProtocolStage) -> bool:
+    """Whether the council's ladder names this person's role as raising the stage."""
     allowed = {role.code for role in protocol_stage.raised_by.all()}
     return user.is_superuser or bool(user.role_codes & allowed)
 
 
+def may_raise_at(user: User, protocol_stage: ProtocolStage) -> bool:
+    return is_usual_raiser(user, protocol_stage) or bool(user.role_codes & BYPASS_ROLES)
+
+
+def role_names(roles) -> str:
+    """Roles in words: "Group Manager, Head of Service or Service Manager"."""
+    names = [str(role) for role in roles]
+    return " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def usual_raisers_label(protocol_stage: ProtocolStage) -> str:
+    """Who normally raises the stage, in words: "IRO and CP Chair Team Manager"."""
+    return role_names(protocol_stage.raised_by.all())
+
+
+def raises_by_bypass(user: User, protocol_stage: ProtocolStage) -> bool:
+    """An IRO or CP Chair raising a stage someone else normally raises: they give a reason,
+    and the usual raiser is copied (IRO Handbook 6.2)."""
+    return may_raise_at(user, protocol_stage) and not is_usual_raiser(user, protocol_stage)
+
+
 def raisable_stages(user: User, protocol: Protocol) -> list[ProtocolStage]:
+    """The stages this person may raise, each marked `bypass` when it needs a reason."""
     stages = protocol.stages.prefetch_related("raised_by").order_by("level")
-    return [stage for stage in stages if may_raise_at(user, stage)]
+    raisable = [stage for stage in stages if may_raise_at(user, stage)]
+    for stage in raisable:
+        stage.bypass = not is_usual_raiser(user, stage)
+    return raisable
 
 
 def may_start_concern(user: User) -> bool:
@@ -250,6 +386,33 @@ def may_manage(user: User, concern: Concern, stage: Stage | None = None) -> bool
 
 def may_respond(user: User, task: Task) -> bool:
     return task.state == TaskState.ACTIVE and task.assignee_id == user.pk
+
+
+def pass_on_roles(protocol_stage: ProtocolStage) -> list:
+    return list(protocol_stage.may_pass_to.all())
+
+
+def may_pass_on(user: User, task: Task) -> bool:
+    """The assignee of a stage whose protocol lets its task be passed on (Gloucestershire
+    Formal 3), unless it was passed to them: only the accountable owner passes it."""
+    stage = task.stage
+    return (
+        may_respond(user, task)
+        and stage.is_open
+        and stage.accountable_owner_id in (None, user.pk)
+        and bool(pass_on_roles(stage.protocol_stage))
+    )
+
+
+def may_take_back(user: User, task: Task) -> bool:
+    """The accountable owner, while someone else has the task they passed on."""
+    stage = task.stage
+    return (
+        task.state == TaskState.ACTIVE
+        and stage.is_open
+        and stage.accountable_owner_id == user.pk
+        and task.assignee_id != user.pk
+    )
 
 
 def today() -> dt.date:

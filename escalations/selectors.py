@@ -32,6 +32,7 @@ from .models import (
     GoodPracticeNote,
     Outcome,
     Stage,
+    StageCopy,
     SubConcern,
     Task,
     TaskState,
@@ -100,8 +101,16 @@ def _tasks_with_people() -> QuerySet[Task]:
 def concern_get(user: User, pk: int) -> Concern:
     """The concern with everything its page shows, or 404 for anyone who may not see it."""
     stages = Stage.objects.select_related(
-        "protocol_stage", "raised_by", "outcome_by"
-    ).prefetch_related(Prefetch("tasks", queryset=_tasks_with_people().order_by("delegated_at")))
+        "protocol_stage",
+        "raised_by",
+        "outcome_by",
+        "agreed_with",
+        "accountable_owner",
+        "cafcass_consulted",
+    ).prefetch_related(
+        Prefetch("tasks", queryset=_tasks_with_people().order_by("delegated_at")),
+        Prefetch("copies", queryset=StageCopy.objects.select_related("person")),
+    )
     concern = (
         concern_queryset(user)
         .select_related("protocol", "raised_by__team", "current_stage__protocol_stage")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -38,6 +39,7 @@ from .models import (
     GoodPracticeNote,
     Outcome,
     Stage,
+    StageCopy,
     SubConcern,
     Task,
     TaskState,
@@ -430,6 +432,8 @@ def _open_stage(
     agreed_due_on: dt.date | None,
     on: dt.date,
     escalated: bool = False,
+    bypass_reason: str = "",
+    answer: AgreedAnswer | None = None,
     due_reason: str = "",
 ) -> Stage:
     _require(rules.may_raise_at(by, protocol_stage), f"You cannot raise {protocol_stage.label}.")
@@ -445,17 +449,72 @@ def _open_stage(
         raised_by=by,
         opened_on=on,
         due_on=due_on,
+        bypass_reason=_bypass_reason(by, protocol_stage, bypass_reason),
         due_beyond=plan.beyond,
         due_reason=due_reason.strip() if plan.beyond else "",
     )
+    if delegate_to is None and protocol_stage.delegation_optional:
+        _put_answer(stage, answer)
     stage.full_clean(exclude=["legal_advice_sought", "cafcass_considered"])
     stage.save()
     concern.current_stage = stage
+    _record_copies(stage, rules.copies(concern, protocol_stage, by=by, assignee=delegate_to))
     if delegate_to is not None:
         _delegate(
             stage=stage, assignee=delegate_to, by=by, due_on=due_on or on, escalated=escalated
         )
+    elif stage.agreed_answer:
+        _event(
+            concern,
+            Event.Kind.ANSWER_RECORDED,
+            by,
+            f"{by} recorded the answer agreed with {stage.agreed_with} on "
+            f"{stage.agreed_on:%-d %B %Y}.",
+            stage=stage,
+        )
     return stage
+
+
+def _bypass_reason(by: User, protocol_stage: ProtocolStage, reason: str) -> str:
+    """IRO Handbook 6.2: raising a stage someone else normally raises needs a reason."""
+    if not rules.raises_by_bypass(by, protocol_stage):
+        return ""
+    if not reason.strip():
+        raise ValidationError(
+            {"bypass_reason": f"Enter why you are raising {protocol_stage.label} yourself"}
+        )
+    return reason.strip()
+
+
+@dataclass(frozen=True)
+class AgreedAnswer:
+    """What the team manager agreed, with whom and when, recorded by the raiser (seed 000 §4.1,
+    "Informal - no need for Team Manager comments")."""
+
+    answer: str
+    agreed_with: User | None
+    agreed_on: dt.date | None
+
+
+def _put_answer(stage: Stage, answer: AgreedAnswer | None) -> None:
+    if answer is None or not answer.answer.strip():
+        raise ValidationError({"agreed_answer": "Enter what the manager agreed"})
+    if answer.agreed_with is None:
+        raise ValidationError({"agreed_with": "Select who agreed it"})
+    if answer.agreed_on is None or answer.agreed_on > rules.today():
+        raise ValidationError({"agreed_on": "The date it was agreed must be today or earlier"})
+    stage.agreed_answer = answer.answer.strip()
+    stage.agreed_with = answer.agreed_with
+    stage.agreed_on = answer.agreed_on
+
+
+def _record_copies(stage: Stage, copies: list[rules.Copy]) -> None:
+    known = set(stage.copies.values_list("person_id", flat=True))
+    StageCopy.objects.bulk_create(
+        StageCopy(stage=stage, person=copy.person, reason=copy.reason[:250])
+        for copy in copies
+        if copy.person.pk not in known
+    )
 
 
 def _checked_plan(
@@ -508,7 +567,7 @@ def _delegate(
         raise ValidationError({field: "That person's account is no longer active."})
     _require_named(assignee, stage.concern, field)
     task = Task.objects.create(stage=stage, assignee=assignee, delegated_by=by, due_on=due_on)
-    copied = rules.copy_list(stage.concern, stage.protocol_stage)
+    copied = [person for person in rules.stage_copies(stage) if person.pk != assignee.pk]
     _event(
         stage.concern,
         Event.Kind.DELEGATED,
@@ -549,6 +608,8 @@ def concern_raise(
     lock_version: int,
     delegate_to: User | None,
     agreed_due_on: dt.date | None = None,
+    bypass_reason: str = "",
+    answer: AgreedAnswer | None = None,
     date_of_concern: dt.date | None = None,
     due_reason: str = "",
 ) -> Stage:
@@ -575,6 +636,8 @@ def concern_raise(
         delegate_to=delegate_to,
         agreed_due_on=agreed_due_on,
         on=on,
+        bypass_reason=bypass_reason,
+        answer=answer,
         due_reason=due_reason,
     )
     child = rules.primary_child(concern)
@@ -673,6 +736,12 @@ RETRACT_REASONS = {
     "resolved": "Resolved before a response",
     "other": "Another reason",
 }
+# Why a task ended that nobody chooses on the retract form: the accountable manager's moves.
+TASK_END_REASONS = {
+    **RETRACT_REASONS,
+    "passed_on": "Passed on by the accountable manager",
+    "taken_back": "Taken back by the accountable manager",
+}
 
 
 @transaction.atomic
@@ -748,6 +817,63 @@ def task_redelegate(
 
 
 @transaction.atomic
+def task_pass_on(*, task: Task, by: User, lock_version: int, assignee: User, note: str) -> Task:
+    """Pass a delegated task to someone in one of the roles the stage allows (Gloucestershire
+    Formal 3: the Assistant Director to a Head of Service, Service Manager or Group Manager).
+    The person passing it stays the accountable owner: shown on the stage, copied on
+    everything, and able to take it back."""
+    concern, task = _lock_task(task, lock_version)
+    _require(rules.may_pass_on(by, task), "Only the person this is delegated to can pass it on.")
+    stage = Stage.objects.select_related("protocol_stage").get(pk=task.stage_id)
+    allowed = rules.pass_on_roles(stage.protocol_stage)
+    if assignee.pk == by.pk or not assignee.role_codes & {role.code for role in allowed}:
+        raise ValidationError({"assignee": f"Choose a {rules.role_names(allowed)}"})
+    if not note.strip():
+        raise ValidationError({"note": "Enter a note for the person you are passing it to"})
+    task.retract(by=by, at=timezone.now(), reason="passed_on", note=note)
+    task.save()
+    stage.accountable_owner = by
+    stage.save(update_fields=["accountable_owner"])
+    label = stage.protocol_stage.label
+    _record_copies(stage, [rules.Copy(by, f"Accountable for {label}: passed it on")])
+    passed = _delegate(stage=stage, assignee=assignee, by=by, due_on=task.due_on, field="assignee")
+    _save_concern(concern)
+    _event(
+        concern,
+        Event.Kind.PASSED_ON,
+        by,
+        f"{by} passed {label} to {assignee} and stays accountable for it.",
+        stage=stage,
+        task=passed,
+        note=note,
+    )
+    return passed
+
+
+@transaction.atomic
+def task_take_back(*, task: Task, by: User, lock_version: int) -> Task:
+    """The accountable owner takes a task they passed on back: it is theirs to answer again.
+    The other person's draft is kept, as with every retraction."""
+    concern, task = _lock_task(task, lock_version)
+    _require(rules.may_take_back(by, task), "Only the accountable manager can take it back.")
+    note = f"Taken back by {by}, the accountable manager."
+    task.retract(by=by, at=timezone.now(), reason="taken_back", note=note)
+    task.save()
+    messages.retracted(task)
+    mine = Task.objects.create(stage=task.stage, assignee=by, delegated_by=by, due_on=task.due_on)
+    _save_concern(concern)
+    _event(
+        concern,
+        Event.Kind.TAKEN_BACK,
+        by,
+        f"{by} took {task.stage.protocol_stage.label} back from {task.assignee}.",
+        stage=task.stage,
+        task=mine,
+    )
+    return mine
+
+
+@transaction.atomic
 def task_reactivate(
     *, task: Task, by: User, lock_version: int, due_on: dt.date, due_reason: str = ""
 ) -> Task:
@@ -805,6 +931,9 @@ def stage_record_outcome(
     delegate_to: User | None = None,
     agreed_due_on: dt.date | None = None,
     external_response: str = "",
+    bypass_reason: str = "",
+    cafcass_consulted: User | None = None,
+    cafcass_consulted_on: dt.date | None = None,
     due_reason: str = "",
     impact_for_child: str = "",
 ) -> Stage:
@@ -834,6 +963,8 @@ def stage_record_outcome(
     stage.outcome_by = by
     stage.outcome_recorded_at = timezone.now()
     stage.external_response = external_response
+    if outcome == Outcome.REFER_CAFCASS:
+        _put_consultation(concern, stage, cafcass_consulted, cafcass_consulted_on, on)
     stage.impact_for_child = impact_for_child.strip() if records_impact else ""
     stage.working_days_taken = workdays.working_days_between(stage.opened_on, on)
     stage.save()
@@ -851,9 +982,26 @@ def stage_record_outcome(
         "delegate_to": delegate_to,
         "agreed_due_on": agreed_due_on,
         "due_reason": due_reason,
+        "bypass_reason": bypass_reason,
     }
     _apply_outcome(concern, by, outcome, next_stage, on, **escalation)
     return stage
+
+
+def _put_consultation(concern, stage, consulted, consulted_on, on) -> None:
+    """Seed 000 §4.2: a referral to CAFCASS is made in consultation with the manager the
+    protocol names (the IRO Service Manager), recorded on the referral: who and when."""
+    role = concern.protocol.cafcass_consult_role
+    if role is None:
+        return
+    if consulted is None or not consulted.has_role(role.code):
+        raise ValidationError({"cafcass_consulted": f"Select the {role} you consulted"})
+    if consulted_on is None or consulted_on > on:
+        raise ValidationError(
+            {"cafcass_consulted_on": "The date you consulted them must be on or before the outcome"}
+        )
+    stage.cafcass_consulted = consulted
+    stage.cafcass_consulted_on = consulted_on
 
 
 def _target_stage(concern, stage, outcome, target_level) -> ProtocolStage | None:

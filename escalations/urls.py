@@ -52,6 +52,8 @@ urlpatterns = [
     path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
     path("tasks/<int:pk>/retract/", outcome.task_retract, name="task_retract"),
     path("tasks/<int:pk>/reactivate/", outcome.task_reactivate, name="task_reactivate"),
+    path("tasks/<int:pk>/pass-on/", outcome.task_pass_on, name="task_pass_on"),
+    path("tasks/<int:pk>/take-back/", outcome.task_take_back, name="task_take_back"),
     # Notes
     path("good-practice/", notes.good_practice_list, name="good_practice_list"),
     path("good-practice/new/", notes.good_practice_new, name="good_practice_new"),

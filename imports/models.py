@@ -46,7 +46,14 @@ class ImportRun(models.Model):
         indexes = [models.Index(fields=["kind", "status", "finished_at"], name="imports_run_idx")]
 
     def __str__(self):
-        return f"{self.kind} import of {self.started_at:%-d %B %Y %H:%M}"
+        return f"{self.kind_label} import of {self.started_at:%-d %B %Y %H:%M}"
+
+    @property
+    def kind_label(self) -> str:
+        from .kinds import all_kinds
+
+        found = all_kinds().get(self.kind)
+        return found.label if found else self.kind
 
 
 def _upload_path(instance, filename):

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from prp.audit import update_recorded
 from prp.models import JobHeartbeat, User
 
 from .kinds import Kind, all_kinds
@@ -119,15 +120,22 @@ def _apply(plan: Plan, by: User | None, files: str) -> None:
                 write(by)
     except ValidationError as error:
         plan.problems.append(Problem(files, None, None, "", " ".join(error.messages)))
+    except IntegrityError:
+        # Someone changed the same records while this ran: nothing was written.
+        plan.problems.append(
+            Problem(files, None, None, "", "The records changed while importing: try again.")
+        )
 
 
 def import_confirm(*, run: ImportRun, by: User) -> Plan:
     """Import the files of a preview: checked again (the records may have changed since), then
     every write in one transaction. The kept files are removed afterwards."""
     _require_administrator(by)
-    claimed = ImportRun.objects.filter(
-        pk=run.pk, status=ImportRun.Status.PREVIEWED, started_by=by
-    ).update(status=ImportRun.Status.DONE)
+    # Compare-and-set, so a double click imports once; recorded in the audit trail.
+    claimed = update_recorded(
+        ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEWED, started_by=by),
+        status=ImportRun.Status.DONE,
+    )
     if claimed != 1:
         raise ImportRefused("This import has already been confirmed or was not yours.")
     uploads = [Upload(f.name, f.content.read()) for f in run.files.all()]

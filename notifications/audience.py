@@ -64,7 +64,7 @@ def unheard(audience: Audience, person=None) -> Q:
     """Notification rows about something of the audience's model that their recipient (or
     `person`, when the rows are one person's) may not hear about, including what a digest
     lists."""
-    from .models import Notification
+    from .models import Kind, Notification
 
     person = F("recipient_id") if person is None else person
     label = audience.model._meta.label_lower
@@ -74,11 +74,14 @@ def unheard(audience: Audience, person=None) -> Q:
     if label == "escalations.concern":
         through = Notification.listed_concerns.through
         listed = through.objects.filter(notification_id=OuterRef("pk"))
-        rule |= Q(Exists(listed.filter(_about(audience, "concern", deeper(person)))))
+        hidden = Q(Exists(listed.filter(_about(audience, "concern", deeper(person)))))
+        rule |= Q(kind=Kind.TEAM_DIGEST) & hidden
+    # Only digests carry items, and only team digests list concerns: the kind settles the rest
+    # without a subquery.
     items = Notification.objects.filter(digest_id=OuterRef("pk"))
     inner = F("recipient_id") if isinstance(person, F) else deeper(person)
     for field in FIELDS.get(label, ()):
-        rule |= Q(Exists(items.filter(_about(audience, field, inner))))
+        rule |= Q(kind=Kind.DIGEST) & Q(Exists(items.filter(_about(audience, field, inner))))
     return rule
 
 

@@ -164,7 +164,7 @@ class FrozenWhenInUse:
 class ProtocolStageInline(FrozenWhenInUse, admin.StackedInline):
     model = ProtocolStage
     extra = 0
-    filter_horizontal = ("raised_by", "copy_to")
+    filter_horizontal = ("raised_by", "copy_to", "may_pass_to")
     fields = (
         ("level", "label"),
         "raised_by",
@@ -175,7 +175,8 @@ class ProtocolStageInline(FrozenWhenInUse, admin.StackedInline):
         ),
         ("response_days", "guideline_days"),
         "copy_to",
-        ("external_body", "delegation_optional"),
+        "may_pass_to",
+        ("external_body", "delegation_optional", "unresolved_tells_reviewer"),
         "guidance",
     )
 
@@ -196,10 +197,13 @@ class ProtocolAdmin(VersionedAdminMixin, FrozenWhenInUse, admin.ModelAdmin):
     list_display = ("authority", "name", "version", "is_active", "formal_limit_days")
     list_filter = ("is_active", "authority")
     readonly_fields = ("is_active", "created_at")
+    filter_horizontal = ("cafcass_told_roles",)
     fields = (
         ("authority", "name", "version"),
         "description",
         "formal_limit_days",
+        "cafcass_consult_role",
+        "cafcass_told_roles",
         ("informal_guideline_days", "informal_limit_days", "write_up_days"),
         "resolution_records_impact",
         "review_rules",

@@ -106,6 +106,7 @@ def register_models() -> None:
         escalations.Discussion,
         escalations.Attachment,
         escalations.Stage,
+        escalations.StageCopy,
         escalations.ExternalAgencyNote,
         qapr.Qapr,
         qapr.Recommendation,
@@ -113,7 +114,6 @@ def register_models() -> None:
         prp.OrgUnit,
         prp.Post,
         prp.ClosureDay,
-        prp.Protocol,
         prp.ProtocolCategory,
         prp.ResponseOption,
     ):
@@ -123,8 +123,9 @@ def register_models() -> None:
     _register(escalations.Task, leave_out={*NOISE, "last_chased_on"})
     _register(escalations.Action, leave_out={*NOISE, "overdue_notified_on"})
     _register(cases.Child, m2m={"named_users"})
+    _register(prp.Protocol, m2m={"cafcass_told_roles"})
     _register(escalations.GoodPracticeNote, m2m={"copied_to"})
-    _register(prp.ProtocolStage, m2m={"raised_by", "copy_to"})
+    _register(prp.ProtocolStage, m2m={"raised_by", "copy_to", "may_pass_to"})
     # Never the password hash; the last sign-in changes at every sign-in and is not a change
     # anyone made to the account.
     _register(

@@ -383,6 +383,23 @@ class Protocol(FrozenWhenInUse):
     is_active = models.BooleanField(
         default=False, help_text="New concerns use the active protocol. Only one can be active."
     )
+    # Seed 000 §4.2: an IRO refers to CAFCASS in consultation with one manager, and tells others.
+    cafcass_consult_role = models.ForeignKey(
+        Role,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="consulted before a CAFCASS referral",
+        help_text="Who the IRO consults before referring to CAFCASS; recorded on the referral.",
+    )
+    cafcass_told_roles = models.ManyToManyField(
+        Role,
+        blank=True,
+        related_name="+",
+        verbose_name="told of a CAFCASS referral",
+        help_text="Who is told when a concern is referred to CAFCASS.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     # The version the admin form was loaded at: a save from an older one is refused.
     lock_version = models.PositiveIntegerField(default=0, editable=False)
@@ -452,6 +469,20 @@ class ProtocolStage(FrozenWhenInUse):
     delegation_optional = models.BooleanField(
         default=False,
         help_text="The raiser may record the manager's agreed answer without delegating.",
+    )
+    may_pass_to = models.ManyToManyField(
+        Role,
+        blank=True,
+        related_name="+",
+        verbose_name="may be passed to",
+        help_text="The person it is delegated to may pass the task to someone in one of these "
+        "roles, and stays accountable for it.",
+    )
+    unresolved_tells_reviewer = models.BooleanField(
+        "tell the IRO if it ends unresolved",
+        default=False,
+        help_text="If this stage ends without resolution for a child in care, the child's IRO is "
+        "told to seek independent legal advice and consider CAFCASS.",
     )
     guidance = models.TextField(blank=True)
 

@@ -6,11 +6,12 @@ protocol already in the database, so live deadlines never move) and makes one ac
 
 from __future__ import annotations
 
+from django.apps import apps as django_apps
 from django.db import transaction
 
 from . import models as prp_models
 from .audit import update_recorded
-from .models import Protocol, ProtocolCategory, ResponseOption, RoleCode
+from .models import Protocol, RoleCode
 
 R = RoleCode
 REVIEWERS = [R.IRO, R.CP_CHAIR]
@@ -21,7 +22,18 @@ CALENDAR_MONTHS = {"cic_second": [3, "months"], "cic_later": [6, "months"]}
 BLACKPOOL_DAYS = {"cic_second": [91, "calendar_days"], "cic_later": [183, "calendar_days"]}
 
 
-def _stage(level, label, *, to, days=None, guideline=None, raised_by=REVIEWERS, copy=(), **extra):
+def _stage(
+    level,
+    label,
+    *,
+    to,
+    days=None,
+    guideline=None,
+    raised_by=REVIEWERS,
+    copy=(),
+    pass_to=(),
+    **extra,
+):
     """`to` is one role for every child, or a (child protection, child in care) pair."""
     cp, cic = to if isinstance(to, tuple) else (to, to)
     return {
@@ -33,6 +45,7 @@ def _stage(level, label, *, to, days=None, guideline=None, raised_by=REVIEWERS, 
         "guideline": guideline,
         "raised_by": list(raised_by),
         "copy": list(copy),
+        "pass_to": list(pass_to),
         **extra,
     }
 
@@ -45,6 +58,16 @@ GLOUCESTERSHIRE = {
     "review_rules": CALENDAR_MONTHS,
     "categories": ["Safeguarding", "Drift and delay", "Process"],
     "responses": [],
+    # Seed 000 §4.2: a referral to CAFCASS is made in consultation with the IRO Service Manager,
+    # telling the Head of the Independent Reviewing Service, the relevant Assistant Director, the
+    # Director of Safeguarding and Care and the Director of Children's Services.
+    "cafcass_consult": R.REVIEWING_SERVICE_MANAGER,
+    "cafcass_told": [
+        R.REVIEWING_HEAD_OF_SERVICE,
+        R.ASSISTANT_DIRECTOR,
+        R.DIRECTOR,
+        R.DIRECTOR_CHILDRENS_SERVICES,
+    ],
     "stages": [
         _stage(
             0,
@@ -56,22 +79,26 @@ GLOUCESTERSHIRE = {
             "It must not create drift. You may record the team manager's agreed answer yourself.",
         ),
         _stage(1, "Formal stage 1", to=R.TEAM_MANAGER, days=5),
-        _stage(
-            2,
-            "Formal stage 2",
-            to=(R.GROUP_MANAGER, R.HEAD_OF_SERVICE),
-            days=5,
-            copy=[R.DIRECTOR],
-        ),
+        _stage(2, "Formal stage 2", to=(R.GROUP_MANAGER, R.HEAD_OF_SERVICE), days=5),
+        # The prose beside the chart (see PROTOCOLS.md "Decisions"): the Assistant Director's
+        # stage copies the Director of Safeguarding and Care, and the AD may pass the task on.
         _stage(
             3,
             "Formal stage 3",
             to=R.ASSISTANT_DIRECTOR,
             days=5,
+            copy=[R.DIRECTOR],
+            pass_to=[R.HEAD_OF_SERVICE, R.SERVICE_MANAGER, R.GROUP_MANAGER],
             guidance="The Assistant Director may ask a Head of Service, Service Manager or "
             "Group Manager to respond, but stays accountable.",
         ),
-        _stage(4, "Formal stage 4", to=R.DIRECTOR, days=5),
+        _stage(
+            4,
+            "Formal stage 4",
+            to=R.DIRECTOR,
+            days=5,
+            copy=[R.DIRECTOR_CHILDRENS_SERVICES],
+        ),
     ],
 }
 
@@ -221,6 +248,8 @@ BLACKPOOL = {
         "Other unmet needs",
     ],
     "responses": [],
+    # Seed 004: the IRO refers to CAFCASS "in consultation with SQR Service manager".
+    "cafcass_consult": R.REVIEWING_SERVICE_MANAGER,
     "stages": [
         _stage(
             0,
@@ -249,6 +278,10 @@ BLACKPOOL = {
             to=R.ASSISTANT_DIRECTOR,
             days=5,
             raised_by=[R.REVIEWING_HEAD_OF_SERVICE],
+            # Seed 004: "If matter is not resolved and relates to a Child in our Care, Head of
+            # Service SQR Service to inform IRO. IRO to seek Independent Legal Advice and
+            # consider notification to CAFCASS".
+            unresolved_tells_reviewer=True,
         ),
     ],
 }
@@ -322,6 +355,11 @@ def _fill(protocol, data, m: _Models) -> None:
     suggestion = {"is_suggestion": True} if data.get("suggested_categories") else {}
     if not _has_field(m.ProtocolCategory, "is_suggestion"):
         suggestion = {}
+    # Migration prp 0004 installs with the models of its day, before the told rules existed;
+    # the data migration that added them (escalations 0012) brings those rows up to date.
+    told_rules = _has_field(m.ProtocolStage, "may_pass_to")
+    if told_rules:
+        _put_told_rules(protocol, data, _role)
     for position, name in enumerate(data["categories"]):
         m.ProtocolCategory.objects.update_or_create(
             protocol=protocol, name=name, defaults={"position": position, **suggestion}
@@ -344,6 +382,59 @@ def _fill(protocol, data, m: _Models) -> None:
         )
         stage.raised_by.set([_role(code) for code in spec["raised_by"]])
         stage.copy_to.set([_role(code) for code in spec["copy"]])
+        if told_rules:
+            _put_stage_told_rules(stage, spec, _role)
+
+
+def _put_told_rules(protocol, data: dict, role) -> None:
+    """Who is consulted about and told of a CAFCASS referral (seed 000 §4.2)."""
+    protocol.cafcass_consult_role = role(data.get("cafcass_consult"))
+    protocol.save(update_fields=["cafcass_consult_role"])
+    protocol.cafcass_told_roles.set([role(code) for code in data.get("cafcass_told", [])])
+
+
+def _put_stage_told_rules(stage, spec: dict, role) -> None:
+    """Who a stage copies, who its task may be passed to, and whether an unresolved end tells
+    the child's IRO."""
+    stage.copy_to.set([role(code) for code in spec["copy"]])
+    stage.may_pass_to.set([role(code) for code in spec["pass_to"]])
+    stage.unresolved_tells_reviewer = spec.get("unresolved_tells_reviewer", False)
+    stage.save(update_fields=["unresolved_tells_reviewer"])
+
+
+@transaction.atomic
+def upgrade_told_rules(apps=None) -> None:
+    """Bring installed presets up to the told rules of PROTOCOLS.md "Decisions" (issue 14 rules
+    6 to 9): who is copied, consulted and told, and who a task may be passed to.
+
+    The latest version is changed in place when no concern uses it. One in use is never changed
+    (its concerns keep what they opened under): a new version gets the rules, and becomes
+    active if the old one was."""
+    apps = apps or django_apps  # the live registry: prp never imports escalations
+    m = _Models(apps)
+    concern_model = apps.get_model("escalations", "Concern")
+
+    def _role(code):
+        return m.Role.objects.get_or_create(code=code)[0] if code else None
+
+    for data in PRESETS.values():
+        latest = (
+            m.Protocol.objects.filter(authority=data["authority"], name=data["name"])
+            .order_by("-version")
+            .first()
+        )
+        if latest is None:
+            continue
+        if concern_model.objects.filter(protocol=latest).exists():
+            was_active = latest.is_active
+            latest = _copy_version(latest, m)
+            if was_active:
+                activate(latest, m.Protocol)
+        _put_told_rules(latest, data, _role)
+        specs = {spec["level"]: spec for spec in data["stages"]}
+        for stage in m.ProtocolStage.objects.filter(protocol=latest):
+            if stage.level in specs:
+                _put_stage_told_rules(stage, specs[stage.level], _role)
 
 
 @transaction.atomic
@@ -421,35 +512,47 @@ on_activate: list = []
 @transaction.atomic
 def copy_as_new_version(protocol: Protocol) -> Protocol:
     """A new, inactive version to edit; the original stays as concerns opened under it knew it."""
+    return _copy_version(protocol, _Models())
+
+
+def _copy_version(protocol, m: _Models):
+    """Copy a protocol version with everything on it, as a new inactive version."""
     latest = (
-        Protocol.objects.filter(authority=protocol.authority, name=protocol.name)
+        m.Protocol.objects.filter(authority=protocol.authority, name=protocol.name)
         .order_by("-version")
         .first()
     )
-    copy = Protocol.objects.create(
+    copy = m.Protocol.objects.create(
         authority=protocol.authority,
         name=protocol.name,
         version=latest.version + 1,
         description=protocol.description,
         formal_limit_days=protocol.formal_limit_days,
+        cafcass_consult_role_id=protocol.cafcass_consult_role_id,
         **{name: getattr(protocol, name) for name in PROTOCOL_SETTINGS},
     )
-    for category in protocol.categories.all():
-        ProtocolCategory.objects.create(
+    copy.cafcass_told_roles.set(list(protocol.cafcass_told_roles.all()))
+    for category in m.ProtocolCategory.objects.filter(protocol=protocol):
+        m.ProtocolCategory.objects.create(
             protocol=copy,
             name=category.name,
             position=category.position,
             is_suggestion=category.is_suggestion,
         )
-    for option in protocol.response_options.all():
-        ResponseOption.objects.create(protocol=copy, label=option.label, position=option.position)
-    for stage in protocol.stages.prefetch_related("raised_by", "copy_to"):
-        raised_by, copy_to = list(stage.raised_by.all()), list(stage.copy_to.all())
+    for option in m.ResponseOption.objects.filter(protocol=protocol):
+        m.ResponseOption.objects.create(protocol=copy, label=option.label, position=option.position)
+    for stage in m.ProtocolStage.objects.filter(protocol=protocol).prefetch_related(
+        "raised_by", "copy_to", "may_pass_to"
+    ):
+        roles = {
+            name: list(getattr(stage, name).all())
+            for name in ("raised_by", "copy_to", "may_pass_to")
+        }
         stage.pk = None
         stage.protocol = copy
         stage._state.adding = True
         stage._prefetched_objects_cache = {}  # else set() compares with the original's roles
         stage.save()
-        stage.raised_by.set(raised_by)
-        stage.copy_to.set(copy_to)
+        for name, chosen in roles.items():
+            getattr(stage, name).set(chosen)
     return copy

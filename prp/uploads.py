@@ -80,8 +80,7 @@ class RequestTooBigMiddleware:
         except ValueError:
             length = 0
         if length > max_request_bytes():
-            response = render(request, "errors/413.html", status=413)
-            # The body was not read: the connection cannot be used for another request.
-            response["Connection"] = "close"
-            return response
+            # (No "Connection: close": WSGI forbids an application hop-by-hop headers. The
+            # server discards the unread body itself, never spooling it to a file.)
+            return render(request, "errors/413.html", status=413)
         return self.get_response(request)

@@ -7,7 +7,15 @@ from collections.abc import Iterable, Sequence
 
 from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Field, Fluid, Layout, Size, Submit
+from crispy_forms_gds.layout import (
+    ConditionalQuestion,
+    ConditionalRadios,
+    Field,
+    Fluid,
+    Layout,
+    Size,
+    Submit,
+)
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -118,7 +126,7 @@ class ConcernDetailsForm(GovukFormMixin, SubmitOnceForm):
         self._primary = primary
         self.fields["children"].choices = [(child.pk, child.full_name) for child in candidates]
         self.fields["start_level"].choices = [
-            Choice(stage.level, stage.label, hint=timescale_hint(stage)) for stage in stages
+            Choice(stage.level, stage.label, hint=self._stage_hint(stage)) for stage in stages
         ]
         if stages and "start_level" not in self.initial:
             self.fields["start_level"].initial = stages[0].level
@@ -132,6 +140,13 @@ class ConcernDetailsForm(GovukFormMixin, SubmitOnceForm):
             self.fields["lock_version"] = LockVersionField(initial=lock_version)
             layout.insert(0, _hidden("lock_version"))
         self.helper = self.build_helper(*layout)
+
+    def _stage_hint(self, stage: ProtocolStage) -> str:
+        hint = timescale_hint(stage)
+        if getattr(stage, "bypass", False):
+            # IRO Handbook 6.2: the raiser may start here, giving a reason when they raise it.
+            hint += f". Usually raised by the {rules.usual_raisers_label(stage)}: give a reason"
+        return hint
 
     def clean_children(self) -> list[Child]:
         chosen = [self._candidates[int(pk)] for pk in self.cleaned_data["children"]]
@@ -391,7 +406,11 @@ def operational_people() -> QuerySet[User]:
 
 
 class RaiseForm(GovukFormMixin, forms.Form):
-    """Who the first stage goes to and, for an agreed-date stage, when the response is due."""
+    """Who the first stage goes to and, for an agreed-date stage, when the response is due.
+
+    At an informal stage the raiser may instead record what the manager agreed, with whom and
+    when (seed 000 §4.1). An IRO or CP Chair raising a stage someone else normally raises gives
+    a reason (IRO Handbook 6.2)."""
 
     DELEGATE, MYSELF = "delegate", "myself"
     submit_label = "Raise the concern"
@@ -415,6 +434,26 @@ class RaiseForm(GovukFormMixin, forms.Form):
         empty_value=None,
         error_messages={"invalid_choice": "Select a person from the list"},
     )
+    agreed_answer = forms.CharField(
+        label="What did the manager agree?",
+        help_text="The answer and the actions agreed, as you will record them.",
+        widget=forms.Textarea,
+        required=False,
+        max_length=20000,
+        error_messages={"max_length": "The answer must be 20,000 characters or fewer"},
+    )
+    agreed_with = forms.TypedChoiceField(
+        label="Who agreed it?",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": "Select a person from the list"},
+    )
+    agreed_on = GovukDateField(
+        label="When was it agreed?",
+        subject="The date it was agreed",
+        required=False,
+    )
     date_of_concern = GovukDateField(
         label="Date of concern",
         subject="The date of concern",
@@ -426,6 +465,15 @@ class RaiseForm(GovukFormMixin, forms.Form):
     agreed_due_on = GovukDateField(
         label="When is the response due?",
         subject="The date the response is due",
+    )
+    bypass_reason = forms.CharField(
+        label="Why are you raising this stage yourself?",
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={
+            "required": "Enter why you are raising this stage yourself",
+            "max_length": "The reason must be 5,000 characters or fewer",
+        },
     )
     due_reason = forms.CharField(
         label="Why is the date later than the usual time?",
@@ -445,6 +493,7 @@ class RaiseForm(GovukFormMixin, forms.Form):
         default: User | None,
         role_label: str,
         suggested_due_on: dt.date | None,
+        bypass_of: str = "",
         **kwargs,
     ):
         super().__init__(data, **kwargs)
@@ -452,30 +501,41 @@ class RaiseForm(GovukFormMixin, forms.Form):
         self.fields["lock_version"] = LockVersionField(initial=lock_version)
         layout = [_hidden("lock_version"), _legend("date_of_concern")]
         self.may_delegate = not stage.external_body
+        self.may_answer = stage.delegation_optional and self.may_delegate
         self._people: dict[int, User] = {}
-        if stage.delegation_optional and self.may_delegate:
-            self.fields["how"].initial = self.DELEGATE
-            layout.append(_legend("how"))
-        else:
-            del self.fields["how"]
         if self.may_delegate:
             self._people = {person.pk: person for person in people}
             if default is not None:
                 self._people.setdefault(default.pk, default)
-            field = self.fields["delegate_to"]
-            field.choices = [("", "Select a person")] + [
-                (person.pk, person.full_name)
-                for person in sorted(self._people.values(), key=lambda p: (p.full_name, p.pk))
-            ]
-            if default is not None:
-                field.initial = default.pk
+            self._person_choices("delegate_to", default)
             if role_label:
-                field.help_text = (
-                    f"The {role_label.lower()} is selected. You can choose someone else."
+                self.fields[
+                    "delegate_to"
+                ].help_text = f"The {role_label.lower()} is selected. You can choose someone else."
+        if self.may_answer:
+            self.fields["how"].initial = self.DELEGATE
+            self._person_choices("agreed_with", default)
+            self.fields["agreed_on"].initial = rules.today()
+            self.fields["agreed_on"].help_text = f"For example, {rules.today():%-d %-m %Y}"
+            layout.append(
+                ConditionalRadios(
+                    "how",
+                    ConditionalQuestion("Delegate to the manager", Field.select("delegate_to")),
+                    ConditionalQuestion(
+                        "Record the manager's agreed answer myself",
+                        Field.textarea("agreed_answer", rows=5),
+                        Field.select("agreed_with"),
+                        _legend("agreed_on"),
+                    ),
                 )
-            layout.append(Field.select("delegate_to"))
+            )
         else:
-            del self.fields["delegate_to"]
+            for name in ("how", "agreed_answer", "agreed_with", "agreed_on"):
+                del self.fields[name]
+            if self.may_delegate:
+                layout.append(Field.select("delegate_to"))
+            else:
+                del self.fields["delegate_to"]
         if stage.is_agreed:
             other = stage.external_body or "the manager"
             self.fields["agreed_due_on"].help_text = (
@@ -490,7 +550,24 @@ class RaiseForm(GovukFormMixin, forms.Form):
         else:
             del self.fields["agreed_due_on"]
             del self.fields["due_reason"]
+        if bypass_of:
+            self.fields["bypass_reason"].help_text = (
+                f"The {bypass_of} normally raises {stage.label}. You may raise it yourself "
+                "(IRO Handbook 6.2): they will be copied in."
+            )
+            layout.append(Field.textarea("bypass_reason", rows=4))
+        else:
+            del self.fields["bypass_reason"]
         self.helper = self.build_helper(*layout)
+
+    def _person_choices(self, name: str, default: User | None) -> None:
+        field = self.fields[name]
+        field.choices = [("", "Select a person")] + [
+            (person.pk, person.full_name)
+            for person in sorted(self._people.values(), key=lambda p: (p.full_name, p.pk))
+        ]
+        if default is not None:
+            field.initial = default.pk
 
     def clean_agreed_due_on(self) -> dt.date:
         due_on = self.cleaned_data["agreed_due_on"]
@@ -506,11 +583,13 @@ class RaiseForm(GovukFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
+        data["answer"] = None
         if not self.may_delegate or "delegate_to" in self.errors:
             data["delegate_to"] = None
             return data
         if data.get("how") == self.MYSELF:
             data["delegate_to"] = None
+            self._clean_answer(data)
             return data
         if "how" in self.errors:
             return data
@@ -519,3 +598,20 @@ class RaiseForm(GovukFormMixin, forms.Form):
             self.add_error("delegate_to", "Select who to delegate this stage to")
         data["delegate_to"] = self._people.get(pk)
         return data
+
+    def _clean_answer(self, data) -> None:
+        if not (data.get("agreed_answer") or "").strip() and "agreed_answer" not in self.errors:
+            self.add_error("agreed_answer", "Enter what the manager agreed")
+        if data.get("agreed_with") is None and "agreed_with" not in self.errors:
+            self.add_error("agreed_with", "Select who agreed it")
+        agreed_on = data.get("agreed_on")
+        if "agreed_on" not in self.errors:
+            if agreed_on is None:
+                self.add_error("agreed_on", "Enter the date it was agreed")
+            elif agreed_on > rules.today():
+                self.add_error("agreed_on", "The date it was agreed must be today or earlier")
+        data["answer"] = services.AgreedAnswer(
+            answer=data.get("agreed_answer") or "",
+            agreed_with=self._people.get(data.get("agreed_with")),
+            agreed_on=agreed_on,
+        )

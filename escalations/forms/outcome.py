@@ -103,12 +103,31 @@ class OutcomeForm(forms.Form):
         subject="The agreed response date",
         required=False,
     )
+    bypass_reason = forms.CharField(
+        label="Why are you escalating to this stage yourself?",
+        required=False,
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={"max_length": "The reason must be 5,000 characters or fewer"},
+    )
     due_reason = forms.CharField(
         label="Why is the agreed date later than the limit?",
         required=False,
         widget=forms.Textarea,
         max_length=5000,
         error_messages={"max_length": "The reason must be 5,000 characters or fewer"},
+    )
+    cafcass_consulted = PersonField(
+        label="Who did you consult about the referral?",
+        queryset=None,
+        required=False,
+        empty_label="Select a person",
+        error_messages={"invalid_choice": "Select a person from the list"},
+    )
+    cafcass_consulted_on = GovukDateField(
+        label="When did you consult them?",
+        subject="The date you consulted them",
+        required=False,
     )
     impact_for_child = forms.CharField(
         label="If resolved: what has it changed for the child?",
@@ -157,6 +176,7 @@ class OutcomeForm(forms.Form):
         later_stages: list[ProtocolStage],
         defaults: dict[int, User | None],
         raisable: set[int],
+        bypass: set[int] = frozenset(),
         **kwargs,
     ):
         kwargs.setdefault(
@@ -167,6 +187,7 @@ class OutcomeForm(forms.Form):
         self.later_stages = later_stages
         self.defaults = defaults
         self.raisable = raisable
+        self.bypass = bypass
         self.next_stage = later_stages[0] if later_stages else None
         bypass = later_stages[1:]
         self.target_stage: ProtocolStage | None = None
@@ -221,13 +242,25 @@ class OutcomeForm(forms.Form):
             del self.fields["due_reason"]
         if not concern.protocol.resolution_records_impact:
             del self.fields["impact_for_child"]
+        if self.bypass:
+            names = ", ".join(escape(ps.label) for ps in later_stages if ps.pk in self.bypass)
+            self.fields["bypass_reason"].help_text = (
+                f"Only for {names}, which someone else normally raises. You may escalate to it "
+                "yourself (IRO Handbook 6.2): they will be copied in."
+            )
+            escalation.append(Field.textarea("bypass_reason", rows=4))
+        else:
+            del self.fields["bypass_reason"]
 
+        consult = self._consult_fields(concern)
         outcome_choices = []
         for value, label in choices:
             if value == Outcome.ESCALATE_TO:
                 outcome_choices.append(
                     ConditionalQuestion(label, Field.radios("target_level", small=True))
                 )
+            elif value == Outcome.REFER_CAFCASS and consult:
+                outcome_choices.append(ConditionalQuestion(label, *consult))
             else:
                 outcome_choices.append(label)
         fields = []
@@ -248,6 +281,37 @@ class OutcomeForm(forms.Form):
             "lock_version",
         ]
         self.helper = _helper(*fields, submit="Record the outcome")
+
+    def _consult_fields(self, concern: Concern) -> list:
+        """Seed 000 §4.2: who the IRO consulted about a referral to CAFCASS, and when."""
+        role = concern.protocol.cafcass_consult_role
+        self.consult_role = role
+        if role is None:
+            del self.fields["cafcass_consulted"]
+            del self.fields["cafcass_consulted_on"]
+            return []
+        field = self.fields["cafcass_consulted"]
+        field.queryset = User.objects.filter(is_active=True, roles=role).order_by("full_name", "pk")
+        field.help_text = f"The {escape(str(role))} you discussed the referral with."
+        field.initial = rules.cafcass_consultee(concern)
+        self.fields["cafcass_consulted_on"].initial = rules.today()
+        self.fields["cafcass_consulted_on"].help_text = DATE_HINT
+        return [Field.select("cafcass_consulted"), Field("cafcass_consulted_on")]
+
+    def _clean_consultation(self, data) -> None:
+        if data.get("outcome") != Outcome.REFER_CAFCASS or self.consult_role is None:
+            data["cafcass_consulted"] = data["cafcass_consulted_on"] = None
+            return
+        if data.get("cafcass_consulted") is None and "cafcass_consulted" not in self.errors:
+            self.add_error("cafcass_consulted", f"Select the {self.consult_role} you consulted")
+        day = data.get("cafcass_consulted_on")
+        if "cafcass_consulted_on" not in self.errors:
+            if day is None:
+                self.add_error("cafcass_consulted_on", "Enter the date you consulted them")
+            elif day > rules.today():
+                self.add_error(
+                    "cafcass_consulted_on", "The date you consulted them must be today or earlier"
+                )
 
     def _delegate_hint(self) -> str:
         people = []
@@ -280,8 +344,10 @@ class OutcomeForm(forms.Form):
             # Answers to the escalation questions mean nothing for any other outcome.
             data["delegate_to"] = None
             data["agreed_due_on"] = None
+            data["bypass_reason"] = ""
         else:
             self._clean_escalation(data, target)
+        self._clean_consultation(data)
         self._clean_outcome_on(data.get("outcome_on"))
         return data
 
@@ -290,6 +356,12 @@ class OutcomeForm(forms.Form):
             self.add_error(
                 "outcome",
                 f"You cannot escalate to {target.label}. Ask someone who can, such as your manager",
+            )
+        if target.pk not in self.bypass:
+            data["bypass_reason"] = ""
+        elif not (data.get("bypass_reason") or "").strip() and "bypass_reason" not in self.errors:
+            self.add_error(
+                "bypass_reason", f"Enter why you are escalating to {target.label} yourself"
             )
         if data.get("delegate_to") is None and "delegate_to" not in self.errors:
             default = self.defaults.get(target.pk)
@@ -336,6 +408,9 @@ class OutcomeForm(forms.Form):
             "delegate_to": data.get("delegate_to"),
             "agreed_due_on": data.get("agreed_due_on"),
             "external_response": data.get("external_response", ""),
+            "bypass_reason": data.get("bypass_reason") or "",
+            "cafcass_consulted": data.get("cafcass_consulted"),
+            "cafcass_consulted_on": data.get("cafcass_consulted_on"),
             "due_reason": data.get("due_reason") or "",
             "impact_for_child": data.get("impact_for_child") or "",
         }
@@ -532,3 +607,55 @@ class ReactivateForm(forms.Form):
         if day < rules.today():
             raise forms.ValidationError("The new response date must be today or in the future")
         return day
+
+
+# Passing a task on, and taking it back (Gloucestershire Formal 3) -----------------------------
+
+
+class PassOnForm(forms.Form):
+    assignee = PersonField(
+        label="Who should respond?",
+        queryset=None,
+        empty_label="Select a person",
+        error_messages={
+            "required": "Select who should respond",
+            "invalid_choice": "Select who should respond",
+        },
+    )
+    note = forms.CharField(
+        label="Note for them",
+        help_text="You stay accountable: you are copied on everything and can take it back.",
+        widget=forms.Textarea,
+        max_length=5000,
+        error_messages={
+            "required": "Enter a note for the person you are passing it to",
+            "max_length": "The note must be 5,000 characters or fewer",
+        },
+    )
+    lock_version = LockVersionField()
+
+    def __init__(self, data=None, *, task: Task, roles: list, **kwargs):
+        kwargs.setdefault("initial", {"lock_version": task.lock_version})
+        super().__init__(data, **kwargs)
+        self.fields["assignee"].queryset = (
+            User.objects.filter(is_active=True, roles__in=roles)
+            .exclude(pk=task.assignee_id)
+            .distinct()
+            .order_by("full_name", "pk")
+        )
+        self.fields["assignee"].help_text = f"A {escape(rules.role_names(roles))}."
+        self.helper = _helper(
+            Field.select("assignee"),
+            Field.textarea("note", rows=4),
+            "lock_version",
+            submit="Pass the task on",
+        )
+
+
+class TakeBackForm(forms.Form):
+    lock_version = LockVersionField()
+
+    def __init__(self, data=None, *, task: Task, **kwargs):
+        kwargs.setdefault("initial", {"lock_version": task.lock_version})
+        super().__init__(data, **kwargs)
+        self.helper = _helper("lock_version", submit="Take the task back")

@@ -231,7 +231,7 @@ def _detail_context(request, concern: Concern) -> dict:
         "children": _children(concern),
         "state_tag": STATE_TAGS.get(concern.state, "govuk-tag--grey"),
         "task_tags": TASK_TAGS,
-        "retract_reasons": services.RETRACT_REASONS,
+        "retract_reasons": services.TASK_END_REASONS,
         "stages": stages,
         "current": current,
         "live_task": live_task,
@@ -245,6 +245,8 @@ def _detail_context(request, concern: Concern) -> dict:
         "may_add": may_add,
         "may_add_evidence": may_add or (concern.is_open and _is_current_assignee(user, concern)),
         "may_see_audit": audit.may_see_audit(user, _children(concern)),
+        # Seed 004 stage 4: unresolved for a child in care, the IRO seeks advice.
+        "cafcass_prompt": {s.pk for s in stages if rules.prompts_legal_advice_and_cafcass(s)},
     }
 
 
@@ -460,6 +462,8 @@ def concern_raise(request, pk: int):
     today = rules.today()
     default = rules.default_assignee(concern, stage) if not stage.external_body else None
     role_label = rules.delegate_role_label(concern, stage)
+    bypass = rules.raises_by_bypass(request.user, stage)
+    bypass_of = rules.usual_raisers_label(stage) if bypass else ""
     # Deadlines count from the date of concern the draft gives, else from today.
     start = concern.date_of_concern or today
     form = RaiseForm(
@@ -472,6 +476,7 @@ def concern_raise(request, pk: int):
         suggested_due_on=(
             rules.suggested_agreed_date(stage, start, concern) if stage.is_agreed else None
         ),
+        bypass_of=bypass_of,
         initial={"date_of_concern": concern.date_of_concern},
     )
     if request.method == "POST" and form.is_valid():
@@ -484,6 +489,8 @@ def concern_raise(request, pk: int):
             lock_version=data["lock_version"],
             delegate_to=data["delegate_to"],
             agreed_due_on=data.get("agreed_due_on"),
+            bypass_reason=data.get("bypass_reason", ""),
+            answer=data["answer"],
             date_of_concern=data.get("date_of_concern"),
             due_reason=data.get("due_reason", ""),
         )
@@ -496,7 +503,7 @@ def concern_raise(request, pk: int):
         "stage": stage,
         "default": default,
         "role_label": role_label,
-        "copied": rules.copy_list(concern, stage),
+        "copied": rules.copies(concern, stage, by=request.user, assignee=default),
         "due_on": None if stage.is_agreed else rules.plan_due(concern, stage, start, None).due_on,
         "sub_concern_count": len(concern.sub_concerns.all()),
     }

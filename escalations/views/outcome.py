@@ -13,10 +13,12 @@ from django.views.decorators.http import require_http_methods
 from escalations import rules, selectors, services
 from escalations.forms.outcome import (
     OutcomeForm,
+    PassOnForm,
     ReactivateForm,
     RedelegateForm,
     ReferralCloseForm,
     RetractForm,
+    TakeBackForm,
     long_date,
 )
 from escalations.models import Concern, ConcernState, Outcome, Stage, Task, TaskState
@@ -94,6 +96,7 @@ def _escalation_choices(user, concern: Concern, stage: Stage) -> dict:
             ps.pk: rules.default_assignee(concern, ps) for ps in later if not ps.external_body
         },
         "raisable": {ps.pk for ps in later if rules.may_raise_at(user, ps)},
+        "bypass": {ps.pk for ps in later if rules.raises_by_bypass(user, ps)},
     }
 
 
@@ -255,3 +258,61 @@ def task_reactivate(request, pk: int):
             return redirect("escalations:concern_detail", pk=concern.pk)
     context = {"task": task, "concern": concern, "form": form}
     return render(request, "escalations/task_reactivate.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def task_pass_on(request, pk: int):
+    """The assignee of a stage that allows it passes the task on and stays accountable."""
+    task = selectors.task_get(request.user, pk)
+    concern = task.stage.concern
+    if task.assignee_id != request.user.pk:
+        raise PermissionDenied("Only the person this is delegated to can pass it on.")
+    if not rules.may_pass_on(request.user, task):
+        body = f"{task.stage.protocol_stage.label} cannot be passed to someone else now."
+        return _message_page(request, concern, "This task cannot be passed on", body)
+    roles = rules.pass_on_roles(task.stage.protocol_stage)
+    form = PassOnForm(request.POST if request.method == "POST" else None, task=task, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        passed = call_service(
+            form,
+            services.task_pass_on,
+            task=task,
+            by=request.user,
+            lock_version=data["lock_version"],
+            assignee=data["assignee"],
+            note=data["note"],
+        )
+        if passed is not None:
+            messages.success(
+                request, f"Task passed to {passed.assignee}. You stay accountable for it"
+            )
+            return redirect("escalations:concern_detail", pk=concern.pk)
+    context = {"task": task, "concern": concern, "form": form}
+    return render(request, "escalations/task_pass_on.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def task_take_back(request, pk: int):
+    """The accountable manager takes back a task they passed on."""
+    task = selectors.task_get(request.user, pk)
+    concern = task.stage.concern
+    if task.stage.accountable_owner_id != request.user.pk:
+        raise PermissionDenied("Only the accountable manager can take the task back.")
+    if not rules.may_take_back(request.user, task):
+        body = f"{task.assignee} is no longer working on this task, so it cannot be taken back."
+        return _message_page(request, concern, "This task is not waiting for a response", body)
+    form = TakeBackForm(request.POST if request.method == "POST" else None, task=task)
+    if request.method == "POST" and form.is_valid():
+        mine = call_service(
+            form,
+            services.task_take_back,
+            task=task,
+            by=request.user,
+            lock_version=form.cleaned_data["lock_version"],
+        )
+        if mine is not None:
+            messages.success(request, f"Task taken back from {task.assignee}. It is yours again")
+            return redirect("escalations:task_detail", pk=mine.pk)
+    context = {"task": task, "concern": concern, "form": form}
+    return render(request, "escalations/task_take_back.html", context)

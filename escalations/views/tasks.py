@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from escalations import rules, selectors, services
 from escalations.forms.tasks import TaskFilterForm, TaskResponseForm
 from escalations.models import ConcernChild, Stage, SubConcern, Task, TaskState
-from escalations.services import RETRACT_REASONS
+from escalations.services import TASK_END_REASONS
 from escalations.views.common import call_service
 from prp import audit
 from prp.dashboards import list_downloads
@@ -82,7 +82,7 @@ def due_context() -> dict:
 def label_retractions(tasks) -> None:
     """Give each retracted task the words for its reason, for the templates."""
     for task in tasks:
-        task.retract_reason_label = RETRACT_REASONS.get(task.retract_reason, task.retract_reason)
+        task.retract_reason_label = TASK_END_REASONS.get(task.retract_reason, task.retract_reason)
 
 
 def _load_concern_for_task(task: Task) -> None:
@@ -130,6 +130,8 @@ def _detail_context(request, task: Task, form: TaskResponseForm | None) -> dict:
         "is_assignee": task.assignee_id == request.user.pk,
         "may_manage": may_manage,
         "can_retract": may_manage and task.state == TaskState.ACTIVE,
+        "can_pass_on": rules.may_pass_on(request.user, task),
+        "can_take_back": rules.may_take_back(request.user, task),
         "can_reactivate": may_manage and stage_open and task.state == TaskState.RESPONDED,
         "can_redelegate": may_manage and stage_open and not answered,
         "can_record_outcome": may_manage

@@ -4,6 +4,17 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+# Until now the only reason a message was not sent was that what it was about had been dealt with.
+EARLIER_REASON = "what it is about was dealt with before it was sent (recorded before reasons were)"
+
+
+def give_earlier_rows_their_reason(apps, schema_editor):
+    Notification = apps.get_model("notifications", "Notification")
+    Notification.objects.filter(status="not_needed", not_needed_reason="").update(
+        not_needed_reason=EARLIER_REASON
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -32,4 +43,5 @@ class Migration(migrations.Migration):
             name='status',
             field=models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('failed', 'Failed'), ('in_digest', 'Sent in a digest'), ('not_needed', 'Not sent: no longer needed')], default='pending', max_length=12),
         ),
+        migrations.RunPython(give_earlier_rows_their_reason, migrations.RunPython.noop),
     ]

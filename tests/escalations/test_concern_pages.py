@@ -467,27 +467,68 @@ def test_an_agreed_date_in_the_past_is_refused(client, gloucestershire, child, i
     assert _fresh(concern).state == ConcernState.DRAFT
 
 
-def test_the_informal_answer_can_be_recorded_without_a_task(
+def test_gloucestershire_4_1_informal_the_iro_records_what_the_manager_agreed_with_whom_and_when(
     client, gloucestershire, child, iro, team_manager
 ):
+    """Seed 000 §4.1, "Informal - no need for Team Manager comments": the IRO records the team
+    manager's agreed answer themselves, with whom it was agreed and when; nothing is delegated."""
     concern = _draft(iro, child, gloucestershire, level=0)
     client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    page = _page(client.get(url))
+    assert "What did the manager agree?" in page
+    assert "Who agreed it?" in page
+    raising = {
+        "lock_version": concern.lock_version,
+        "how": "myself",
+        "delegate_to": team_manager.pk,
+        **_date("agreed_due_on", dt.date(2023, 12, 6)),
+    }
+    # Without the answer, who agreed it and when, nothing is raised.
+    response = client.post(url, {**raising, "agreed_with": ""})
+    page = _page(response)
+    assert "<title>Error: " in page
+    for error in ("Enter what the manager agreed", "Select who agreed it"):
+        assert error in page
+    assert "Enter the date it was agreed" in page
     response = client.post(
-        _url("concern_raise", concern.pk),
+        url,
         {
-            "lock_version": concern.lock_version,
-            "how": "myself",
-            "delegate_to": team_manager.pk,
-            **_date("agreed_due_on", dt.date(2023, 12, 6)),
+            **raising,
+            "agreed_answer": "Life story work starts",
+            "agreed_with": team_manager.pk,
+            **_date("agreed_on", dt.date(2023, 12, 4)),
+        },
+    )
+    assert "The date it was agreed must be today or earlier" in _page(response)
+    assert _fresh(concern).is_draft
+
+    response = client.post(
+        url,
+        {
+            **raising,
+            "agreed_answer": "Life story work starts on 4 December; the social worker books it",
+            "agreed_with": team_manager.pk,
+            **_date("agreed_on", dt.date(2023, 11, 30)),
         },
         follow=True,
     )
-    assert "Concern raised. Response due 6 December 2023." in _page(response)
+    page = _page(response)
+    assert "Concern raised. Response due 6 December 2023." in page
     concern = _fresh(concern)
     assert concern.state == ConcernState.INFORMAL
-    assert concern.current_stage.due_on == dt.date(2023, 12, 6)
+    stage = concern.current_stage
+    assert (stage.agreed_with, stage.agreed_on, stage.due_on) == (
+        team_manager,
+        dt.date(2023, 11, 30),
+        dt.date(2023, 12, 6),
+    )
+    assert stage.agreed_answer.startswith("Life story work starts on 4 December")
     assert not Task.objects.exists()
-    assert "(not delegated)" in _page(response)
+    assert "(not delegated)" in page
+    assert "Answer agreed with Tom Manager on 30 November 2023" in page
+    assert "Life story work starts on 4 December; the social worker books it" in page
+    assert concern.events.filter(kind="answer_recorded").exists()
 
 
 def test_a_stage_needs_a_delegate(client, gloucestershire, child, iro):

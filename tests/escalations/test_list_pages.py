@@ -49,8 +49,16 @@ def make_concern(
             lock_version=concern.lock_version,
             delegate_to=delegate_to,
             agreed_due_on=agreed,
+            answer=_agreed_answer(raiser) if level == 0 and delegate_to is None else None,
         )
     return Concern.objects.get(pk=concern.pk)
+
+
+def _agreed_answer(raiser) -> services.AgreedAnswer:
+    """An informal stage recorded by the raiser: what the team manager agreed."""
+    return services.AgreedAnswer(
+        answer="The social worker visits this week", agreed_with=raiser, agreed_on=rules.today()
+    )
 
 
 def _page(client, url=LIST, **params):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from cases.models import ChildStatus
 from escalations import services
 from escalations.models import Concern, ConcernState, Outcome, Stage, Task, TaskState
+from notifications.models import Kind, Notification
 from prp.models import Protocol, RoleCode
 from tests.conftest import allocate
 from tests.escalations.test_task_pages import raise_concern
@@ -52,6 +53,14 @@ def outcome_data(concern, day=dt.date(2023, 12, 1), **overrides):
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def date_fields(prefix: str, day: dt.date) -> dict:
+    return {
+        f"{prefix}_0": str(day.day),
+        f"{prefix}_1": str(day.month),
+        f"{prefix}_2": str(day.year),
+    }
 
 
 def outcome_url(concern) -> str:
@@ -260,29 +269,69 @@ def test_the_last_stage_cannot_be_escalated(client, formal, iro, team_manager):
     assert "Select the outcome" in response.content.decode()
 
 
-def test_only_someone_who_may_raise_the_next_stage_can_escalate_to_it(
+def test_blackpool_iro_handbook_6_2_the_iro_escalates_to_any_stage_with_a_reason(
     client, protocols, iro, iro_team, team_manager, head_of_service, child, clock
 ):
-    # In Blackpool, Formal stage 2 is raised by the IRO and CP Chair team manager.
+    """IRO Handbook 6.2 and the Decisions: the IRO may escalate to a stage the SQR managers
+    normally raise (Blackpool Formal 2: the IRO and CP Chair Team Manager), with a reason; that
+    manager is copied in, and the stage shows why it was raised directly."""
     Protocol.objects.update(is_active=False)
     Protocol.objects.filter(pk=protocols["blackpool"].pk).update(is_active=True)
+    iro_manager = UserFactory(
+        full_name="Rita Reviewing", roles=[RoleCode.REVIEWING_TEAM_MANAGER], team=iro_team
+    )
+    iro_team.manager = iro_manager
+    iro_team.save()
     concern = fresh(raise_concern(iro, [child], delegate_to=team_manager).stage.concern)
     data = outcome_data(concern, outcome="escalate_next", delegate_to=head_of_service.pk)
     client.force_login(iro)
+    page = client.get(outcome_url(concern)).content.decode()
+    assert "Why are you escalating to this stage yourself?" in page
     response = client.post(outcome_url(concern), data)
     assert response.status_code == 200
-    assert "You cannot escalate to Formal stage 2" in response.content.decode()
+    page = response.content.decode()
+    assert "<title>Error: " in page
+    assert "Enter why you are escalating to Formal stage 2 yourself" in page
     assert fresh(concern).current_stage.level == 1
 
+    reason = "The plan has drifted for a year: the child cannot wait for the clinic"
+    response = client.post(outcome_url(concern), {**data, "bypass_reason": reason})
+    assert response.status_code == 302
+    concern = fresh(concern)
+    stage = concern.current_stage
+    assert (stage.level, stage.raised_by, stage.bypass_reason) == (2, iro, reason)
+    assert stage.tasks.get().assignee == head_of_service
+    assert [(c.person, c.reason) for c in stage.copies.all()] == [
+        (iro_manager, "IRO and CP Chair Team Manager: normally raises Formal stage 2")
+    ]
+    assert Notification.objects.filter(recipient=iro_manager, kind=Kind.COPIED).count() == 1
+    page = client.get(concern_url(concern)).content.decode()
+    assert "Raised directly by Ira Reviewer because" in page
+    assert reason in page
+    assert "Rita Reviewing (IRO and CP Chair Team Manager: normally raises Formal stage 2)" in page
+
+
+def test_blackpool_only_an_iro_or_cp_chair_may_go_past_who_normally_raises_a_stage(
+    client, protocols, iro, iro_team, team_manager, head_of_service, child, clock
+):
+    """The IRO and CP Chair Team Manager raises Formal 2 as usual (no reason needed), but cannot
+    jump to Formal 3: the Handbook's power is the IRO's and CP Chair's, not a manager's."""
+    Protocol.objects.update(is_active=False)
+    Protocol.objects.filter(pk=protocols["blackpool"].pk).update(is_active=True)
+    concern = fresh(raise_concern(iro, [child], delegate_to=team_manager).stage.concern)
     iro_manager = UserFactory(
         full_name="Rita Reviewing", roles=[RoleCode.REVIEWING_TEAM_MANAGER], team=iro_team
     )
     client.force_login(iro_manager)
+    data = outcome_data(concern, outcome="escalate_to", target_level=3)
+    response = client.post(outcome_url(concern), {**data, "delegate_to": head_of_service.pk})
+    assert "You cannot escalate to Formal stage 3" in response.content.decode()
+    data = outcome_data(concern, outcome="escalate_next", delegate_to=head_of_service.pk)
     response = client.post(outcome_url(concern), data)
     assert response.status_code == 302
-    concern = fresh(concern)
-    assert concern.current_stage.level == 2
-    assert concern.current_stage.tasks.get().assignee == head_of_service
+    stage = fresh(concern).current_stage
+    assert (stage.level, stage.bypass_reason) == (2, "")
+    assert stage.tasks.get().assignee == head_of_service
 
 
 # Resolving, referring, withdrawing ----------------------------------------------------------------
@@ -306,9 +355,15 @@ def test_resolve(client, formal, iro):
     assert 'name="outcome"' not in page
 
 
-def test_refer_to_cafcass_then_close_the_referral(client, formal, iro):
+def test_refer_to_cafcass_then_close_the_referral(client, formal, iro, service_manager):
     client.force_login(iro)
-    response = client.post(outcome_url(formal), outcome_data(formal, outcome="refer_cafcass"))
+    data = outcome_data(
+        formal,
+        outcome="refer_cafcass",
+        cafcass_consulted=service_manager.pk,
+        **date_fields("cafcass_consulted_on", dt.date(2023, 12, 1)),
+    )
+    response = client.post(outcome_url(formal), data)
     assert banners(response) == ["Referred to CAFCASS"]
     concern = fresh(formal)
     assert concern.state == ConcernState.REFERRED
@@ -333,7 +388,7 @@ def test_refer_to_cafcass_then_close_the_referral(client, formal, iro):
     assert "This concern is not with CAFCASS" in client.get(close_url).content.decode()
 
 
-def test_closing_a_referral_is_for_the_raiser(client, formal, iro, team_manager):
+def test_closing_a_referral_is_for_the_raiser(client, formal, iro, team_manager, service_manager):
     services.stage_record_outcome(
         concern=formal,
         by=iro,
@@ -342,6 +397,8 @@ def test_closing_a_referral_is_for_the_raiser(client, formal, iro, team_manager)
         comments="Refer",
         legal_advice_sought=True,
         cafcass_considered=True,
+        cafcass_consulted=service_manager,
+        cafcass_consulted_on=formal.opened_on,
     )
     concern = fresh(formal)
     client.force_login(team_manager)

@@ -23,10 +23,17 @@ from django.urls import reverse
 from cases.models import ChildStatus
 from escalations import rules
 from escalations.models import Concern, ConcernState, Event, Outcome, Stage, Task, TaskState
+from notifications.models import Kind, Notification
 from prp import presets
 from prp.models import RoleCode
 from tests.conftest import allocate
-from tests.factories import ChildFactory, PostFactory, RoleFactory, UserFactory
+from tests.factories import (
+    ChildFactory,
+    PostFactory,
+    RoleFactory,
+    SiblingGroupFactory,
+    UserFactory,
+)
 
 # Reading pages ---------------------------------------------------------------------------------
 
@@ -166,12 +173,13 @@ class Journey:
 
     # Raising
 
-    def start(self, child, *, title: str, level: int, stage_label: str) -> Journey:
+    def start(self, child, *, title: str, level: int, stage_label: str, others=()) -> Journey:
         url = reverse("escalations:concern_start") + f"?child={child.pk}"
         page = _page(self.client.get(url))
         assert stage_label in page
+        children = [child.pk, *(other.pk for other in others)]
         response = self.client.post(
-            url, {"children": [child.pk], "title": title, "start_level": level}
+            url, {"children": children, "title": title, "start_level": level}
         )
         assert response.status_code == 302, _page(response)
         self.pk = int(re.search(r"/concerns/(\d+)/", response["Location"]).group(1))
@@ -320,6 +328,11 @@ def director(directorate):
 
 
 @pytest.fixture
+def dcs(directorate):
+    return _post(directorate, RoleCode.DIRECTOR_CHILDRENS_SERVICES, "Dan Childrens")
+
+
+@pytest.fixture
 def group_manager(operational_service):
     return _post(operational_service, RoleCode.GROUP_MANAGER, "Gus Group")
 
@@ -441,7 +454,7 @@ def test_gloucestershire_child_in_care_from_informal_to_resolved(
     assert j.respond(row, response="We cannot find a placement yet").status_code == 302
 
     # Friday 15 December: Formal stage 2 goes to the Head of Service for a child in care (not
-    # the Group Manager), copied to the Director of Safeguarding and Care.
+    # the Group Manager). The Director of Safeguarding and Care is copied at Formal 3, not here.
     j.at(dt.date(2023, 12, 15)).sign_in(iro)
     page = j.outcome_page()
     assert "Formal stage 2: Hana Head" in page
@@ -450,8 +463,8 @@ def test_gloucestershire_child_in_care_from_informal_to_resolved(
     assert _banners(response) == [
         "Escalated to Formal stage 2 and delegated to Hana Head. Response due 22 December 2023"
     ]
-    assert j.copied_to(2) == [director.pk]
-    assert j.rule_copy_list(2) == [director]
+    assert j.copied_to(2) == []
+    assert j.rule_copy_list(2) == []
     page = j.concern_page()
     summary = _summary(page)
     assert summary["Current stage"] == "Formal stage 2"
@@ -513,17 +526,33 @@ def test_gloucestershire_child_protection_formal_2_goes_to_the_group_manager(
     journey,
     protocols,
     cp_child,
+    child,
     iro,
     team_manager,
+    social_worker,
     head_of_service,
     group_manager,
+    assistant_director,
     director,
+    dcs,
+    reviewing_service_manager,
+    reviewing_head_of_service,
 ):
+    """Cara is on a child protection plan; her brother Amara is in care. Formal 2 goes to the
+    Group Manager for Cara and copies Amara's Head of Service (rule 7); the IRO then refers to
+    CAFCASS after consulting the IRO Service Manager, and the four people seed 000 §4.2 names
+    are told (rule 6)."""
     presets.activate(protocols["gloucestershire"])
+    family = SiblingGroupFactory()
+    for member in (cp_child, child):
+        member.sibling_group = family
+        member.save()
     j = journey(dt.datetime(2023, 12, 1, 10, 0))  # Friday 1 December 2023
 
     # The worked example on the form: raised at Formal 1 on Fri 1 Dec, due Fri 8 Dec.
-    j.sign_in(iro).start(cp_child, title="CP plan not progressing", level=1, stage_label="Formal")
+    j.sign_in(iro).start(
+        cp_child, title="CP plan not progressing", level=1, stage_label="Formal", others=[child]
+    )
     j.add_sub_concern(
         _category(protocols["gloucestershire"], "Safeguarding"),
         description="Core group has not met since the conference",
@@ -542,11 +571,16 @@ def test_gloucestershire_child_protection_formal_2_goes_to_the_group_manager(
 
     j.sign_in(team_manager)
     row = j.my_task_for_this_concern()
-    assert (row.stage, row.due, row.children) == ("Formal stage 1", "8 December 2023", "Cara Plan")
+    assert (row.stage, row.due, row.children) == (
+        "Formal stage 1",
+        "8 December 2023",
+        "Cara Plan, Amara Okafor",
+    )
     j.at(dt.date(2023, 12, 6)).sign_in(team_manager)
     assert j.respond(row, response="The core group meets next week").status_code == 302
 
-    # Friday 8 December: with the delegate left blank, Formal stage 2 goes to the Group Manager.
+    # Friday 8 December: with the delegate left blank, Formal stage 2 goes to the Group Manager
+    # for Cara, and copies the Head of Service the protocol names for Amara, a child in care.
     j.at(dt.date(2023, 12, 8)).sign_in(iro)
     page = j.outcome_page()
     assert "Formal stage 2: Gus Group" in page
@@ -555,7 +589,7 @@ def test_gloucestershire_child_protection_formal_2_goes_to_the_group_manager(
     assert _banners(response) == [
         "Escalated to Formal stage 2 and delegated to Gus Group. Response due 15 December 2023"
     ]
-    assert j.copied_to(2) == [director.pk]
+    assert j.copied_to(2) == [head_of_service.pk]
     page = j.concern_page()
     summary = _summary(page)
     assert (summary["Current stage"], summary["Response due"]) == (
@@ -563,14 +597,55 @@ def test_gloucestershire_child_protection_formal_2_goes_to_the_group_manager(
         "15 December 2023",
     )
     assert summary["With"] == "Gus Group, for a response"
+    assert "Hana Head (Head of Service for Amara Okafor (child in care))" in _text(page)
     # Formal stage 1 took Friday 1 to Friday 8 December: 5 working days of the 20.
     assert "5 of 20 working days used on formal stages" in page
+    assert Notification.objects.filter(recipient=head_of_service, kind=Kind.COPIED).count() == 1
 
     j.sign_in(head_of_service)
     assert j.my_tasks() == []
+    assert _state_tag(j.concern_page()) == "Formal stage"  # told, so she can open it
     j.sign_in(group_manager)
     row = j.my_task_for_this_concern()
     assert (row.stage, row.due) == ("Formal stage 2", "15 December 2023")
+    assert j.respond(row, response="No date for the core group yet").status_code == 302
+
+    # Tuesday 12 December: the IRO refers to CAFCASS after consulting the IRO Service Manager.
+    j.at(dt.date(2023, 12, 12)).sign_in(iro)
+    page = j.outcome_page()
+    assert f'<option value="{reviewing_service_manager.pk}" selected>' in page
+    response = j.record_outcome(Outcome.REFER_CAFCASS, on=dt.date(2023, 12, 12), cafcass="yes")
+    assert _error_summary(_page(response)) == [
+        "Select the Reviewing Service Manager you consulted",
+        "Enter the date you consulted them",
+    ]
+    response = j.record_outcome(
+        Outcome.REFER_CAFCASS,
+        on=dt.date(2023, 12, 12),
+        cafcass="yes",
+        legal="yes",
+        cafcass_consulted=str(reviewing_service_manager.pk),
+        **_date("cafcass_consulted_on", dt.date(2023, 12, 11)),
+    )
+    assert response.status_code == 302, _page(response)
+    assert _banners(response) == ["Referred to CAFCASS"]
+    assert _state_tag(j.concern_page()) == "Referred to CAFCASS"
+    referral = j.stage(2)
+    assert (referral.cafcass_consulted, referral.cafcass_consulted_on) == (
+        reviewing_service_manager,
+        dt.date(2023, 12, 11),
+    )
+    told = Notification.objects.filter(concern_id=j.pk, kind=Kind.OUTCOME, key__contains=":stage:")
+    assert {n.recipient for n in told.filter(key__startswith=f"outcome:stage:{referral.pk}:")} == {
+        social_worker,
+        team_manager,
+        head_of_service,
+        reviewing_service_manager,
+        reviewing_head_of_service,
+        assistant_director,
+        director,
+        dcs,
+    }
 
 
 # Cumbria ---------------------------------------------------------------------------------------
@@ -868,16 +943,15 @@ def test_blackpool_the_iro_tm_escalates_then_the_head_of_reviewing_bypasses_to_s
     j = journey(dt.datetime(2024, 2, 5, 10, 0))  # Monday 5 February 2024
     _blackpool_formal_1(j, protocol, child, iro, team_manager)
 
-    # The IRO cannot raise Formal stage 2: the outcome form says so and nothing changes.
+    # The IRO may raise Formal stage 2 only with a reason (the IRO Handbook's bypass): without
+    # one the outcome form says so and nothing changes.
     j.at(dt.date(2024, 2, 12)).sign_in(iro)
     before = j.concern.lock_version
     response = j.record_outcome(Outcome.ESCALATE_NEXT, on=dt.date(2024, 2, 12))
     assert response.status_code == 200
     page = _page(response)
     assert "<title>Error: " in page
-    assert _error_summary(page) == [
-        "You cannot escalate to Formal stage 2. Ask someone who can, such as your manager"
-    ]
+    assert _error_summary(page) == ["Enter why you are escalating to Formal stage 2 yourself"]
     assert j.concern.lock_version == before
     assert j.stage(1).is_open
 
@@ -955,12 +1029,12 @@ def test_blackpool_the_reviewing_service_manager_bypasses_stage_1_to_stage_3(
     j = journey(dt.datetime(2024, 2, 5, 10, 0))  # Monday 5 February 2024
     _blackpool_formal_1(j, protocol, child, iro, team_manager)
 
-    # The IRO cannot jump to Formal stage 3 either.
+    # The IRO jumping to Formal stage 3 needs a reason.
     j.at(dt.date(2024, 2, 12)).sign_in(iro)
     response = j.record_outcome(Outcome.ESCALATE_TO, target_level=3, on=dt.date(2024, 2, 12))
     assert response.status_code == 200
     assert _error_summary(_page(response)) == [
-        "You cannot escalate to Formal stage 3. Ask someone who can, such as your manager"
+        "Enter why you are escalating to Formal stage 3 yourself"
     ]
 
     # The SQR (reviewing) Service Manager raises Formal stage 3: the Head of Service.
@@ -1120,3 +1194,55 @@ def test_blackpool_seed_004_journey_formal_stages_capped_at_20_working_days(
         due="12 January 2024",
     )
     _over_the_limit(j, iro)
+
+
+def test_blackpool_iro_handbook_6_2_the_iro_bypasses_to_stage_3_copying_the_sqr_service_manager(
+    client,
+    journey,
+    protocols,
+    child,
+    iro,
+    team_manager,
+    reviewing_service_manager,
+    head_of_service,
+):
+    protocol = presets.activate(protocols["blackpool"])
+    j = journey(dt.datetime(2024, 2, 5, 10, 0))  # Monday 5 February 2024
+    _blackpool_formal_1(j, protocol, child, iro, team_manager)
+
+    # The IRO escalates straight to Formal stage 3, which the SQR Service Manager normally
+    # raises, giving the reason: the SQR Service Manager is copied in and told.
+    j.at(dt.date(2024, 2, 12)).sign_in(iro)
+    page = j.outcome_page()
+    assert "Why are you escalating to this stage yourself?" in page
+    reason = "The child moves placement next week: the decision cannot wait"
+    response = j.record_outcome(
+        Outcome.ESCALATE_TO, target_level=3, on=dt.date(2024, 2, 12), bypass_reason=reason
+    )
+    assert response.status_code == 302, _page(response)
+    assert _banners(response) == [
+        "Escalated to Formal stage 3 and delegated to Hana Head. Response due 19 February 2024"
+    ]
+    stage_3 = j.stage(3)
+    assert (stage_3.raised_by, stage_3.bypass_reason) == (iro, reason)
+    assert j.copied_to(3) == [reviewing_service_manager.pk]
+    page = j.concern_page()
+    assert "Raised directly by Ira Reviewer because" in page
+    assert "Rhys Reviewing (Reviewing Service Manager: normally raises Formal stage 3)" in _text(
+        page
+    )
+    copies = Notification.objects.filter(recipient=reviewing_service_manager, kind=Kind.COPIED)
+    assert copies.count() == 1
+
+    j.at(dt.date(2024, 2, 16)).sign_in(head_of_service)
+    row = j.my_task_for_this_concern()
+    assert (row.stage, row.delegated_by) == ("Formal stage 3", "Ira Reviewer")
+    assert j.respond(row, response="Long-term fostering is agreed").status_code == 302
+    j.at(dt.date(2024, 2, 19)).sign_in(iro)
+    response = j.record_outcome(Outcome.RESOLVED, on=dt.date(2024, 2, 19))
+    assert response.status_code == 302, _page(response)
+    assert _state_tag(j.concern_page()) == "Resolved"
+    # The SQR Service Manager hears of the outcome, as everyone copied does.
+    assert Notification.objects.filter(
+        recipient=reviewing_service_manager, kind=Kind.OUTCOME
+    ).exists()

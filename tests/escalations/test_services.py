@@ -126,17 +126,32 @@ def test_an_agreed_informal_date_cannot_be_in_the_past(child, iro, team_manager)
 
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
-def test_informal_stage_can_be_recorded_without_delegating(child, iro):
+def test_informal_stage_can_be_recorded_without_delegating(child, iro, team_manager):
     concern = draft(iro, child, level=0)
+    with pytest.raises(ValidationError) as error:
+        services.concern_raise(
+            concern=concern,
+            by=iro,
+            lock_version=concern.lock_version,
+            delegate_to=None,
+            agreed_due_on=dt.date(2023, 12, 8),
+        )
+    assert "agreed_answer" in error.value.error_dict
     services.concern_raise(
         concern=concern,
         by=iro,
         lock_version=concern.lock_version,
         delegate_to=None,
         agreed_due_on=dt.date(2023, 12, 8),
+        answer=services.AgreedAnswer(
+            answer="Contact restarts next week",
+            agreed_with=team_manager,
+            agreed_on=dt.date(2023, 12, 1),
+        ),
     )
     concern = fresh(concern)
     assert concern.state == ConcernState.INFORMAL
+    assert concern.current_stage.agreed_with == team_manager
     assert not Task.objects.filter(stage__concern=concern).exists()
 
 
@@ -328,14 +343,6 @@ def test_child_protection_formal_2_goes_to_the_group_manager(
     assert rules.default_assignee(concern, concern.protocol.stages.get(level=2)) == group_manager
 
 
-def test_the_formal_stage_2_copy_list_names_the_director(child, iro, team_manager, directorate):
-    director = PostFactory(
-        unit=directorate, role=RoleFactory(code=RoleCode.DIRECTOR), holder=UserFactory()
-    ).holder
-    concern = raised(iro, child, team_manager)
-    assert rules.copy_list(concern, concern.protocol.stages.get(level=2)) == [director]
-
-
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_bypass_straight_to_formal_3(child, iro, team_manager, assistant_director):
     concern = raised(iro, child, team_manager)
@@ -372,9 +379,15 @@ def test_an_outcome_cannot_be_dated_before_the_stage_opened(child, iro, team_man
         outcome(concern, iro, Outcome.RESOLVED, outcome_on=concern.opened_on - dt.timedelta(1))
 
 
-def test_referral_to_cafcass_stays_tracked_until_closed(child, iro, team_manager):
+def test_referral_to_cafcass_stays_tracked_until_closed(child, iro, team_manager, service_manager):
     concern = raised(iro, child, team_manager)
-    outcome(concern, iro, Outcome.REFER_CAFCASS)
+    outcome(
+        concern,
+        iro,
+        Outcome.REFER_CAFCASS,
+        cafcass_consulted=service_manager,
+        cafcass_consulted_on=concern.opened_on,
+    )
     concern = fresh(concern)
     assert concern.state == ConcernState.REFERRED
     services.concern_close_referral(

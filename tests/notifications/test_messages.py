@@ -170,14 +170,16 @@ def test_escalating_tells_the_next_manager_and_copies_the_director(
     respond(live_task(concern), team_manager)
     last = mark()
     with time_machine.travel(FRIDAY_8_DEC_2023, tick=False):
-        record_outcome(concern, iro, Outcome.ESCALATE_NEXT, delegate_to=head_of_service)
+        record_outcome(
+            concern, iro, Outcome.ESCALATE_TO, target_level=3, delegate_to=head_of_service
+        )
     task = live_task(concern)
     rows = queued_since(last)
     assert who(rows) == {
         # The outcome of formal stage 1 goes to the child's social worker and team manager.
         ("Sam Worker", Kind.OUTCOME),
         ("Tom Manager", Kind.OUTCOME),
-        # Formal stage 2 goes to the Head of Service, copying the Director.
+        # Formal stage 3 goes to the Head of Service, copying the Director.
         ("Hana Head", Kind.ESCALATED),
         ("Dee Director", Kind.COPIED),
     }
@@ -187,22 +189,22 @@ def test_escalating_tells_the_next_manager_and_copies_the_director(
     assert escalated.subject == (
         "Concern about Amara Okafor escalated to you: respond by 15 December 2023"
     )
-    assert_mentions(escalated, "Amara Okafor", "15 December 2023", "Formal stage 2")
+    assert_mentions(escalated, "Amara Okafor", "15 December 2023", "Formal stage 3")
     copied = by_kind[Kind.COPIED]
     assert copied.url == concern_url(concern)
-    assert copied.subject == "For information: concern about Amara Okafor at Formal stage 2"
+    assert copied.subject == "For information: concern about Amara Okafor at Formal stage 3"
     assert_mentions(copied, "Amara Okafor", "15 December 2023", "Hana Head")
     for row in rows:
         assert row.concern == concern
 
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
-def test_a_delegation_at_formal_stage_2_copies_the_director(
+def test_a_delegation_at_formal_stage_3_copies_the_director(
     child, iro, team_manager, head_of_service, director
 ):
     concern = raised(iro, child, team_manager)
     respond(live_task(concern), team_manager)
-    record_outcome(concern, iro, Outcome.ESCALATE_NEXT, delegate_to=head_of_service)
+    record_outcome(concern, iro, Outcome.ESCALATE_TO, target_level=3, delegate_to=head_of_service)
     concern = fresh(concern)
     cover = UserFactory(full_name="Cara Cover", roles=[RoleCode.HEAD_OF_SERVICE])
     last = mark()
@@ -231,7 +233,7 @@ def test_an_outcome_goes_to_the_social_worker_manager_and_copy_list_not_the_reco
 ):
     concern = raised(iro, child, team_manager)
     respond(live_task(concern), team_manager)
-    record_outcome(concern, iro, Outcome.ESCALATE_NEXT, delegate_to=head_of_service)
+    record_outcome(concern, iro, Outcome.ESCALATE_TO, target_level=3, delegate_to=head_of_service)
     respond(live_task(concern), head_of_service)
     last = mark()
     stage = record_outcome(concern, iro, Outcome.RESOLVED)
@@ -244,7 +246,7 @@ def test_an_outcome_goes_to_the_social_worker_manager_and_copy_list_not_the_reco
     assert iro not in {row.recipient for row in rows}
     for row in rows:
         assert row.url == concern_url(concern)
-        assert row.subject == "Outcome recorded: concern about Amara Okafor, Formal stage 2"
+        assert row.subject == "Outcome recorded: concern about Amara Okafor, Formal stage 3"
         assert_mentions(row, "Amara Okafor", "Resolved", "Recorded in the test")
     assert stage.outcome == Outcome.RESOLVED
 

@@ -86,6 +86,12 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "health": row(*[PUBLIC] * 9),
     "accessibility": row(*[OK] * 9),  # open to all, signed in or not
     "admin:index": row(F, F, F, F, F, F, F, OK, IN),  # 403, not a loop via sign-in
+    # The admin pages whose views are ours: sign-in locks (issue 13 §3), the review rules.
+    # Django's model permissions decide them, and the world's administrator holds none (a
+    # council grants them per person), so they refuse every persona here.
+    "admin:axes_accessattempt_changelist": row(F, F, F, F, F, F, F, F, IN),
+    "admin:axes_accessattempt_unlock": row(F, F, F, F, F, F, F, X, IN),
+    "admin:cases_reviewrule_changelist": row(F, F, F, F, F, F, F, F, IN),
     # Children and their reviews
     "cases:child_list": EVERYONE,
     "cases:child_list?csv": EVERYONE,
@@ -126,6 +132,10 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "escalations:task_detail": on(SEES_CHILD, "task"),
     "escalations:task_retract": on(RAISER_OR_MANAGERS, "task"),
     "escalations:task_reactivate": on(RAISER_OR_MANAGERS, "task"),
+    # Passing a task on: its assignee (a message page when the stage does not allow it).
+    "escalations:task_pass_on": on(row(F, N, OK, N, F, F, F, F, IN), "task"),
+    # Taking it back: only the accountable manager who passed it on; here nobody has.
+    "escalations:task_take_back": on(row(F, N, F, N, F, F, F, F, IN), "task"),
     "escalations:good_practice_list": EVERYONE,
     # A good practice note about the child in ?child=.
     "escalations:good_practice_new": on(SEES_CHILD, child="child"),

@@ -131,6 +131,12 @@ VALID: dict[str, Sample] = {
         **date("due_on", TODAY + dt.timedelta(days=7)),
         "lock_version": s.task.lock_version,
     },
+    "escalations:task_pass_on": lambda s, w: {
+        "assignee": str(w.people["social_worker"].pk),
+        "note": "Please answer this for me.",
+        "lock_version": s.task.lock_version,
+    },
+    "escalations:task_take_back": lambda s, w: {"lock_version": s.task.lock_version},
     "escalations:good_practice_new": lambda s, w: {
         "recipient": str(w.people["social_worker"].pk),
         "category": _category(),
@@ -177,6 +183,8 @@ VALID: dict[str, Sample] = {
 CANNOT_SUCCEED = {
     "escalations:referral_close": "the concern is not with CAFCASS",
     "escalations:task_reactivate": "the task has not been answered yet",
+    "escalations:task_pass_on": "the stage does not let its task be passed on",
+    "escalations:task_take_back": "nobody passed the task on",
     "escalations:sub_concern_remove": "the only concern of a raised concern cannot be removed",
     "qapr:qapr_finalise": "the draft is not filled in",
     "qapr:qapr_start": "the child already has a draft, which it goes back to",

@@ -36,9 +36,19 @@ from django.db.models import QuerySet
 from django_otp.util import random_hex
 
 from cases import services as cases
-from cases.models import Allocation, Child, KeyDate, Review, ReviewStep, SignificantChange
+from cases.models import (
+    Allocation,
+    Child,
+    ChildStatus,
+    KeyDate,
+    LegalStatus,
+    Review,
+    ReviewStep,
+    SignificantChange,
+)
 from escalations import services as escalations
 from escalations.models import Concern, ExternalAgencyNote, Outcome, SubConcern
+from imports import services as imports
 from notifications import services as notifications
 from notifications.models import Kind
 from prp import audit, presets
@@ -235,6 +245,44 @@ CHANGES: dict[str, Call] = {
         Child.objects.filter(pk=w.child.pk).update(review_due_on=dt.date(2020, 1, 1))
         and (lambda: cases.child_refresh_schedule(child=w.child))
     ),
+    "cases.services.review_rules_apply_protocol": lambda w: (
+        lambda: cases.review_rules_apply_protocol(Protocol.objects.get(name="Issues Resolution"))
+    ),
+    "cases.services.child_create": lambda w: (
+        lambda: cases.child_create(
+            reference="LCS999001",
+            by=w.iro,
+            team=w.team,
+            first_name="Nia",
+            last_name="Walker",
+            date_of_birth=dt.date(2016, 5, 2),
+            status=ChildStatus.CHILD_IN_CARE,
+            legal_status=LegalStatus.CARE_ORDER,
+        )
+    ),
+    "cases.services.child_update_details": lambda w: (
+        lambda: cases.child_update_details(child=w.child, by=w.iro, last_name="Okafor-Reid")
+    ),
+    "cases.services.child_record_history": lambda w: (
+        lambda: cases.child_record_history(
+            child=w.child,
+            by=w.iro,
+            key_dates={(KeyDate.Kind.CAME_INTO_CARE, dt.date(2023, 10, 2))},
+            reviews={(Review.Kind.CIC_REVIEW, dt.date(2023, 11, 1))},
+        )
+    ),
+    # imports: each run is recorded, and what it imports goes through the services above.
+    "imports.services.import_now": lambda w: (
+        lambda: imports.import_now(kind="children", uploads=[import_file()])
+    ),
+    "imports.services.import_preview": lambda w: (
+        lambda: imports.import_preview(kind="children", uploads=[import_file()], by=import_admin())
+    ),
+    "imports.services.import_confirm": lambda w: (
+        lambda admin: (lambda run: lambda: imports.import_confirm(run=run, by=admin))(
+            imports.import_preview(kind="children", uploads=[import_file()], by=admin)[0]
+        )
+    )(import_admin()),
     "cases.services.key_date_record": lambda w: (
         lambda: cases.key_date_record(
             child=w.child, by=w.iro, kind=KeyDate.Kind.CAME_INTO_CARE, on=dt.date(2023, 11, 1)
@@ -405,7 +453,7 @@ CHANGES: dict[str, Call] = {
                 task=current,
                 by=w.iro,
                 lock_version=current.lock_version,
-                due_on=dt.date(2023, 12, 12),
+                due_on=dt.date(2023, 12, 8),
             )
         )
     )(responded(w)),
@@ -453,6 +501,18 @@ CHANGES: dict[str, Call] = {
 }
 
 
+def import_file():
+    return imports.Upload(
+        "children.csv",
+        b"EXTERNAL_ID,FIRST_NAME,LAST_NAME,DATE_OF_BIRTH,CHILD_TYPE\n"
+        b"IMP-1,Ira,Imported,01/01/2015,child_in_care\n",
+    )
+
+
+def import_admin():
+    return UserFactory(roles=[RoleCode.ADMINISTRATOR])
+
+
 def cases_child(w):
     from tests.conftest import allocate
     from tests.factories import ChildFactory
@@ -485,6 +545,11 @@ def message(w) -> notifications.Message:
 NOTHING: tuple[str, ...] = ()
 OUTBOX = ("notifications_notification",)
 LEAVES_NO_ENTRY: dict[str, tuple[str, tuple[str, ...], Call]] = {
+    "imports.services.import_plan": (
+        "Works out what importing a file would do; stores nothing.",
+        NOTHING,
+        lambda w: lambda: imports.import_plan(kind="children", uploads=[import_file()]),
+    ),
     "cases.services.change_kinds_for": (
         "Reads the kinds of change that apply to the child.",
         NOTHING,
@@ -551,11 +616,6 @@ LEAVES_NO_ENTRY: dict[str, tuple[str, tuple[str, ...], Call]] = {
                 )
             )
         )(context(w)),
-    ),
-    "notifications.services.may_hear": (
-        "Filters messages by who may hear about the child.",
-        NOTHING,
-        lambda w: lambda: notifications.may_hear([]),
     ),
     "notifications.services.wake_sender": (
         "Asks the worker to send, after the commit; writes nothing.",

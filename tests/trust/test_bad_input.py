@@ -190,6 +190,19 @@ def _concerns(w) -> None:
         response_option=None,
         response="We will hold a meeting",
     )
+    # Formal stage 3 goes to the Assistant Director, who may pass it on and take it back.
+    w.assistant_director = UserFactory(
+        full_name="Ada Director", roles=[RoleCode.ASSISTANT_DIRECTOR]
+    )
+    w.passable_task = raise_concern(w.iro, [w.child], delegate_to=w.assistant_director, level=3)
+    to_pass = raise_concern(w.iro, [w.child], delegate_to=w.assistant_director, level=3)
+    w.passed_task = concern_services.task_pass_on(
+        task=to_pass,
+        by=w.assistant_director,
+        lock_version=to_pass.lock_version,
+        assignee=w.head_of_service,
+        note="Please answer this",
+    )
     referred = raise_concern(w.iro, [w.child], delegate_to=w.team_manager).stage.concern
     referred.refresh_from_db()
     concern_services.stage_record_outcome(
@@ -201,6 +214,8 @@ def _concerns(w) -> None:
         legal_advice_sought=True,
         cafcass_considered=True,
         outcome_on=TODAY,
+        cafcass_consulted=w.service_manager,
+        cafcass_consulted_on=TODAY,
     )
     w.referred = referred
 
@@ -324,6 +339,18 @@ TARGETS = [
     Target("task_detail", "escalations:task_detail", "team_manager", lambda w: [w.live_task.pk]),
     Target("task_retract", "escalations:task_retract", "iro", lambda w: [w.live_task.pk]),
     Target("task_reactivate", "escalations:task_reactivate", "iro", lambda w: [w.answered_task.pk]),
+    Target(
+        "task_pass_on",
+        "escalations:task_pass_on",
+        "assistant_director",
+        lambda w: [w.passable_task.pk],
+    ),
+    Target(
+        "task_take_back",
+        "escalations:task_take_back",
+        "assistant_director",
+        lambda w: [w.passed_task.pk],
+    ),
     # Notes
     Target("good_practice_new", "escalations:good_practice_new", "iro"),
     Target(

@@ -196,7 +196,7 @@ def test_re_delegating_or_escalating_to_someone_not_named_is_refused(
 
 @pytest.fixture
 def director(directorate):
-    """Copied in at Gloucestershire's formal stage 2; not named on Rory."""
+    """Copied in at Gloucestershire's formal stage 3; not named on Rory."""
     return PostFactory(
         unit=directorate,
         role=RoleFactory(code=RoleCode.DIRECTOR),
@@ -207,13 +207,13 @@ def director(directorate):
 def test_the_copy_list_leaves_out_people_not_named(
     child, restricted_child, iro, social_worker, director
 ):
-    stage_2 = rules.active_protocol().stages.get(level=2)
+    stage_3 = rules.active_protocol().stages.get(level=3)
     open_concern = raise_task(child, iro, social_worker, level=1).stage.concern
     hidden_concern = raise_task(restricted_child, iro, social_worker, level=1).stage.concern
-    assert rules.copy_list(open_concern, stage_2) == [director]
-    assert rules.copy_list(hidden_concern, stage_2) == []
+    assert rules.copy_list(open_concern, stage_3) == [director]
+    assert rules.copy_list(hidden_concern, stage_3) == []
     restricted_child.named_users.add(director)
-    assert rules.copy_list(hidden_concern, stage_2) == [director]
+    assert rules.copy_list(hidden_concern, stage_3) == [director]
 
 
 # Every message about a restricted child --------------------------------------------------------
@@ -240,7 +240,8 @@ def test_nobody_not_named_is_told_anything_about_a_restricted_child(
             concern=concern,
             by=iro,
             lock_version=concern.lock_version,
-            outcome=Outcome.ESCALATE_NEXT,
+            outcome=Outcome.ESCALATE_TO,
+            target_level=3,  # Formal stage 3 copies the Director of Safeguarding and Care
             comments="Not resolved",
             legal_advice_sought=False,
             cafcass_considered=False,
@@ -289,7 +290,8 @@ def test_the_same_journey_for_an_open_record_tells_the_managers(
             concern=concern,
             by=iro,
             lock_version=concern.lock_version,
-            outcome=Outcome.ESCALATE_NEXT,
+            outcome=Outcome.ESCALATE_TO,
+            target_level=3,  # Formal stage 3 copies the Director of Safeguarding and Care
             comments="Not resolved",
             legal_advice_sought=False,
             cafcass_considered=False,

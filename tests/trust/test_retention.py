@@ -34,11 +34,11 @@ from escalations.models import (
 )
 from notifications.models import Notification
 from prp import retention
-from prp.models import ProtocolCategory
+from prp.models import ProtocolCategory, RoleCode
 from prp.retention import REMOVED
 from prp.tasks import archive_closed_concerns
 from tests.conftest import allocate
-from tests.factories import ChildFactory
+from tests.factories import ChildFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
 NOW = dt.datetime(2026, 3, 4, 10, 0, tzinfo=LONDON)  # Wednesday 4 March 2026
@@ -166,6 +166,8 @@ def test_a_referral_still_tracked_is_never_archived(gloucestershire, child, iro,
             comments="To CAFCASS",
             legal_advice_sought=True,
             cafcass_considered=True,
+            cafcass_consulted=UserFactory(roles=[RoleCode.REVIEWING_SERVICE_MANAGER]),
+            cafcass_consulted_on=concern.opened_on,
         )
     with time_machine.travel(NOW, tick=False):
         assert archive_closed_concerns() == 0
