@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -17,7 +19,13 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 @pytest.fixture
 def key(make_client, child, raised_concern, settings):
     settings.API_RATE_LIMIT = "100000/minute"
-    return make_client(*Scope.values, name="Schemathesis")[1]
+    # As Django's test client does: the test's transaction must outlive each request, so the
+    # end of a request may not close the connection (PostgreSQL would lose the test's data).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield make_client(*Scope.values, name="Schemathesis")[1]
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
