@@ -4,7 +4,7 @@ from . import views
 
 app_name = "api"
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)
 router.register("children", views.ChildViewSet, basename="child")
 router.register("concerns", views.ConcernViewSet, basename="concern")
 

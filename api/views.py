@@ -31,7 +31,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     throttle_classes = [ClientRateThrottle]
     pagination_class = UpdatedCursor
     required_scopes: dict[str, str] = {}
-    lookup_value_regex = r"[0-9]{1,18}"
+    lookup_value_converter = "int"
 
     @classmethod
     def as_view(cls, *args, **kwargs):
@@ -61,7 +61,7 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def updated_since(self, queryset):
         value = self.request.query_params.get("updated_since")
-        if not value:
+        if value is None:
             return queryset
         try:
             since = DateTimeField().to_internal_value(value)

@@ -22,8 +22,18 @@ def permission_denied(request, exception=None):
     return render(request, "errors/403.html", status=403)
 
 
+# Under the API's paths, a URL that matches nothing answers as the API does: RFC 9457 JSON.
+API_PREFIX = "/api/"
+API_NOT_FOUND = (
+    '{"type": "about:blank", "title": "Not found", "status": 404, '
+    '"detail": "There is no such address in the API. See /api/schema/."}'
+)
+
+
 @login_not_required
 def page_not_found(request, exception=None):
+    if request.path.startswith(API_PREFIX):
+        return HttpResponse(API_NOT_FOUND, status=404, content_type="application/problem+json")
     return render(request, "errors/404.html", status=404)
 
 

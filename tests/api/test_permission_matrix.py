@@ -47,7 +47,7 @@ def call(http, endpoint, child, concern):
     )
 
 
-@pytest.mark.parametrize(("scope", "endpoint"), itertools.product(SCOPES, ENDPOINTS))
+@pytest.mark.parametrize(("scope", "endpoint"), list(itertools.product(SCOPES, ENDPOINTS)))
 def test_each_scope_opens_its_endpoints_and_no_other(
     make_client, child, raised_concern, scope, endpoint
 ):
