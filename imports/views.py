@@ -85,4 +85,6 @@ def template_download(request):
     if kind.files:
         raise Http404  # a return comes from the case-management system, not a template
     headers = [c.name for c in kind.columns]
-    return download(headers, [], filename=f"{kind.code}-template", fmt=fmt, title=kind.label)
+    return download(
+        request, headers, [], filename=f"{kind.code}-template", fmt=fmt, title=kind.label
+    )
