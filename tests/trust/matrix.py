@@ -86,12 +86,11 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "health": row(*[PUBLIC] * 9),
     "accessibility": row(*[OK] * 9),  # open to all, signed in or not
     "admin:index": row(F, F, F, F, F, F, F, OK, IN),  # 403, not a loop via sign-in
-    # The admin pages whose views are ours: sign-in locks (issue 13 §3), the review rules.
+    # The admin pages whose views are ours: sign-in locks (issue 13 §3).
     # Django's model permissions decide them, and the world's administrator holds none (a
     # council grants them per person), so they refuse every persona here.
     "admin:axes_accessattempt_changelist": row(F, F, F, F, F, F, F, F, IN),
     "admin:axes_accessattempt_unlock": row(F, F, F, F, F, F, F, X, IN),
-    "admin:cases_reviewrule_changelist": row(F, F, F, F, F, F, F, F, IN),
     # Children and their reviews
     "cases:child_list": EVERYONE,
     "cases:child_list?csv": EVERYONE,

@@ -39,6 +39,9 @@ Sample = Callable[[Side, World], dict]
 
 # A valid form for each URL that changes something, built for one side's objects.
 VALID: dict[str, Sample] = {
+    # The imports (administrators only).
+    "imports:import_start": lambda s, w: {"kind": "children"},
+    "imports:import_confirm": lambda s, w: {"run": "1"},
     "cases:review_new": lambda s, w: {"kind": "cic_review", **date("held_on", TODAY)},
     "cases:key_date_new": lambda s, w: {"kind": "carer_change", **date("on", TODAY)},
     "cases:change_new": lambda s, w: {
@@ -199,6 +202,8 @@ VALID: dict[str, Sample] = {
 # Samples that cannot succeed on these objects even for the persona allowed, with why: the
 # refusals are still tried with them.
 CANNOT_SUCCEED = {
+    "imports:import_start": "an import needs an uploaded file (tests/imports try them)",
+    "imports:import_confirm": "there is no previewed run to confirm (tests/imports try it)",
     "escalations:referral_close": "the concern is not with CAFCASS",
     "escalations:task_reactivate": "the task has not been answered yet",
     "escalations:task_pass_on": "the stage does not let its task be passed on",
@@ -224,6 +229,10 @@ OPEN_TO_ALL = {
     "login",
     "logout",
     "admin:index",
+    # The sign-in locks in the admin: Django's model permissions decide, and the world's
+    # administrator holds none; tests/prp/test_lockout.py tries unlocking.
+    "admin:axes_accessattempt_changelist",
+    "admin:axes_accessattempt_unlock",
     "notifications:notification_settings",
     "notifications:notification_mark_all_read",
     # Your own account, password, two-factor codes and session: nobody else's can be reached.
@@ -246,10 +255,12 @@ WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGN
 
 
 def watched_tables() -> set[str]:
+    # A proxy model (prp.Download, the audit log's downloads) is another app's table.
     return {
         model._meta.db_table
         for label in WATCHED_APPS
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if not model._meta.proxy
     }
 
 

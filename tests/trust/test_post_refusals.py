@@ -80,7 +80,7 @@ def test_a_refused_post_changes_nothing(world, clients):
                 if want not in REFUSALS:
                     continue
                 for form in ("valid", "empty") if variant == "own" else ("valid",):
-                    data = sample(world.side(variant), world) if form == "valid" else {}
+                    data = sample(world.sides.get(variant), world) if form == "valid" else {}
                     response, changed = post(clients[persona], path, data)
                     count += 1
                     got = outcome(response)
