@@ -175,7 +175,8 @@ def test_raise_respond_and_resolve(journey, child, iro, team_manager):
     journey.banner("Concern resolved")
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text(TITLE)
-    expect(heading.locator(".govuk-tag")).to_have_text("Resolved")
+    # The action agreed earlier is still open: the IRO monitors it (issue 14 rule 5).
+    expect(heading.locator(".govuk-tag")).to_have_text("Resolved – 1 action being monitored")
     expect(page.get_by_role("link", name="Record the outcome")).to_have_count(0)
     journey.check("resolved")
     concern = Concern.objects.get(pk=concern.pk)
