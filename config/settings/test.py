@@ -43,12 +43,8 @@ OTP_REQUIRED_FOR_ADMINS = False
 SESSION_IDLE_TIMEOUT_MINUTES = 0
 
 # Parallel workers (pytest-xdist) each get their own test database (pytest-django adds the
-# worker's name to it) and, here, their own corner of Redis: the cache and the broker's keys
-# carry the worker's name, so one worker's queued tasks and cached counters never reach another.
+# worker's name to it) and, here, their own cache keys in Redis, so one worker's cached counters
+# never reach another. (Broker keys stay shared: a real worker started by a test reads them.)
 XDIST_WORKER = env("PYTEST_XDIST_WORKER", default="")
 if TEST_REDIS_URL and XDIST_WORKER:
     CACHES["default"]["KEY_PREFIX"] = f"{CACHES['default']['KEY_PREFIX']}-{XDIST_WORKER}"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        **CELERY_BROKER_TRANSPORT_OPTIONS,
-        "global_keyprefix": f"{XDIST_WORKER}:",
-    }
