@@ -11,6 +11,8 @@ from auditlog.context import set_extra_data
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
+from prp.audit import storable_text
+
 from .models import ApiClient
 
 PAGE = "api"
@@ -27,7 +29,11 @@ def record_call(request, client: ApiClient, status: int, records=()) -> None:
         "remote_addr": request.META.get("REMOTE_ADDR"),
         "cid": get_cid(),
     }
-    call = {"page": PAGE, "method": request.method, "path": request.get_full_path()[:500]}
+    call = {
+        "page": PAGE,
+        "method": request.method,
+        "path": storable_text(request.get_full_path()[:500]),
+    }
     entries = [
         LogEntry(
             content_type=ContentType.objects.get_for_model(ApiClient),

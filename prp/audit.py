@@ -260,11 +260,21 @@ def refusals_recorded(model: type[Model]) -> Callable:
     return wrap
 
 
+def storable_text(text: str) -> str:
+    # PostgreSQL's JSON cannot hold a NUL character; a query string can. The trail keeps what was
+    # asked, with the NUL shown as the replacement character, rather than refusing the download.
+    return text.replace("\x00", "\ufffd")
+
+
 def record_download(request, *, title: str, file: str, fmt: str, rows: int) -> None:
     """Write down that this person downloaded this list or table: which one (the page and its
     table), with which filters (the request's, as asked), how many rows and in which format."""
     match = request.resolver_match
-    filters = {key: values for key, values in request.GET.lists() if key != "format"}
+    filters = {
+        storable_text(key): [storable_text(value) for value in values]
+        for key, values in request.GET.lists()
+        if key != "format"
+    }
     LogEntry.objects.create(
         content_type=ContentType.objects.get_for_model(Download, for_concrete_model=False),
         object_pk=file,

@@ -500,3 +500,14 @@ def test_the_demo_loader_writes_no_entries_but_later_changes_are_recorded(db, cl
     child.last_name = f"{child.last_name}-Smith"
     child.save()
     assert entries_for(child, action=LogEntry.Action.UPDATE).count() == 1
+
+
+def test_a_download_asked_for_with_a_nul_character_is_written_down(client, team_manager, task):
+    # PostgreSQL's JSON refuses a NUL; the download still works and the trail keeps the rest.
+    client.force_login(team_manager)
+    url = reverse("escalations:task_inbox") + "?format=csv&show=waiting&id=%00x"
+    response = client.get(url)
+    assert response.status_code == 200
+    entry = LogEntry.objects.filter(additional_data__format="csv").latest("timestamp")
+    assert entry.additional_data["filters"]["id"] == ["\ufffdx"]
+    assert entry.additional_data["filters"]["show"] == ["waiting"]
