@@ -13,6 +13,7 @@ class ImportRun(models.Model):
     class Status(models.TextChoices):
         PREVIEWED = "previewed", "Previewed, not confirmed"
         DRY_RUN = "dry_run", "Checked only (dry run)"
+        RUNNING = "running", "Importing in the background"
         DONE = "done", "Imported"
         FAILED = "failed", "Not imported: the files have errors"
 

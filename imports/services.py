@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -127,21 +128,45 @@ def _apply(plan: Plan, by: User | None, files: str) -> None:
         )
 
 
-def import_confirm(*, run: ImportRun, by: User) -> Plan:
-    """Import the files of a preview: checked again (the records may have changed since), then
-    every write in one transaction. The kept files are removed afterwards."""
+def _claim(run: ImportRun, by: User) -> None:
     _require_administrator(by)
     # Compare-and-set, so a double click imports once; recorded in the audit trail.
     claimed = update_recorded(
         ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.PREVIEWED, started_by=by),
-        status=ImportRun.Status.DONE,
+        status=ImportRun.Status.RUNNING,
     )
     if claimed != 1:
         raise ImportRefused("This import has already been confirmed or was not yours.")
+    run.status = ImportRun.Status.RUNNING
+
+
+def runs_in_background(run: ImportRun) -> bool:
+    """A file this large is imported by the worker, so the page does not wait on it."""
+    size = sum(stored.content.size for stored in run.files.all())
+    return size >= settings.IMPORTS_BACKGROUND_BYTES
+
+
+def import_confirm(*, run: ImportRun, by: User) -> Plan:
+    """Import the files of a preview now: checked again (the records may have changed since),
+    then every write in one transaction. The kept files are removed afterwards."""
+    _claim(run, by)
+    return finish_import(run)
+
+
+def import_confirm_later(*, run: ImportRun, by: User) -> None:
+    """Claim the preview and leave the import to the worker (imports.tasks.run_import)."""
+    from .tasks import run_import
+
+    _claim(run, by)
+    transaction.on_commit(lambda: run_import.delay(run.pk))
+
+
+def finish_import(run: ImportRun) -> Plan:
+    """The import of a claimed run, by whoever confirmed it."""
     uploads = [Upload(f.name, f.content.read()) for f in run.files.all()]
     plan = import_plan(kind=run.kind, uploads=uploads)
     if plan.ok:
-        _apply(plan, by, run.file_names)
+        _apply(plan, run.started_by, run.file_names)
     _record(run, plan, ImportRun.Status.DONE if plan.ok else ImportRun.Status.FAILED)
     _forget_files(run)
     return plan

@@ -59,6 +59,9 @@ def import_confirm(request):
         raise Http404
     run = get_object_or_404(ImportRun, pk=form.cleaned_data["run"], started_by=request.user)
     try:
+        if services.runs_in_background(run):
+            services.import_confirm_later(run=run, by=request.user)
+            return redirect("imports:import_progress", run.pk)
         plan = services.import_confirm(run=run, by=request.user)
     except services.ImportRefused as refused:
         messages.error(request, str(refused))
@@ -88,3 +91,16 @@ def template_download(request):
     return download(
         request, headers, [], filename=f"{kind.code}-template", fmt=fmt, title=kind.label
     )
+
+
+@require_GET
+def import_progress(request, pk: int):
+    """A background import's page: it reloads itself (no JavaScript) until the run is done."""
+    _administrators_only(request)
+    run = get_object_or_404(ImportRun, pk=pk, started_by=request.user)
+    context = {
+        "run": run,
+        "running": run.status == ImportRun.Status.RUNNING,
+        "problems": run.errors,
+    }
+    return render(request, "imports/import_progress.html", context)

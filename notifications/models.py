@@ -42,6 +42,7 @@ class Kind(models.TextChoices):
     RECOMMENDATION_OVERDUE = "recommendation_overdue", "QAPR recommendation overdue"
     IMMEDIATE_SAFEGUARDING = "immediate_safeguarding", "Immediate safeguarding concern"
     SAFEGUARDING_CONTACT_DUE = "safeguarding_contact_due", "Safeguarding contact not recorded"
+    IMPORT_FINISHED = "import_finished", "Import finished"
 
 
 # Reminders and chases about a task: not sent if the task was answered before they went out.

@@ -429,3 +429,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.add_problems",
     ],
 }
+
+# Imports: files of this many bytes or more are imported by the worker, with a progress page
+# and the result emailed; smaller ones are imported while the page waits (about 2,000 rows).
+IMPORTS_BACKGROUND_BYTES = env.int("IMPORTS_BACKGROUND_BYTES", default=256 * 1024)
