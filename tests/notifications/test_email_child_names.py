@@ -25,7 +25,8 @@ from tests.notifications.test_chase import at, raise_task
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates" / "notifications" / "email"
 # Kinds whose emails do not name a child: a digest lists its items' own subjects, a good
 # practice note says what was done well.
-NO_CHILD = {Kind.DIGEST, Kind.GOOD_PRACTICE}
+# An import's result names files and counts, never a child.
+NO_CHILD = {Kind.DIGEST, Kind.GOOD_PRACTICE, Kind.IMPORT_FINISHED}
 
 
 class Anything(dt.date):

@@ -291,6 +291,20 @@ def chase_a_recommendation(w):
 # Reading the links -------------------------------------------------------------------------
 
 
+@produces("import_finished")
+def _import_finished(w) -> None:
+    """An administrator confirms a large import; the worker runs it and emails the result."""
+    from imports import services
+    from imports.tasks import run_import
+    from tests.imports.conftest import SSDA903_SET, sample
+
+    admin = UserFactory(full_name="Ada Admin", roles=[RoleCode.ADMINISTRATOR])
+    uploads = [sample(name) for name in SSDA903_SET]
+    run, _plan = services.import_preview(kind="ssda903", uploads=uploads, by=admin)
+    services.import_confirm_later(run=run, by=admin)  # its on-commit wake-up never fires here
+    run_import(run.pk)
+
+
 class _Hrefs(HTMLParser):
     def __init__(self):
         super().__init__()
