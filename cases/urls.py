@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.child_list, name="child_list"),
     path("<int:pk>/", views.child_detail, name="child_detail"),
     path("<int:pk>/audit/", views.child_audit, name="child_audit"),
+    path("<int:pk>/chronology/", views.child_chronology, name="child_chronology"),
     path("reviews-due/", review_views.reviews_due, name="reviews_due"),
     path("<int:pk>/reviews/", review_views.child_reviews, name="child_reviews"),
     path("<int:pk>/reviews/new/", review_views.review_new, name="review_new"),

@@ -73,3 +73,34 @@ def child_audit(request, pk: int):
         **audit.page_context(request, selectors.child_audit_entries(request.user, child)),
     }
     return render(request, "prp/record_audit.html", context)
+
+
+def _date_param(value: str | None):
+    """A yyyy-mm-dd date from the query, or None: a bad date is ignored, never a 500."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@require_GET
+def child_chronology(request, pk: int):
+    from . import chronology
+
+    # child_get is the visibility rule: a restricted child is a 404 for anyone not named.
+    child = selectors.child_get(request.user, pk)
+    audit.record_view(request, child)
+    start = _date_param(request.GET.get("from"))
+    end = _date_param(request.GET.get("to"))
+    kinds = [k for k in request.GET.getlist("kind") if k in chronology.KINDS]
+    context = {
+        "child": child,
+        "entries": chronology.chronology(request.user, child, start, end, kinds),
+        "kinds": chronology.KINDS.items(),
+        "chosen": kinds,
+        "start": start,
+        "end": end,
+    }
+    return render(request, "cases/child_chronology.html", context)
