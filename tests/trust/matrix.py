@@ -69,6 +69,8 @@ class Url:
     rules: dict[str, object]
     args: tuple[str, ...] = ()
     query: tuple[tuple[str, str], ...] = ()  # (parameter, object) pairs
+    # False for a record that is about no child (an import run): its row holds on every side.
+    about_child: bool = True
 
 
 def on(rules: dict[str, object], *args: str, **query: str) -> Url:
@@ -96,6 +98,7 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "cases:child_list?csv": EVERYONE,
     "cases:child_list?search": EVERYONE,
     "cases:child_detail": on(SEES_CHILD, "child"),
+    "cases:child_chronology": on(SEES_CHILD, "child"),
     "cases:reviews_due": EVERYONE,
     "cases:reviews_due?csv": EVERYONE,
     "cases:child_reviews": on(SEES_CHILD, "child"),
@@ -203,6 +206,7 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "imports:import_start": ADMIN_ONLY,
     "imports:import_confirm": POST_ONLY,
     "imports:template_download?children": ADMIN_ONLY,
+    "imports:import_progress": Url(ADMIN_ONLY, ("import_run",), about_child=False),
 }
 
 
@@ -243,7 +247,8 @@ def expected(entry: str, persona: str, variant: str, rules: dict | None = None):
     rules for the other sides."""
     rules = rules or rules_of(entry)
     ours = rules[persona]
-    if variant in ("own", "-") or ours in FIXED:
+    target = target_of(entry)
+    if variant in ("own", "-") or ours in FIXED or (target and not target.about_child):
         return ours
     if variant == "other":
         if persona == "social_worker":

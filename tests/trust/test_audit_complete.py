@@ -290,6 +290,14 @@ CHANGES: dict[str, Call] = {
             imports.import_preview(kind="children", uploads=[import_file()], by=admin)[0]
         )
     )(import_admin()),
+    "imports.services.import_confirm_later": lambda w: (
+        lambda admin: (lambda run: lambda: imports.import_confirm_later(run=run, by=admin))(
+            imports.import_preview(kind="children", uploads=[import_file()], by=admin)[0]
+        )
+    )(import_admin()),
+    "imports.services.finish_import": lambda w: (lambda run: lambda: imports.finish_import(run))(
+        claimed_run()
+    ),
     "api.services.api_client_create": lambda w: (
         lambda: api_services.api_client_create(
             name="Case system", owner=w.iro, scopes=["children:read"], expires_at=next_year()
@@ -562,6 +570,14 @@ def import_admin():
     return UserFactory(roles=[RoleCode.ADMINISTRATOR])
 
 
+def claimed_run():
+    """A preview confirmed for the worker, as the worker finds it."""
+    admin = import_admin()
+    run = imports.import_preview(kind="children", uploads=[import_file()], by=admin)[0]
+    imports.import_confirm_later(run=run, by=admin)
+    return run
+
+
 def cases_child(w):
     from tests.conftest import allocate
     from tests.factories import ChildFactory
@@ -594,6 +610,13 @@ def message(w) -> notifications.Message:
 NOTHING: tuple[str, ...] = ()
 OUTBOX = ("notifications_notification",)
 LEAVES_NO_ENTRY: dict[str, tuple[str, tuple[str, ...], Call]] = {
+    "imports.services.runs_in_background": (
+        "Tells from the size of a preview's files whether the worker imports them.",
+        NOTHING,
+        lambda w: (lambda run: lambda: imports.runs_in_background(run))(
+            imports.import_preview(kind="children", uploads=[import_file()], by=import_admin())[0]
+        ),
+    ),
     "imports.services.import_plan": (
         "Works out what importing a file would do; stores nothing.",
         NOTHING,

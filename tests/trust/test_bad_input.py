@@ -407,6 +407,7 @@ TARGETS = [
     # Lists, reports and their downloads
     Target("concern_list", "escalations:concern_list", "iro", kind=QUERY, params=DOWNLOAD_PARAMS),
     Target("weekly_clinic", "escalations:weekly_clinic", "iro", kind=QUERY, params=("format",)),
+    Target("child_chronology", "cases:child_chronology", "iro", lambda w: [w.child.pk], kind=QUERY),
     Target(
         "task_inbox", "escalations:task_inbox", "team_manager", kind=QUERY, params=DOWNLOAD_PARAMS
     ),
@@ -475,6 +476,10 @@ NO_INPUT = {
     "imports:import_start": NoInput("the upload page", answers=(403,)),
     "imports:import_confirm": NoInput("takes only a POST", answers=(403, 405)),
     "imports:template_download": NoInput("a template", answers=(403,)),
+    # The IRO is refused before the run is looked up, so any number stands for one.
+    "imports:import_progress": NoInput(
+        "a background import's progress", answers=(403,), args=lambda w: [1]
+    ),
     "health": NoInput("JSON status for the load balancer", persona=""),
     "accessibility": NoInput("the accessibility statement", persona=""),
     "escalations:concern_detail": NoInput("the concern's page", args=lambda w: [w.live.pk]),

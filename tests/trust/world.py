@@ -26,6 +26,7 @@ from cases import services as case_services
 from cases.models import Child, ReviewStep, SignificantChange
 from escalations import services as concern_services
 from escalations.models import Action, Attachment, Concern, Stage, SubConcern, Task, TaskState
+from imports.models import ImportRun
 from notifications.models import Kind, Notification
 from prp.models import OrgUnit, ProtocolCategory, RoleCode, Team, User
 from prp.presets import install_presets
@@ -77,6 +78,8 @@ class Side:
     qapr: Qapr  # finalised (Good), with a recommendation
     recommendation: Recommendation
     notification: Notification  # a message to the side's IRO about the concern
+    # A background import the administrator started: about no child, the same on every side.
+    import_run: ImportRun | None = None
 
 
 @dataclass
@@ -291,7 +294,20 @@ def build_world() -> World:
     world.sides["restricted"] = _side(
         iro=iro, manager=manager, social_worker=social_worker, child=rory, owner=outside
     )
+    # Another administrator's run is a 404 to them: tests/imports/test_background.py.
+    for side in world.sides.values():
+        side.import_run = _import_run(people["admin"])
     return world
+
+
+def _import_run(starter: User) -> ImportRun:
+    return ImportRun.objects.create(
+        kind="children",
+        source=ImportRun.Source.PAGE,
+        started_by=starter,
+        file_names="children.csv",
+        status=ImportRun.Status.RUNNING,
+    )
 
 
 # Who is allocated to or named on the restricted child: they see it as they see their own.
