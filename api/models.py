@@ -10,6 +10,8 @@ from django.utils import timezone
 class Scope(models.TextChoices):
     CHILDREN_READ = "children:read", "Read children"
     CHILDREN_WRITE = "children:write", "Create and update children"
+    ALLOCATIONS_WRITE = "allocations:write", "Allocate workers and teams to children"
+    REVIEWS_WRITE = "reviews:write", "Record children's key dates and the reviews held"
     CONCERNS_READ = "concerns:read", "Read concerns, their stages, tasks and outcomes"
     FIGURES_READ = "figures:read", "Read the dashboard figures"
     PEOPLE_WRITE = "people:write", "Create, update and deactivate staff accounts"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from cases.models import Child
+from cases.models import Allocation, Child, KeyDate, Review
 from escalations.models import Concern, Stage, Task
+from prp.models import Team, User
 
 
 class StrictSerializer(serializers.Serializer):
@@ -105,3 +106,52 @@ class ConcernSerializer(serializers.ModelSerializer):
             "updated_at",
             "version",
         ]
+
+
+class ActiveEmail(serializers.SlugRelatedField):
+    """A member of staff by their email address: accounts that are switched off are not found."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="email", queryset=User.objects.filter(is_active=True), **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(str(data).strip().lower())
+
+
+class AllocationSerializer(StrictSerializer, serializers.ModelSerializer):
+    worker = ActiveEmail(required=False, allow_null=True)
+    team = serializers.SlugRelatedField(
+        slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "kind", "worker", "team", "start_date", "end_date"]
+        read_only_fields = ["id", "end_date"]
+
+    def validate(self, attrs):
+        holder = "team" if attrs["kind"] == Allocation.Kind.TEAM else "worker"
+        if not attrs.get(holder):
+            raise serializers.ValidationError({holder: ["Give the " + holder + " to allocate."]})
+        other = "worker" if holder == "team" else "team"
+        if attrs.get(other):
+            raise serializers.ValidationError(
+                {other: [f"A {attrs['kind'].replace('_', ' ')} allocation has no {other}."]}
+            )
+        return attrs
+
+
+class KeyDateSerializer(StrictSerializer, serializers.ModelSerializer):
+    class Meta:
+        model = KeyDate
+        fields = ["id", "kind", "on", "note", "recorded_at"]
+        read_only_fields = ["id", "recorded_at"]
+
+
+class ReviewSerializer(StrictSerializer, serializers.ModelSerializer):
+    chair = ActiveEmail(required=False, allow_null=True)
+
+    class Meta:
+        model = Review
+        fields = ["id", "kind", "held_on", "chair", "early", "notes", "recorded_at"]
+        read_only_fields = ["id", "recorded_at"]

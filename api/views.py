@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Prefetch
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -12,7 +14,13 @@ from rest_framework.response import Response
 
 from cases.models import Child
 from cases.selectors import child_queryset_for_system
-from cases.services import child_create, child_update_details
+from cases.services import (
+    child_allocate,
+    child_create,
+    child_update_details,
+    key_date_record,
+    review_record,
+)
 from escalations.models import Concern, Stage, Task
 from escalations.selectors import concern_queryset_for_system
 from escalations.services import StaleEdit
@@ -180,3 +188,96 @@ class ConcernViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             sees_restricted=self.client.sees_restricted
         ).prefetch_related("children", Prefetch("stages", queryset=stages))
         return self.updated_since(concerns)
+
+
+class ChildRecordViewSet(mixins.ListModelMixin, ApiViewSet):
+    """Something recorded about one child (allocations, key dates, reviews held): listed with
+    the child's read scope, added with the record's own write scope, through the same service
+    the page uses. The child is found as the page finds it: a restricted child is a 404 unless
+    the client was granted restricted records."""
+
+    http_method_names = ["get", "post", "head", "options"]
+    related_name = ""
+
+    @property
+    def child(self) -> Child:
+        if not hasattr(self, "_child"):
+            children = child_queryset_for_system(sees_restricted=self.client.sees_restricted)
+            self._child = get_object_or_404(children, pk=self.kwargs["child_pk"])
+        return self._child
+
+    def get_queryset(self):
+        model = self.get_serializer_class().Meta.model
+        if getattr(self, "swagger_fake_view", False):
+            return model.objects.none()
+        return model.objects.filter(child=self.child).order_by("id")
+
+    def list(self, request, *args, **kwargs):
+        # Shown in full, newest last: a child's allocations or reviews are tens, not thousands.
+        records = list(self.get_queryset())
+        self._shown = [self.child]
+        return Response(self.get_serializer(records, many=True).data)
+
+    def create(self, request, *args, **kwargs):
+        _ = self.child  # a missing or hidden child is a 404 before the body is read
+        return idempotency.once(request, self.client, self._create)
+
+    def _create(self):
+        serializer = self.get_serializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        with audit.changes_by(self.request, self.client):
+            try:
+                record = self.record(serializer.validated_data)
+            except DjangoValidationError as error:
+                raise ValidationError(error.message_dict) from None
+        self._shown = [self.child]
+        return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
+
+    def record(self, data):
+        raise NotImplementedError
+
+
+CHILD_RECORD = extend_schema_view(
+    list=extend_schema(parameters=[]),
+    create=extend_schema(parameters=[IDEMPOTENCY_KEY]),
+)
+
+
+@CHILD_RECORD
+class AllocationViewSet(ChildRecordViewSet):
+    """Who is allocated to the child: a new allocation ends the current one of its kind."""
+
+    serializer_class = serializers.AllocationSerializer
+    required_scopes = {"read": Scope.CHILDREN_READ, "write": Scope.ALLOCATIONS_WRITE}
+
+    def record(self, data):
+        return child_allocate(
+            child=self.child,
+            kind=data["kind"],
+            start_date=data["start_date"],
+            recorded_by=None,
+            worker=data.get("worker"),
+            team=data.get("team"),
+        )
+
+
+@CHILD_RECORD
+class KeyDateViewSet(ChildRecordViewSet):
+    """The dates that set the review schedule: came into care, change of carer and so on."""
+
+    serializer_class = serializers.KeyDateSerializer
+    required_scopes = {"read": Scope.CHILDREN_READ, "write": Scope.REVIEWS_WRITE}
+
+    def record(self, data):
+        return key_date_record(child=self.child, by=None, **data)
+
+
+@CHILD_RECORD
+class ReviewViewSet(ChildRecordViewSet):
+    """Statutory reviews and child protection conferences held (the steps after them start)."""
+
+    serializer_class = serializers.ReviewSerializer
+    required_scopes = {"read": Scope.CHILDREN_READ, "write": Scope.REVIEWS_WRITE}
+
+    def record(self, data):
+        return review_record(child=self.child, by=None, **data)

@@ -175,12 +175,23 @@ def child_refresh_schedule(*, child: Child, rules=None) -> schedule.Schedule:
     return plan
 
 
+# Recorded by the council's system, not a person: no `recorded_by`, and no chair when the
+# child has no IRO or CP Chair allocated yet.
+_SYSTEM = ["recorded_by", "chair"]
+
+
 @transaction.atomic
-def key_date_record(*, child: Child, by: User, kind: str, on: dt.date, note: str = "") -> KeyDate:
-    _require(permissions.may_record_key_date(by, child), "You cannot record dates for this child.")
+def key_date_record(
+    *, child: Child, by: User | None, kind: str, on: dt.date, note: str = ""
+) -> KeyDate:
+    """`by` is None for the council's case-management system (the API checked its scope)."""
+    _require(
+        by is None or permissions.may_record_key_date(by, child),
+        "You cannot record dates for this child.",
+    )
     _not_in_future(on, "on", "it happened")
     key_date = KeyDate(child=child, kind=kind, on=on, note=note, recorded_by=by)
-    key_date.full_clean()
+    key_date.full_clean(exclude=_SYSTEM if by is None else None)
     key_date.save()
     log(child, by, f"{key_date} recorded.", key_date=key_date.pk)
     child_refresh_schedule(child=child)
@@ -230,15 +241,19 @@ def _create_steps(child: Child, review: Review, rules) -> None:
 def review_record(
     *,
     child: Child,
-    by: User,
+    by: User | None,
     kind: str,
     held_on: dt.date,
     chair: User | None = None,
     early: bool = False,
     notes: str = "",
 ) -> Review:
-    """Record a review or conference that was held, and start the work that follows it."""
-    _require(permissions.may_record_review(by, child), "You cannot record reviews for this child.")
+    """Record a review or conference that was held, and start the work that follows it.
+    `by` is None for the council's case-management system (the API checked its scope)."""
+    _require(
+        by is None or permissions.may_record_review(by, child),
+        "You cannot record reviews for this child.",
+    )
     _not_in_future(held_on, "held_on", "it was held")
     if held_on < child.date_of_birth:
         raise ValidationError({"held_on": "The date must be after the child's date of birth."})
@@ -253,7 +268,7 @@ def review_record(
         notes=notes,
         recorded_by=by,
     )
-    review.full_clean()
+    review.full_clean(exclude=_SYSTEM if by is None else None)
     review.save()
     rules = schedule.load_rules()
     _create_steps(child, review, rules)

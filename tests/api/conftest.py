@@ -16,7 +16,8 @@ from api.services import api_client_create
 def make_client(service_manager):
     def make(*scopes, name=None, sees_restricted=False, expires_at=None):
         return api_client_create(
-            name=name or f"System with {' '.join(scopes) or 'no scopes'}",
+            # A client's name is at most 100 characters: every scope's name together is longer.
+            name=name or f"System with {' '.join(scopes) or 'no scopes'}"[:100],
             owner=service_manager,
             scopes=list(scopes),
             expires_at=expires_at or timezone.now() + dt.timedelta(days=90),

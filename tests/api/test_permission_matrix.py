@@ -16,12 +16,31 @@ from api.services import api_client_revoke
 from tests.api.conftest import KeyClient
 
 R, W, C = Scope.CHILDREN_READ, Scope.CHILDREN_WRITE, Scope.CONCERNS_READ
+A, V = Scope.ALLOCATIONS_WRITE, Scope.REVIEWS_WRITE
 # endpoint: (method, path, body, the one scope that opens it, status when open)
 ENDPOINTS = {
     "list children": ("get", "/api/v1/children/", None, R, 200),
     "read a child": ("get", "/api/v1/children/{child}/", None, R, 200),
     "create a child": ("post", "/api/v1/children/", "new", W, 201),
     "update a child": ("patch", "/api/v1/children/{child}/", {"first_name": "Noah"}, W, 200),
+    "list allocations": ("get", "/api/v1/children/{child}/allocations/", None, R, 200),
+    "allocate": ("post", "/api/v1/children/{child}/allocations/", "team", A, 201),
+    "list key dates": ("get", "/api/v1/children/{child}/key-dates/", None, R, 200),
+    "record a key date": (
+        "post",
+        "/api/v1/children/{child}/key-dates/",
+        {"kind": "came_into_care", "on": "2025-01-06"},
+        V,
+        201,
+    ),
+    "list reviews": ("get", "/api/v1/children/{child}/reviews/", None, R, 200),
+    "record a review": (
+        "post",
+        "/api/v1/children/{child}/reviews/",
+        {"kind": "cic_review", "held_on": "2025-02-03"},
+        V,
+        201,
+    ),
     "list concerns": ("get", "/api/v1/concerns/", None, C, 200),
     "read a concern": ("get", "/api/v1/concerns/{concern}/", None, C, 200),
 }
@@ -38,7 +57,10 @@ NEW = {
 def call(http, endpoint, child, concern):
     method, path, body, _, _ = ENDPOINTS[endpoint]
     path = path.format(child=child.pk, concern=concern.pk)
-    body = NEW if body == "new" else body
+    if body == "new":
+        body = NEW
+    elif body == "team":
+        body = {"kind": "team", "team": child.team.name, "start_date": "2025-02-10"}
     if body is None:
         return getattr(http, method)(path)
     headers = {"If-Match": f'"{child.lock_version}"'} if method == "patch" else {}
