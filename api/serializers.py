@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from cases.models import Allocation, Child, KeyDate, Review
+from cases.models import Allocation, Child, ChildStatus, KeyDate, Review
 from escalations.models import Concern, Stage, Task
-from prp.models import Team, User
+from prp.dashboards.metrics import Filters
+from prp.models import OrgUnit, ProtocolCategory, Team, User
 
 
 class StrictSerializer(serializers.Serializer):
@@ -155,3 +156,41 @@ class ReviewSerializer(StrictSerializer, serializers.ModelSerializer):
         model = Review
         fields = ["id", "kind", "held_on", "chair", "early", "notes", "recorded_at"]
         read_only_fields = ["id", "recorded_at"]
+
+
+class FiguresQuery(StrictSerializer):
+    """The dashboard's filters, as query parameters: a period in ISO dates and the ids of a
+    service, team or category. Left out, each is the dashboard's default."""
+
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=OrgUnit.objects.filter(kind=OrgUnit.Kind.SERVICE), required=False
+    )
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
+    child_status = serializers.ChoiceField(choices=ChildStatus.choices, required=False)
+    level = serializers.IntegerField(required=False, min_value=1, max_value=10)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=ProtocolCategory.objects.all(), required=False
+    )
+
+    def validate(self, attrs):
+        start, end = attrs.get("date_from"), attrs.get("date_to")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"date_to": ["The end of the period must be the same as or after the start."]}
+            )
+        return attrs
+
+    def filters(self) -> Filters:
+        data = self.validated_data
+        default = Filters.default()
+        return Filters(
+            date_from=data.get("date_from", default.date_from),
+            date_to=data.get("date_to", default.date_to),
+            service_id=data["service"].pk if "service" in data else None,
+            team_id=data["team"].pk if "team" in data else None,
+            child_status=data.get("child_status", ""),
+            level=data.get("level"),
+            category_id=data["category"].pk if "category" in data else None,
+        )

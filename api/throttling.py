@@ -18,4 +18,8 @@ class ClientRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         if not isinstance(request.auth, ApiClient):
             return None  # refused by authentication anyway; nothing to count
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+        # The id and the moment the client was made: a client made later with a reused id (a
+        # restored database, a test's) never inherits another's count; rotating keeps it.
+        client = request.auth
+        ident = f"{client.pk}-{client.created_at.timestamp():.6f}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -8,6 +8,7 @@ app_name = "api"
 router = SimpleRouter(use_regex_path=False)
 router.register("children", views.ChildViewSet, basename="child")
 router.register("concerns", views.ConcernViewSet, basename="concern")
+router.register("figures", views.FiguresViewSet, basename="figures")
 
 
 def about_a_child(viewset):

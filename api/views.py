@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Prefetch
 from django.shortcuts import get_object_or_404
@@ -24,6 +26,8 @@ from cases.services import (
 from escalations.models import Concern, Stage, Task
 from escalations.selectors import concern_queryset_for_system
 from escalations.services import StaleEdit
+from prp.dashboards import metrics
+from prp.dashboards.scope import WholeAuthority
 
 from . import audit, errors, idempotency, serializers
 from .authentication import ApiKeyAuthentication
@@ -281,3 +285,24 @@ class ReviewViewSet(ChildRecordViewSet):
 
     def record(self, data):
         return review_record(child=self.child, by=None, **data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[serializers.FiguresQuery],
+        responses={200: OpenApiTypes.OBJECT},
+        description="The dashboard's figures for the whole authority, with its filters.",
+    )
+)
+class FiguresViewSet(ApiViewSet):
+    """The dashboard's figures, for the performance team's reports (Power BI and the like),
+    counted by the same rule as the dashboard for a performance officer."""
+
+    required_scopes = {"read": Scope.FIGURES_READ}
+    pagination_class = None
+
+    def list(self, request, *args, **kwargs):
+        query = serializers.FiguresQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        figures = metrics.dashboard(WholeAuthority(), query.filters())
+        return Response({**dataclasses.asdict(figures), "open_total": figures.open_total})

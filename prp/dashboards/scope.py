@@ -18,6 +18,19 @@ from prp.models import DASHBOARD_ROLES, RoleCode, User
 DASHBOARD_VIEWERS = DASHBOARD_ROLES | {RoleCode.REVIEWING_TEAM_MANAGER}
 
 
+class WholeAuthority:
+    """The council's reporting system (an API client with figures:read), counted as a
+    performance officer counts: the whole authority, never a restricted child. It stands where
+    a person would, so the figures come from the same rule and cannot drift from the pages."""
+
+    pk = None
+    team_id = None
+    is_authenticated = True
+    is_superuser = False
+    is_service_wide = True
+    role_codes = frozenset({RoleCode.PERFORMANCE})
+
+
 def may_see_dashboards(user: User) -> bool:
     return user.is_authenticated and (
         bool(user.role_codes & DASHBOARD_VIEWERS) or user.is_superuser

@@ -42,6 +42,7 @@ ENDPOINTS = {
         201,
     ),
     "list concerns": ("get", "/api/v1/concerns/", None, C, 200),
+    "read the figures": ("get", "/api/v1/figures/", None, Scope.FIGURES_READ, 200),
     "read a concern": ("get", "/api/v1/concerns/{concern}/", None, C, 200),
 }
 SCOPES = [*Scope.values, None]
