@@ -75,7 +75,7 @@ class Items:
         return [Found((e.text or "").strip(), self.line(e)) for e in element.iterfind(path)]
 
     def _bad(self, line: int | None, message: str) -> BadFile:
-        return BadFile([Problem(self.name, line, None, "", message)])
+        return BadFile([Problem(self.name, line, None, "", message, xml=True)])
 
     def __iter__(self) -> Iterator[Element]:
         if not self.data or self.data.isspace():  # (strip would copy the whole file)

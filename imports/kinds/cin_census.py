@@ -27,7 +27,7 @@ from cases import services as cases
 from cases.models import Child, ChildStatus, KeyDate, LegalStatus, Review
 
 from ..plans import Plan
-from ..reading import Problem, Table
+from ..reading import Table
 from ..values import Invalid, date
 from ..xmlfile import Found, Items
 from . import Column, Kind
@@ -87,7 +87,7 @@ class Census(Table):
 
 def read(name: str, data: bytes) -> list[Table]:
     items = Items(name, data, roots=(ROOT,), item=ITEM, what="a CIN census")
-    census = Census(name=name, columns=[c.name for c in COLUMNS])
+    census = Census(name=name, columns=[c.name for c in COLUMNS], xml=True)
     for element in items:
         ids = element.find("ChildIdentifiers")
         child = CensusChild(
@@ -132,7 +132,7 @@ class _Checker:
         self.problems = 0
 
     def problem(self, line: int | None, element: str, value: str, message: str) -> None:
-        self.plan.problems.append(Problem(self.census.name, line, element, value, message))
+        self.plan.problems.append(self.census.problem(line, element, value, message))
         self.problems += 1
 
     def get(self, found: Found | None, element: str, parse=None, *, required=False, line=0):
@@ -154,7 +154,7 @@ def plan_cin_census(tables: list[Table]) -> Plan:
     census, plan = tables[0], Plan()
     check = _Checker(census, plan)
     if not census.children:
-        plan.problems.append(Problem(census.name, None, None, "", "The census lists no children."))
+        plan.problems.append(census.problem(None, None, "", "The census lists no children."))
         return plan
     seen: dict[str, int] = {}
     records: dict[str, Record] = {}

@@ -30,7 +30,7 @@ def _text(items: Items, element: Element | None, column: str) -> str:
 def read(name: str, data: bytes) -> list[Table]:
     items = Items(name, data, roots=ROOTS, item="CHILD", what="an SSDA903 return")
     header, episodes, reviews = (
-        Table(name=name, columns=[c.name for c in columns])
+        Table(name=name, columns=[c.name for c in columns], xml=True)
         for columns in (HEADER, EPISODES, REVIEWS)
     )
     for child in items:

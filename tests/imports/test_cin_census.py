@@ -231,6 +231,10 @@ def test_cin_census_bad_file_names_the_file_line_element_and_value_and_writes_no
     assert found, plan.problems
     assert found[0].file == "census.xml"
     assert (found[0].row, found[0].column, found[0].value) == where
+    # In words: a line and an element, not a row and a column.
+    line, element, _ = where
+    assert (f"line {line}" in str(found[0])) == bool(line)
+    assert (f"element {element}" in str(found[0])) == bool(element)
 
 
 def test_cin_census_parsing_memory_stays_flat_as_the_file_grows():

@@ -180,3 +180,7 @@ def test_ssda903_xml_bad_file_names_file_line_element_and_value_and_writes_nothi
     assert found, plan.problems
     assert found[0].file == "return.xml"
     assert (found[0].row, found[0].column, found[0].value) == where
+    # In words: a line and an element, not a row and a column.
+    line, element, _ = where
+    assert (f"line {line}" in str(found[0])) == bool(line)
+    assert (f"element {element}" in str(found[0])) == bool(element)
