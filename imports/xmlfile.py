@@ -40,7 +40,7 @@ class _Builder(TreeBuilder):
         return element
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Found:
     """An element's text and the line it is on."""
 

@@ -61,7 +61,7 @@ COLUMNS = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class CensusPlan:
     line: int
     start: Found | None
@@ -69,7 +69,7 @@ class CensusPlan:
     reviews: list[Found] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class CensusChild:
     line: int
     id: Found | None
