@@ -33,8 +33,9 @@ class ImportForm(GovukFormMixin, forms.Form):
     )
     files = FilesField(
         label="Upload the file",
-        help_text="A CSV file (UTF-8) or an Excel workbook (.xlsx). For the SSDA903 return, "
-        "choose its header, episodes and reviews files together. Smaller than 10MB.",
+        help_text="A CSV file (UTF-8) or an Excel workbook (.xlsx); the CIN census, or the SSDA903 "
+        "return as one file, is XML. For the SSDA903 return's CSV set, choose its header, "
+        "episodes and reviews files together. Smaller than 10MB.",
         error_messages={
             "required": "Select a file",
             "empty": "The selected file is empty",

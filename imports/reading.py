@@ -27,6 +27,8 @@ class Problem:
     column: str | None
     value: str
     message: str
+    # In an XML file the row is the line the element starts on, and the column the element.
+    xml: bool = False
 
     def as_dict(self) -> dict:
         return {
@@ -35,15 +37,17 @@ class Problem:
             "column": self.column,
             "value": self.value,
             "message": self.message,
+            "xml": self.xml,
         }
 
     def __str__(self) -> str:
+        row, column = ("line", "element") if self.xml else ("row", "column")
         where = ", ".join(
             part
             for part in (
                 self.file,
-                f"row {self.row}" if self.row else "",
-                f"column {self.column}" if self.column else "",
+                f"{row} {self.row}" if self.row else "",
+                f"{column} {self.column}" if self.column else "",
             )
             if part
         )
@@ -67,9 +71,12 @@ class Table:
     columns: list[str]
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     sheet: str = ""
+    # Read from an XML file (row numbers are lines, columns are elements).
+    xml: bool = False
 
     def problem(self, row: int | None, column: str | None, value, message: str) -> Problem:
-        return Problem(self.name, row, column, "" if value is None else str(value), message)
+        found = "" if value is None else str(value)
+        return Problem(self.name, row, column, found, message, xml=self.xml)
 
 
 def _text(value) -> str:

@@ -85,7 +85,7 @@ def template_download(request):
     fmt = request.GET.get("format", "csv")
     if kind is None or fmt not in FORMATS:
         raise Http404
-    if kind.files:
+    if kind.files or kind.xml:
         raise Http404  # a return comes from the case-management system, not a template
     headers = [c.name for c in kind.columns]
     return download(

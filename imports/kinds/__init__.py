@@ -28,6 +28,8 @@ class Kind:
     files: tuple[tuple[str, tuple[Column, ...]], ...] = ()
     # A workbook of several sheets (Annex A): its own reader, one table per sheet.
     read: Callable[[str, bytes], list[Table]] | None = None
+    # An XML return (the CIN census, the SSDA903 as one file): its elements, not a template.
+    xml: bool = False
 
     @property
     def required(self) -> list[str]:
@@ -39,7 +41,7 @@ class Kind:
 
 
 def all_kinds() -> dict[str, Kind]:
-    from . import annex_a, children, ssda903, staff
+    from . import annex_a, children, cin_census, ssda903, ssda903_xml, staff
 
     kinds = (
         staff.TEAMS,
@@ -47,6 +49,8 @@ def all_kinds() -> dict[str, Kind]:
         children.CHILDREN,
         children.ALLOCATIONS,
         ssda903.SSDA903,
+        ssda903_xml.SSDA903_XML,
+        cin_census.CIN_CENSUS,
         annex_a.ANNEX_A,
     )
     return {kind.code: kind for kind in kinds}

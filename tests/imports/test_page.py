@@ -116,3 +116,44 @@ def test_xlsx_template_download_filled_in_imports(client, db, team):
 
     child = Child.objects.get(reference="555")
     assert (child.full_name, child.restricted, child.team) == ("Zoë Fill", True, team)
+
+
+def test_cin_census_xml_preview_then_confirm_on_the_page(client, db):
+    _admin(client)
+
+    response = client.post(START, {"kind": "cin_census", "files": _files("cin_census.xml")})
+
+    assert response.status_code == 200
+    assert "Confirm import" in response.content.decode()
+    assert not Child.objects.exists()
+    run = ImportRun.objects.get()
+    assert (run.status, run.created) == (ImportRun.Status.PREVIEWED, 20)
+    response = client.post(reverse("imports:import_confirm"), {"run": run.pk}, follow=True)
+    assert "Import done: 20 created, 0 updated, 0 unchanged." in response.content.decode()
+    assert Child.objects.count() == 20
+
+
+def test_xml_errors_on_the_page_give_the_line_and_element(client, db):
+    _admin(client)
+    bad = (SAMPLES / "cin_census.xml").read_bytes().replace(b"2025-06-20", b"2025-06-31", 1)
+
+    response = client.post(
+        START, {"kind": "cin_census", "files": [SimpleUploadedFile("census.xml", bad)]}
+    )
+
+    page = response.content.decode()
+    assert "nothing will be imported" in page
+    assert "line 33" in page and "DateOfInitialCPC" in page and "2025-06-31" in page
+    assert "Confirm import" not in page
+
+
+def test_xml_returns_have_no_template_to_download_but_list_their_elements(client, db):
+    _admin(client)
+
+    page = client.get(START).content.decode()
+
+    assert "Elements read from the cin census (child protection plans)" in page
+    assert "<code>CPPstartDate</code>" in page
+    for kind in ("cin_census", "ssda903_xml"):
+        url = reverse("imports:template_download") + f"?kind={kind}&format=csv"
+        assert client.get(url).status_code == 404

@@ -1,7 +1,7 @@
 """The nightly sync: `manage.py import_records --kind children FILE [FILE ...] [--dry-run]`.
 
 Run by the council's own scheduler on the files its case-management system drops (a folder is
-read whole: every .csv and .xlsx in it). Prints the summary the import page shows, records the
+read whole: every .csv, .xlsx and .xml in it). Prints the summary the import page shows, records the
 run, and exits with status 1 on any error (then nothing is written)."""
 
 from pathlib import Path
@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--kind", required=True, choices=sorted(all_kinds()))
-        parser.add_argument("paths", nargs="+", help="files, or a folder of .csv and .xlsx files")
+        parser.add_argument(
+            "paths", nargs="+", help="files, or a folder of .csv, .xlsx and .xml files"
+        )
         parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
 
     def handle(self, *args, kind, paths, dry_run, **options):
@@ -35,7 +37,9 @@ def _files(paths: list[str]) -> list[Path]:
     found = []
     for given in map(Path, paths):
         if given.is_dir():
-            found += sorted(p for p in given.iterdir() if p.suffix.lower() in (".csv", ".xlsx"))
+            found += sorted(
+                p for p in given.iterdir() if p.suffix.lower() in (".csv", ".xlsx", ".xml")
+            )
         elif given.is_file():
             found.append(given)
         else:
