@@ -12,6 +12,14 @@ WORKDIR /app
 RUN groupadd --system --gid 1000 app \
     && useradd --system --uid 1000 --gid app --home-dir /app --shell /usr/sbin/nologin app
 
+# The libraries and fonts WeasyPrint needs to make the PDFs (the chronology, the packs): Pango
+# for the text layout, HarfBuzz to put only the letters used in each file, Liberation Sans
+# (Arial's metrics) and DejaVu for everything else.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first so this layer is cached until requirements.txt changes.
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from cases.models import Child
+from prp.models import RoleCode, User
 from prp.workdays import working_days_between
 
 KINDS = {
@@ -35,6 +36,53 @@ class Entry:
     @property
     def kind_label(self) -> str:
         return KINDS[self.kind]
+
+
+# How the people on the record are shown: by name, or (for a bundle shared beyond the service)
+# by the job they do.
+STAFF_BY = {"name": "Name", "role": "Role (no names)"}
+NOT_RECORDED = "Not recorded"
+
+
+@dataclass(frozen=True)
+class Line:
+    """An entry as shown: the person who made it by name or by role."""
+
+    entry: Entry
+    who: str
+
+
+def role_label(codes) -> str:
+    """The first of a person's roles in the order of the pathway (an IRO before a manager)."""
+    for code in RoleCode:
+        if code in codes:
+            return code.label
+    return ""
+
+
+def staff_label(person, *, by_role: bool, codes=None) -> str:
+    """A person as the chronology shows them: their name, or the job they do. `codes`: their
+    role codes when the caller has loaded them already."""
+    if not isinstance(person, User):
+        return str(person) if person else NOT_RECORDED
+    if not by_role:
+        return person.get_full_name() or str(person)
+    codes = person.role_codes if codes is None else codes
+    return role_label(codes) or person.job_title or "Member of staff"
+
+
+def shown(entries: list[Entry], *, by_role: bool) -> list[Line]:
+    """The entries with each person named, or described by their role (one query for all)."""
+    people = {e.who.pk for e in entries if isinstance(e.who, User)}
+    roles: dict[int, set[str]] = {pk: set() for pk in people}
+    if by_role and people:
+        through = User.roles.through.objects.filter(user_id__in=people)
+        for user_id, code in through.values_list("user_id", "role_id"):
+            roles[user_id].add(code)
+    return [
+        Line(e, staff_label(e.who, by_role=by_role, codes=roles.get(getattr(e.who, "pk", None))))
+        for e in entries
+    ]
 
 
 def _concern_entries(user, child: Child) -> list[Entry]:

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from escalations.rules import may_start_concern
@@ -85,8 +87,26 @@ def _date_param(value: str | None):
         return None
 
 
+def _period(start, end) -> str:
+    """The dates a chronology covers, in words: "1 January 2026 to 31 March 2026"."""
+    from django.utils.dateformat import format as date_format
+
+    def day(value):
+        return date_format(value, "j F Y")
+
+    if start and end:
+        return f"{day(start)} to {day(end)}"
+    if start:
+        return f"From {day(start)}"
+    if end:
+        return f"Up to {day(end)}"
+    return "Everything recorded"
+
+
 @require_GET
 def child_chronology(request, pk: int):
+    """The chronology page, and the same as a PDF (?format=pdf) for a court bundle or an
+    inspection: the same filters, and staff by name or by role (?staff=role)."""
     from . import chronology
 
     # child_get is the visibility rule: a restricted child is a 404 for anyone not named.
@@ -95,12 +115,54 @@ def child_chronology(request, pk: int):
     start = _date_param(request.GET.get("from"))
     end = _date_param(request.GET.get("to"))
     kinds = [k for k in request.GET.getlist("kind") if k in chronology.KINDS]
+    staff = request.GET.get("staff")
+    staff = staff if staff in chronology.STAFF_BY else "name"
+    entries = chronology.chronology(request.user, child, start, end, kinds)
+    lines = chronology.shown(entries, by_role=staff == "role")
     context = {
         "child": child,
-        "entries": chronology.chronology(request.user, child, start, end, kinds),
+        "lines": lines,
         "kinds": chronology.KINDS.items(),
         "chosen": kinds,
         "start": start,
         "end": end,
+        "staff": staff,
+        "staff_by": chronology.STAFF_BY.items(),
     }
+    if request.GET.get("format") == "pdf":
+        return _chronology_pdf(request, context)
+    query = request.GET.copy()
+    query["format"] = "pdf"
+    context["pdf_query"] = query.urlencode()
     return render(request, "cases/child_chronology.html", context)
+
+
+def _chronology_pdf(request, context):
+    from prp.dashboards.exports import download_document
+    from prp.pdf import render_pdf
+
+    from . import chronology
+
+    child = context["child"]
+    by_role = context["staff"] == "role"
+    producer = chronology.staff_label(request.user, by_role=by_role)
+    title = f"Chronology for {child.full_name} ({child.reference})"
+    kinds = dict(chronology.KINDS)
+    context |= {
+        "title": title,
+        "authority_name": settings.AUTHORITY_NAME,
+        "period": _period(context["start"], context["end"]),
+        "kinds_shown": [kinds[k] for k in context["chosen"]] or ["Every kind"],
+        "produced_by": producer,
+        "produced_at": timezone.localtime(),
+    }
+    content = render_pdf("cases/child_chronology_pdf.html", context)
+    name = slugify(child.reference) or child.pk
+    return download_document(
+        request,
+        content,
+        filename=f"chronology-{name}-{timezone.localdate():%Y-%m-%d}",
+        fmt="pdf",
+        title=title,
+        rows=len(context["lines"]),
+    )

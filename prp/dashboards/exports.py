@@ -1,7 +1,9 @@
-"""Every table and list can be downloaded as CSV or Excel (XLSX), through tablib.
+"""Every table and list can be downloaded as CSV or Excel (XLSX), through tablib; a document
+(the child's chronology) as a PDF.
 
-Every download goes through `download`: each text cell is made safe from formula injection
-(`prp.exports.neutralise`), and the download is written in the audit trail.
+Every download goes through `download` (a table: each text cell is made safe from formula
+injection, `prp.exports.neutralise`) or `download_document` (a file already made), and both
+write the download in the audit trail.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from prp.exports import neutralise
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+# Documents: made whole (prp.pdf), not from a table; never offered by `wanted_format`.
+DOCUMENTS = {
+    "pdf": ("application/pdf", "pdf"),
 }
 
 
@@ -49,6 +55,19 @@ def download(
     file = f"{filename}.{extension}"
     record_download(request, title=title, file=file, fmt=fmt, rows=data.height)
     content = TextCellsXLSX.export_set(data) if fmt == "xlsx" else data.export(fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file}"'
+    return response
+
+
+def download_document(
+    request, content: bytes, *, filename: str, fmt: str, title: str, rows: int
+) -> HttpResponse:
+    """A document already made (a PDF), as a download written in the audit trail: which one,
+    with the request's filters, how many entries it holds."""
+    content_type, extension = DOCUMENTS[fmt]
+    file = f"{filename}.{extension}"
+    record_download(request, title=title, file=file, fmt=fmt, rows=rows)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{file}"'
     return response

@@ -99,6 +99,7 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "cases:child_list?search": EVERYONE,
     "cases:child_detail": on(SEES_CHILD, "child"),
     "cases:child_chronology": on(SEES_CHILD, "child"),
+    "cases:child_chronology?pdf": on(SEES_CHILD, "child"),
     "cases:reviews_due": EVERYONE,
     "cases:reviews_due?csv": EVERYONE,
     "cases:child_reviews": on(SEES_CHILD, "child"),
@@ -216,6 +217,7 @@ QUERIES: dict[str, dict[str, str]] = {
     "all": {"scope": "all", "state": "any"},
     "search": {"q": "Hidden"},
     "figure": {"figure": "reviews-overdue"},
+    "pdf": {"format": "pdf"},
 }
 QUERY_FOR = {
     "dashboards:dashboard?csv": {"format": "csv", "table": "open_by_stage"},

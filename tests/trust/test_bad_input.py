@@ -33,6 +33,7 @@ from urllib.parse import urlencode, urljoin
 from zoneinfo import ZoneInfo
 
 import openpyxl
+import pypdf
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
@@ -407,7 +408,15 @@ TARGETS = [
     # Lists, reports and their downloads
     Target("concern_list", "escalations:concern_list", "iro", kind=QUERY, params=DOWNLOAD_PARAMS),
     Target("weekly_clinic", "escalations:weekly_clinic", "iro", kind=QUERY, params=("format",)),
-    Target("child_chronology", "cases:child_chronology", "iro", lambda w: [w.child.pk], kind=QUERY),
+    # ?format=pdf: the same page as a PDF, with the same filters (its link is on the page).
+    Target(
+        "child_chronology",
+        "cases:child_chronology",
+        "iro",
+        lambda w: [w.child.pk],
+        kind=QUERY,
+        params=("format",),
+    ),
     Target(
         "task_inbox", "escalations:task_inbox", "team_manager", kind=QUERY, params=DOWNLOAD_PARAMS
     ),
@@ -905,6 +914,9 @@ def assert_handled(response, *, form: bool) -> None:
         return
     if content_type.startswith("text/csv"):
         response.content.decode("utf-8")
+        return
+    if content_type == "application/pdf":
+        pypdf.PdfReader(io.BytesIO(response.content)).pages[0].extract_text()  # a PDF that opens
         return
     html = response.content.decode()
     assert "</html>" in html
