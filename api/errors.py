@@ -39,6 +39,14 @@ class PreconditionRequired(exceptions.APIException):
     default_detail = "Send If-Match with the record's ETag to change it."
 
 
+class Refused(exceptions.APIException):
+    """A request refused with a status and errors by field (a bulk write's stale items)."""
+
+    def __init__(self, status_code: int, errors: dict):
+        self.status_code = status_code
+        super().__init__(errors)
+
+
 def problem_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_errors(exc))

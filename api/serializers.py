@@ -194,3 +194,43 @@ class FiguresQuery(StrictSerializer):
             level=data.get("level"),
             category_id=data["category"].pk if "category" in data else None,
         )
+
+
+UPSERT_LIMIT = 1000
+
+
+class ChildUpsertItem(StrictSerializer, serializers.ModelSerializer):
+    """One child of an upsert, found by its reference. `version` is the one read: needed to
+    change a child already held (as If-Match is for one child), so nothing is overwritten
+    unseen; a child sent unchanged needs none."""
+
+    version = serializers.IntegerField(required=False, min_value=0)
+
+    class Meta:
+        model = Child
+        fields = [
+            "reference",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "status",
+            "legal_status",
+            "version",
+        ]
+        # Held or not is the upsert's question, not an error.
+        extra_kwargs = {"reference": {"validators": []}}
+
+
+class ChildUpsertSerializer(StrictSerializer):
+    children = ChildUpsertItem(many=True, allow_empty=False, max_length=UPSERT_LIMIT)
+
+    def validate_children(self, items):
+        seen: dict[str, int] = {}
+        errors = {}
+        for index, item in enumerate(items):
+            earlier = seen.setdefault(item["reference"], index)
+            if earlier != index:
+                errors[index] = {"reference": [f"This reference is also child {earlier}."]}
+        if errors:
+            raise serializers.ValidationError(errors)
+        return items

@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Model, Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
@@ -175,6 +177,28 @@ class ChildViewSet(
             raise errors.PreconditionFailed() from None
         return Response(self.get_serializer(child).data, headers={"ETag": etag(child)})
 
+    @extend_schema(
+        request=serializers.ChildUpsertSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+        parameters=[IDEMPOTENCY_KEY],
+        description=f"Up to {serializers.UPSERT_LIMIT} children by reference: new ones made, "
+        "changed ones updated (each with the version read), all or nothing.",
+    )
+    @action(detail=False, methods=["post"], url_path="upsert")
+    def upsert(self, request, *args, **kwargs):
+        return idempotency.once(request, self.client, self._upsert)
+
+    def _upsert(self):
+        sent = serializers.ChildUpsertSerializer(data=self.request.data)
+        sent.is_valid(raise_exception=True)
+        upsert = Upsert(self.client, sent.validated_data["children"])
+        with transaction.atomic(), audit.changes_by(self.request, self.client):
+            upsert.check()
+            try:
+                return Response(upsert.write())
+            except StaleEdit:  # changed between the check and the write
+                raise errors.PreconditionFailed() from None
+
 
 @extend_schema_view(list=LIST)
 class ConcernViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -306,3 +330,76 @@ class FiguresViewSet(ApiViewSet):
         query.is_valid(raise_exception=True)
         figures = metrics.dashboard(WholeAuthority(), query.filters())
         return Response({**dataclasses.asdict(figures), "open_total": figures.open_total})
+
+
+class Upsert:
+    """Children sent in one request, found by reference: the new made, the changed updated, the
+    unchanged left alone, all or nothing. One query finds those held; only real changes write."""
+
+    def __init__(self, client: ApiClient, items: list[dict]):
+        self.items = items
+        references = [item["reference"] for item in items]
+        self.held = Child.objects.filter(reference__in=references).in_bulk(field_name="reference")
+        visible = child_queryset_for_system(sees_restricted=client.sees_restricted)
+        self.visible = set(
+            visible.filter(reference__in=references).values_list("reference", flat=True)
+        )
+
+    def changes(self, child: Child, item: dict) -> dict:
+        return {
+            name: value
+            for name, value in item.items()
+            if name not in ("reference", "version") and getattr(child, name) != value
+        }
+
+    def write_one(self, item: dict) -> tuple[Child, str]:
+        child = self.held.get(item["reference"])
+        details = {k: v for k, v in item.items() if k not in ("reference", "version")}
+        if child is None:
+            return child_create(by=None, reference=item["reference"], **details), "created"
+        if changes := self.changes(child, item):
+            version = item["version"]
+            return child_update_details(
+                child=child, by=None, lock_version=version, **changes
+            ), "updated"
+        return child, "unchanged"
+
+    def check(self) -> None:
+        """Refuses the whole request for a child this client may not change (the same answer
+        as creating a reference already held), a missing version (428) or a stale one (412)."""
+        hidden: dict = {}
+        missing: dict = {}
+        stale: dict = {}
+        for index, item in enumerate(self.items):
+            child = self.held.get(item["reference"])
+            if child is None:
+                continue
+            if item["reference"] not in self.visible:
+                hidden[index] = {"reference": ["child with this reference already exists."]}
+            elif not self.changes(child, item):
+                continue
+            elif "version" not in item:
+                missing[index] = {"version": ["Send the version read to change this child."]}
+            elif item["version"] != child.lock_version:
+                stale[index] = {"version": [f"The child is now at version {child.lock_version}."]}
+        for status_code, found in ((400, hidden), (428, missing), (412, stale)):
+            if found:
+                raise errors.Refused(status_code, {"children": found})
+
+    def write(self) -> dict:
+        results, counts = [], {"created": 0, "updated": 0, "unchanged": 0}
+        for index, item in enumerate(self.items):
+            try:
+                child, result = self.write_one(item)
+            except DjangoValidationError as error:  # the model's own rules, e.g. a future birth
+                raise ValidationError({"children": {index: error.message_dict}}) from None
+            counts[result] += 1
+            results.append(
+                {
+                    "reference": child.reference,
+                    "id": child.pk,
+                    "result": result,
+                    "version": child.lock_version,
+                }
+            )
+        return {**counts, "children": results}

@@ -509,6 +509,8 @@ CHILD_DETAILS = (
 @transaction.atomic
 def child_create(*, reference: str, by: User | None, team: Team | None = None, **details) -> Child:
     """A child from the council's case-management records, with their team from today."""
+    if details.get("date_of_birth"):
+        _not_in_future(details["date_of_birth"], "date_of_birth", "the child was born")
     child = Child(reference=reference, **{k: v for k, v in details.items() if k in CHILD_DETAILS})
     child.full_clean()
     child.save()
@@ -529,6 +531,8 @@ def child_update_details(
     If-Match), a record changed since the sender read it is refused (StaleEdit)."""
     child = lock_row(Child, child, lock_version, "child's record")
     changes = {k: v for k, v in changes.items() if k in CHILD_DETAILS}
+    if changes.get("date_of_birth"):
+        _not_in_future(changes["date_of_birth"], "date_of_birth", "the child was born")
     if child.restricted:
         changes.pop("restricted", None)
     for field, value in changes.items():
