@@ -26,6 +26,7 @@ from .review_forms import (
     ChangeDecideForm,
     ChangeForm,
     KeyDateForm,
+    PlannedStepCompleteForm,
     ReviewerAllocateForm,
     ReviewForm,
     StepCompleteForm,
@@ -74,9 +75,26 @@ def _next_review(plan: schedule.Schedule, today) -> dict | None:
     }
 
 
+def _mark_planned(user, planned, today) -> None:
+    for step in planned.steps.all():
+        step.overdue = step.is_overdue_on(today)
+        step.beyond_latest = step.is_beyond_latest_on(today)
+        step.may_complete = permissions.may_complete_planned_step(user, step)
+
+
 def _mark_steps_and_changes(user, child: Child, today) -> None:
-    """What this person may do with each task and change, for the template."""
+    """What this person may do with each task and change, for the template; the next review's
+    preparation (child.upcoming) and each held review's (review.preparation)."""
+    held = {}
+    child.upcoming = None
+    for planned in child.planned_reviews.all():
+        _mark_planned(user, planned, today)
+        if planned.is_open:
+            child.upcoming = planned
+        elif planned.held_review_id:
+            held[planned.held_review_id] = planned
     for review in child.reviews.all():
+        review.preparation = held.get(review.pk)
         for step in review.steps.all():
             step.overdue = step.is_overdue_on(today)
             step.may_complete = permissions.may_complete_step(user, step)
@@ -262,6 +280,39 @@ def step_complete(request, pk: int):
             messages.success(request, text)
             return _back_to_reviews(child.pk)
     return render(request, "cases/step_complete.html", {**context, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def planned_step_complete(request, pk: int):
+    """Mark a task before a review as done (seed 004: invitations, consulting the child, the
+    social worker's report, the IRO's visit and its note)."""
+    step = selectors.planned_step_get(request.user, pk)
+    planned, child = step.planned, step.planned.child
+    today = timezone.localdate()
+    context = {
+        "step": step,
+        "planned": planned,
+        "child": child,
+        "overdue": step.is_overdue_on(today),
+        "beyond_latest": step.is_beyond_latest_on(today),
+    }
+    if step.is_done and request.method == "GET":
+        return render(request, "cases/planned_step_done.html", context)
+    if not step.is_done and not permissions.may_complete_planned_step(request.user, step):
+        raise PermissionDenied("You cannot complete this task.")
+    form = PlannedStepCompleteForm(posted(request), step=step)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            services.planned_step_complete,
+            step=step,
+            by=request.user,
+            **form.service_kwargs(),
+        )
+        if done is not None:
+            messages.success(request, f"{done.get_kind_display()}: marked as done")
+            return _back_to_reviews(child.pk)
+    return render(request, "cases/planned_step_complete.html", {**context, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
