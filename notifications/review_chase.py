@@ -250,6 +250,8 @@ def _open_planned_steps() -> QuerySet:
             done_on__isnull=True,
             assignee__isnull=False,
             planned__child__archived_at__isnull=True,
+            # As for the review itself: a child no longer in care or on a plan is not chased.
+            planned__child__status__in=REVIEWED_STATUSES,
         )
         .filter(
             Q(planned__closed_on__isnull=True)
