@@ -388,6 +388,7 @@ def reviews_due(request):
     paginator = Paginator(children, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     tasks, more_tasks = _short(selectors.review_tasks_for(user))
+    before, more_before = _short(selectors.planned_tasks_for(user))
     changes, more_changes = _short(selectors.changes_awaiting_decision(user))
     context = {
         "show": show,
@@ -397,6 +398,8 @@ def reviews_due(request):
         "today": timezone.localdate(),
         "tasks": tasks,
         "more_tasks": more_tasks,
+        "before_tasks": before,
+        "more_before_tasks": more_before,
         "changes": changes,
         "more_changes": more_changes,
     }

@@ -269,6 +269,25 @@ def review_tasks_for(user: User) -> QuerySet:
     )
 
 
+def planned_tasks_for(user: User) -> QuerySet:
+    """Open tasks before a review assigned to this person, soonest first: those of the child's
+    next review, and a visit note still to write after the review was held."""
+    return (
+        PlannedStep.objects.filter(
+            assignee=user,
+            done_on__isnull=True,
+            due_on__isnull=False,
+            planned__child__in=child_queryset(user).values("pk"),
+        )
+        .filter(
+            Q(planned__closed_on__isnull=True)
+            | Q(kind=PlannedStep.Kind.VISIT_NOTE, planned__held_review__isnull=False)
+        )
+        .select_related("planned__child")
+        .order_by("due_on", "id")
+    )
+
+
 def _told_of_change(user: User) -> Q:
     """The reviewing officer told of it; a reviewing service manager for a child with none
     (cases.reviewer)."""

@@ -493,3 +493,21 @@ def test_seed_004_a_step_is_marked_done_through_a_govuk_form(client, later_revie
         )
         assert stale.status_code == 200
         assert "changed by someone else" in stale.content.decode()
+
+
+def test_seed_004_the_reviews_due_page_lists_my_tasks_before_a_review(
+    client, later_review, social_worker
+):
+    client.force_login(social_worker)
+    with on(D(2026, 3, 9)):
+        html = client.get(reverse("cases:reviews_due")).content.decode()
+    start = html.index(">Tasks before a review for you</h2>")
+    section = html[start : html.index(">Post-review tasks for you</h2>")]
+    consult = step(later_review, P.CHILD_CONSULTED)
+    assert reverse("cases:planned_step_complete", args=[consult.pk]) in section
+    assert "Before the child in care review due by 7 April 2026" in section
+    # Consulting the child (6 March) is overdue on 9 March; the report (27 March) is not yet.
+    assert section.count("Overdue") == 1
+    assert "27 March 2026" in section
+    # The IRO's tasks are not the social worker's.
+    assert "Send the invitations" not in section
