@@ -244,6 +244,25 @@ class ReviewRule(models.Model):
             "After a review: team manager considers the decisions (from receiving them)",
         )
         CARE_PLAN_UPDATED = "care_plan_updated", "After a review: care plan updated"
+        COPIES_SENT = "copies_sent", "After a review: copies of the record sent"
+        CHILD_CONSULTED = (
+            "child_consulted",
+            "Before a review: social worker consults the child (at least this long before)",
+        )
+        INVITATIONS_SENT = "invitations_sent", "Before a review: invitations sent"
+        DOCUMENTS_INITIAL = (
+            "documents_initial",
+            "Before an initial review: social worker's report to the reviewing officer",
+        )
+        DOCUMENTS_LATER = (
+            "documents_later",
+            "Before a later review: social worker's report to the reviewing officer",
+        )
+        VISIT_NOTE = "visit_note", "IRO's visit to the child: note recorded (from the visit)"
+        VISIT_NOTE_LATEST = (
+            "visit_note_latest",
+            "IRO's visit to the child: note recorded at the latest (from the visit)",
+        )
         QAPR_CP_FIRST_YEAR = "qapr_cp_first_year", "QAPRs in the first year on a protection plan"
         QAPR_CP_LATER_YEARS = "qapr_cp_later_years", "QAPRs in each later year on a protection plan"
 
@@ -338,6 +357,7 @@ class ReviewStep(models.Model):
         FULL_RECORD = "full_record", "Write the full review record"
         DECISIONS_CONSIDERED = "decisions_considered", "Consider the review decisions"
         CARE_PLAN_UPDATED = "care_plan_updated", "Update the care plan"
+        COPIES_SENT = "copies_sent", "Send copies of the review record"
 
     class Outcome(models.TextChoices):
         DONE = "done", "Done"
@@ -384,6 +404,110 @@ class ReviewStep(models.Model):
 
     def is_overdue_on(self, day) -> bool:
         return not self.is_done and self.due_on is not None and self.due_on < day
+
+
+class PlannedReview(models.Model):
+    """The child's next review or conference, before it is held, and the work to prepare for it.
+
+    One open at a time per child. Made and moved by cases.services whenever the schedule is
+    worked out again (a review recorded, a key date, a decision, an import); closed when the
+    review it prepares for is held, or when no review is due any more."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="planned_reviews")
+    kind = models.CharField(max_length=20, choices=Review.Kind.choices)
+    # The date the schedule says the review is due by; the steps count back from it.
+    due_on = models.DateField()
+    reason = models.CharField(max_length=300, blank=True)
+    # An initial review (the first in care) or initial conference: reports 3 working days before,
+    # not 5 (seed 004).
+    initial = models.BooleanField(default=False)
+    # The last review held when this one was planned: when another is held, this one was.
+    after_review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    held_review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, null=True, blank=True, related_name="planned"
+    )
+    closed_on = models.DateField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-due_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(closed_on__isnull=True),
+                name="cases_planned_review_one_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} due by {self.due_on:%-d %B %Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+
+class PlannedStep(models.Model):
+    """Something that must happen before a review (or after the IRO's visit before it)."""
+
+    class Kind(models.TextChoices):
+        CHILD_CONSULTED = (
+            "child_consulted",
+            "Discuss the review with the child and consult them about invitations",
+        )
+        INVITATIONS_SENT = "invitations_sent", "Send the invitations"
+        IRO_VISIT = "iro_visit", "Visit the child before the review"
+        VISIT_NOTE = "visit_note", "Record the note of the visit"
+        DOCUMENTS_SENT = "documents_sent", "Send the social worker's report and the plan"
+
+    planned = models.ForeignKey(PlannedReview, on_delete=models.PROTECT, related_name="steps")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="planned_steps",
+    )
+    # The visit note has no date until the visit is recorded.
+    due_on = models.DateField(null=True, blank=True)
+    # The most the seed allows (the visit note: 5 working days); later is flagged.
+    latest_on = models.DateField(null=True, blank=True)
+    done_on = models.DateField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["planned", "kind"], name="cases_planned_step_once_per_review"
+            ),
+        ]
+        indexes = [models.Index(fields=["done_on", "due_on"], name="cases_planned_step_open_idx")]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+    def is_overdue_on(self, day) -> bool:
+        return not self.is_done and self.due_on is not None and self.due_on < day
+
+    def is_beyond_latest_on(self, day) -> bool:
+        """Past the most the seed allows: done after it, or still open after it."""
+        if self.latest_on is None:
+            return False
+        return (self.done_on or day) > self.latest_on
 
 
 class SignificantChange(models.Model):

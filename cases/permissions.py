@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prp.models import OPERATIONAL_ROLES, RAISER_ROLES, RoleCode, User
 
-from .models import Child, ChildStatus, ReviewStep, SignificantChange
+from .models import Child, ChildStatus, PlannedStep, ReviewStep, SignificantChange
 
 # Operational managers who may answer for a team (the team manager and those above).
 OPERATIONAL_MANAGERS = OPERATIONAL_ROLES - {RoleCode.SOCIAL_WORKER}
@@ -59,7 +59,11 @@ def reviewer_roles_for(child: Child) -> tuple[str, ...]:
     return (RoleCode.IRO,)
 
 
-REVIEWING_STEPS = {ReviewStep.Kind.DECISIONS_CIRCULATED, ReviewStep.Kind.FULL_RECORD}
+REVIEWING_STEPS = {
+    ReviewStep.Kind.DECISIONS_CIRCULATED,
+    ReviewStep.Kind.FULL_RECORD,
+    ReviewStep.Kind.COPIES_SENT,
+}
 
 
 def may_complete_step(user: User, step: ReviewStep) -> bool:
@@ -72,4 +76,26 @@ def may_complete_step(user: User, step: ReviewStep) -> bool:
     if step.kind == ReviewStep.Kind.DECISIONS_CONSIDERED:
         # Waits until the decisions have been circulated; then the team's managers answer.
         return step.due_on is not None and bool(user.role_codes & OPERATIONAL_MANAGERS)
+    return bool(user.role_codes & OPERATIONAL_ROLES)
+
+
+# Before a review: the reviewing officer's steps, which a colleague in the reviewing service may
+# record for them; the social worker's, which their managers may.
+REVIEWING_PLANNED_STEPS = {
+    PlannedStep.Kind.INVITATIONS_SENT,
+    PlannedStep.Kind.IRO_VISIT,
+    PlannedStep.Kind.VISIT_NOTE,
+}
+
+
+def may_complete_planned_step(user: User, step: PlannedStep) -> bool:
+    if step.is_done:
+        return False
+    # The visit note waits for the visit.
+    if step.kind == PlannedStep.Kind.VISIT_NOTE and step.due_on is None:
+        return False
+    if step.assignee_id == user.pk:
+        return True
+    if step.kind in REVIEWING_PLANNED_STEPS:
+        return _reviewing(user)
     return bool(user.role_codes & OPERATIONAL_ROLES)

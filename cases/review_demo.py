@@ -36,6 +36,8 @@ from .models import (
     ChildStatus,
     KeyDate,
     LegalStatus,
+    PlannedReview,
+    PlannedStep,
     Review,
     ReviewStep,
     SignificantChange,
@@ -458,6 +460,9 @@ class Player:
         self.rng, self.today = rng, today
         self.counts = {"key dates": 0, "reviews": 0, "changes": 0}
         self.pending: list[Event] = []  # work planned while playing, played in its turn
+        # The work before each review has a generator of its own, so the rest of the demo is
+        # the same as before it was added.
+        self.prep_rng = random.Random(f"{SEED}:{family.eldest.reference}")
 
     def events(self, child: Child) -> list[Event]:
         from qapr import demo as qapr_demo
@@ -507,7 +512,46 @@ class Player:
                 self.pending = []
                 _day, _order, action = queue.pop(0)
                 action()
+            # The next review's preparation: what was due more than a week ago is mostly done.
+            self._prepare(child, until=self.today - days(7), everything=False)
         return self.counts
+
+    def _prepare(self, child: Child, *, until: dt.date, everything: bool) -> None:
+        """The work before the child's next review (issue 14 rule 13): done by its date or a
+        little before, now and then a day late; the IRO's visit before its note."""
+        planned = PlannedReview.objects.filter(child=child, closed_on__isnull=True).first()
+        if planned is None:
+            return
+        rng = self.prep_rng
+        order = sorted(
+            planned.steps.filter(done_on__isnull=True),
+            key=lambda s: (
+                s.kind == PlannedStep.Kind.VISIT_NOTE,
+                s.kind != PlannedStep.Kind.IRO_VISIT,
+            ),
+        )
+        for pending in order:
+            step = PlannedStep.objects.get(pk=pending.pk)
+            if step.due_on is None:
+                continue  # a visit note whose visit was not recorded
+            if step.kind == PlannedStep.Kind.VISIT_NOTE:
+                visit = planned.steps.get(kind=PlannedStep.Kind.IRO_VISIT)
+                done_on = workdays.add_working_days(visit.done_on, rng.randint(1, 2))
+            else:
+                if not everything and (step.due_on > until or rng.random() < 0.15):
+                    continue  # still to do
+                early = workdays.add_working_days(step.due_on, -rng.randint(0, 3))
+                late = workdays.add_working_days(step.due_on, 1)
+                done_on = min(late if rng.random() < 0.1 else early, until)
+            if done_on > self.today:
+                continue
+            by = step.assignee
+            if by is None:
+                continue  # nobody allocated: left for the page to show
+            with dated(done_on, 12, 0):
+                services.planned_step_complete(
+                    step=step, by=by, lock_version=step.lock_version, done_on=done_on
+                )
 
     def _key_date(self, child: Child, kind: str, on: dt.date, note: str):
         def record():
@@ -528,6 +572,7 @@ class Player:
                 kind = Review.Kind.CIC_REVIEW
             chair = child.reviewing_officer
             notes = self.rng.choice(REVIEW_NOTES[kind]).format(name=child.first_name)
+            self._prepare(child, until=held, everything=True)
             with dated(held, 15, 30):
                 review = services.review_record(
                     child=child, by=chair, kind=kind, held_on=held, notes=notes

@@ -17,7 +17,15 @@ from escalations.views.common import LockVersionField
 from prp.forms import GovukFormMixin
 from prp.submissions import SubmitOnceForm
 
-from .models import Child, ChildStatus, KeyDate, Review, ReviewStep, SignificantChange
+from .models import (
+    Child,
+    ChildStatus,
+    KeyDate,
+    PlannedStep,
+    Review,
+    ReviewStep,
+    SignificantChange,
+)
 from .services import change_kinds_for
 
 DATE_HINT = "For example, 27 3 2026"
@@ -213,6 +221,59 @@ class StepCompleteForm(GovukFormMixin, forms.Form):
             "done_on": data["done_on"],
             "outcome": outcome,
             "note": note,
+        }
+
+
+DONE_ON_LABELS = {
+    PlannedStep.Kind.IRO_VISIT: "When did you visit?",
+    PlannedStep.Kind.VISIT_NOTE: "When was the note recorded?",
+    PlannedStep.Kind.INVITATIONS_SENT: "When were the invitations sent?",
+    PlannedStep.Kind.DOCUMENTS_SENT: "When were they sent?",
+    PlannedStep.Kind.CHILD_CONSULTED: "When did you talk with the child?",
+}
+
+
+class PlannedStepCompleteForm(GovukFormMixin, forms.Form):
+    """Marks a task before a review as done (seed 004)."""
+
+    submit_label = "Mark as done"
+
+    done_on = GovukDateField(
+        label="When was it done?",
+        subject="The date it was done",
+        required_message="Enter the date it was done",
+        help_text=DATE_HINT,
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        widget=forms.Textarea,
+        max_length=10000,
+        error_messages={"max_length": "The note must be 10,000 characters or fewer"},
+    )
+    lock_version = LockVersionField()
+
+    def __init__(self, data=None, *, step: PlannedStep, **kwargs):
+        kwargs.setdefault(
+            "initial", {"done_on": timezone.localdate(), "lock_version": step.lock_version}
+        )
+        super().__init__(data, **kwargs)
+        self.fields["done_on"].label = DONE_ON_LABELS.get(step.kind, "When was it done?")
+        self.helper = self.build_helper(
+            Field("done_on"), Field.textarea("note", rows=3), "lock_version"
+        )
+
+    def clean_done_on(self):
+        return _not_in_future(
+            self.cleaned_data.get("done_on"), "The date it was done must be today or in the past"
+        )
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "lock_version": data["lock_version"],
+            "done_on": data["done_on"],
+            "note": data["note"],
         }
 
 

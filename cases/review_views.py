@@ -26,6 +26,7 @@ from .review_forms import (
     ChangeDecideForm,
     ChangeForm,
     KeyDateForm,
+    PlannedStepCompleteForm,
     ReviewerAllocateForm,
     ReviewForm,
     StepCompleteForm,
@@ -74,9 +75,26 @@ def _next_review(plan: schedule.Schedule, today) -> dict | None:
     }
 
 
+def _mark_planned(user, planned, today) -> None:
+    for step in planned.steps.all():
+        step.overdue = step.is_overdue_on(today)
+        step.beyond_latest = step.is_beyond_latest_on(today)
+        step.may_complete = permissions.may_complete_planned_step(user, step)
+
+
 def _mark_steps_and_changes(user, child: Child, today) -> None:
-    """What this person may do with each task and change, for the template."""
+    """What this person may do with each task and change, for the template; the next review's
+    preparation (child.upcoming) and each held review's (review.preparation)."""
+    held = {}
+    child.upcoming = None
+    for planned in child.planned_reviews.all():
+        _mark_planned(user, planned, today)
+        if planned.is_open:
+            child.upcoming = planned
+        elif planned.held_review_id:
+            held[planned.held_review_id] = planned
     for review in child.reviews.all():
+        review.preparation = held.get(review.pk)
         for step in review.steps.all():
             step.overdue = step.is_overdue_on(today)
             step.may_complete = permissions.may_complete_step(user, step)
@@ -265,6 +283,39 @@ def step_complete(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
+def planned_step_complete(request, pk: int):
+    """Mark a task before a review as done (seed 004: invitations, consulting the child, the
+    social worker's report, the IRO's visit and its note)."""
+    step = selectors.planned_step_get(request.user, pk)
+    planned, child = step.planned, step.planned.child
+    today = timezone.localdate()
+    context = {
+        "step": step,
+        "planned": planned,
+        "child": child,
+        "overdue": step.is_overdue_on(today),
+        "beyond_latest": step.is_beyond_latest_on(today),
+    }
+    if step.is_done and request.method == "GET":
+        return render(request, "cases/planned_step_done.html", context)
+    if not step.is_done and not permissions.may_complete_planned_step(request.user, step):
+        raise PermissionDenied("You cannot complete this task.")
+    form = PlannedStepCompleteForm(posted(request), step=step)
+    if request.method == "POST" and form.is_valid():
+        done = call_service(
+            form,
+            services.planned_step_complete,
+            step=step,
+            by=request.user,
+            **form.service_kwargs(),
+        )
+        if done is not None:
+            messages.success(request, f"{done.get_kind_display()}: marked as done")
+            return _back_to_reviews(child.pk)
+    return render(request, "cases/planned_step_complete.html", {**context, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
 def change_decide(request, pk: int):
     change = selectors.significant_change_get(request.user, pk)
     context = {
@@ -337,6 +388,7 @@ def reviews_due(request):
     paginator = Paginator(children, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     tasks, more_tasks = _short(selectors.review_tasks_for(user))
+    before, more_before = _short(selectors.planned_tasks_for(user))
     changes, more_changes = _short(selectors.changes_awaiting_decision(user))
     context = {
         "show": show,
@@ -346,6 +398,8 @@ def reviews_due(request):
         "today": timezone.localdate(),
         "tasks": tasks,
         "more_tasks": more_tasks,
+        "before_tasks": before,
+        "more_before_tasks": more_before,
         "changes": changes,
         "more_changes": more_changes,
     }

@@ -43,6 +43,15 @@ DEFAULT_RULES: dict[str, tuple[int, str]] = {
     Code.FULL_RECORD: (15, RuleUnit.WORKING_DAYS),
     Code.DECISIONS_CONSIDERED: (5, RuleUnit.WORKING_DAYS),
     Code.CARE_PLAN_UPDATED: (10, RuleUnit.WORKING_DAYS),
+    Code.COPIES_SENT: (20, RuleUnit.WORKING_DAYS),
+    # Before a review (seed 004), counted back from the date it is due by.
+    Code.CHILD_CONSULTED: (20, RuleUnit.WORKING_DAYS),
+    Code.INVITATIONS_SENT: (14, RuleUnit.CALENDAR_DAYS),
+    Code.DOCUMENTS_INITIAL: (3, RuleUnit.WORKING_DAYS),
+    Code.DOCUMENTS_LATER: (5, RuleUnit.WORKING_DAYS),
+    # The IRO's visit note, counted from the visit: due in 2 working days, never more than 5.
+    Code.VISIT_NOTE: (2, RuleUnit.WORKING_DAYS),
+    Code.VISIT_NOTE_LATEST: (5, RuleUnit.WORKING_DAYS),
     Code.QAPR_CP_FIRST_YEAR: (3, RuleUnit.TIMES_A_YEAR),
     Code.QAPR_CP_LATER_YEARS: (2, RuleUnit.TIMES_A_YEAR),
 }
@@ -80,6 +89,20 @@ def deadline(start: dt.date, rule: tuple[int, str]) -> dt.date:
         return on_or_before_working_day(add_months(start, amount))
     if unit == RuleUnit.CALENDAR_DAYS:
         return on_or_before_working_day(start + dt.timedelta(days=amount))
+    raise ValueError(f"A {unit} rule is not a time limit.")
+
+
+def before(meeting: dt.date, rule: tuple[int, str]) -> dt.date:
+    """The latest day something must be done `rule` before `meeting`: "N working days before"
+    is the Nth working day before it; "2 weeks before" in calendar days, brought forward to
+    the working day before when it lands on a closed day."""
+    amount, unit = rule
+    if unit == RuleUnit.WORKING_DAYS:
+        return workdays.add_working_days(meeting, -amount)
+    if unit == RuleUnit.CALENDAR_DAYS:
+        return on_or_before_working_day(meeting - dt.timedelta(days=amount))
+    if unit == RuleUnit.MONTHS:
+        return on_or_before_working_day(add_months(meeting, -amount))
     raise ValueError(f"A {unit} rule is not a time limit.")
 
 

@@ -9,7 +9,16 @@ from prp.audit import entries_about, refusals_recorded
 from prp.hierarchy import span_team_ids
 from prp.models import RoleCode, User
 
-from .models import Allocation, Child, KeyDate, Review, ReviewStep, SignificantChange
+from .models import (
+    Allocation,
+    Child,
+    KeyDate,
+    PlannedReview,
+    PlannedStep,
+    Review,
+    ReviewStep,
+    SignificantChange,
+)
 
 
 def _named(user: User) -> Q:
@@ -161,9 +170,16 @@ def child_reviews_load(child: Child) -> Child:
     changes = SignificantChange.objects.select_related(
         "recorded_by", "reviewing_officer", "decided_by"
     )
+    planned_steps = PlannedStep.objects.select_related("assignee", "done_by").order_by(
+        F("due_on").asc(nulls_last=True), "id"
+    )
+    planned = PlannedReview.objects.select_related("held_review").prefetch_related(
+        Prefetch("steps", queryset=planned_steps)
+    )
     prefetch_related_objects(
         [child],
         Prefetch("reviews", queryset=reviews),
+        Prefetch("planned_reviews", queryset=planned),
         Prefetch("key_dates", queryset=KeyDate.objects.select_related("recorded_by")),
         Prefetch("significant_changes", queryset=changes),
     )
@@ -186,6 +202,19 @@ def review_step_get(user: User, pk: int):
     step = (
         ReviewStep.objects.filter(pk=pk, review__child__in=child_queryset(user).values("pk"))
         .select_related("review__child__team", "review__chair", "assignee", "done_by")
+        .first()
+    )
+    if step is None:
+        raise Http404("No task found")
+    return step
+
+
+@refusals_recorded(PlannedStep)
+def planned_step_get(user: User, pk: int):
+    """A task before a review, about a child this person may see, or 404."""
+    step = (
+        PlannedStep.objects.filter(pk=pk, planned__child__in=child_queryset(user).values("pk"))
+        .select_related("planned__child__team", "assignee", "done_by")
         .first()
     )
     if step is None:
@@ -240,6 +269,25 @@ def review_tasks_for(user: User) -> QuerySet:
     )
 
 
+def planned_tasks_for(user: User) -> QuerySet:
+    """Open tasks before a review assigned to this person, soonest first: those of the child's
+    next review, and a visit note still to write after the review was held."""
+    return (
+        PlannedStep.objects.filter(
+            assignee=user,
+            done_on__isnull=True,
+            due_on__isnull=False,
+            planned__child__in=child_queryset(user).values("pk"),
+        )
+        .filter(
+            Q(planned__closed_on__isnull=True)
+            | Q(kind=PlannedStep.Kind.VISIT_NOTE, planned__held_review__isnull=False)
+        )
+        .select_related("planned__child")
+        .order_by("due_on", "id")
+    )
+
+
 def _told_of_change(user: User) -> Q:
     """The reviewing officer told of it; a reviewing service manager for a child with none
     (cases.reviewer)."""
@@ -288,6 +336,8 @@ def records_about_children(children: QuerySet[Child]) -> list[tuple[type, QueryS
         parts.append((model, model.objects.filter(child__in=ids).values("pk")))
     parts += [
         (ReviewStep, ReviewStep.objects.filter(review__child__in=ids).values("pk")),
+        (PlannedReview, PlannedReview.objects.filter(child__in=ids).values("pk")),
+        (PlannedStep, PlannedStep.objects.filter(planned__child__in=ids).values("pk")),
         (GoodPracticeNote, GoodPracticeNote.objects.filter(child__in=ids).values("pk")),
         (Qapr, Qapr.objects.filter(child__in=ids).values("pk")),
         (Recommendation, Recommendation.objects.filter(qapr__child__in=ids).values("pk")),
@@ -317,6 +367,8 @@ def child_audit_entries(user: User, child: Child) -> QuerySet:
             (Allocation, Allocation.objects.filter(child=child).values("pk")),
             (Review, Review.objects.filter(child=child).values("pk")),
             (ReviewStep, ReviewStep.objects.filter(review__child=child).values("pk")),
+            (PlannedReview, PlannedReview.objects.filter(child=child).values("pk")),
+            (PlannedStep, PlannedStep.objects.filter(planned__child=child).values("pk")),
             (KeyDate, KeyDate.objects.filter(child=child).values("pk")),
             (SignificantChange, SignificantChange.objects.filter(child=child).values("pk")),
             (ExternalAgencyNote, ExternalAgencyNote.objects.filter(child=child).values("pk")),

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from prp import workdays
 from prp.audit import create_recorded, update_recorded
 from prp.models import Team, User
 
@@ -20,6 +21,8 @@ from .models import (
     ChildLog,
     ChildStatus,
     KeyDate,
+    PlannedReview,
+    PlannedStep,
     Review,
     ReviewRule,
     ReviewStep,
@@ -70,6 +73,8 @@ def child_allocate(
     # A step on the version, so an admin form loaded before this allocation is refused.
     child.lock_version += 1
     child.save(update_fields=[field, "updated_at", "lock_version"])
+    if kind != Allocation.Kind.TEAM:
+        _planned_owners_follow(child)
     return allocation
 
 
@@ -172,7 +177,177 @@ def child_refresh_schedule(*, child: Child, rules=None) -> schedule.Schedule:
         qapr_windows_due=compliance.windows_due(_today()) if compliance.applies else 0,
         qapr_windows_done=compliance.windows_done() if compliance.applies else 0,
     )
+    _plan_next_review(child, plan, rules)
     return plan
+
+
+# Before the next review (seed 004) -------------------------------------------------------------
+
+P = PlannedStep.Kind
+
+
+def _next_review_kind(child: Child, plan: schedule.Schedule) -> tuple[str, bool] | None:
+    """The kind of the review the schedule says is due next, and whether it is an initial one."""
+    if not plan.applies or plan.next_due is None:
+        return None
+    if child.status == ChildStatus.CHILD_IN_CARE:
+        return Review.Kind.CIC_REVIEW, not plan.held
+    if child.status == ChildStatus.CHILD_PROTECTION:
+        if not plan.held:
+            return Review.Kind.CP_INITIAL, True
+        return Review.Kind.CP_REVIEW, False
+    return None
+
+
+def _planned_owners(child: Child, kind: str) -> dict[str, User | None]:
+    """Who does each step before the review, from the child's allocations. A child protection
+    conference has its own set: the seed's consultation 20 working days before and the IRO's
+    visit are for children in care (an initial conference is itself due 15 working days after
+    the strategy discussion)."""
+    reviewer, social_worker = child.reviewing_officer, child.social_worker
+    if kind == Review.Kind.CIC_REVIEW:
+        return {
+            P.CHILD_CONSULTED: social_worker,
+            P.INVITATIONS_SENT: reviewer,
+            P.DOCUMENTS_SENT: social_worker,
+            P.IRO_VISIT: reviewer,
+            P.VISIT_NOTE: reviewer,
+        }
+    return {P.INVITATIONS_SENT: reviewer, P.DOCUMENTS_SENT: social_worker}
+
+
+def _planned_dates(planned: PlannedReview, rules) -> dict[str, dt.date]:
+    """The date each step is due by, counted back from the date the review is due by. The
+    visit note is not here: it counts from the visit."""
+    Code = ReviewRule.Code
+    on = planned.due_on
+    documents = rules[Code.DOCUMENTS_INITIAL if planned.initial else Code.DOCUMENTS_LATER]
+    return {
+        P.CHILD_CONSULTED: schedule.before(on, rules[Code.CHILD_CONSULTED]),
+        P.INVITATIONS_SENT: schedule.before(on, rules[Code.INVITATIONS_SENT]),
+        P.DOCUMENTS_SENT: schedule.before(on, documents),
+        # "The IRO will visit and spend time with Our Child prior to every review."
+        P.IRO_VISIT: workdays.add_working_days(on, -1),
+    }
+
+
+def _close_planned(planned: PlannedReview, *, held: Review | None, reason: str) -> None:
+    planned.closed_on = held.held_on if held is not None else _today()
+    planned.held_review = held
+    planned.closed_reason = reason[:300]
+    planned.lock_version += 1
+    planned.save()
+
+
+def _plan_next_review(child: Child, plan: schedule.Schedule, rules) -> PlannedReview | None:
+    """Keep the child's next review, and the steps before it, in step with the schedule: made
+    when a review is next due, moved when its date moves, closed when it is held or no longer
+    due. Steps already done stay done."""
+    current = (
+        PlannedReview.objects.select_for_update(of=("self",))
+        .select_related("after_review")
+        .filter(child=child, closed_on__isnull=True)
+        .first()
+    )
+    wanted = _next_review_kind(child, plan)
+    last_held = plan.held[-1] if plan.held else None
+    if current is not None:
+        if wanted is None:
+            _close_planned(current, held=None, reason="No longer due")
+            current = None
+        elif (last_held.pk if last_held else None) != current.after_review_id:
+            before = current.after_review
+            if last_held is not None and (before is None or last_held.held_on > before.held_on):
+                _close_planned(current, held=last_held, reason=f"Held: {last_held}")
+            else:
+                _close_planned(current, held=None, reason="The review schedule started again")
+            current = None
+        elif wanted[0] != current.kind:
+            _close_planned(current, held=None, reason="No longer due")
+            current = None
+    if wanted is None:
+        return None
+    kind, initial = wanted
+    due = plan.next_due
+    if current is None:
+        current = PlannedReview(
+            child=child,
+            kind=kind,
+            due_on=due.on,
+            reason=due.reason[:300],
+            initial=initial,
+            after_review=last_held,
+        )
+        current.full_clean()
+        current.save()
+        dates = _planned_dates(current, rules)
+        create_recorded(
+            PlannedStep,
+            (
+                PlannedStep(planned=current, kind=step, assignee=owner, due_on=dates.get(step))
+                for step, owner in _planned_owners(child, kind).items()
+            ),
+        )
+        return current
+    if (current.due_on, current.initial) != (due.on, initial):
+        current.due_on, current.initial, current.reason = due.on, initial, due.reason[:300]
+        current.lock_version += 1
+        current.save()
+        dates = _planned_dates(current, rules)
+        for step in current.steps.select_for_update().filter(done_on__isnull=True):
+            if step.kind in dates and step.due_on != dates[step.kind]:
+                step.due_on = dates[step.kind]
+                step.lock_version += 1
+                step.save()
+    return current
+
+
+def _planned_owners_follow(child: Child) -> None:
+    """A new social worker or reviewing officer takes over the open steps before the review."""
+    planned = PlannedReview.objects.filter(child=child, closed_on__isnull=True).first()
+    if planned is None:
+        return
+    owners = _planned_owners(child, planned.kind)
+    for step in planned.steps.select_for_update().filter(done_on__isnull=True):
+        owner = owners.get(step.kind)
+        if step.assignee_id != (owner.pk if owner else None):
+            step.assignee = owner
+            step.lock_version += 1
+            step.save()
+
+
+@transaction.atomic
+def planned_step_complete(
+    *, step: PlannedStep, by: User, lock_version: int, done_on: dt.date, note: str = ""
+) -> PlannedStep:
+    """Mark a step before a review as done. The IRO's visit starts the note's clock: due in 2
+    working days of the visit, and never more than 5 (seed 004)."""
+    step = lock_row(PlannedStep, step, lock_version, "task", related=("planned__child",))
+    if step.is_done:
+        raise ValidationError("This task has already been done.")
+    _require(permissions.may_complete_planned_step(by, step), "You cannot complete this task.")
+    _not_in_future(done_on, "done_on", "it was done")
+    planned = step.planned
+    if step.kind == P.VISIT_NOTE:
+        visit = planned.steps.filter(kind=P.IRO_VISIT).first()
+        if visit is None or not visit.is_done:
+            raise ValidationError("Record the visit first.")
+        if done_on < visit.done_on:
+            raise ValidationError({"done_on": "The date must be on or after the visit."})
+    step.done_on, step.done_by, step.note = done_on, by, note
+    step.full_clean()
+    step.save()
+    log(planned.child, by, f"Before the {planned}: {step.get_kind_display().lower()}, done.")
+    if step.kind == P.IRO_VISIT:
+        rules = schedule.load_rules()
+        for written in planned.steps.select_for_update().filter(
+            kind=P.VISIT_NOTE, done_on__isnull=True
+        ):
+            written.due_on = schedule.deadline(done_on, rules[ReviewRule.Code.VISIT_NOTE])
+            written.latest_on = schedule.deadline(done_on, rules[ReviewRule.Code.VISIT_NOTE_LATEST])
+            written.lock_version += 1
+            written.save()
+    return step
 
 
 # Recorded by the council's system, not a person: no `recorded_by`, and no chair when the
@@ -205,6 +380,9 @@ def _step_assignees(child: Child, review: Review) -> dict[str, User | None]:
         ReviewStep.Kind.DECISIONS_CIRCULATED: reviewer,
         ReviewStep.Kind.FULL_RECORD: reviewer,
         ReviewStep.Kind.DECISIONS_CONSIDERED: manager,
+        # "The Safeguarding Quality and Review Service will send copies out … within 20 working
+        # days" (seed 004): the chair, for the reviewing service.
+        ReviewStep.Kind.COPIES_SENT: reviewer,
     }
     # A child protection conference has its own steps: no care plan to update (seed 004 sets
     # "care plan updated within 10 working days" for children in care only).
@@ -219,6 +397,7 @@ def _create_steps(child: Child, review: Review, rules) -> None:
         ReviewStep.Kind.DECISIONS_CIRCULATED: Code.DECISIONS_CIRCULATED,
         ReviewStep.Kind.FULL_RECORD: Code.FULL_RECORD,
         ReviewStep.Kind.CARE_PLAN_UPDATED: Code.CARE_PLAN_UPDATED,
+        ReviewStep.Kind.COPIES_SENT: Code.COPIES_SENT,
     }
     create_recorded(
         ReviewStep,

@@ -17,4 +17,9 @@ urlpatterns = [
     path("<int:pk>/reviewer/", review_views.reviewer_allocate, name="reviewer_allocate"),
     path("changes/<int:pk>/", review_views.change_decide, name="change_decide"),
     path("review-steps/<int:pk>/", review_views.step_complete, name="step_complete"),
+    path(
+        "before-review-steps/<int:pk>/",
+        review_views.planned_step_complete,
+        name="planned_step_complete",
+    ),
 ]

@@ -5,6 +5,8 @@ recommendations, queued by the chase scan for the working day a run works for.
   that and tells the team manager and the chair).
 - Work after a review (`ReviewStep`): a reminder the working day before it is due and a note on
   the day, to the person it is assigned to; then a chase while it is overdue.
+- Work before a review (`PlannedStep`: invitations, consulting the child, the social worker's
+  report, the IRO's visit and its note; seed 004): the same reminder, note and chase.
 - A child's next review or conference, and their next QAPR: a heads-up to the reviewing officer
   10 working days before it is due, then a chase while it is overdue.
 - A recommendation from a finalised QAPR not done by its date: a chase to its owner and, in a
@@ -28,10 +30,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
-from cases.models import Child, ChildStatus, ReviewStep
+from cases.models import Child, ChildStatus, PlannedStep, ReviewStep
 from cases.reviewer import reviewers_for
 from cases.services import review_steps_agree_by_silence
 from prp import workdays
@@ -54,6 +56,8 @@ def review_scan(day: dt.date, send_after: dt.datetime, counts: Counter) -> None:
     _agree_by_silence(day, send_after, counts)
     _steps_due(day, send_after, counts)
     _steps_overdue(day, send_after, counts)
+    _planned_steps_due(day, send_after, counts)
+    _planned_steps_overdue(day, send_after, counts)
     _children_due(day, send_after, counts)
     _recommendations_overdue(day, send_after, counts)
 
@@ -179,6 +183,7 @@ def _open_steps() -> QuerySet:
 
 
 def _step_messages(steps, kind: str, day: dt.date, send_after, **extra) -> list[Message]:
+    """Messages about work after a review (ReviewStep)."""
     named = named_on([step.review.child for step in steps])
     messages = []
     for step in steps:
@@ -230,6 +235,93 @@ def _steps_overdue(day: dt.date, send_after: dt.datetime, counts: Counter) -> No
 
     def build(steps):
         return _step_messages(steps, Kind.REVIEW_STEP_OVERDUE, day, send_after)
+
+    _run(selection, _chase_ids(selection, "due_on", day), build, counts)
+
+
+# Work before a review (seed 004) ----------------------------------------------------------------
+
+
+def _open_planned_steps() -> QuerySet:
+    """Steps of the child's next review; and, once that review is held, a visit note still to
+    write (it counts from the visit, not the review)."""
+    return (
+        PlannedStep.objects.filter(
+            done_on__isnull=True,
+            assignee__isnull=False,
+            planned__child__archived_at__isnull=True,
+            # As for the review itself: a child no longer in care or on a plan is not chased.
+            planned__child__status__in=REVIEWED_STATUSES,
+        )
+        .filter(
+            Q(planned__closed_on__isnull=True)
+            | Q(kind=PlannedStep.Kind.VISIT_NOTE, planned__held_review__isnull=False)
+        )
+        .select_related("assignee", "planned__child")
+    )
+
+
+def _visits(steps) -> dict[int, dt.date]:
+    """When the IRO visited, for the notes about those visits (one query)."""
+    planned = [s.planned_id for s in steps if s.kind == PlannedStep.Kind.VISIT_NOTE]
+    if not planned:
+        return {}
+    visits = PlannedStep.objects.filter(
+        planned_id__in=planned, kind=PlannedStep.Kind.IRO_VISIT, done_on__isnull=False
+    )
+    return dict(visits.values_list("planned_id", "done_on"))
+
+
+def _planned_messages(steps, kind: str, day: dt.date, send_after) -> list[Message]:
+    named = named_on([step.planned.child for step in steps])
+    visits = _visits(steps)
+    messages = []
+    for step in steps:
+        planned, child = step.planned, step.planned.child
+        if not may_hear(step.assignee, child, named):
+            continue
+        context = {
+            "step": step,
+            "planned": planned,
+            "child": child,
+            "visit_on": visits.get(planned.pk)
+            if step.kind == PlannedStep.Kind.VISIT_NOTE
+            else None,
+            "beyond_latest": step.is_beyond_latest_on(day),
+            "chase_every": settings.CHASE_EVERY_WORKING_DAYS,
+            "days_late": workdays.working_days_between(step.due_on, day),
+            "due_today": step.due_on == day,
+        }
+        messages.append(
+            Message(
+                step.assignee,
+                kind,
+                f"{kind}:planned:{step.pk}:{day.isoformat()}:{step.assignee_id}",
+                context,
+                url=reverse("cases:planned_step_complete", args=[step.pk]),
+                child=child,
+                send_after=send_after,
+            )
+        )
+    return messages
+
+
+def _planned_steps_due(day: dt.date, send_after: dt.datetime, counts: Counter) -> None:
+    tomorrow = workdays.add_working_days(day, 1)
+    selection = _open_planned_steps().filter(due_on__gte=day, due_on__lte=tomorrow)
+    ids = list(selection.order_by("due_on", "pk").values_list("pk", flat=True))
+
+    def build(steps):
+        return _planned_messages(steps, Kind.REVIEW_STEP_DUE, day, send_after)
+
+    _run(selection, ids, build, counts)
+
+
+def _planned_steps_overdue(day: dt.date, send_after: dt.datetime, counts: Counter) -> None:
+    selection = _open_planned_steps().filter(due_on__lt=day)
+
+    def build(steps):
+        return _planned_messages(steps, Kind.REVIEW_STEP_OVERDUE, day, send_after)
 
     _run(selection, _chase_ids(selection, "due_on", day), build, counts)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
+
 from .models import Kind
 
 
@@ -20,10 +22,20 @@ def _part(key: str, index: int) -> str:
 
 def still_needed(kind: str, key: str) -> bool:
     # Imported here: notifications is below cases and qapr in the layering.
-    from cases.models import Child, ReviewStep
+    from cases.models import Child, PlannedStep, ReviewStep
     from qapr.models import Recommendation
 
     try:
+        if kind in (Kind.REVIEW_STEP_DUE, Kind.REVIEW_STEP_OVERDUE) and _part(key, 1) == "planned":
+            # A step before a review: done since, or its review no longer coming.
+            return (
+                PlannedStep.objects.filter(pk=int(_part(key, 2)), done_on__isnull=True)
+                .filter(
+                    Q(planned__closed_on__isnull=True)
+                    | Q(kind=PlannedStep.Kind.VISIT_NOTE, planned__held_review__isnull=False)
+                )
+                .exists()
+            )
         if kind in (Kind.REVIEW_STEP_DUE, Kind.REVIEW_STEP_OVERDUE):
             return ReviewStep.objects.filter(pk=int(_part(key, 2)), done_on__isnull=True).exists()
         if kind == Kind.RECOMMENDATION_OVERDUE:

@@ -98,6 +98,8 @@ def register_models() -> None:
         cases.KeyDate,
         cases.Review,
         cases.ReviewStep,
+        cases.PlannedReview,
+        cases.PlannedStep,
         cases.SignificantChange,
         cases.ReviewRule,
         escalations.Concern,

@@ -40,6 +40,7 @@ from cases.models import (
     Child,
     ChildLog,
     KeyDate,
+    PlannedStep,
     Review,
     ReviewStep,
     SiblingGroup,
@@ -83,6 +84,7 @@ CHILD_TEXT = (
     (KeyDate, "child_id", ("note",)),
     (Review, "child_id", ("notes",)),
     (ReviewStep, "review__child_id", ("note",)),
+    (PlannedStep, "planned__child_id", ("note",)),
     (SignificantChange, "child_id", ("details", "decision_reason")),
     (ExternalAgencyNote, "child_id", ("summary",)),
     (

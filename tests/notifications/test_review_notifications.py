@@ -81,6 +81,26 @@ def complete(step, by, done_on, outcome=ReviewStep.Outcome.DONE, note=""):
         )
 
 
+def prepare(child, on: dt.date) -> None:
+    """Everything before the child's next review done on `on` (issue 14 rule 13), so only the
+    messages a test is about are queued. The visit first: its note waits for it."""
+    from cases.models import PlannedStep
+
+    open_steps = PlannedStep.objects.filter(
+        planned__child=child, planned__closed_on__isnull=True, done_on__isnull=True
+    ).order_by("kind")
+    visit_first = sorted(open_steps, key=lambda s: s.kind != PlannedStep.Kind.IRO_VISIT)
+    with time_machine.travel(at(on.year, on.month, on.day, 7), tick=False):
+        for planned_step in visit_first:
+            planned_step = fresh(planned_step)
+            case_services.planned_step_complete(
+                step=planned_step,
+                by=planned_step.assignee,
+                lock_version=planned_step.lock_version,
+                done_on=on,
+            )
+
+
 @pytest.fixture
 def review(child, iro):
     """A child in care review of Amara's held on Monday 3 November 2025."""
@@ -97,6 +117,8 @@ def test_the_steps_after_a_review_have_the_dates_the_rules_give(review, iro, soc
         ReviewStep.Kind.FULL_RECORD: (iro, dt.date(2025, 11, 24)),
         ReviewStep.Kind.DECISIONS_CONSIDERED: (review.child.team.manager, None),
         ReviewStep.Kind.CARE_PLAN_UPDATED: (social_worker, dt.date(2025, 11, 17)),
+        # Issue 14 rule 13 (seed 004): copies of the record within 20 working days.
+        ReviewStep.Kind.COPIES_SENT: (iro, dt.date(2025, 12, 1)),
     }
 
 
@@ -107,6 +129,7 @@ def test_seed_004_a_child_protection_conference_has_its_own_steps_no_care_plan(c
         ReviewStep.Kind.DECISIONS_CIRCULATED,
         ReviewStep.Kind.FULL_RECORD,
         ReviewStep.Kind.DECISIONS_CONSIDERED,
+        ReviewStep.Kind.COPIES_SENT,
     }
 
 
@@ -282,6 +305,7 @@ def came_into_care(child, iro):
         )
     child.refresh_from_db()
     assert child.review_due_on == dt.date(2025, 12, 1)
+    prepare(child, dt.date(2025, 11, 3))
     return child
 
 
@@ -353,11 +377,13 @@ def cp_child(team, social_worker, iro):
     for kind, outcome in (
         (ReviewStep.Kind.DECISIONS_CONSIDERED, ReviewStep.Outcome.AGREED),
         (ReviewStep.Kind.FULL_RECORD, ReviewStep.Outcome.DONE),
+        (ReviewStep.Kind.COPIES_SENT, ReviewStep.Outcome.DONE),
     ):  # a conference has no care plan step (seed 004)
         step = step_of(review, kind)
         complete(step, step.assignee, dt.date(2025, 11, 6), outcome)
     leo.refresh_from_db()
     assert (leo.review_due_on, leo.qapr_due_on) == (dt.date(2026, 2, 3), dt.date(2026, 2, 3))
+    prepare(leo, dt.date(2025, 11, 6))
     return leo
 
 

@@ -108,6 +108,9 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "cases:change_new": on(row(F, N, OK, N, OK, F, F, OK, IN), "child"),
     "cases:change_decide": on(row(OK, N, F, N, F, OK, F, OK, IN), "change"),
     "cases:step_complete": on(row(OK, N, F, N, F, OK, F, OK, IN), "step"),
+    # Before a review (issue 14 rule 13): the IRO's invitations, which the reviewing service may
+    # record for them.
+    "cases:planned_step_complete": on(row(OK, N, F, N, F, OK, F, OK, IN), "planned_step"),
     # The reviewing service's managers (and administrators) allocate an IRO or CP Chair.
     "cases:reviewer_allocate": on(row(F, N, F, N, F, OK, F, OK, IN), "child"),
     # Concerns

@@ -44,6 +44,7 @@ from cases.models import (
     ChildStatus,
     KeyDate,
     LegalStatus,
+    PlannedStep,
     Review,
     ReviewStep,
     SignificantChange,
@@ -322,6 +323,20 @@ CHANGES: dict[str, Call] = {
             )
         )
     )(review(w).steps.get(kind=ReviewStep.Kind.DECISIONS_CIRCULATED)),
+    # Issue 14 rule 13: a step before the next review (the review on 1 November 2023 planned it).
+    "cases.services.planned_step_complete": lambda w: (
+        lambda step: (
+            lambda: cases.planned_step_complete(
+                step=step, by=w.iro, lock_version=step.lock_version, done_on=TODAY
+            )
+        )
+    )(
+        PlannedStep.objects.get(
+            planned__child=review(w).child,
+            planned__closed_on__isnull=True,
+            kind=PlannedStep.Kind.INVITATIONS_SENT,
+        )
+    ),
     "cases.services.review_steps_agree_by_silence": lambda w: (
         lambda step: (
             cases.review_step_complete(

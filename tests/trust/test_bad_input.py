@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from cases import services as case_services
-from cases.models import KeyDate, Review, ReviewStep
+from cases.models import KeyDate, PlannedStep, Review, ReviewStep
 from escalations import services as concern_services
 from escalations.forms.fields import GovukDateField
 from escalations.models import Outcome
@@ -230,6 +230,9 @@ def _reviews(w) -> None:
     )
     w.step_circulated = review.steps.get(kind=ReviewStep.Kind.DECISIONS_CIRCULATED)
     w.step_considered = review.steps.get(kind=ReviewStep.Kind.DECISIONS_CONSIDERED)
+    w.planned_visit = PlannedStep.objects.get(
+        planned__child=w.child, planned__closed_on__isnull=True, kind=PlannedStep.Kind.IRO_VISIT
+    )
     w.change = case_services.significant_change_record(
         child=w.child,
         by=w.social_worker,
@@ -387,6 +390,12 @@ TARGETS = [
         "cases:step_complete",
         "team_manager",
         lambda w: [w.step_considered.pk],
+    ),
+    Target(
+        "planned_step_complete",
+        "cases:planned_step_complete",
+        "iro",
+        lambda w: [w.planned_visit.pk],
     ),
     # QAPRs
     Target("qapr_start", "qapr:qapr_start", "iro", lambda w: [w.child.pk], kind=BUTTON),

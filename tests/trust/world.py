@@ -23,7 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases import services as case_services
-from cases.models import Child, ReviewStep, SignificantChange
+from cases.models import Child, PlannedStep, ReviewStep, SignificantChange
 from escalations import services as concern_services
 from escalations.models import Action, Attachment, Concern, Stage, SubConcern, Task, TaskState
 from imports.models import ImportRun
@@ -73,6 +73,7 @@ class Side:
     task: Task  # the delegated task, waiting for a response
     stage: Stage  # the stage the task is at
     step: ReviewStep  # circulating the decisions of the last review, the chair's to do
+    planned_step: PlannedStep  # sending the invitations to the next review, the IRO's to do
     change: SignificantChange  # waiting for the reviewing officer's decision
     qapr_draft: Qapr
     qapr: Qapr  # finalised (Good), with a recommendation
@@ -255,6 +256,11 @@ def _side(*, iro, manager, social_worker, child, owner) -> Side:
         task=task,
         stage=task.stage,
         step=review.steps.get(kind=ReviewStep.Kind.DECISIONS_CIRCULATED),
+        planned_step=PlannedStep.objects.get(
+            planned__child=child,
+            planned__closed_on__isnull=True,
+            kind=PlannedStep.Kind.INVITATIONS_SENT,
+        ),
         change=change,
         qapr_draft=qapr_services.qapr_start(child=child, by=iro),
         qapr=_fresh(qapr),
