@@ -200,7 +200,9 @@ def safeguarding_contact_due(contact, people: list[User], now) -> None:
                 Kind.SAFEGUARDING_CONTACT_DUE,
                 f"safeguarding_contact_due:{contact.pk}:{stamp}:{person.pk}",
                 context,
-                url=_concern_url(concern),
+                # "Record the contact": straight to the form (each recipient is one of the two
+                # managers, who may record it; once recorded it opens the concern).
+                url=reverse("escalations:safeguarding_contact", args=[concern.pk]),
                 concern=concern,
             )
             for person in people
