@@ -333,3 +333,52 @@ def test_seed_004_stage_4_with_an_iro_the_iro_is_told_and_the_service_manager_is
         "for a child in care: the IRO has been told to seek independent legal advice"
         in " ".join(page.split())
     )
+
+
+def _action_with_the_raiser_gone(iro, child, team_manager, social_worker):
+    """Ira raises a concern on Monday 2 March 2026 with an action for Sam due on the 3rd, then
+    leaves the service; the action is not done."""
+    from escalations import services
+    from tests.escalations.test_task_pages import raise_concern
+
+    with time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=LONDON), tick=False):
+        concern = raise_concern(iro, [child], delegate_to=team_manager).stage.concern
+        services.action_add(
+            concern=concern,
+            by=iro,
+            description="Book the permanence planning meeting",
+            due_on=dt.date(2026, 3, 3),
+            owner=social_worker,
+        )
+    iro.is_active = False
+    iro.save(update_fields=["is_active"])
+    chase_scan(dt.datetime(2026, 3, 4, 10, tzinfo=LONDON))
+    return {n.recipient: n for n in Notification.objects.filter(kind=Kind.ACTION_OVERDUE)}
+
+
+def test_seed_004_actions_monitored_the_raiser_gone_and_no_iro_the_service_manager_is_told(
+    gloucestershire, iro, unreviewed_child, team_manager, social_worker, iro_service_manager
+):
+    """The IRO / CP Chair monitors the actions until done (seed 004; rule 5): with the raiser
+    gone and no IRO allocated, the IRO Service Manager is chased instead (rule 1)."""
+    chased = _action_with_the_raiser_gone(iro, unreviewed_child, team_manager, social_worker)
+    assert set(chased) == {social_worker, iro_service_manager}
+    text = " ".join(chased[iro_service_manager].body_text.split())
+    assert (
+        "Why this has come to you: Ira Reviewer, who raised the concern and would monitor its "
+        "actions, no longer uses"
+    ) in text
+    assert "Nia Alone has no Independent Reviewing Officer allocated, so it comes to you" in text
+    assert "Why this has come to you" not in chased[social_worker].body_text
+
+
+def test_seed_004_actions_monitored_the_raiser_gone_the_childs_iro_is_told(
+    gloucestershire, iro, unreviewed_child, team_manager, social_worker, iro_service_manager
+):
+    other = UserFactory(full_name="Olu Other", roles=[RoleCode.IRO], team=iro.team)
+    unreviewed_child.reviewing_officer = other
+    unreviewed_child.save(update_fields=["reviewing_officer"])
+    chased = _action_with_the_raiser_gone(iro, unreviewed_child, team_manager, social_worker)
+    assert set(chased) == {social_worker, other}
+    text = " ".join(chased[other].body_text.split())
+    assert "It comes to you as Nia Alone's Independent Reviewing Officer" in text
