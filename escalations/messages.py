@@ -100,19 +100,26 @@ def outcome(stage: Stage) -> None:
     if stage.outcome == "refer_cafcass":
         people += [stage.cafcass_consulted, *(told.person for told in rules.cafcass_told(concern))]
     context = _context(concern, stage=stage)
-    prompted = rules.prompts_legal_advice_and_cafcass(stage)
+    # The child's IRO, or the IRO Service Manager standing in, says why (cases.reviewer).
+    prompted = {p.person.pk: p for p in rules.prompts_legal_advice_and_cafcass(stage)}
     seen: set[int] = set()
     messages = []
-    for person in [*prompted, *people]:
+    for person in [*(p.person for p in prompted.values()), *people]:
         if person is None or person.pk in seen or person.pk == stage.outcome_by_id:
             continue
         seen.add(person.pk)
+        prompt = prompted.get(person.pk)
+        extra = (
+            {"prompt_cafcass": True, "reviewer": prompt.reviewer, "reviewed_child": prompt.child}
+            if prompt
+            else {"prompt_cafcass": False}
+        )
         messages.append(
             Message(
                 person,
                 Kind.OUTCOME,
                 f"outcome:stage:{stage.pk}:{person.pk}",
-                {**context, "prompt_cafcass": person in prompted},
+                {**context, **extra},
                 url=_concern_url(concern),
                 concern=concern,
             )
@@ -200,7 +207,9 @@ def safeguarding_contact_due(contact, people: list[User], now) -> None:
                 Kind.SAFEGUARDING_CONTACT_DUE,
                 f"safeguarding_contact_due:{contact.pk}:{stamp}:{person.pk}",
                 context,
-                url=_concern_url(concern),
+                # "Record the contact": straight to the form (each recipient is one of the two
+                # managers, who may record it; once recorded it opens the concern).
+                url=reverse("escalations:safeguarding_contact", args=[concern.pk]),
                 concern=concern,
             )
             for person in people

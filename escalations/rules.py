@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases.models import Child, ChildStatus
+from cases.reviewer import Reviewer, reviewers_for
 from prp import workdays
 from prp.hierarchy import manager_for_team, span_team_ids
 from prp.models import RAISER_ROLES, ChildType, Protocol, ProtocolStage, RoleCode, User
@@ -179,19 +180,41 @@ def cafcass_told(concern: Concern) -> list[Copy]:
     return _distinct_copies(found, concern, None)
 
 
-def prompts_legal_advice_and_cafcass(stage: Stage) -> list[User]:
-    """The IROs to tell when a stage that says so ends unresolved for a child in care (seed 004,
-    Blackpool stage 4: "Head of Service SQR Service to inform IRO. IRO to seek Independent Legal
-    Advice and consider notification to CAFCASS")."""
+@dataclass(frozen=True)
+class Prompted:
+    """Who is told to seek legal advice and consider CAFCASS, and for which child: the child's
+    IRO, or the IRO Service Manager standing in when none is allocated (cases.reviewer)."""
+
+    person: User
+    reviewer: Reviewer
+    child: Child
+
+
+def legal_advice_reviewers(stage: Stage) -> list[tuple[Child, Reviewer]]:
+    """Each child in care of a stage that says so and ended unresolved (seed 004, Blackpool
+    stage 4: "Head of Service SQR Service to inform IRO. IRO to seek Independent Legal Advice
+    and consider notification to CAFCASS"), with who is told for them: the child's IRO, or the
+    IRO Service Manager when none is allocated (seed 000 §6, issue 14 rule 1; cases.reviewer).
+    Empty when the stage does not prompt."""
     if not stage.protocol_stage.unresolved_tells_reviewer or stage.outcome in ("", "resolved"):
         return []
-    officers = []
-    for link in stage.concern.concern_children.select_related("child__reviewing_officer"):
-        officer = link.child.reviewing_officer
-        in_care = child_type_for(link.child) == ChildType.CHILD_IN_CARE
-        if in_care and officer is not None and officer not in officers:
-            officers.append(officer)
-    return officers
+    links = stage.concern.concern_children.select_related("child__reviewing_officer")
+    in_care = [
+        link.child
+        for link in links.order_by("-is_primary", "id")
+        if child_type_for(link.child) == ChildType.CHILD_IN_CARE
+    ]
+    reviewers = reviewers_for(in_care)
+    return [(child, reviewers[child.pk]) for child in in_care]
+
+
+def prompts_legal_advice_and_cafcass(stage: Stage) -> list[Prompted]:
+    """The people to tell, once each, with the child they are told for."""
+    prompted: dict[int, Prompted] = {}
+    for child, reviewer in legal_advice_reviewers(stage):
+        for person in reviewer.people:
+            prompted.setdefault(person.pk, Prompted(person, reviewer, child))
+    return list(prompted.values())
 
 
 def stage_copies(stage: Stage) -> list[User]:

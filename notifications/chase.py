@@ -20,6 +20,7 @@ from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.reviewer import reviewers_for
 from escalations.models import (
     LIVE_STATES,
     Action,
@@ -381,10 +382,24 @@ def _overdue_actions(day: dt.date, send_after: dt.datetime, counts: Counter) -> 
 
     def build(actions):
         children = children_by_concern(a.concern_id for a in actions)
+        # The IRO / CP Chair monitors the actions (seed 004). When the raiser no longer uses
+        # the service, the child's reviewer does: their IRO or CP Chair, or the reviewing
+        # service manager standing in (cases.reviewer, seed 000 §6).
+        orphaned = [
+            children[a.concern_id][0]
+            for a in actions
+            if not a.concern.raised_by.is_active and children.get(a.concern_id)
+        ]
+        reviewers = reviewers_for(list({c.pk: c for c in orphaned}.values()))
         messages = []
         for action in actions:
             concern = action.concern
-            people = {p.pk: p for p in (action.owner, concern.raised_by) if p is not None}
+            monitors = [concern.raised_by]
+            standing_in = None
+            if not concern.raised_by.is_active and children.get(concern.pk):
+                standing_in = reviewers[children[concern.pk][0].pk]
+                monitors = list(standing_in.people)
+            people = {p.pk: p for p in (action.owner, *monitors) if p is not None}
             context = _context(
                 concern,
                 children,
@@ -397,7 +412,7 @@ def _overdue_actions(day: dt.date, send_after: dt.datetime, counts: Counter) -> 
                     person,
                     Kind.ACTION_OVERDUE,
                     f"action_overdue:action:{action.pk}:{day.isoformat()}:{person.pk}",
-                    context,
+                    {**context, "reviewer": standing_in if person in monitors else None},
                     url=_concern_url(concern),
                     concern=concern,
                     send_after=send_after,

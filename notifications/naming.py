@@ -50,12 +50,19 @@ class NamedInEmail:
         return self.full_name
 
 
+def _is_child(value) -> bool:
+    meta = getattr(value, "_meta", None)
+    return meta is not None and meta.label_lower == "cases.child"
+
+
 def for_email(context: dict) -> dict:
     """The message's context with its children wrapped, so no template can print a name the
-    setting forbids."""
+    setting forbids: `child`, `children`, and any other value that is a child (for example the
+    child an IRO Service Manager is told about, `reviewed_child`)."""
     named = dict(context)
-    if context.get("child") is not None:
-        named["child"] = NamedInEmail(context["child"])
+    for key, value in context.items():
+        if _is_child(value) and not isinstance(value, NamedInEmail):
+            named[key] = NamedInEmail(value)
     if context.get("children"):
         named["children"] = [NamedInEmail(child) for child in context["children"]]
     return named

@@ -34,7 +34,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from cases.models import Child, ChildStatus, PlannedStep, ReviewStep
-from cases.reviewer import reviewers_for
+from cases.reviewer import Reviewer, reviewers_for
 from cases.services import review_steps_agree_by_silence
 from prp import workdays
 from prp.models import User
@@ -351,7 +351,7 @@ def _children_due(day: dt.date, send_after: dt.datetime, counts: Counter) -> Non
         def build(rows, kind=kind, field=field):
             reviewers = reviewers_for(rows)
             return [
-                _child_message(child, person, kind, field, day, send_after)
+                _child_message(child, reviewers[child.pk], person, kind, field, day, send_after)
                 for child in rows
                 for person in reviewers[child.pk].people
             ]
@@ -362,9 +362,10 @@ def _children_due(day: dt.date, send_after: dt.datetime, counts: Counter) -> Non
 
 
 def _child_message(
-    child: Child, officer: User, kind: str, field: str, day: dt.date, send_after
+    child: Child, reviewer: Reviewer, officer: User, kind: str, field: str, day: dt.date, send_after
 ) -> Message:
-    """To the reviewing officer, or the service manager standing in (cases.reviewer)."""
+    """To the reviewing officer, or the service manager standing in (cases.reviewer), who is
+    told why it came to them."""
     due_on = getattr(child, field)
     draft_pk = getattr(child, "draft_pk", None)
     context = {
@@ -377,6 +378,7 @@ def _child_message(
         "reason": child.review_due_reason if kind == Kind.REVIEW_DUE else "",
         "has_draft": draft_pk is not None,
         "chase_every": settings.CHASE_EVERY_WORKING_DAYS,
+        "reviewer": reviewer,
     }
     if kind == Kind.QAPR_DUE:
         url = _qapr_url(draft_pk) if draft_pk else reverse("qapr:qapr_due")

@@ -260,8 +260,9 @@ def _detail_context(request, concern: Concern) -> dict:
         "may_add": may_add,
         "may_add_evidence": may_add or (concern.is_open and _is_current_assignee(user, concern)),
         "may_see_audit": audit.may_see_audit(user, _children(concern)),
-        # Seed 004 stage 4: unresolved for a child in care, the IRO seeks advice.
-        "cafcass_prompt": {s.pk for s in stages if rules.prompts_legal_advice_and_cafcass(s)},
+        # Seed 004 stage 4: unresolved for a child in care, the IRO (or, with none allocated,
+        # the IRO Service Manager) is told to seek advice.
+        "cafcass_prompt": {s.pk: told for s in stages if (told := rules.legal_advice_reviewers(s))},
         **_safeguarding_context(user, concern),
     }
 

@@ -194,3 +194,191 @@ def test_gloucestershire_6_a_review_due_without_an_iro_is_chased_with_the_servic
     chase_scan(dt.datetime(2026, 3, 3, 10, tzinfo=LONDON))
     chased = Notification.objects.get(kind=Kind.REVIEW_DUE)
     assert chased.recipient == iro_service_manager
+    assert (
+        "Why this has come to you: Nia Alone has no Independent Reviewing Officer allocated, so "
+        "it comes to you as the IRO Service Manager, who stands in for them. You can allocate an "
+        "IRO in"
+    ) in " ".join(chased.body_text.split())
+    assert "Why this has come to you" in chased.body_html
+
+
+# The same fallback for every message meant for "the child's IRO / CP Chair" ---------------------
+
+
+def test_seed_000_6_an_iro_allocated_gets_the_review_due_with_no_standing_in_note(
+    social_worker, unreviewed_child, iro, iro_service_manager
+):
+    unreviewed_child.reviewing_officer = iro
+    unreviewed_child.save(update_fields=["reviewing_officer"])
+    key_date_record(
+        child=unreviewed_child,
+        by=social_worker,
+        kind=KeyDate.Kind.CAME_INTO_CARE,
+        on=dt.date(2026, 2, 2),
+    )
+    chase_scan(dt.datetime(2026, 3, 3, 10, tzinfo=LONDON))
+    chased = Notification.objects.get(kind=Kind.REVIEW_DUE)
+    assert chased.recipient == iro
+    assert "Why this has come to you" not in chased.body_text
+
+
+def test_seed_000_6_2_no_cp_chair_the_qapr_due_goes_to_the_cp_service_manager_saying_why(
+    unreviewed_cp_child, iro_service_manager, cp_service_manager
+):
+    """Kai's initial conference was chaired on 3 November 2025 by a CP Chair who is not
+    allocated to him; his QAPR comes due by 3 February 2026 with no CP Chair allocated."""
+    from cases.models import Review, ReviewStep
+    from prp.models import User
+    from tests.notifications.test_review_notifications import complete, record_review, step_of
+
+    chair = User.objects.get(full_name="Chris Chair")
+    review = record_review(unreviewed_cp_child, chair, dt.date(2025, 11, 3), Review.Kind.CP_INITIAL)
+    complete(step_of(review, ReviewStep.Kind.DECISIONS_CIRCULATED), chair, dt.date(2025, 11, 5))
+    unreviewed_cp_child.refresh_from_db()
+    assert unreviewed_cp_child.reviewing_officer is None
+    chase_scan(dt.datetime(2026, 1, 20, 10, tzinfo=LONDON))
+    told = Notification.objects.get(kind=Kind.QAPR_DUE)
+    assert told.recipient == cp_service_manager  # not the IRO Service Manager
+    assert (
+        "Kai Alone has no Child Protection Chair allocated, so it comes to you as the CP Service "
+        "Manager"
+    ) in " ".join(told.body_text.split())
+
+
+@pytest.fixture
+def blackpool(protocols):
+    from prp.presets import activate
+
+    return activate(protocols["blackpool"])
+
+
+@pytest.fixture
+def sqr_head(reviewing_service, iro_team):
+    role = RoleCode.REVIEWING_HEAD_OF_SERVICE
+    holder = UserFactory(full_name="Hal Reviewing", roles=[role], team=iro_team)
+    return PostFactory(unit=reviewing_service, role=RoleFactory(code=role), holder=holder).holder
+
+
+def _blackpool_stage_4_not_resolved(iro, child, team_manager, sqr_head, assistant_director):
+    """Raised by the IRO at stage 1, taken to stage 4 by the SQR Head of Service, and withdrawn
+    there: not resolved for a child in care (seed 004 stage 4)."""
+    from escalations.models import Outcome
+    from tests.escalations.test_task_pages import raise_concern
+    from tests.escalations.test_told import _escalate_to, _outcome
+
+    concern = raise_concern(iro, [child], delegate_to=team_manager).stage.concern
+    _escalate_to(concern, sqr_head, 4, assistant_director)
+    _outcome(concern, sqr_head, Outcome.WITHDRAWN)
+    return concern
+
+
+def test_seed_004_stage_4_no_iro_the_iro_service_manager_is_told_instead(
+    client,
+    blackpool,
+    unreviewed_child,
+    iro,
+    team_manager,
+    sqr_head,
+    assistant_director,
+    iro_service_manager,
+    cp_service_manager,
+):
+    """Blackpool stage 4 not resolved for a child in care tells the IRO to seek legal advice and
+    consider CAFCASS (rule 6); Nia has no IRO, so the IRO Service Manager is told, and why."""
+    concern = _blackpool_stage_4_not_resolved(
+        iro, unreviewed_child, team_manager, sqr_head, assistant_director
+    )
+    told = Notification.objects.get(kind=Kind.OUTCOME, recipient=iro_service_manager)
+    text = " ".join(told.body_text.split())
+    assert "The child's IRO would be told to seek independent legal advice and consider a " in text
+    assert "allocate an IRO as soon as you can and make sure both are done" in text
+    assert (
+        "Why this has come to you: Nia Alone has no Independent Reviewing Officer allocated, so "
+        "it comes to you as the IRO Service Manager"
+    ) in text
+    assert "Why this has come to you" in told.body_html
+    # Not the CP Service Manager (Nia is in care), and nobody else gets the prompt.
+    assert not Notification.objects.filter(kind=Kind.OUTCOME, recipient=cp_service_manager)
+    prompted = Notification.objects.filter(kind=Kind.OUTCOME, body_text__contains="CAFCASS")
+    assert [n.recipient for n in prompted] == [iro_service_manager]
+
+    client.force_login(iro)
+    page = client.get(reverse("escalations:concern_detail", args=[concern.pk])).content.decode()
+    assert (
+        "Nia Alone has no IRO allocated, so the IRO Service Manager (Isla Service) has been told "
+        "instead, to allocate an IRO and make sure independent legal advice is sought"
+    ) in " ".join(page.split())
+
+
+def test_seed_004_stage_4_with_an_iro_the_iro_is_told_and_the_service_manager_is_not(
+    client,
+    blackpool,
+    child,
+    iro,
+    team_manager,
+    sqr_head,
+    assistant_director,
+    iro_service_manager,
+):
+    concern = _blackpool_stage_4_not_resolved(
+        iro, child, team_manager, sqr_head, assistant_director
+    )
+    told = Notification.objects.get(kind=Kind.OUTCOME, recipient=iro)
+    assert "Seek independent legal advice and consider a referral to CAFCASS" in told.body_text
+    assert "Why this has come to you" not in told.body_text
+    assert not Notification.objects.filter(kind=Kind.OUTCOME, recipient=iro_service_manager)
+    client.force_login(iro)
+    page = client.get(reverse("escalations:concern_detail", args=[concern.pk])).content.decode()
+    assert (
+        "for a child in care: the IRO has been told to seek independent legal advice"
+        in " ".join(page.split())
+    )
+
+
+def _action_with_the_raiser_gone(iro, child, team_manager, social_worker):
+    """Ira raises a concern on Monday 2 March 2026 with an action for Sam due on the 3rd, then
+    leaves the service; the action is not done."""
+    from escalations import services
+    from tests.escalations.test_task_pages import raise_concern
+
+    with time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=LONDON), tick=False):
+        concern = raise_concern(iro, [child], delegate_to=team_manager).stage.concern
+        services.action_add(
+            concern=concern,
+            by=iro,
+            description="Book the permanence planning meeting",
+            due_on=dt.date(2026, 3, 3),
+            owner=social_worker,
+        )
+    iro.is_active = False
+    iro.save(update_fields=["is_active"])
+    chase_scan(dt.datetime(2026, 3, 4, 10, tzinfo=LONDON))
+    return {n.recipient: n for n in Notification.objects.filter(kind=Kind.ACTION_OVERDUE)}
+
+
+def test_seed_004_actions_monitored_the_raiser_gone_and_no_iro_the_service_manager_is_told(
+    gloucestershire, iro, unreviewed_child, team_manager, social_worker, iro_service_manager
+):
+    """The IRO / CP Chair monitors the actions until done (seed 004; rule 5): with the raiser
+    gone and no IRO allocated, the IRO Service Manager is chased instead (rule 1)."""
+    chased = _action_with_the_raiser_gone(iro, unreviewed_child, team_manager, social_worker)
+    assert set(chased) == {social_worker, iro_service_manager}
+    text = " ".join(chased[iro_service_manager].body_text.split())
+    assert (
+        "Why this has come to you: Ira Reviewer, who raised the concern and would monitor its "
+        "actions, no longer uses"
+    ) in text
+    assert "Nia Alone has no Independent Reviewing Officer allocated, so it comes to you" in text
+    assert "Why this has come to you" not in chased[social_worker].body_text
+
+
+def test_seed_004_actions_monitored_the_raiser_gone_the_childs_iro_is_told(
+    gloucestershire, iro, unreviewed_child, team_manager, social_worker, iro_service_manager
+):
+    other = UserFactory(full_name="Olu Other", roles=[RoleCode.IRO], team=iro.team)
+    unreviewed_child.reviewing_officer = other
+    unreviewed_child.save(update_fields=["reviewing_officer"])
+    chased = _action_with_the_raiser_gone(iro, unreviewed_child, team_manager, social_worker)
+    assert set(chased) == {social_worker, other}
+    text = " ".join(chased[other].body_text.split())
+    assert "It comes to you as Nia Alone's Independent Reviewing Officer" in text

@@ -18,7 +18,10 @@ The work:
 - T3: Sam, due Friday 2 January.
 - Formal: a concern at formal stage 1 since Monday 1 December (its response already in), so only
   the formal clock runs: 17 working days on 24 December, 21 on 2 January.
-- Action: agreed for Sam, due Tuesday 23 December, never done.
+- Action: agreed for Sam, due Tuesday 23 December, never done: chased, like a late task, on the
+  first working day after its date and then every 2 working days until done (issue 14 rule 5),
+  so on 24 and 30 December and 2 January, to Sam (its owner) and Ira (who raised the concern and
+  monitors it). Its next chase is Tuesday 6 January, after the two weeks.
 """
 
 import datetime as dt
@@ -100,11 +103,6 @@ def cast(child, iro, social_worker, team_manager, head_of_service, service_manag
     }
 
 
-@pytest.mark.xfail(
-    reason="issue 14 rule 5 chases agreed actions every 2 working days until done: the day "
-    "table below still has the old single reminder and must be written out again",
-    strict=True,
-)
 def test_two_weeks_over_christmas(cast, child, iro, social_worker, team_manager):
     ira, sam, tom, hana, sian = (cast[k] for k in ("ira", "sam", "tom", "hana", "sian"))
     with time_machine.travel(at(dt.date(2025, 12, 1), 10), tick=False) as clock:
@@ -183,9 +181,15 @@ def test_two_weeks_over_christmas(cast, child, iro, social_worker, team_manager)
             (hana, Kind.OVERDUE_COPY),
             (ira, Kind.ESCALATE_PROMPT),
         ],
-        # Tuesday 30: Sam answers T1 at 10:00; Ira hears at once (sent at 13:00). No chases:
-        # T1's next would have been Wednesday, and it is answered.
-        dt.date(2025, 12, 30): [(ira, Kind.RESPONDED)],
+        # Tuesday 30: Sam answers T1 at 10:00; Ira hears at once (sent at 13:00). No task
+        # chases: T1's next would have been Wednesday, and it is answered. The action is still
+        # not done: chased again two working days after Wednesday 24 (Monday 29, Tuesday 30),
+        # Sam and Ira as before (rule 5: chased every 2 working days until done).
+        dt.date(2025, 12, 30): [
+            (ira, Kind.RESPONDED),
+            (sam, Kind.ACTION_OVERDUE),
+            (ira, Kind.ACTION_OVERDUE),
+        ],
         # Wednesday 31: T3 is due on Friday (the next working day: 1 January is a bank
         # holiday); T2's third chase.
         dt.date(2025, 12, 31): [
@@ -196,8 +200,14 @@ def test_two_weeks_over_christmas(cast, child, iro, social_worker, team_manager)
         ],
         # New Year's Day: nothing.
         dt.date(2026, 1, 1): [],
-        # Friday 2: T3 due today; the formal stages pass the limit (21 working days).
-        dt.date(2026, 1, 2): [(sam, Kind.DUE_TODAY), (sian, Kind.FORMAL_LIMIT_PASSED)],
+        # Friday 2: T3 due today; the formal stages pass the limit (21 working days); the
+        # action's third chase (Wednesday 31 and Friday 2 since Tuesday 30's).
+        dt.date(2026, 1, 2): [
+            (sam, Kind.DUE_TODAY),
+            (sian, Kind.FORMAL_LIMIT_PASSED),
+            (sam, Kind.ACTION_OVERDUE),
+            (ira, Kind.ACTION_OVERDUE),
+        ],
         # The weekend: nothing. Friday's 22:00 run queued Monday's chases for 08:00 Monday.
         dt.date(2026, 1, 3): [],
         dt.date(2026, 1, 4): [],
@@ -206,7 +216,8 @@ def test_two_weeks_over_christmas(cast, child, iro, social_worker, team_manager)
         assert Counter(sent[day]) == Counter(expected[day]), f"emails on {day:%A %-d %B %Y}"
 
     # Nothing was sent twice, and Monday 5 January's six chases wait for 08:00 that day:
-    # T3 (Sam, Tom, Ira) for the first time, T2 (Tom, Hana, Ira) for the fourth.
+    # T3 (Sam, Tom, Ira) for the first time, T2 (Tom, Hana, Ira) for the fourth. The action is
+    # not among them: chased on Friday 2, its next is Tuesday 6 January.
     assert len(mail.outbox) == sum(len(v) for v in expected.values())
     keys = list(Notification.objects.values_list("key", flat=True))
     assert len(keys) == len(set(keys))
