@@ -34,6 +34,11 @@ class PreconditionFailed(exceptions.APIException):
     default_detail = "The record has changed since you read it. Read it again and retry."
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Another request changed these records at the same time. Send it again."
+
+
 class PreconditionRequired(exceptions.APIException):
     status_code = 428
     default_detail = "Send If-Match with the record's ETag to change it."

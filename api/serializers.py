@@ -3,6 +3,7 @@ with a typo in a field name must hear about it."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from cases.models import Allocation, Child, ChildStatus, KeyDate, Review
@@ -219,6 +220,14 @@ class ChildUpsertItem(StrictSerializer, serializers.ModelSerializer):
         ]
         # Held or not is the upsert's question, not an error.
         extra_kwargs = {"reference": {"validators": []}}
+
+    def validate_date_of_birth(self, value):
+        # Checked here, with the child's place in the list, as well as by the service.
+        if value > timezone.localdate():
+            raise serializers.ValidationError(
+                "The date the child was born must be today or in the past."
+            )
+        return value
 
 
 class ChildUpsertSerializer(StrictSerializer):

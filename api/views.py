@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model, Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +22,7 @@ from cases.services import (
     child_allocate,
     child_create,
     child_update_details,
+    children_create_many,
     key_date_record,
     review_record,
 )
@@ -198,6 +199,8 @@ class ChildViewSet(
                 return Response(upsert.write())
             except StaleEdit:  # changed between the check and the write
                 raise errors.PreconditionFailed() from None
+            except IntegrityError:  # another sender made one of these children meanwhile
+                raise errors.Conflict() from None
 
 
 @extend_schema_view(list=LIST)
@@ -352,11 +355,8 @@ class Upsert:
             if name not in ("reference", "version") and getattr(child, name) != value
         }
 
-    def write_one(self, item: dict) -> tuple[Child, str]:
-        child = self.held.get(item["reference"])
-        details = {k: v for k, v in item.items() if k not in ("reference", "version")}
-        if child is None:
-            return child_create(by=None, reference=item["reference"], **details), "created"
+    def update_one(self, item: dict) -> tuple[Child, str]:
+        child = self.held[item["reference"]]
         if changes := self.changes(child, item):
             version = item["version"]
             return child_update_details(
@@ -387,12 +387,17 @@ class Upsert:
                 raise errors.Refused(status_code, {"children": found})
 
     def write(self) -> dict:
+        new = [item for item in self.items if item["reference"] not in self.held]
+        made = {child.reference: child for child in children_create_many(rows=new, by=None)}
         results, counts = [], {"created": 0, "updated": 0, "unchanged": 0}
         for index, item in enumerate(self.items):
-            try:
-                child, result = self.write_one(item)
-            except DjangoValidationError as error:  # the model's own rules, e.g. a future birth
-                raise ValidationError({"children": {index: error.message_dict}}) from None
+            if item["reference"] in made:
+                child, result = made[item["reference"]], "created"
+            else:
+                try:
+                    child, result = self.update_one(item)
+                except DjangoValidationError as error:  # the model's own rules
+                    raise ValidationError({"children": {index: error.message_dict}}) from None
             counts[result] += 1
             results.append(
                 {

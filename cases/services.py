@@ -675,6 +675,7 @@ def review_rules_apply_protocol(protocol) -> list[ReviewRule]:
 
 # Records loaded from the council's own systems (the imports app calls these) -----------------
 
+MADE_FROM_RECORDS = "Record made from the council's records."
 CHILD_DETAILS = (
     "first_name",
     "last_name",
@@ -693,12 +694,34 @@ def child_create(*, reference: str, by: User | None, team: Team | None = None, *
     child = Child(reference=reference, **{k: v for k, v in details.items() if k in CHILD_DETAILS})
     child.full_clean()
     child.save()
-    log(child, by, "Record made from the council's records.")
+    log(child, by, MADE_FROM_RECORDS)
     if team is not None:
         child_allocate(
             child=child, kind=Allocation.Kind.TEAM, team=team, start_date=_today(), recorded_by=by
         )
     return child
+
+
+@transaction.atomic
+def children_create_many(*, rows: list[dict], by: User | None) -> list[Child]:
+    """Many children at once from the council's records (the API's upsert), with the same
+    details and history line as `child_create` in three statements and an audit entry each,
+    instead of several statements each. The caller has found which references are held; two
+    senders racing with the same new reference meet the database's unique constraint."""
+    children = []
+    for row in rows:
+        details = {k: v for k, v in row.items() if k in CHILD_DETAILS}
+        if details.get("date_of_birth"):
+            _not_in_future(details["date_of_birth"], "date_of_birth", "the child was born")
+        child = Child(reference=row["reference"], **details)
+        # The uniqueness is the caller's look-up and the database's constraint, not a query each.
+        child.full_clean(validate_unique=False, validate_constraints=False)
+        children.append(child)
+    made = create_recorded(Child, children)
+    ChildLog.objects.bulk_create(
+        ChildLog(child=child, actor=by, summary=MADE_FROM_RECORDS, data={}) for child in made
+    )
+    return made
 
 
 @transaction.atomic

@@ -268,6 +268,20 @@ CHANGES: dict[str, Call] = {
             legal_status=LegalStatus.CARE_ORDER,
         )
     ),
+    "cases.services.children_create_many": lambda w: (
+        lambda: cases.children_create_many(
+            rows=[
+                {
+                    "reference": "LCS999002",
+                    "first_name": "Tom",
+                    "last_name": "Walker",
+                    "date_of_birth": dt.date(2014, 1, 9),
+                    "status": ChildStatus.CHILD_IN_CARE,
+                }
+            ],
+            by=None,
+        )
+    ),
     "cases.services.child_update_details": lambda w: (
         lambda: cases.child_update_details(child=w.child, by=w.iro, last_name="Okafor-Reid")
     ),
