@@ -190,6 +190,25 @@ def test_demo_info_lists_the_sign_ins(monkeypatch):
     assert "https://prp.example.org/" in out.getvalue()
 
 
+def test_demo_info_lists_everyone_by_role_and_team():
+    from prp.models import RoleCode, User
+
+    seed()
+    out = StringIO()
+    call_command("demo_info", stdout=out)
+    text = out.getvalue().split("Everyone in the demo, by role and team:")[1]
+    for person in User.objects.filter(is_active=True).prefetch_related("roles"):
+        line = next(line for line in text.splitlines() if line.endswith(f"  {person.email}"))
+        assert person.full_name in line
+    managers = User.objects.filter(roles__code=RoleCode.TEAM_MANAGER, is_active=True)
+    assert f"Team Manager ({managers.count()})" in text
+    # Each team manager is listed with their team, so the manager of a child's team is found.
+    for manager in managers.select_related("team"):
+        assert any(
+            manager.team.name in line and manager.email in line for line in text.splitlines()
+        )
+
+
 def test_the_demo_has_concerns_in_every_state_through_the_services():
     from escalations.models import Concern, ConcernState, Event, Task, TaskState
 

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
 from prp.demo import DEMO_PASSWORD, DEMO_SIGN_INS, demo_is_loaded
+from prp.models import RoleCode, User
 
 
 def default_url() -> str:
@@ -34,5 +35,31 @@ class Command(BaseCommand):
         out(f"{'-' * role_width}  {'-' * email_width}")
         for role, email in DEMO_SIGN_INS:
             out(f"{role:<{role_width}}  {email}")
+        if loaded:
+            self.everyone(out)
         out("")
         out(f"Password for every demo account: {DEMO_PASSWORD}")
+
+    def everyone(self, out) -> None:
+        """Every active account, by role and then team, so a tester can find (say) the team
+        manager of the child they picked. Someone with two roles is listed under each."""
+        people = (
+            User.objects.filter(is_active=True)
+            .select_related("team")
+            .prefetch_related("roles")
+            .order_by("team__name", "full_name")
+        )
+        by_role: dict[str, list[User]] = {code: [] for code in RoleCode.values}
+        for person in people:
+            for role in person.roles.all():
+                by_role[role.code].append(person)
+        out("")
+        out("Everyone in the demo, by role and team:")
+        for code, holders in by_role.items():
+            if not holders:
+                continue
+            out("")
+            out(f"{RoleCode(code).label} ({len(holders)})")
+            for person in holders:
+                team = person.team.name if person.team_id else "No team"
+                out(f"  {team:<34}  {person.full_name:<28}  {person.email}")
