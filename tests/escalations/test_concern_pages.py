@@ -889,3 +889,19 @@ def test_a_stage_answered_by_an_outside_body_is_not_delegated(client, protocols,
     assert not Task.objects.exists()
     page = _page(client.get(_url("concern_detail", concern.pk)))
     assert "CAFCASS (Ira Reviewer records their response)" in page
+
+
+def test_the_status_tag_names_the_stage_with_its_number(
+    client, gloucestershire, iro, child, team_manager
+):
+    """Issue 19: "Formal stage" alone does not say where the concern is; the tag names the stage,
+    on the concern page and in the list."""
+    from tests.escalations.test_services import raised
+
+    concern = raised(iro, child, team_manager, level=2)
+    client.force_login(iro)
+    page = client.get(reverse("escalations:concern_detail", args=[concern.pk])).content.decode()
+    heading = re.search(r"<h1.*?</h1>", page, re.S).group(0)
+    assert re.search(r'<strong class="govuk-tag[^"]*">Formal stage 2</strong>', heading), heading
+    listed = client.get(reverse("escalations:concern_list")).content.decode()
+    assert re.search(r'<strong class="govuk-tag[^"]*">Formal stage 2</strong>', listed)
