@@ -408,7 +408,7 @@ def test_gloucestershire_child_in_care_from_informal_to_resolved(
         "Concern raised and delegated to Tom Manager. Response due 8 December 2023."
     ]
     page = j.concern_page()
-    assert _state_tag(page) == "Informal stage"
+    assert _state_tag(page) == "Informal"
     summary = _summary(page)
     assert summary["Current stage"] == "Informal"
     assert summary["Response due"] == "8 December 2023"
@@ -438,7 +438,7 @@ def test_gloucestershire_child_in_care_from_informal_to_resolved(
         "Escalated to Formal stage 1 and delegated to Tom Manager. Response due 18 December 2023"
     ]
     page = j.concern_page()
-    assert _state_tag(page) == "Formal stage"
+    assert _state_tag(page) == "Formal stage 1"
     summary = _summary(page)
     assert summary["Current stage"] == "Formal stage 1"
     assert summary["Response due"] == "18 December 2023"
@@ -565,7 +565,7 @@ def test_gloucestershire_child_protection_formal_2_goes_to_the_group_manager(
         "Concern raised and delegated to Tom Manager. Response due 8 December 2023."
     ]
     page = j.concern_page()
-    assert _state_tag(page) == "Formal stage"
+    assert _state_tag(page) == "Formal stage 1"
     assert _summary(page)["Response due"] == "8 December 2023"
     assert "0 of 20 working days used on formal stages" in page
 
@@ -604,7 +604,7 @@ def test_gloucestershire_child_protection_formal_2_goes_to_the_group_manager(
 
     j.sign_in(head_of_service)
     assert j.my_tasks() == []
-    assert _state_tag(j.concern_page()) == "Formal stage"  # told, so she can open it
+    assert _state_tag(j.concern_page()) == "Formal stage 2"  # told, so she can open it
     j.sign_in(group_manager)
     row = j.my_task_for_this_concern()
     assert (row.stage, row.due) == ("Formal stage 2", "15 December 2023")
@@ -688,7 +688,7 @@ def test_cumbria_informal_challenge_to_stage_3_then_resolved(
         "Concern raised and delegated to Tom Manager. Response due 7 March 2024."
     ]
     page = j.concern_page()
-    assert _state_tag(page) == "Informal stage"
+    assert _state_tag(page) == "Stage 1: informal challenge"
     summary = _summary(page)
     assert summary["Current stage"] == "Stage 1: informal challenge"
     assert summary["Response due"] == "7 March 2024"
@@ -731,7 +731,7 @@ def test_cumbria_informal_challenge_to_stage_3_then_resolved(
     assert j.rule_copy_list(2) == [iro_team_manager]
     assert j.copied_to(2) == [iro_team_manager.pk]
     page = j.concern_page()
-    assert _state_tag(page) == "Formal stage"
+    assert _state_tag(page) == "Stage 2"
     assert _summary(page)["Current stage"] == "Stage 2"
     assert _summary(page)["Response due"] == "14 March 2024"
 
@@ -866,7 +866,7 @@ def test_buckinghamshire_social_worker_then_managers_then_straight_to_cafcass(
     assert [s.level for s in Stage.objects.filter(concern_id=j.pk)] == [0, 1, 2, 5]
     assert j.stage(2).outcome == Outcome.ESCALATE_TO
     page = j.concern_page()
-    assert _state_tag(page) == "Formal stage"
+    assert _state_tag(page) == "Stage 5: CAFCASS"
     summary = _summary(page)
     assert summary["Current stage"] == "Stage 5: CAFCASS"
     assert summary["With"] == "CAFCASS (Ira Reviewer records their response)"
@@ -920,7 +920,7 @@ def _blackpool_formal_1(j: Journey, protocol, child, iro, team_manager):
     ]
     page = j.concern_page()
     assert f"Concern 1: {DRIFT}" in page
-    assert _state_tag(page) == "Formal stage"
+    assert _state_tag(page) == "Formal stage 1"
     j.at(dt.date(2024, 2, 8)).sign_in(team_manager)
     row = j.my_task_for_this_concern()
     assert (row.stage, row.due) == ("Formal stage 1", "12 February 2024")
@@ -957,7 +957,7 @@ def test_blackpool_the_iro_tm_escalates_then_the_head_of_reviewing_bypasses_to_s
 
     # The IRO/CP Team Manager (the manager of the IRO's team) escalates to Formal stage 2.
     j.sign_in(iro_team_manager)
-    assert _state_tag(j.concern_page()) == "Formal stage"
+    assert _state_tag(j.concern_page()) == "Formal stage 1"
     response = j.record_outcome(Outcome.ESCALATE_NEXT, on=dt.date(2024, 2, 12))
     assert response.status_code == 302, _page(response)
     assert _banners(response) == [
