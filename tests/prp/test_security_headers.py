@@ -130,8 +130,9 @@ def test_the_other_protective_headers(client, db):
 
 def page_templates():
     for path in sorted(TEMPLATES.rglob("*.html")):
-        # Emails are not web pages: mail clients need their inline styles.
-        if "notifications/email" not in path.as_posix():
+        # Emails are not web pages: mail clients need their inline styles. Nor are the PDF
+        # templates (`*_pdf.html`): WeasyPrint reads them on the server and only the PDF is sent.
+        if "notifications/email" not in path.as_posix() and not path.name.endswith("_pdf.html"):
             yield path
 
 

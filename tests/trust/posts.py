@@ -59,6 +59,10 @@ VALID: dict[str, Sample] = {
         **date("done_on", TODAY),
         "lock_version": s.step.lock_version,
     },
+    "cases:planned_step_complete": lambda s, w: {
+        **date("done_on", TODAY),
+        "lock_version": s.planned_step.lock_version,
+    },
     "escalations:concern_start": lambda s, w: {
         "children": [str(s.child.pk)],
         "title": "Another concern",
