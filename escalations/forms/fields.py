@@ -47,6 +47,20 @@ class GovukDateField(DateInputField):
         for box in self.widget.widgets:
             box.attrs["inputmode"] = "numeric"
 
+    def clean(self, value):
+        """One message for the date however many of its boxes are wrong (GOV.UK asks for one
+        per field in the error summary): a missing part first, as the more useful to fix. The
+        boxes that are wrong are still marked, each on its own widget."""
+        try:
+            return super().clean(value)
+        except ValidationError as error:
+            errors = error.error_list
+            missing = [
+                e for e in errors if str(e.message).startswith(f"{self.subject} must include")
+            ]
+            first = (missing or errors)[0]
+            raise ValidationError(first.message, code=first.code, params=first.params) from None
+
     def compress(self, data_list):
         if not data_list or not all(data_list):
             return None

@@ -22,6 +22,23 @@ def error_anchor(bound_field, field_id: str) -> str:
 
 
 @register.filter
+def summary_errors(bound_field) -> list[tuple[str, str]]:
+    """The field's errors for the error summary, each with where its link lands: one line per
+    message (GOV.UK), so a date wrong in all three boxes is one line, linked to the first box
+    that is wrong."""
+    boxes = getattr(bound_field.field, "fields", ())
+    lines = []
+    for error in dict.fromkeys(bound_field.errors):
+        anchor = error_anchor(bound_field, bound_field.auto_id)
+        for index, box in enumerate(boxes):
+            if error in getattr(box.widget, "errors", []):
+                anchor = f"{bound_field.auto_id}_{index}"
+                break
+        lines.append((anchor, error))
+    return lines
+
+
+@register.filter
 def govuk_datetime(value) -> str:
     """A date and time in GOV.UK style: 8 December 2023 at 4:07pm, with midday and midnight."""
     if not value:

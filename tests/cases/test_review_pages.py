@@ -290,6 +290,28 @@ def test_a_bad_review_shows_the_error_summary(client, iro, child, data, message)
     assert not Review.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("boxes", "message"),
+    [
+        (("x", "y", "z"), "The date it was held must be a real date"),
+        (("x", "", "z"), "The date it was held must include a month"),
+    ],
+)
+def test_a_date_wrong_in_every_box_has_one_message_in_the_error_summary(
+    client, iro, child, boxes, message
+):
+    """Issue 19: GOV.UK asks for one message per field, not one per box."""
+    client.force_login(iro)
+    data = {f"held_on_{n}": value for n, value in enumerate(boxes)}
+    response = client.post(
+        reverse("cases:review_new", args=[child.pk]), {"kind": "cic_review", **data}
+    )
+    assert_error_page(response, message)
+    page = response.content.decode()
+    summary = page.split('class="govuk-list govuk-error-summary__list"')[1].split("</ul>")[0]
+    assert summary.count("<li") == 1 and message in summary
+
+
 def test_the_same_review_twice_is_refused(client, iro, child):
     hold_review(child, iro, D(2026, 3, 2))
     client.force_login(iro)
