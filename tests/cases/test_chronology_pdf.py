@@ -165,7 +165,9 @@ def test_a_long_chronology_runs_over_pages_with_the_table_head_on_each(
             child=child,
             agency="Police",
             level="1",
-            summary=f"Note number {n} \x00\x0b with a control character pasted in",
+            # PostgreSQL refuses NUL in text (and the forms refuse it), so it never reaches a PDF;
+            # other control characters can be pasted in and are turned into spaces.
+            summary=f"Note number {n} \x1b\x0b with a control character pasted in",
             recorded_by=iro,
             recorded_on=D(2025, 1, 1) + dt.timedelta(days=n),
         )
