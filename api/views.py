@@ -225,7 +225,8 @@ class ChildRecordViewSet(mixins.ListModelMixin, ApiViewSet):
     """Something recorded about one child (allocations, key dates, reviews held): listed with
     the child's read scope, added with the record's own write scope, through the same service
     the page uses. The child is found as the page finds it: a restricted child is a 404 unless
-    the client was granted restricted records."""
+    the client was granted restricted records. Each kind defines `record(data)`: the service
+    call that writes one."""
 
     http_method_names = ["get", "post", "head", "options"]
     related_name = ""
@@ -263,9 +264,6 @@ class ChildRecordViewSet(mixins.ListModelMixin, ApiViewSet):
                 raise ValidationError(error.message_dict) from None
         self._shown = [self.child]
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
-
-    def record(self, data):
-        raise NotImplementedError
 
 
 CHILD_RECORD = extend_schema_view(
