@@ -12,9 +12,8 @@ from crispy_forms_gds.layout import ConditionalQuestion, ConditionalRadios, Fiel
 from django import forms
 from django.utils import timezone
 
-from escalations.forms.fields import GovukDateField
-from escalations.views.common import LockVersionField
-from prp.forms import GovukFormMixin
+from prp.fields import GovukDateField
+from prp.forms import GovukFormMixin, LockVersionField
 from prp.submissions import SubmitOnceForm
 
 from .models import (

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from escalations.views.common import call_service, posted
 from prp import audit, workdays
 from prp.dashboards import list_downloads
 from prp.dashboards.exports import wanted_format
+from prp.forms import call_service, posted
 from prp.models import RoleCode
 from prp.submissions import submit_once
 from qapr import permissions as qapr_permissions

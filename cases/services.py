@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from prp import workdays
 from prp.audit import create_recorded, update_recorded
+from prp.locking import lock_row
 from prp.models import Team, User
 
 from . import messages, permissions, schedule
@@ -100,23 +101,6 @@ def _today() -> dt.date:
 def log(child: Child, actor: User | None, summary: str, **data) -> ChildLog:
     """A line in the child's history (reviews, key dates, changes, QAPRs)."""
     return ChildLog.objects.create(child=child, actor=actor, summary=summary[:300], data=data)
-
-
-def lock_row(model, obj, lock_version: int | None, what: str, *, related: tuple = ()):
-    """The row, locked for this transaction, if it is still the version the form was built
-    from (else StaleEdit); its version is stepped on, ready to save."""
-    # Imported here: escalations builds on cases, not the other way round.
-    from escalations.services import StaleEdit
-
-    rows = model.objects.select_for_update(of=("self",)).select_related(*related)
-    fresh = rows.get(pk=obj.pk)
-    if lock_version is not None and fresh.lock_version != lock_version:
-        raise StaleEdit(
-            f"This {what} was changed by someone else. Check it and try again.",
-            current_version=fresh.lock_version,
-        )
-    fresh.lock_version += 1
-    return fresh
 
 
 def _require(allowed: bool, message: str) -> None:

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.selectors import child_get
 from escalations import rules as concern_rules
 from escalations.models import ConcernState
-from escalations.views.common import call_service, posted
 from prp import audit
 from prp.dashboards import list_downloads
 from prp.dashboards.exports import wanted_format
+from prp.forms import call_service, posted
 from prp.models import ProtocolCategory, RoleCode, User
 from prp.submissions import submit_once
 from prp.templatetags.govuk import error_anchor

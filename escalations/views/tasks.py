@@ -15,10 +15,10 @@ from escalations import rules, selectors, services
 from escalations.forms.tasks import TaskFilterForm, TaskResponseForm
 from escalations.models import ConcernChild, Stage, SubConcern, Task, TaskState
 from escalations.services import TASK_END_REASONS
-from escalations.views.common import call_service
 from prp import audit
 from prp.dashboards import list_downloads
 from prp.dashboards.exports import wanted_format
+from prp.forms import call_service
 
 PAGE_SIZE = 25
 

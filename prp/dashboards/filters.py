@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from cases.models import ChildStatus
 from escalations import rules
-from escalations.forms.fields import GovukDateField
 from escalations.models import Concern
+from prp.fields import GovukDateField
 from prp.hierarchy import span_team_ids
 from prp.models import OrgUnit, ProtocolCategory, Team, User
 

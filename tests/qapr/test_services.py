@@ -13,8 +13,8 @@ from cases import services as case_services
 from cases.models import ChildLog, KeyDate, Review
 from escalations import services as concern_services
 from escalations.models import Concern, ConcernState, GoodPracticeNote
-from escalations.services import StaleEdit
 from notifications.models import Kind, Notification
+from prp.locking import StaleEdit
 from prp.models import ProtocolCategory, RoleCode
 from qapr import services
 from qapr.models import Grade, Qapr, QaprState, RiDecision, SaferAnswer, SectionRating

@@ -1,4 +1,4 @@
-"""Form fields shared by the escalations pages."""
+"""GOV.UK form fields every app shares."""
 
 from __future__ import annotations
 
