@@ -3,10 +3,9 @@ re-delegating or reopening a delegated task."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -23,7 +22,8 @@ from escalations.forms.outcome import (
 )
 from escalations.models import Concern, ConcernState, Outcome, Stage, Task, TaskState
 from escalations.views.tasks import due_context, label_retractions
-from prp.forms import call_service
+from prp.forms import posted
+from prp.pages import Done, form_page
 
 OUTCOME_MESSAGES = {
     Outcome.RESOLVED: "Concern resolved",
@@ -36,6 +36,10 @@ def _message_page(request, concern: Concern, heading: str, body: str, link=None)
     """A plain page saying why the action is not possible now, instead of a form."""
     context = {"concern": concern, "heading": heading, "body": body, "link": link}
     return render(request, "escalations/outcome_message.html", context)
+
+
+def _detail_url(concern: Concern) -> str:
+    return reverse("escalations:concern_detail", args=[concern.pk])
 
 
 def _stage_of(concern: Concern, stage_pk: int | None) -> Stage | None:
@@ -55,30 +59,31 @@ def outcome_record(request, pk: int):
     if stage is None or not concern.is_open or not stage.is_open:
         return _not_open(request, concern)
     form = OutcomeForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         concern=concern,
         stage=stage,
         **_escalation_choices(request.user, concern, stage),
     )
-    if request.method == "POST" and form.is_valid():
-        kwargs = form.service_kwargs()
-        if call_service(
-            form, services.stage_record_outcome, concern=concern, by=request.user, **kwargs
-        ):
-            outcome = form.cleaned_data["outcome"]
-            text = OUTCOME_MESSAGES.get(outcome) or _escalation_message(concern.pk)
-            messages.success(request, text)
-            return redirect("escalations:concern_detail", pk=concern.pk)
+    return form_page(
+        request,
+        form,
+        "escalations/outcome_record.html",
+        lambda: _outcome_context(concern, stage),
+        service=services.stage_record_outcome,
+        arguments=lambda _: {"concern": concern, "by": request.user, **form.service_kwargs()},
+        done=lambda _: Done(_detail_url(concern), _outcome_message(concern, form)),
+    )
+
+
+def _outcome_context(concern: Concern, stage: Stage) -> dict:
     tasks = list(stage.tasks.all())
     label_retractions(tasks)
-    context = {
-        "concern": concern,
-        "stage": stage,
-        "stage_tasks": tasks,
-        "form": form,
-        **due_context(),
-    }
-    return render(request, "escalations/outcome_record.html", context)
+    return {"concern": concern, "stage": stage, "stage_tasks": tasks, **due_context()}
+
+
+def _outcome_message(concern: Concern, form: OutcomeForm) -> str:
+    outcome = form.cleaned_data["outcome"]
+    return OUTCOME_MESSAGES.get(outcome) or _escalation_message(concern.pk)
 
 
 def _escalation_choices(user, concern: Concern, stage: Stage) -> dict:
@@ -133,24 +138,27 @@ def referral_close(request, pk: int):
     if concern.state != ConcernState.REFERRED:
         body = "Only a concern that has been referred to CAFCASS can be closed here."
         return _message_page(request, concern, "This concern is not with CAFCASS", body)
-    form = ReferralCloseForm(request.POST if request.method == "POST" else None, concern=concern)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if call_service(
-            form,
-            services.concern_close_referral,
-            concern=concern,
-            by=request.user,
-            lock_version=data["lock_version"],
-            outcome=data["outcome"],
-            comments=data["comments"],
-        ):
-            ended = "resolved" if data["outcome"] == Outcome.RESOLVED else "withdrawn"
-            messages.success(request, f"Referral closed: concern {ended}")
-            return redirect("escalations:concern_detail", pk=concern.pk)
-    return render(
-        request, "escalations/outcome_referral_close.html", {"concern": concern, "form": form}
+    form = ReferralCloseForm(posted(request), concern=concern)
+    return form_page(
+        request,
+        form,
+        "escalations/outcome_referral_close.html",
+        {"concern": concern},
+        service=services.concern_close_referral,
+        arguments=lambda data: {
+            "concern": concern,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+            "outcome": data["outcome"],
+            "comments": data["comments"],
+        },
+        done=lambda _: Done(_detail_url(concern), _referral_closed(form.cleaned_data["outcome"])),
     )
+
+
+def _referral_closed(outcome) -> str:
+    ended = "resolved" if outcome == Outcome.RESOLVED else "withdrawn"
+    return f"Referral closed: concern {ended}"
 
 
 # Delegated tasks -------------------------------------------------------------------------------
@@ -170,24 +178,25 @@ def task_retract(request, pk: int):
     if task.state != TaskState.ACTIVE:
         body = f"{task.assignee} is no longer working on this task, so it cannot be taken back."
         return _message_page(request, concern, "This task is not waiting for a response", body)
-    form = RetractForm(request.POST if request.method == "POST" else None, task=task)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if call_service(
-            form,
-            services.task_retract,
-            task=task,
-            by=request.user,
-            lock_version=data["lock_version"],
-            reason=data["reason"],
-            note=data["note"],
-        ):
-            messages.success(
-                request, f"Task taken back from {task.assignee}. Their draft has been kept."
-            )
-            return redirect("escalations:concern_detail", pk=concern.pk)
-    context = {"task": task, "concern": concern, "form": form, **due_context()}
-    return render(request, "escalations/task_retract.html", context)
+    form = RetractForm(posted(request), task=task)
+    return form_page(
+        request,
+        form,
+        "escalations/task_retract.html",
+        {"task": task, "concern": concern, **due_context()},
+        service=services.task_retract,
+        arguments=lambda data: {
+            "task": task,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+            "reason": data["reason"],
+            "note": data["note"],
+        },
+        done=lambda _: Done(
+            _detail_url(concern),
+            f"Task taken back from {task.assignee}. Their draft has been kept.",
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -212,24 +221,23 @@ def stage_redelegate(request, pk: int, stage_pk: int):
     if live is not None and suggested is not None and suggested.pk == live.assignee_id:
         suggested = None
     form = RedelegateForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         concern=concern,
         stage=stage,
         suggested=suggested,
     )
-    if request.method == "POST" and form.is_valid():
-        new_task = call_service(
-            form, services.task_redelegate, stage=stage, by=request.user, **form.service_kwargs()
-        )
-        if new_task is not None:
-            messages.success(
-                request,
-                f"Task re-delegated to {new_task.assignee}. "
-                f"Response due {long_date(new_task.due_on)}",
-            )
-            return redirect("escalations:concern_detail", pk=concern.pk)
-    context = {"concern": concern, "stage": stage, "live_task": live, "form": form}
-    return render(request, "escalations/task_redelegate.html", context)
+    return form_page(
+        request,
+        form,
+        "escalations/task_redelegate.html",
+        {"concern": concern, "stage": stage, "live_task": live},
+        service=services.task_redelegate,
+        arguments=lambda _: {"stage": stage, "by": request.user, **form.service_kwargs()},
+        done=lambda new_task: Done(
+            _detail_url(concern),
+            f"Task re-delegated to {new_task.assignee}. Response due {long_date(new_task.due_on)}",
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -239,25 +247,26 @@ def task_reactivate(request, pk: int):
     if task.state != TaskState.RESPONDED or not task.stage.is_open:
         body = "Only a response to a stage that is still open can be reopened."
         return _message_page(request, concern, "This response cannot be reopened", body)
-    form = ReactivateForm(request.POST if request.method == "POST" else None, task=task)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if call_service(
-            form,
-            services.task_reactivate,
-            task=task,
-            by=request.user,
-            lock_version=data["lock_version"],
-            due_on=data["due_on"],
-            due_reason=data.get("due_reason") or "",
-        ):
-            messages.success(
-                request,
-                f"Response reopened for {task.assignee}. It is now due {long_date(data['due_on'])}",
-            )
-            return redirect("escalations:concern_detail", pk=concern.pk)
-    context = {"task": task, "concern": concern, "form": form}
-    return render(request, "escalations/task_reactivate.html", context)
+    form = ReactivateForm(posted(request), task=task)
+    return form_page(
+        request,
+        form,
+        "escalations/task_reactivate.html",
+        {"task": task, "concern": concern},
+        service=services.task_reactivate,
+        arguments=lambda data: {
+            "task": task,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+            "due_on": data["due_on"],
+            "due_reason": data.get("due_reason") or "",
+        },
+        done=lambda _: Done(
+            _detail_url(concern),
+            f"Response reopened for {task.assignee}. "
+            f"It is now due {long_date(form.cleaned_data['due_on'])}",
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -271,25 +280,24 @@ def task_pass_on(request, pk: int):
         body = f"{task.stage.protocol_stage.label} cannot be passed to someone else now."
         return _message_page(request, concern, "This task cannot be passed on", body)
     roles = rules.pass_on_roles(task.stage.protocol_stage)
-    form = PassOnForm(request.POST if request.method == "POST" else None, task=task, roles=roles)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        passed = call_service(
-            form,
-            services.task_pass_on,
-            task=task,
-            by=request.user,
-            lock_version=data["lock_version"],
-            assignee=data["assignee"],
-            note=data["note"],
-        )
-        if passed is not None:
-            messages.success(
-                request, f"Task passed to {passed.assignee}. You stay accountable for it"
-            )
-            return redirect("escalations:concern_detail", pk=concern.pk)
-    context = {"task": task, "concern": concern, "form": form}
-    return render(request, "escalations/task_pass_on.html", context)
+    form = PassOnForm(posted(request), task=task, roles=roles)
+    return form_page(
+        request,
+        form,
+        "escalations/task_pass_on.html",
+        {"task": task, "concern": concern},
+        service=services.task_pass_on,
+        arguments=lambda data: {
+            "task": task,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+            "assignee": data["assignee"],
+            "note": data["note"],
+        },
+        done=lambda passed: Done(
+            _detail_url(concern), f"Task passed to {passed.assignee}. You stay accountable for it"
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -302,17 +310,20 @@ def task_take_back(request, pk: int):
     if not rules.may_take_back(request.user, task):
         body = f"{task.assignee} is no longer working on this task, so it cannot be taken back."
         return _message_page(request, concern, "This task is not waiting for a response", body)
-    form = TakeBackForm(request.POST if request.method == "POST" else None, task=task)
-    if request.method == "POST" and form.is_valid():
-        mine = call_service(
-            form,
-            services.task_take_back,
-            task=task,
-            by=request.user,
-            lock_version=form.cleaned_data["lock_version"],
-        )
-        if mine is not None:
-            messages.success(request, f"Task taken back from {task.assignee}. It is yours again")
-            return redirect("escalations:task_detail", pk=mine.pk)
-    context = {"task": task, "concern": concern, "form": form}
-    return render(request, "escalations/task_take_back.html", context)
+    form = TakeBackForm(posted(request), task=task)
+    return form_page(
+        request,
+        form,
+        "escalations/task_take_back.html",
+        {"task": task, "concern": concern},
+        service=services.task_take_back,
+        arguments=lambda data: {
+            "task": task,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+        },
+        done=lambda mine: Done(
+            reverse("escalations:task_detail", args=[mine.pk]),
+            f"Task taken back from {task.assignee}. It is yours again",
+        ),
+    )
