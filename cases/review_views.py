@@ -3,10 +3,9 @@ key dates, significant changes and QAPRs; and the reviews due across a caseload.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,9 +13,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from prp import audit, workdays
 from prp.dashboards import list_downloads
 from prp.dashboards.exports import wanted_format
-from prp.forms import call_service, posted
+from prp.forms import posted
 from prp.models import RoleCode
-from prp.submissions import submit_once
+from prp.pages import Done, form_page
 from qapr import permissions as qapr_permissions
 from qapr import selectors as qapr_selectors
 
@@ -54,10 +53,6 @@ YEAR_TAGS = {
 
 def _reviews_url(child_pk: int) -> str:
     return reverse("cases:child_reviews", args=[child_pk])
-
-
-def _back_to_reviews(child_pk: int):
-    return redirect(_reviews_url(child_pk))
 
 
 # The child's reviews page ------------------------------------------------------------------
@@ -156,32 +151,30 @@ def review_new(request, pk: int):
     if not review_kinds_for(child):
         return render(request, "cases/review_not_applicable.html", {"child": child})
     form = ReviewForm(posted(request), child=child)
-    if request.method == "POST" and form.is_valid():
+    return form_page(
+        request,
+        form,
+        "cases/review_new.html",
+        {"child": child},
+        service=services.review_record,
+        arguments=lambda data: {
+            "child": child,
+            "by": request.user,
+            "kind": data["kind"],
+            "held_on": data["held_on"],
+            "early": data["early"],
+            "notes": data["notes"],
+        },
+        done=lambda review: Done(_reviews_url(child.pk), _review_recorded(review, child)),
+    )
 
-        def record():
-            data = form.cleaned_data
-            review = call_service(
-                form,
-                services.review_record,
-                child=child,
-                by=request.user,
-                kind=data["kind"],
-                held_on=data["held_on"],
-                early=data["early"],
-                notes=data["notes"],
-            )
-            if review is None:
-                return None
-            child.refresh_from_db(fields=["review_due_on"])
-            text = f"{review} recorded"
-            if child.review_due_on:
-                text += f". The next review is due by {schedule.long_date(child.review_due_on)}"
-            messages.success(request, text)
-            return _reviews_url(child.pk)
 
-        if done := submit_once(request, form, record):
-            return done
-    return render(request, "cases/review_new.html", {"child": child, "form": form})
+def _review_recorded(review, child: Child) -> str:
+    child.refresh_from_db(fields=["review_due_on"])
+    text = f"{review} recorded"
+    if child.review_due_on:
+        text += f". The next review is due by {schedule.long_date(child.review_due_on)}"
+    return text
 
 
 @require_http_methods(["GET", "POST"])
@@ -190,27 +183,21 @@ def key_date_new(request, pk: int):
     if not permissions.may_record_key_date(request.user, child):
         raise PermissionDenied("You cannot record dates for this child.")
     form = KeyDateForm(posted(request), child=child)
-    if request.method == "POST" and form.is_valid():
-
-        def record():
-            data = form.cleaned_data
-            key_date = call_service(
-                form,
-                services.key_date_record,
-                child=child,
-                by=request.user,
-                kind=data["kind"],
-                on=data["on"],
-                note=data["note"],
-            )
-            if key_date is None:
-                return None
-            messages.success(request, f"{key_date} recorded")
-            return _reviews_url(child.pk)
-
-        if done := submit_once(request, form, record):
-            return done
-    return render(request, "cases/key_date_new.html", {"child": child, "form": form})
+    return form_page(
+        request,
+        form,
+        "cases/key_date_new.html",
+        {"child": child},
+        service=services.key_date_record,
+        arguments=lambda data: {
+            "child": child,
+            "by": request.user,
+            "kind": data["kind"],
+            "on": data["on"],
+            "note": data["note"],
+        },
+        done=lambda key_date: Done(_reviews_url(child.pk), f"{key_date} recorded"),
+    )
 
 
 def _who_was_told(change: SignificantChange) -> str:
@@ -230,27 +217,23 @@ def change_new(request, pk: int):
     if not permissions.may_record_change(request.user, child):
         raise PermissionDenied("You cannot record changes for this child.")
     form = ChangeForm(posted(request), child=child)
-    if request.method == "POST" and form.is_valid():
-
-        def record():
-            data = form.cleaned_data
-            change = call_service(
-                form,
-                services.significant_change_record,
-                child=child,
-                by=request.user,
-                kind=data["kind"],
-                occurred_on=data["occurred_on"],
-                details=data["details"],
-            )
-            if change is None:
-                return None
-            messages.success(request, f"Significant change recorded. {_who_was_told(change)}")
-            return _reviews_url(child.pk)
-
-        if done := submit_once(request, form, record):
-            return done
-    return render(request, "cases/change_new.html", {"child": child, "form": form})
+    return form_page(
+        request,
+        form,
+        "cases/change_new.html",
+        {"child": child},
+        service=services.significant_change_record,
+        arguments=lambda data: {
+            "child": child,
+            "by": request.user,
+            "kind": data["kind"],
+            "occurred_on": data["occurred_on"],
+            "details": data["details"],
+        },
+        done=lambda change: Done(
+            _reviews_url(child.pk), f"Significant change recorded. {_who_was_told(change)}"
+        ),
+    )
 
 
 # Completing a task and deciding on a change ---------------------------------------------------
@@ -268,18 +251,21 @@ def step_complete(request, pk: int):
     if not step.is_done and not permissions.may_complete_step(request.user, step):
         raise PermissionDenied("You cannot complete this task.")
     form = StepCompleteForm(posted(request), step=step)
-    if request.method == "POST" and form.is_valid():
-        done = call_service(
-            form, services.review_step_complete, step=step, by=request.user, **form.service_kwargs()
-        )
-        if done is not None:
-            if done.kind == ReviewStep.Kind.DECISIONS_CONSIDERED:
-                text = f"Your answer is recorded: {done.get_outcome_display().lower()}"
-            else:
-                text = f"{done.get_kind_display()}: marked as done"
-            messages.success(request, text)
-            return _back_to_reviews(child.pk)
-    return render(request, "cases/step_complete.html", {**context, "form": form})
+    return form_page(
+        request,
+        form,
+        "cases/step_complete.html",
+        context,
+        service=services.review_step_complete,
+        arguments=lambda _: {"step": step, "by": request.user, **form.service_kwargs()},
+        done=lambda done: Done(_reviews_url(child.pk), _step_completed(done)),
+    )
+
+
+def _step_completed(step: ReviewStep) -> str:
+    if step.kind == ReviewStep.Kind.DECISIONS_CONSIDERED:
+        return f"Your answer is recorded: {step.get_outcome_display().lower()}"
+    return f"{step.get_kind_display()}: marked as done"
 
 
 @require_http_methods(["GET", "POST"])
@@ -301,18 +287,17 @@ def planned_step_complete(request, pk: int):
     if not step.is_done and not permissions.may_complete_planned_step(request.user, step):
         raise PermissionDenied("You cannot complete this task.")
     form = PlannedStepCompleteForm(posted(request), step=step)
-    if request.method == "POST" and form.is_valid():
-        done = call_service(
-            form,
-            services.planned_step_complete,
-            step=step,
-            by=request.user,
-            **form.service_kwargs(),
-        )
-        if done is not None:
-            messages.success(request, f"{done.get_kind_display()}: marked as done")
-            return _back_to_reviews(child.pk)
-    return render(request, "cases/planned_step_complete.html", {**context, "form": form})
+    return form_page(
+        request,
+        form,
+        "cases/planned_step_complete.html",
+        context,
+        service=services.planned_step_complete,
+        arguments=lambda _: {"step": step, "by": request.user, **form.service_kwargs()},
+        done=lambda done: Done(
+            _reviews_url(child.pk), f"{done.get_kind_display()}: marked as done"
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -330,23 +315,22 @@ def change_decide(request, pk: int):
     if not change.is_decided and not permissions.may_decide_change(request.user, change):
         raise PermissionDenied("You cannot decide on this change.")
     form = ChangeDecideForm(posted(request), change=change)
-    if request.method == "POST" and form.is_valid():
-        decided = call_service(
-            form,
-            services.significant_change_decide,
-            change=change,
-            by=request.user,
-            **form.service_kwargs(),
-        )
-        if decided is not None:
-            if decided.decision == SignificantChange.Decision.EARLY_REVIEW:
-                when = schedule.long_date(decided.early_review_by)
-                text = f"Decision recorded: an early review is needed by {when}"
-            else:
-                text = "Decision recorded: no early review is needed"
-            messages.success(request, text)
-            return _back_to_reviews(change.child_id)
-    return render(request, "cases/change_decide.html", {**context, "form": form})
+    return form_page(
+        request,
+        form,
+        "cases/change_decide.html",
+        context,
+        service=services.significant_change_decide,
+        arguments=lambda _: {"change": change, "by": request.user, **form.service_kwargs()},
+        done=lambda decided: Done(_reviews_url(change.child_id), _decision_recorded(decided)),
+    )
+
+
+def _decision_recorded(change: SignificantChange) -> str:
+    if change.decision == SignificantChange.Decision.EARLY_REVIEW:
+        when = schedule.long_date(change.early_review_by)
+        return f"Decision recorded: an early review is needed by {when}"
+    return "Decision recorded: no early review is needed"
 
 
 @require_http_methods(["GET", "POST"])
@@ -356,16 +340,19 @@ def reviewer_allocate(request, pk: int):
     if not permissions.may_allocate_reviewer(request.user):
         raise PermissionDenied("You cannot allocate a reviewing officer.")
     form = ReviewerAllocateForm(posted(request), child=child)
-    if request.method == "POST" and form.is_valid():
-        officer = form.cleaned_data["officer"]
-        done = call_service(
-            form, services.child_reviewer_allocate, child=child, by=request.user, officer=officer
-        )
-        if done is not None:
-            text = f"{officer} is now {child.first_name}'s {child.reviewing_officer_title}"
-            messages.success(request, text)
-            return _back_to_reviews(child.pk)
-    return render(request, "cases/reviewer_allocate.html", {"child": child, "form": form})
+    return form_page(
+        request,
+        form,
+        "cases/reviewer_allocate.html",
+        {"child": child},
+        service=services.child_reviewer_allocate,
+        arguments=lambda data: {"child": child, "by": request.user, "officer": data["officer"]},
+        done=lambda _: Done(
+            _reviews_url(child.pk),
+            f"{form.cleaned_data['officer']} is now {child.first_name}'s "
+            f"{child.reviewing_officer_title}",
+        ),
+    )
 
 
 # Reviews due across a caseload -----------------------------------------------------------------
