@@ -19,9 +19,9 @@ from escalations.models import ConcernState
 from prp import audit
 from prp.dashboards import list_downloads
 from prp.dashboards.exports import wanted_format
-from prp.forms import call_service, posted
+from prp.forms import posted
 from prp.models import ProtocolCategory, RoleCode, User
-from prp.submissions import submit_once
+from prp.pages import Done, form_page
 from prp.templatetags.govuk import error_anchor
 
 from . import permissions, selectors, services
@@ -58,8 +58,12 @@ def _categories() -> list[ProtocolCategory]:
     return list(protocol.categories.all()) if protocol else []
 
 
+def _detail_url(qapr: Qapr) -> str:
+    return reverse("qapr:qapr_detail", args=[qapr.pk])
+
+
 def _detail(qapr: Qapr):
-    return redirect("qapr:qapr_detail", pk=qapr.pk)
+    return redirect(_detail_url(qapr))
 
 
 def _editable(request, pk: int) -> tuple[Qapr, HttpResponse | None]:
@@ -191,21 +195,27 @@ def qapr_edit(request, pk: int):
     if elsewhere:
         return elsewhere
     form = QaprForm(posted(request), qapr=qapr, categories=_categories())
-    if request.method == "POST" and form.is_valid():
-        saved = call_service(
-            form,
-            services.qapr_save,
-            qapr=qapr,
-            by=request.user,
-            lock_version=form.cleaned_data["lock_version"],
+    return form_page(
+        request,
+        form,
+        "qapr/qapr_edit.html",
+        {"qapr": qapr},
+        service=services.qapr_save,
+        arguments=lambda data: {
+            "qapr": qapr,
+            "by": request.user,
+            "lock_version": data["lock_version"],
             **form.service_values(),
-        )
-        if saved is not None:
-            if form.wants_check:
-                return redirect("qapr:qapr_finalise", pk=qapr.pk)
-            messages.success(request, f"{saved.reference} saved. You can carry on with it later.")
-            return _detail(saved)
-    return render(request, "qapr/qapr_edit.html", {"qapr": qapr, "form": form})
+        },
+        done=lambda saved: _saved(saved, form),
+    )
+
+
+def _saved(qapr: Qapr, form: QaprForm) -> Done:
+    if form.wants_check:
+        return Done(reverse("qapr:qapr_finalise", args=[qapr.pk]))
+    message = f"{qapr.reference} saved. You can carry on with it later."
+    return Done(_detail_url(qapr), message)
 
 
 @require_GET
@@ -254,31 +264,25 @@ def qapr_concern(request, pk: int):
         messages.info(request, f"{qapr.concern.reference} is already linked to {qapr.reference}.")
         return _detail(qapr)
     form = ConcernFromQaprForm(posted(request), qapr=qapr, categories=_categories())
-    if request.method == "POST" and form.is_valid():
-
-        def start():
-            data = form.cleaned_data
-            concern = call_service(
-                form,
-                services.qapr_start_concern,
-                qapr=qapr,
-                by=request.user,
-                lock_version=data["lock_version"],
-                level=data["level"],
-                category=data["category"],
-            )
-            if concern is None:
-                return None
-            messages.success(
-                request,
-                f"Draft concern {concern.reference} started from {qapr.reference}. "
-                "Check it and raise it, then finalise the QAPR.",
-            )
-            return reverse("escalations:concern_detail", args=[concern.pk])
-
-        if done := submit_once(request, form, start):
-            return done
-    return render(request, "qapr/qapr_concern.html", {"qapr": qapr, "form": form})
+    return form_page(
+        request,
+        form,
+        "qapr/qapr_concern.html",
+        {"qapr": qapr},
+        service=services.qapr_start_concern,
+        arguments=lambda data: {
+            "qapr": qapr,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+            "level": data["level"],
+            "category": data["category"],
+        },
+        done=lambda concern: Done(
+            reverse("escalations:concern_detail", args=[concern.pk]),
+            f"Draft concern {concern.reference} started from {qapr.reference}. "
+            "Check it and raise it, then finalise the QAPR.",
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -287,27 +291,21 @@ def recommendation_add(request, pk: int):
     if request.user.pk != qapr.author_id:
         raise PermissionDenied("Only the author can add recommendations.")
     form = RecommendationForm(posted(request), child=qapr.child, people=operational_people())
-    if request.method == "POST" and form.is_valid():
-
-        def add():
-            data = form.cleaned_data
-            added = call_service(
-                form,
-                services.recommendation_add,
-                qapr=qapr,
-                by=request.user,
-                text=data["text"],
-                owner=data["owner"],
-                due_on=data["due_on"],
-            )
-            if added is None:
-                return None
-            messages.success(request, f"Recommendation added for {added.owner}")
-            return reverse("qapr:qapr_detail", args=[qapr.pk])
-
-        if done := submit_once(request, form, add):
-            return done
-    return render(request, "qapr/recommendation_add.html", {"qapr": qapr, "form": form})
+    return form_page(
+        request,
+        form,
+        "qapr/recommendation_add.html",
+        {"qapr": qapr},
+        service=services.recommendation_add,
+        arguments=lambda data: {
+            "qapr": qapr,
+            "by": request.user,
+            "text": data["text"],
+            "owner": data["owner"],
+            "due_on": data["due_on"],
+        },
+        done=lambda added: Done(_detail_url(qapr), f"Recommendation added for {added.owner}"),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -325,22 +323,21 @@ def recommendation_done(request, pk: int):
         raise PermissionDenied("Only the person it is for, or the author, can mark it done.")
     initial = {"done_on": timezone.localdate(), "lock_version": recommendation.lock_version}
     form = RecommendationDoneForm(posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = call_service(
-            form,
-            services.recommendation_complete,
-            recommendation=recommendation,
-            by=request.user,
-            lock_version=data["lock_version"],
-            done_on=data["done_on"],
-            note=data["note"].strip(),
-        )
-        if done is not None:
-            messages.success(request, "Recommendation marked as done")
-            return _detail(qapr)
-    context = {"recommendation": recommendation, "qapr": qapr, "form": form}
-    return render(request, "qapr/recommendation_done.html", context)
+    return form_page(
+        request,
+        form,
+        "qapr/recommendation_done.html",
+        {"recommendation": recommendation, "qapr": qapr},
+        service=services.recommendation_complete,
+        arguments=lambda data: {
+            "recommendation": recommendation,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+            "done_on": data["done_on"],
+            "note": data["note"].strip(),
+        },
+        done=lambda _: Done(_detail_url(qapr), "Recommendation marked as done"),
+    )
 
 
 @require_GET
@@ -391,29 +388,32 @@ def qapr_finalise(request, pk: int):
     if elsewhere:
         return elsewhere
     form = FinaliseForm(posted(request), qapr=qapr, categories=_categories())
-    if request.method == "POST" and form.is_valid():
-        finalised = call_service(
-            form,
-            _save_and_finalise,
-            qapr=qapr,
-            by=request.user,
-            lock_version=form.cleaned_data["lock_version"],
-            values=form.note_values(),
-        )
-        if finalised is not None:
-            messages.success(request, _finalised_message(finalised))
-            return _detail(finalised)
+    return form_page(
+        request,
+        form,
+        "qapr/qapr_finalise.html",
+        lambda: _finalise_context(qapr, form),
+        service=_save_and_finalise,
+        arguments=lambda data: {
+            "qapr": qapr,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+            "values": form.note_values(),
+        },
+        done=lambda finalised: Done(_detail_url(finalised), _finalised_message(finalised)),
+    )
+
+
+def _finalise_context(qapr: Qapr, form: FinaliseForm) -> dict:
     # What the form on this page cannot put right: the author goes back to the question.
     problems = services.finalise_problems(qapr)
     elsewhere_problems = {k: v for k, v in problems.items() if k not in form.fields}
-    context = {
+    return {
         "qapr": qapr,
-        "form": form,
         "problems": _problem_links(qapr, elsewhere_problems),
         "grade_tag": GRADE_TAGS.get(qapr.grade, ""),
         "celebrated": qapr.grade in CELEBRATED_GRADES,
     }
-    return render(request, "qapr/qapr_finalise.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -422,19 +422,19 @@ def qapr_reopen(request, pk: int):
     if not permissions.may_reopen(request.user, qapr):
         raise PermissionDenied("Only the author's manager can reopen a finalised QAPR.")
     form = ReopenForm(posted(request), initial={"lock_version": qapr.lock_version})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        reopened = call_service(
-            form,
-            services.qapr_reopen,
-            qapr=qapr,
-            by=request.user,
-            lock_version=data["lock_version"],
-            reason=data["reason"],
-        )
-        if reopened is not None:
-            messages.success(
-                request, f"{qapr.reference} reopened. {qapr.author} has been told why."
-            )
-            return _detail(qapr)
-    return render(request, "qapr/qapr_reopen.html", {"qapr": qapr, "form": form})
+    return form_page(
+        request,
+        form,
+        "qapr/qapr_reopen.html",
+        {"qapr": qapr},
+        service=services.qapr_reopen,
+        arguments=lambda data: {
+            "qapr": qapr,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+            "reason": data["reason"],
+        },
+        done=lambda _: Done(
+            _detail_url(qapr), f"{qapr.reference} reopened. {qapr.author} has been told why."
+        ),
+    )
