@@ -480,3 +480,93 @@ def may_take_back(user: User, task: Task) -> bool:
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+# What the pages offer ----------------------------------------------------------------------
+# The pages ask these for their buttons and links; the page each one leads to asks again.
+
+
+def is_current_assignee(user: User, concern: Concern) -> bool:
+    """Whether this person has a task on the concern waiting for their response (from the
+    stages and tasks concern_get prefetched)."""
+    return any(
+        task.assignee_id == user.pk and task.state == TaskState.ACTIVE
+        for stage in concern.stages.all()
+        for task in stage.tasks.all()
+    )
+
+
+@dataclass(frozen=True)
+class ConcernFlags:
+    """What the concern's page offers this person."""
+
+    manages: bool
+    manages_current: bool  # the current stage: its outcome and its tasks
+    may_add: bool  # sub-concerns, discussions, actions and files
+    may_add_evidence: bool  # actions and files: the raiser, or the manager responding
+
+
+def concern_flags(user: User, concern: Concern, current: Stage | None) -> ConcernFlags:
+    may_add = may_edit(user, concern) and concern.is_open
+    return ConcernFlags(
+        manages=may_manage(user, concern),
+        manages_current=current is not None
+        and concern.is_open
+        and current.is_open
+        and may_manage(user, concern, current),
+        may_add=may_add,
+        may_add_evidence=may_add or (concern.is_open and is_current_assignee(user, concern)),
+    )
+
+
+def offers_attachment_removal(user: User, concern: Concern, attachment, *, may_add: bool) -> bool:
+    """The Remove link by a file: for anyone who may add to the concern, and for whoever
+    attached it while the concern is not closed."""
+    live = concern.state not in ("resolved", "withdrawn")
+    return may_add or (live and attachment.uploaded_by_id == user.pk)
+
+
+@dataclass(frozen=True)
+class TaskFlags:
+    """What a task on the concern's page offers this person."""
+
+    may_see_kept_draft: bool  # the draft kept after the task was retracted
+    may_take_back: bool
+    may_retract: bool  # and re-delegate its stage
+    may_reactivate: bool
+
+
+def stage_task_flags(user: User, task: Task, *, manages: bool, manages_stage: bool) -> TaskFlags:
+    """`manages_stage`: this person manages the current stage, and the task is on it."""
+    return TaskFlags(
+        may_see_kept_draft=manages or task.assignee_id == user.pk,
+        may_take_back=may_take_back(user, task),
+        may_retract=manages_stage and task.state == TaskState.ACTIVE,
+        may_reactivate=manages_stage and task.state == TaskState.RESPONDED,
+    )
+
+
+def may_delegate_stage(stage: Stage, live_task: Task | None, *, manages_stage: bool) -> bool:
+    """A current stage with nobody working on it, that is not answered by an outside body."""
+    return manages_stage and live_task is None and not stage.protocol_stage.external_body
+
+
+def task_page_flags(user: User, task: Task, *, answered: bool) -> dict:
+    """What the task's page offers this person; `answered`: a task of its stage has a
+    response."""
+    stage = task.stage
+    concern = stage.concern
+    manages = may_manage(user, concern, stage)
+    return {
+        "is_assignee": task.assignee_id == user.pk,
+        "may_manage": manages,
+        "can_retract": manages and task.state == TaskState.ACTIVE,
+        "can_pass_on": may_pass_on(user, task),
+        "can_take_back": may_take_back(user, task),
+        "can_reactivate": manages and stage.is_open and task.state == TaskState.RESPONDED,
+        "can_redelegate": manages and stage.is_open and not answered,
+        "can_record_outcome": manages
+        and stage.is_open
+        and concern.is_open
+        and concern.current_stage_id == task.stage_id,
+    }

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -355,6 +364,25 @@ def task_get(user: User, pk: int) -> Task:
     return task
 
 
+def load_concern_for_task(task: Task) -> None:
+    """Everything the task page shows about its concern, in a fixed number of queries."""
+    tasks = Task.objects.select_related(
+        "assignee", "delegated_by", "retracted_by", "response_option"
+    ).order_by("delegated_at", "id")
+    stages = Stage.objects.select_related("protocol_stage", "outcome_by").prefetch_related(
+        Prefetch("tasks", queryset=tasks)
+    )
+    prefetch_related_objects(
+        [task.stage.concern],
+        Prefetch("concern_children", queryset=ConcernChild.objects.select_related("child")),
+        Prefetch(
+            "sub_concerns",
+            queryset=SubConcern.objects.filter(archived_at__isnull=True).select_related("category"),
+        ),
+        Prefetch("stages", queryset=stages),
+    )
+
+
 @refusals_recorded(Attachment)
 def attachment_get(user: User, pk: int, *, concern_pk: int) -> Attachment:
     """A file on a concern this person may see, or 404 (so for an archived file too)."""
@@ -384,6 +412,39 @@ def good_practice_list(user: User) -> QuerySet[GoodPracticeNote]:
         .distinct()
         .select_related("author", "recipient", "child", "category")
         .prefetch_related("copied_to")
+        .order_by("-created_at", "-id")
+    )
+
+
+def visible_child_ids(user: User, notes: list[GoodPracticeNote]) -> set[int]:
+    """Which of the notes' children this person may see: the others are not named to them."""
+    ids = {note.child_id for note in notes if note.child_id}
+    if not ids:
+        return set()
+    return set(child_queryset(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def good_practice_this_week(user: User) -> QuerySet[GoodPracticeNote]:
+    """Good practice notes of the last 7 days for the weekly clinic.
+
+    Service-wide roles see every note; others see notes they are party to, and notes written by
+    or to people in the teams in their span. A note about a child they cannot see is left out
+    unless they are party to it.
+    """
+    since = timezone.now() - dt.timedelta(days=7)
+    party = Q(author=user) | Q(recipient=user) | Q(copied_to=user)
+    if user.is_service_wide:
+        in_reach = Q()
+    else:
+        span = span_team_ids(user)
+        in_reach = party | Q(author__team_id__in=span) | Q(recipient__team_id__in=span)
+    about_visible_child = Q(child__isnull=True) | Q(child__in=child_queryset(user))
+    return (
+        good_practice_notes(user)
+        .filter(in_reach, about_visible_child | party)
+        .filter(created_at__gte=since)
+        .distinct()
+        .select_related("author", "recipient", "category", "child")
         .order_by("-created_at", "-id")
     )
 

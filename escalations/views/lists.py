@@ -20,8 +20,6 @@ from prp.dashboards import list_downloads
 from prp.dashboards.exports import wanted_format
 from prp.models import RAISER_ROLES
 
-from .notes import good_practice_this_week, visible_child_ids
-
 PAGE_SIZE = 25
 
 
@@ -101,12 +99,12 @@ def weekly_clinic(request):
     ]
     if fmt := wanted_format(request):
         return list_downloads.weekly_clinic(request, groups, fmt=fmt)
-    notes = list(good_practice_this_week(request.user))
+    notes = list(selectors.good_practice_this_week(request.user))
     context = {
         "groups": groups,
         "total": sum(len(rows) for _, rows in groups),
         "notes": notes,
-        "visible_child_ids": visible_child_ids(request.user, notes),
+        "visible_child_ids": selectors.visible_child_ids(request.user, notes),
         "today": today,
         "awaiting": selectors.immediate_awaiting_contact(request.user),
         "now": timezone.now(),

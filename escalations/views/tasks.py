@@ -7,13 +7,12 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from escalations import rules, selectors, services
 from escalations.forms.tasks import TaskFilterForm, TaskResponseForm
-from escalations.models import ConcernChild, Stage, SubConcern, Task, TaskState
+from escalations.models import Task, TaskState
 from escalations.services import TASK_END_REASONS
 from prp import audit
 from prp.dashboards import list_downloads
@@ -85,27 +84,8 @@ def label_retractions(tasks) -> None:
         task.retract_reason_label = TASK_END_REASONS.get(task.retract_reason, task.retract_reason)
 
 
-def _load_concern_for_task(task: Task) -> None:
-    """Everything the task page shows about its concern, in a fixed number of queries."""
-    tasks = Task.objects.select_related(
-        "assignee", "delegated_by", "retracted_by", "response_option"
-    ).order_by("delegated_at", "id")
-    stages = Stage.objects.select_related("protocol_stage", "outcome_by").prefetch_related(
-        Prefetch("tasks", queryset=tasks)
-    )
-    prefetch_related_objects(
-        [task.stage.concern],
-        Prefetch("concern_children", queryset=ConcernChild.objects.select_related("child")),
-        Prefetch(
-            "sub_concerns",
-            queryset=SubConcern.objects.filter(archived_at__isnull=True).select_related("category"),
-        ),
-        Prefetch("stages", queryset=stages),
-    )
-
-
 def _detail_context(request, task: Task, form: TaskResponseForm | None) -> dict:
-    _load_concern_for_task(task)
+    selectors.load_concern_for_task(task)
     concern = task.stage.concern
     stages = list(concern.stages.all())
     earlier = []
@@ -118,8 +98,6 @@ def _detail_context(request, task: Task, form: TaskResponseForm | None) -> dict:
     label_retractions([task])
     for stage in earlier:
         label_retractions(stage.tasks.all())
-    may_manage = rules.may_manage(request.user, concern, task.stage)
-    stage_open = task.stage.is_open
     return {
         "task": task,
         "stage": task.stage,
@@ -127,16 +105,6 @@ def _detail_context(request, task: Task, form: TaskResponseForm | None) -> dict:
         "earlier_stages": earlier,
         "form": form,
         "can_respond": form is not None and rules.may_respond(request.user, task),
-        "is_assignee": task.assignee_id == request.user.pk,
-        "may_manage": may_manage,
-        "can_retract": may_manage and task.state == TaskState.ACTIVE,
-        "can_pass_on": rules.may_pass_on(request.user, task),
-        "can_take_back": rules.may_take_back(request.user, task),
-        "can_reactivate": may_manage and stage_open and task.state == TaskState.RESPONDED,
-        "can_redelegate": may_manage and stage_open and not answered,
-        "can_record_outcome": may_manage
-        and stage_open
-        and concern.is_open
-        and concern.current_stage_id == task.stage_id,
+        **rules.task_page_flags(request.user, task, answered=answered),
         **due_context(),
     }
