@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from dataclasses import asdict
+
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,8 +29,8 @@ from escalations.forms.concern import (
 )
 from escalations.models import Concern, ConcernState, TaskState
 from prp import audit
-from prp.forms import call_service, posted
-from prp.submissions import submit_once
+from prp.forms import posted
+from prp.pages import Done, form_page
 
 STATE_TAGS = {
     ConcernState.DRAFT: "govuk-tag--grey",
@@ -54,21 +55,13 @@ def _children(concern: Concern) -> list:
     return [link.child for link in concern.concern_children.all()]
 
 
-def _is_current_assignee(user, concern: Concern) -> bool:
-    return any(
-        task.assignee_id == user.pk and task.state == TaskState.ACTIVE
-        for stage in concern.stages.all()
-        for task in stage.tasks.all()
-    )
-
-
 def _require_edit(user, concern: Concern) -> None:
     if not rules.may_edit(user, concern):
         raise PermissionDenied("Only the person who raised the concern can change it.")
 
 
 def _require_edit_or_assignee(user, concern: Concern) -> None:
-    if not (rules.may_edit(user, concern) or _is_current_assignee(user, concern)):
+    if not (rules.may_edit(user, concern) or rules.is_current_assignee(user, concern)):
         raise PermissionDenied("Only the raiser or the manager responding can add to this.")
 
 
@@ -100,26 +93,23 @@ def concern_start(request):
         primary=child,
         initial={"children": [child.pk]},
     )
-    if request.method == "POST" and form.is_valid():
-
-        def start():
-            concern = call_service(
-                form,
-                services.concern_create_draft,
-                raised_by=request.user,
-                children=form.cleaned_data["children"],
-                title=form.cleaned_data["title"],
-                start_level=form.cleaned_data["start_level"],
-                date_of_concern=form.cleaned_data.get("date_of_concern"),
-            )
-            if concern is None:
-                return None
-            messages.success(request, "Draft started. Add the concerns, then raise it.")
-            return _detail_url(concern)
-
-        if done := submit_once(request, form, start):
-            return done
-    return render(request, "escalations/concern_start.html", {"form": form, "child": child})
+    return form_page(
+        request,
+        form,
+        "escalations/concern_start.html",
+        {"child": child},
+        service=services.concern_create_draft,
+        arguments=lambda data: {
+            "raised_by": request.user,
+            "children": data["children"],
+            "title": data["title"],
+            "start_level": data["start_level"],
+            "date_of_concern": data.get("date_of_concern"),
+        },
+        done=lambda concern: Done(
+            _detail_url(concern), "Draft started. Add the concerns, then raise it."
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -144,22 +134,23 @@ def concern_edit(request, pk: int):
             "date_of_concern": concern.date_of_concern,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        done = call_service(
-            form,
-            services.concern_update_draft,
-            concern=concern,
-            by=request.user,
-            lock_version=form.cleaned_data["lock_version"],
-            title=form.cleaned_data["title"],
-            children=form.cleaned_data["children"],
-            start_level=form.cleaned_data["start_level"],
-            date_of_concern=form.cleaned_data.get("date_of_concern"),
-        )
-        if done is not None:
-            messages.success(request, "Children and stage saved.")
-            return redirect(_detail_url(concern))
-    return render(request, "escalations/concern_edit.html", {"form": form, "concern": concern})
+    return form_page(
+        request,
+        form,
+        "escalations/concern_edit.html",
+        {"concern": concern},
+        service=services.concern_update_draft,
+        arguments=lambda data: {
+            "concern": concern,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+            "title": data["title"],
+            "children": data["children"],
+            "start_level": data["start_level"],
+            "date_of_concern": data.get("date_of_concern"),
+        },
+        done=lambda _: Done(_detail_url(concern), "Children and stage saved."),
+    )
 
 
 # The concern's page ---------------------------------------------------------------------------
@@ -214,7 +205,7 @@ def _draft_context(concern: Concern) -> dict:
         "today": rules.today(),
         "discussions": list(concern.discussions.all()),
         "actions": _actions(concern.raised_by, concern),
-        "attachments": list(concern.attachments.all()),
+        "attachments": _attachments(concern.raised_by, concern, may_add=True),
         # Only the raiser sees a draft, and may change every part of it.
         "manages": True,
         "may_add": True,
@@ -228,20 +219,15 @@ def _detail_context(request, concern: Concern) -> dict:
     live_task = None
     if current is not None:
         live_task = next((t for t in current.tasks.all() if t.state != TaskState.RETRACTED), None)
-    manages = rules.may_manage(user, concern)
-    manages_current = (
-        current is not None
-        and concern.is_open
-        and current.is_open
-        and rules.may_manage(user, concern, current)
-    )
+    flags = rules.concern_flags(user, concern, current)
+    _mark_stages(user, stages, current, live_task, flags)
     formal_days = rules.formal_working_days(stages)
-    may_add = rules.may_edit(user, concern) and concern.is_open
     actions = _actions(user, concern)
     return {
         "concern": concern,
         "actions": actions,
         "open_actions": sum(1 for a in actions if a.done_on is None),
+        "attachments": _attachments(user, concern, may_add=flags.may_add),
         "children": _children(concern),
         "state_tag": STATE_TAGS.get(concern.state, "govuk-tag--grey"),
         "task_tags": TASK_TAGS,
@@ -253,17 +239,35 @@ def _detail_context(request, concern: Concern) -> dict:
         "formal_days": formal_days,
         "formal_limit": concern.protocol.formal_limit_days,
         "formal_exceeded": formal_days > concern.protocol.formal_limit_days,
-        "manages": manages,
-        "manages_current": manages_current,
+        **asdict(flags),
         "respond_tasks": [t for s in stages for t in s.tasks.all() if rules.may_respond(user, t)],
-        "may_add": may_add,
-        "may_add_evidence": may_add or (concern.is_open and _is_current_assignee(user, concern)),
         "may_see_audit": audit.may_see_audit(user, _children(concern)),
         # Seed 004 stage 4: unresolved for a child in care, the IRO (or, with none allocated,
         # the IRO Service Manager) is told to seek advice.
         "cafcass_prompt": {s.pk: told for s in stages if (told := rules.legal_advice_reviewers(s))},
         **_safeguarding_context(user, concern),
     }
+
+
+def _mark_stages(user, stages: list, current, live_task, flags: rules.ConcernFlags) -> None:
+    """What each stage and task offers this person, for the stage cards."""
+    for stage in stages:
+        manages_stage = flags.manages_current and stage is current
+        stage.may_delegate = rules.may_delegate_stage(stage, live_task, manages_stage=manages_stage)
+        for task in stage.tasks.all():
+            task.flags = rules.stage_task_flags(
+                user, task, manages=flags.manages, manages_stage=manages_stage
+            )
+
+
+def _attachments(user, concern: Concern, *, may_add: bool) -> list:
+    """The concern's files, each marked with whether to offer removing it."""
+    attachments = list(concern.attachments.all())
+    for attachment in attachments:
+        attachment.may_remove = rules.offers_attachment_removal(
+            user, concern, attachment, may_add=may_add
+        )
+    return attachments
 
 
 def _safeguarding_context(user, concern: Concern) -> dict:
@@ -300,18 +304,15 @@ def _add_page(request, pk, *, form_class, template, service, success, needs, for
     needs(request.user, concern)
     form_kwargs = form_kwargs(concern) if form_kwargs else {}
     form = form_class(posted(request), **form_kwargs)
-    if request.method == "POST" and form.is_valid():
-
-        def add():
-            data = form.cleaned_data
-            if call_service(form, service, concern=concern, by=request.user, **data) is None:
-                return None
-            messages.success(request, success)
-            return _detail_url(concern)
-
-        if done := submit_once(request, form, add):
-            return done
-    return render(request, template, {"form": form, "concern": concern})
+    return form_page(
+        request,
+        form,
+        template,
+        {"concern": concern},
+        service=service,
+        arguments=lambda data: {"concern": concern, "by": request.user, **data},
+        done=lambda _: Done(_detail_url(concern), success),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -338,19 +339,19 @@ def sub_concern_remove(request, pk: int, sub_pk: int):
     form = ConfirmForm(
         posted(request), lock_version=concern.lock_version, label="Yes, remove it", warning=True
     )
-    if request.method == "POST" and form.is_valid():
-        call_service(
-            form,
-            services.sub_concern_remove,
-            sub_concern=sub,
-            by=request.user,
-            lock_version=form.cleaned_data["lock_version"],
-        )
-        if not form.errors:
-            messages.success(request, f"Concern under {sub.category.name} removed.")
-            return redirect(_detail_url(concern))
-    context = {"form": form, "concern": concern, "sub": sub}
-    return render(request, "escalations/concern_sub_concern_remove.html", context)
+    return form_page(
+        request,
+        form,
+        "escalations/concern_sub_concern_remove.html",
+        {"concern": concern, "sub": sub},
+        service=services.sub_concern_remove,
+        arguments=lambda data: {
+            "sub_concern": sub,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+        },
+        done=lambda _: Done(_detail_url(concern), f"Concern under {sub.category.name} removed."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -393,20 +394,22 @@ def action_done(request, pk: int, action_pk: int):
     if not (rules.may_manage(request.user, concern) or request.user.pk == action.owner_id):
         raise PermissionDenied("Only the raiser or the action's owner can mark it done.")
     form = ConfirmForm(posted(request), lock_version=action.lock_version, label="Mark as done")
-    if request.method == "POST" and form.is_valid():
-        done = call_service(
-            form,
-            services.action_mark_done,
-            action=action,
-            by=request.user,
-            done_on=rules.today(),
-            lock_version=form.cleaned_data["lock_version"],
-        )
-        if done is not None:
-            messages.success(request, f"Action marked as done: {action.description}")
-            return redirect(_detail_url(concern) + "#actions")
-    context = {"form": form, "concern": concern, "action": action}
-    return render(request, "escalations/concern_action_done.html", context)
+    return form_page(
+        request,
+        form,
+        "escalations/concern_action_done.html",
+        {"concern": concern, "action": action},
+        service=services.action_mark_done,
+        arguments=lambda data: {
+            "action": action,
+            "by": request.user,
+            "done_on": rules.today(),
+            "lock_version": data["lock_version"],
+        },
+        done=lambda _: Done(
+            _detail_url(concern) + "#actions", f"Action marked as done: {action.description}"
+        ),
+    )
 
 
 def _changeable_action(request, pk: int, action_pk: int):
@@ -424,34 +427,37 @@ def action_edit(request, pk: int, action_pk: int):
     concern, action = _changeable_action(request, pk, action_pk)
     people = people_involved(concern)
     form = ActionEditForm(posted(request), action=action, people=people)
-    if request.method == "POST" and form.is_valid():
-        kwargs = form.service_kwargs()
-        if call_service(form, services.action_edit, action=action, by=request.user, **kwargs):
-            messages.success(request, "Action changed.")
-            return redirect(_detail_url(concern) + "#actions")
-    context = {"form": form, "concern": concern, "action": action}
-    return render(request, "escalations/concern_action_edit.html", context)
+    return form_page(
+        request,
+        form,
+        "escalations/concern_action_edit.html",
+        {"concern": concern, "action": action},
+        service=services.action_edit,
+        arguments=lambda _: {"action": action, "by": request.user, **form.service_kwargs()},
+        done=lambda _: Done(_detail_url(concern) + "#actions", "Action changed."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def action_remove(request, pk: int, action_pk: int):
     concern, action = _changeable_action(request, pk, action_pk)
     form = ActionRemoveForm(posted(request), action=action)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        removed = call_service(
-            form,
-            services.action_remove,
-            action=action,
-            by=request.user,
-            lock_version=data["lock_version"],
-            reason=data["reason"],
-        )
-        if removed is not None:
-            messages.success(request, f"Action removed: {action.description}")
-            return redirect(_detail_url(concern) + "#actions")
-    context = {"form": form, "concern": concern, "action": action}
-    return render(request, "escalations/concern_action_remove.html", context)
+    return form_page(
+        request,
+        form,
+        "escalations/concern_action_remove.html",
+        {"concern": concern, "action": action},
+        service=services.action_remove,
+        arguments=lambda data: {
+            "action": action,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+            "reason": data["reason"],
+        },
+        done=lambda _: Done(
+            _detail_url(concern) + "#actions", f"Action removed: {action.description}"
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -466,18 +472,18 @@ def safeguarding_contact(request, pk: int):
     if not contact.is_recorded and not safeguarding.may_record_contact(request.user, contact):
         raise PermissionDenied("You cannot record this contact.")
     form = SafeguardingContactForm(posted(request), contact=contact, people=contact_people(contact))
-    if request.method == "POST" and form.is_valid():
-        kwargs = form.service_kwargs()
-        done = call_service(
-            form, safeguarding.contact_record, contact=contact, by=request.user, **kwargs
-        )
-        if done is not None:
-            messages.success(
-                request, "Safeguarding contact recorded. The 24-hour clock has stopped."
-            )
-            return redirect(_detail_url(concern) + "#safeguarding")
-    context = {"form": form, "concern": concern, "contact": contact}
-    return render(request, "escalations/concern_safeguarding_contact.html", context)
+    return form_page(
+        request,
+        form,
+        "escalations/concern_safeguarding_contact.html",
+        {"concern": concern, "contact": contact},
+        service=safeguarding.contact_record,
+        arguments=lambda _: {"contact": contact, "by": request.user, **form.service_kwargs()},
+        done=lambda _: Done(
+            _detail_url(concern) + "#safeguarding",
+            "Safeguarding contact recorded. The 24-hour clock has stopped.",
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -485,25 +491,17 @@ def attachment_add(request, pk: int):
     concern = selectors.concern_get(request.user, pk)
     _require_edit_or_assignee(request.user, concern)
     form = AttachmentForm(posted(request), request.FILES if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-
-        def attach():
-            attached = call_service(
-                form,
-                services.attachment_add,
-                concern=concern,
-                by=request.user,
-                upload=form.cleaned_data["file"],
-            )
-            if attached is None:
-                return None
-            messages.success(request, f"File attached: {attached.original_name}")
-            return _detail_url(concern)
-
-        if done := submit_once(request, form, attach):
-            return done
-    context = {"form": form, "concern": concern}
-    return render(request, "escalations/concern_attachment_add.html", context)
+    return form_page(
+        request,
+        form,
+        "escalations/concern_attachment_add.html",
+        {"concern": concern},
+        service=services.attachment_add,
+        arguments=lambda data: {"concern": concern, "by": request.user, "upload": data["file"]},
+        done=lambda attached: Done(
+            _detail_url(concern), f"File attached: {attached.original_name}"
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -517,19 +515,19 @@ def attachment_remove(request, pk: int, attachment_pk: int):
     form = ConfirmForm(
         posted(request), lock_version=concern.lock_version, label="Yes, remove it", warning=True
     )
-    if request.method == "POST" and form.is_valid():
-        call_service(
-            form,
-            services.attachment_archive,
-            attachment=attachment,
-            by=request.user,
-            lock_version=form.cleaned_data["lock_version"],
-        )
-        if not form.errors:
-            messages.success(request, f"File removed: {attachment.original_name}")
-            return redirect(_detail_url(concern))
-    context = {"form": form, "concern": concern, "attachment": attachment}
-    return render(request, "escalations/concern_attachment_remove.html", context)
+    return form_page(
+        request,
+        form,
+        "escalations/concern_attachment_remove.html",
+        {"concern": concern, "attachment": attachment},
+        service=services.attachment_archive,
+        arguments=lambda data: {
+            "attachment": attachment,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+        },
+        done=lambda _: Done(_detail_url(concern), f"File removed: {attachment.original_name}"),
+    )
 
 
 @require_http_methods(["GET"])
@@ -577,36 +575,42 @@ def concern_raise(request, pk: int):
         bypass_of=bypass_of,
         initial={"date_of_concern": concern.date_of_concern},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        raised = call_service(
-            form,
-            services.concern_raise,
-            concern=concern,
-            by=request.user,
-            lock_version=data["lock_version"],
-            delegate_to=data["delegate_to"],
-            agreed_due_on=data.get("agreed_due_on"),
-            bypass_reason=data.get("bypass_reason", ""),
-            answer=data["answer"],
-            date_of_concern=data.get("date_of_concern"),
-            due_reason=data.get("due_reason", ""),
-            immediate=data.get("immediate", False),
-        )
-        if raised is not None:
-            messages.success(request, _raised_message(raised, data["delegate_to"]))
-            return redirect(_detail_url(concern))
-    context = {
-        "form": form,
+    return form_page(
+        request,
+        form,
+        "escalations/concern_raise.html",
+        lambda: {
+            "concern": concern,
+            "stage": stage,
+            "default": default,
+            "role_label": role_label,
+            "copied": rules.copies(concern, stage, by=request.user, assignee=default),
+            "due_on": None
+            if stage.is_agreed
+            else rules.plan_due(concern, stage, start, None).due_on,
+            "sub_concern_count": len(concern.sub_concerns.all()),
+        },
+        service=services.concern_raise,
+        arguments=lambda data: _raise_arguments(request, concern, data),
+        done=lambda raised: Done(
+            _detail_url(concern), _raised_message(raised, form.cleaned_data["delegate_to"])
+        ),
+    )
+
+
+def _raise_arguments(request, concern: Concern, data: dict) -> dict:
+    return {
         "concern": concern,
-        "stage": stage,
-        "default": default,
-        "role_label": role_label,
-        "copied": rules.copies(concern, stage, by=request.user, assignee=default),
-        "due_on": None if stage.is_agreed else rules.plan_due(concern, stage, start, None).due_on,
-        "sub_concern_count": len(concern.sub_concerns.all()),
+        "by": request.user,
+        "lock_version": data["lock_version"],
+        "delegate_to": data["delegate_to"],
+        "agreed_due_on": data.get("agreed_due_on"),
+        "bypass_reason": data.get("bypass_reason", ""),
+        "answer": data["answer"],
+        "date_of_concern": data.get("date_of_concern"),
+        "due_reason": data.get("due_reason", ""),
+        "immediate": data.get("immediate", False),
     }
-    return render(request, "escalations/concern_raise.html", context)
 
 
 def _raised_message(stage, delegate) -> str:
@@ -627,15 +631,18 @@ def draft_withdraw(request, pk: int):
         label="Withdraw the draft",
         warning=True,
     )
-    if request.method == "POST" and form.is_valid():
-        done = call_service(
-            form,
-            services.concern_withdraw_draft,
-            concern=concern,
-            by=request.user,
-            lock_version=form.cleaned_data["lock_version"],
-        )
-        if done is not None:
-            messages.success(request, f"Draft {concern.reference} withdrawn.")
-            return redirect("escalations:concern_list")
-    return render(request, "escalations/concern_withdraw.html", {"form": form, "concern": concern})
+    return form_page(
+        request,
+        form,
+        "escalations/concern_withdraw.html",
+        {"concern": concern},
+        service=services.concern_withdraw_draft,
+        arguments=lambda data: {
+            "concern": concern,
+            "by": request.user,
+            "lock_version": data["lock_version"],
+        },
+        done=lambda _: Done(
+            reverse("escalations:concern_list"), f"Draft {concern.reference} withdrawn."
+        ),
+    )
