@@ -72,15 +72,40 @@ def person_in_role(role: str | None, *, child: Child | None, raiser: User) -> Us
     return person or manager_for_team(raiser.team, role)
 
 
-def default_assignee(concern: Concern, protocol_stage: ProtocolStage) -> User | None:
-    """Who the stage goes to unless the raiser chooses: nobody when that person is not named
-    on a restricted child of the concern (they cannot be given it; the raiser chooses)."""
-    child = primary_child(concern)
+@dataclass(frozen=True)
+class StageRoute:
+    """Who a stage of a concern goes to, worked out once: the concern's primary child, the role
+    the stage is delegated to for that child, and the person in it (the default assignee)."""
+
+    child: Child | None
+    role: str | None
+    assignee: User | None
+
+    @property
+    def role_label(self) -> str:
+        return RoleCode(self.role).label if self.role else ""
+
+
+def stage_route(concern: Concern, protocol_stage: ProtocolStage) -> StageRoute:
+    return route_for_child(concern, protocol_stage, primary_child(concern))
+
+
+def route_for_child(
+    concern: Concern, protocol_stage: ProtocolStage, child: Child | None
+) -> StageRoute:
+    """The route with the primary child already found (one lookup for many stages). Nobody is
+    the default when that person is not named on a restricted child of the concern (they
+    cannot be given it; the raiser chooses)."""
     role = protocol_stage.delegate_role_id_for(child_type_for(child) if child else ChildType.OTHER)
     person = person_in_role(role, child=child, raiser=concern.raised_by)
     if person is not None and child is not None and children_hidden_from(person, concern):
-        return None
-    return person
+        person = None
+    return StageRoute(child, role, person)
+
+
+def default_assignee(concern: Concern, protocol_stage: ProtocolStage) -> User | None:
+    """Who the stage goes to unless the raiser chooses (see `route_for_child`)."""
+    return stage_route(concern, protocol_stage).assignee
 
 
 def delegate_role_label(concern: Concern, protocol_stage: ProtocolStage) -> str:
@@ -95,6 +120,7 @@ def copies(
     *,
     by: User | None = None,
     assignee: User | None = None,
+    route: StageRoute | None = None,
 ) -> list[Copy]:
     """Everyone a stage is copied to, and why:
 
@@ -105,8 +131,9 @@ def copies(
       someone (Blackpool's SQR managers).
 
     Never the assignee, nobody twice, and nobody not named on a restricted child of the concern.
+    `route`: the stage's route when the page has it already (its primary child is used).
     """
-    child = primary_child(concern)
+    child = route.child if route is not None else primary_child(concern)
     found: list[Copy] = []
     for role in protocol_stage.copy_to.all():
         person = person_in_role(role.code, child=child, raiser=concern.raised_by)
