@@ -75,13 +75,19 @@ def _draft_for_raiser(request, pk: int) -> Concern:
 # Starting and editing the draft ---------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-def concern_start(request):
+def _child_from_query(request):
+    """The child named in ?child=: 404 if it is missing, not a number, or not one this person
+    may see."""
     try:
         child_pk = int(request.GET.get("child", ""))
     except ValueError:
         raise Http404("No child found") from None
-    child = case_selectors.child_get(request.user, child_pk)
+    return case_selectors.child_get(request.user, child_pk)
+
+
+@require_http_methods(["GET", "POST"])
+def concern_start(request):
+    child = _child_from_query(request)
     if not rules.may_start_concern(request.user):
         raise PermissionDenied("You cannot raise concerns.")
     stages = rules.raisable_stages(request.user, rules.active_protocol())
@@ -117,23 +123,7 @@ def concern_edit(request, pk: int):
     concern = _draft_for_raiser(request, pk)
     if not concern.is_draft:
         return redirect(_detail_url(concern))
-    children = _children(concern)
-    primary = children[0] if children else None
-    siblings = case_selectors.sibling_list(request.user, primary) if primary else []
-    candidates = children + [sibling for sibling in siblings if sibling not in children]
-    form = ConcernDetailsForm(
-        posted(request),
-        candidates=candidates,
-        stages=rules.raisable_stages(request.user, concern.protocol),
-        primary=primary,
-        lock_version=concern.lock_version,
-        initial={
-            "children": [child.pk for child in children],
-            "title": concern.title,
-            "start_level": concern.start_level,
-            "date_of_concern": concern.date_of_concern,
-        },
-    )
+    form = _details_form(request, concern)
     return form_page(
         request,
         form,
@@ -150,6 +140,27 @@ def concern_edit(request, pk: int):
             "date_of_concern": data.get("date_of_concern"),
         },
         done=lambda _: Done(_detail_url(concern), "Children and stage saved."),
+    )
+
+
+def _details_form(request, concern: Concern) -> ConcernDetailsForm:
+    """The draft's children and stage: its children first, then the primary child's siblings."""
+    children = _children(concern)
+    primary = children[0] if children else None
+    siblings = case_selectors.sibling_list(request.user, primary) if primary else []
+    candidates = children + [sibling for sibling in siblings if sibling not in children]
+    return ConcernDetailsForm(
+        posted(request),
+        candidates=candidates,
+        stages=rules.raisable_stages(request.user, concern.protocol),
+        primary=primary,
+        lock_version=concern.lock_version,
+        initial={
+            "children": [child.pk for child in children],
+            "title": concern.title,
+            "start_level": concern.start_level,
+            "date_of_concern": concern.date_of_concern,
+        },
     )
 
 
@@ -555,14 +566,27 @@ def concern_raise(request, pk: int):
     if not concern.is_draft:
         return redirect(_detail_url(concern))
     stage = get_object_or_404(concern.protocol.stages, level=concern.start_level)
-    today = rules.today()
-    default = rules.default_assignee(concern, stage) if not stage.external_body else None
-    role_label = rules.delegate_role_label(concern, stage)
-    bypass = rules.raises_by_bypass(request.user, stage)
-    bypass_of = rules.usual_raisers_label(stage) if bypass else ""
+    route = rules.stage_route(concern, stage)
+    default = route.assignee if not stage.external_body else None
     # Deadlines count from the date of concern the draft gives, else from today.
-    start = concern.date_of_concern or today
-    form = RaiseForm(
+    start = concern.date_of_concern or rules.today()
+    form = _raise_form(request, concern, stage, default, route.role_label, start)
+    return form_page(
+        request,
+        form,
+        "escalations/concern_raise.html",
+        lambda: _raise_context(request, concern, stage, route, default, start),
+        service=services.concern_raise,
+        arguments=lambda data: _raise_arguments(request, concern, data),
+        done=lambda raised: Done(
+            _detail_url(concern), _raised_message(raised, form.cleaned_data["delegate_to"])
+        ),
+    )
+
+
+def _raise_form(request, concern: Concern, stage, default, role_label: str, start) -> RaiseForm:
+    bypass = rules.raises_by_bypass(request.user, stage)
+    return RaiseForm(
         posted(request),
         stage=stage,
         lock_version=concern.lock_version,
@@ -572,30 +596,22 @@ def concern_raise(request, pk: int):
         suggested_due_on=(
             rules.suggested_agreed_date(stage, start, concern) if stage.is_agreed else None
         ),
-        bypass_of=bypass_of,
+        bypass_of=rules.usual_raisers_label(stage) if bypass else "",
         initial={"date_of_concern": concern.date_of_concern},
     )
-    return form_page(
-        request,
-        form,
-        "escalations/concern_raise.html",
-        lambda: {
-            "concern": concern,
-            "stage": stage,
-            "default": default,
-            "role_label": role_label,
-            "copied": rules.copies(concern, stage, by=request.user, assignee=default),
-            "due_on": None
-            if stage.is_agreed
-            else rules.plan_due(concern, stage, start, None).due_on,
-            "sub_concern_count": len(concern.sub_concerns.all()),
-        },
-        service=services.concern_raise,
-        arguments=lambda data: _raise_arguments(request, concern, data),
-        done=lambda raised: Done(
-            _detail_url(concern), _raised_message(raised, form.cleaned_data["delegate_to"])
-        ),
-    )
+
+
+def _raise_context(request, concern: Concern, stage, route: rules.StageRoute, default, start):
+    copied = rules.copies(concern, stage, by=request.user, assignee=default, route=route)
+    return {
+        "concern": concern,
+        "stage": stage,
+        "default": default,
+        "role_label": route.role_label,
+        "copied": copied,
+        "due_on": None if stage.is_agreed else rules.plan_due(concern, stage, start, None).due_on,
+        "sub_concern_count": len(concern.sub_concerns.all()),
+    }
 
 
 def _raise_arguments(request, concern: Concern, data: dict) -> dict:

@@ -95,10 +95,13 @@ def _escalation_choices(user, concern: Concern, stage: Stage) -> dict:
         .prefetch_related("raised_by")
         .order_by("level")
     )
+    child = rules.primary_child(concern)
     return {
         "later_stages": later,
         "defaults": {
-            ps.pk: rules.default_assignee(concern, ps) for ps in later if not ps.external_body
+            ps.pk: rules.route_for_child(concern, ps, child).assignee
+            for ps in later
+            if not ps.external_body
         },
         "raisable": {ps.pk for ps in later if rules.may_raise_at(user, ps)},
         "bypass": {ps.pk for ps in later if rules.raises_by_bypass(user, ps)},
@@ -210,22 +213,12 @@ def stage_redelegate(request, pk: int, stage_pk: int):
     tasks = list(stage.tasks.all())
     live = next((task for task in tasks if task.state == TaskState.ACTIVE), None)
     answered = next((task for task in tasks if task.state == TaskState.RESPONDED), None)
-    if not stage.is_open or not concern.is_open:
-        body = "This stage already has an outcome, so its task cannot move."
-        return _message_page(request, concern, "This stage is finished", body)
-    if answered is not None:
-        link = (reverse("escalations:task_reactivate", args=[answered.pk]), "Reopen the response")
-        body = f"{answered.assignee} has responded. Reopen the response instead of moving it."
-        return _message_page(request, concern, "This task has a response", body, link)
+    if cannot_move := _cannot_move(request, concern, stage, answered):
+        return cannot_move
     suggested = rules.default_assignee(concern, stage.protocol_stage)
     if live is not None and suggested is not None and suggested.pk == live.assignee_id:
         suggested = None
-    form = RedelegateForm(
-        posted(request),
-        concern=concern,
-        stage=stage,
-        suggested=suggested,
-    )
+    form = RedelegateForm(posted(request), concern=concern, stage=stage, suggested=suggested)
     return form_page(
         request,
         form,
@@ -238,6 +231,18 @@ def stage_redelegate(request, pk: int, stage_pk: int):
             f"Task re-delegated to {new_task.assignee}. Response due {long_date(new_task.due_on)}",
         ),
     )
+
+
+def _cannot_move(request, concern: Concern, stage: Stage, answered: Task | None):
+    """The page saying why the stage's task cannot move, or None if it can."""
+    if not stage.is_open or not concern.is_open:
+        body = "This stage already has an outcome, so its task cannot move."
+        return _message_page(request, concern, "This stage is finished", body)
+    if answered is not None:
+        link = (reverse("escalations:task_reactivate", args=[answered.pk]), "Reopen the response")
+        body = f"{answered.assignee} has responded. Reopen the response instead of moving it."
+        return _message_page(request, concern, "This task has a response", body, link)
+    return None
 
 
 @require_http_methods(["GET", "POST"])
