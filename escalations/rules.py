@@ -72,6 +72,11 @@ def person_in_role(role: str | None, *, child: Child | None, raiser: User) -> Us
     return person or manager_for_team(raiser.team, role)
 
 
+def delegate_role_for(protocol_stage: ProtocolStage, child: Child | None) -> str | None:
+    """The role the stage is delegated to for this child's type (the protocol's columns)."""
+    return protocol_stage.delegate_role_id_for(child_type_for(child) if child else ChildType.OTHER)
+
+
 @dataclass(frozen=True)
 class StageRoute:
     """Who a stage of a concern goes to, worked out once: the concern's primary child, the role
@@ -96,7 +101,7 @@ def route_for_child(
     """The route with the primary child already found (one lookup for many stages). Nobody is
     the default when that person is not named on a restricted child of the concern (they
     cannot be given it; the raiser chooses)."""
-    role = protocol_stage.delegate_role_id_for(child_type_for(child) if child else ChildType.OTHER)
+    role = delegate_role_for(protocol_stage, child)
     person = person_in_role(role, child=child, raiser=concern.raised_by)
     if person is not None and child is not None and children_hidden_from(person, concern):
         person = None
@@ -106,12 +111,6 @@ def route_for_child(
 def default_assignee(concern: Concern, protocol_stage: ProtocolStage) -> User | None:
     """Who the stage goes to unless the raiser chooses (see `route_for_child`)."""
     return stage_route(concern, protocol_stage).assignee
-
-
-def delegate_role_label(concern: Concern, protocol_stage: ProtocolStage) -> str:
-    child = primary_child(concern)
-    role = protocol_stage.delegate_role_id_for(child_type_for(child) if child else ChildType.OTHER)
-    return RoleCode(role).label if role else ""
 
 
 def copies(
@@ -147,9 +146,7 @@ def copies(
 
 
 def _sibling_copies(concern, protocol_stage, primary) -> list[Copy]:
-    primary_role = protocol_stage.delegate_role_id_for(
-        child_type_for(primary) if primary else ChildType.OTHER
-    )
+    primary_role = delegate_role_for(protocol_stage, primary)
     found = []
     for link in concern.concern_children.select_related("child__team", "child__social_worker"):
         other = link.child
