@@ -90,12 +90,10 @@ def concern_start(request):
     child = _child_from_query(request)
     if not rules.may_start_concern(request.user):
         raise PermissionDenied("You cannot raise concerns.")
-    stages = rules.raisable_stages(request.user, rules.active_protocol())
-    candidates = [child, *case_selectors.sibling_list(request.user, child)]
     form = ConcernDetailsForm(
         posted(request),
-        candidates=candidates,
-        stages=stages,
+        candidates=[child, *case_selectors.sibling_list(request.user, child)],
+        stages=rules.raisable_stages(request.user, rules.active_protocol()),
         primary=child,
         initial={"children": [child.pk]},
     )
