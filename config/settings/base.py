@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "notifications",
     # Loading the council's records: above cases and prp, it calls their services.
     "imports",
+    "dashboards",
     "api",
 ]
 

@@ -203,7 +203,7 @@ def test_archived_concerns_leave_working_lists_but_stay_on_the_childs_page(
 
 
 def test_the_dashboard_still_counts_archived_concerns(client, old_and_new, service_manager):
-    from prp.dashboards.metrics import Filters, resolved_informally
+    from dashboards.metrics import Filters, resolved_informally
 
     period = Filters(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31))
     with time_machine.travel(NOW, tick=False):

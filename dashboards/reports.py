@@ -1,7 +1,7 @@
 """The reports: the monthly themes report, the weekly clinic pack and the IRO annual report.
 
 Every figure is an SQL aggregate (or one fixed query) over what the person's figures count
-(prp.dashboards.scope), so a page does the same number of queries whatever the data size and a
+(dashboards.scope), so a page does the same number of queries whatever the data size and a
 restricted child is never counted, quoted or named. The clinic pack lists concerns, so it goes
 through the concern list's visibility rule (escalations.selectors) and also leaves out every
 concern about a restricted child: the pack is printed and handed round.
@@ -39,10 +39,11 @@ from escalations.selectors import concern_queryset
 from prp import workdays
 from prp.hierarchy import span_team_ids
 from prp.models import ProtocolStage, User
+from prp.permissions import may_see_dashboards
 from qapr.models import Grade, Qapr, QaprState
 
 from .metrics import percentiles_by_level
-from .scope import child_scope, concern_scope, may_see_dashboards
+from .scope import child_scope, concern_scope
 
 NO_TEAM = "No team recorded"
 EXAMPLES_PER_CATEGORY = 3

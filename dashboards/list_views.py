@@ -1,7 +1,7 @@
 """The list behind a dashboard number that is not about concerns: children whose review or
 QAPR is overdue, QAPR windows, QAPRs finalised by grade, good practice notes.
 
-Each list is the very queryset its figure counts (prp.dashboards.metrics), narrowed by the same
+Each list is the very queryset its figure counts (dashboards.metrics), narrowed by the same
 filters read from the same query string, so the number and the list always agree. (Numbers
 about concerns open the concern list, narrowed the same way.)
 """
@@ -21,9 +21,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from escalations.models import GoodPracticeNote
+from prp.permissions import may_see_dashboards
 from qapr.models import Grade
 
-from . import metrics, scope
+from . import metrics
 from .filters import DashboardFilterSet
 
 PAGE_SIZE = 50
@@ -132,7 +133,7 @@ def figure_list(request):
     """?figure= names the list (LISTS); the dashboard's filters narrow it as they do the figure."""
     user = request.user
     name = request.GET.get("figure", "")
-    if not scope.may_see_dashboards(user):
+    if not may_see_dashboards(user):
         raise PermissionDenied("The dashboard is for managers and the reviewing service.")
     wanted = LISTS.get(name)
     if wanted is None:

@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from escalations.rules import may_open_clinic
+from prp.exports import download, wanted_format
+from prp.permissions import may_see_dashboards
 
 from . import reports
-from .exports import download, wanted_format
 from .report_forms import MonthForm, WeekForm, YearForm
-from .scope import may_see_dashboards
 
 
 def _require_dashboards(user) -> None:

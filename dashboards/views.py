@@ -22,8 +22,10 @@ from django.views.decorators.http import require_GET
 
 from escalations.models import FormalLimit
 from escalations.selectors import immediate_awaiting_contact
+from prp import exports
+from prp.permissions import may_see_dashboards
 
-from . import exports, metrics, scope
+from . import metrics
 from .filters import DashboardFilterSet
 from .list_views import figure_url
 
@@ -506,7 +508,7 @@ def _share_text(share: metrics.Share) -> str:
 @require_GET
 def dashboard(request):
     user = request.user
-    if not scope.may_see_dashboards(user):
+    if not may_see_dashboards(user):
         raise PermissionDenied("The dashboard is for managers and the reviewing service.")
     filterset = DashboardFilterSet(request.GET or None, user=user)
     filters = filterset.chosen()

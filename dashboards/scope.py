@@ -13,9 +13,8 @@ from django.db.models import Q, QuerySet
 from cases.models import Child
 from escalations.models import Concern, ConcernState
 from prp.hierarchy import span_team_ids
-from prp.models import DASHBOARD_ROLES, RoleCode, User
-
-DASHBOARD_VIEWERS = DASHBOARD_ROLES | {RoleCode.REVIEWING_TEAM_MANAGER}
+from prp.models import RoleCode, User
+from prp.permissions import may_see_dashboards
 
 
 class WholeAuthority:
@@ -29,12 +28,6 @@ class WholeAuthority:
     is_superuser = False
     is_service_wide = True
     role_codes = frozenset({RoleCode.PERFORMANCE})
-
-
-def may_see_dashboards(user: User) -> bool:
-    return user.is_authenticated and (
-        bool(user.role_codes & DASHBOARD_VIEWERS) or user.is_superuser
-    )
 
 
 def concern_scope(user: User) -> QuerySet[Concern]:

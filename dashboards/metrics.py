@@ -1,6 +1,6 @@
 """The dashboard's figures: SQL aggregates over what a person's figures count.
 
-Every function takes the person (whose scope, from prp.dashboards.scope, decides which concerns
+Every function takes the person (whose scope, from dashboards.scope, decides which concerns
 and children count: their span, never a restricted child) and the chosen `Filters`, and returns
 plain data. Each does a fixed number of queries whatever the amount of data: counts and sums
 are grouped in the database over the denormalised fields the services keep (Concern.team,
@@ -48,6 +48,7 @@ from escalations.models import (
 from prp import workdays
 from prp.hierarchy import span_team_ids
 from prp.models import ProtocolStage, User
+from prp.permissions import may_see_dashboards
 from qapr.models import Grade, Qapr, QaprState
 
 from . import scope
@@ -145,7 +146,7 @@ def notes(user: User, filters: Filters) -> QuerySet[GoodPracticeNote]:
     """Good practice notes the person's figures count: in their span, never about a
     restricted child."""
     qs = GoodPracticeNote.objects.exclude(child__restricted=True)
-    if not scope.may_see_dashboards(user):
+    if not may_see_dashboards(user):
         return qs.none()
     if not user.is_service_wide:
         qs = qs.filter(team_id__in=span_team_ids(user))
@@ -541,7 +542,7 @@ class GoodPractice:
 
 
 # The rows behind a figure: the figure counts them, and the list its link opens shows them
-# (prp.dashboards.list_views), so the two always agree.
+# (dashboards.list_views), so the two always agree.
 
 
 def period_notes(user: User, filters: Filters, direction: str = "") -> QuerySet[GoodPracticeNote]:
