@@ -8,7 +8,7 @@ authority's timescales) and then played forward in date order, one service call 
 services refuse only dates in the future, so every date here is today or earlier; afterwards the
 history lines, messages and "recorded at" times are moved back to the day each thing happened.
 
-QAPRs come from qapr.demo, played in the same date order so each lands in the window between
+QAPRs come from demo.qaprs, played in the same date order so each lands in the window between
 the reviews it belongs to. The random generator is seeded, so the same day gives the same data.
 """
 
@@ -16,20 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.db import transaction
-from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from prp import workdays
-from prp.models import User
-
-from . import services
-from .models import (
+from cases import services
+from cases.models import (
     Allocation,
     Child,
     ChildLog,
@@ -42,84 +37,34 @@ from .models import (
     ReviewStep,
     SignificantChange,
 )
-from .schedule import add_months, on_or_before_working_day
+from cases.schedule import add_months, on_or_before_working_day
+from prp import workdays
+from prp.models import User
+from qapr.models import Qapr
+
+from . import qaprs as qapr_story
+from .authority import demo_is_loaded
+from .clock import (
+    CHANGE,
+    DUE_SOON,
+    IN_HAND,
+    KEY_DATE,
+    OVERDUE,
+    PROFILE_WEIGHTS,
+    RECENT,
+    REVIEW,
+    STEP,
+    at,
+    backdate_messages,
+    dated,
+    days,
+    one_wake_up,
+    working_on_or_after,
+)
 
 SEED = 2027
 DEMO_IRO = "iro@demo.example.org"
 DEMO_CP_CHAIR = "cp.chair@demo.example.org"
-
-# How a family's next review falls due: overdue, due soon or well in hand.
-OVERDUE, DUE_SOON, IN_HAND, RECENT = "overdue", "due_soon", "in_hand", "recent"
-PROFILE_WEIGHTS = {IN_HAND: 55, DUE_SOON: 25, OVERDUE: 20}
-
-# Order of events on the same day: the review before the work after it, QAPRs after both.
-KEY_DATE, REVIEW, STEP, QAPR, CHANGE = range(5)
-
-
-# Dating things back ------------------------------------------------------------------------------
-
-
-def at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
-
-
-@contextmanager
-def dated(day: dt.date, hour: int = 10, minute: int = 0) -> Iterator[None]:
-    """Whatever the services write inside the block happened on `day`: move the history lines
-    and messages they made back to then. Messages older than today count as sent (and, after a
-    week, read), as they would have been at the time.
-
-    The rows the block made are those stamped since it began: rows from earlier blocks have
-    been moved back already, and those dated today go to just before this block began."""
-    from notifications.models import Notification
-
-    began = timezone.now()
-    yield
-    when = (
-        at(day, hour, minute)
-        if day < timezone.localdate()
-        else began - dt.timedelta(microseconds=1)
-    )
-    ChildLog.objects.filter(at__gte=began).update(at=when)
-    backdate_messages(Notification.objects.filter(created_at__gte=began), day, when)
-
-
-def backdate_messages(messages, day: dt.date, when: dt.datetime) -> None:
-    """Messages queued about something that happened on `day` (at `when`): sent then (and
-    read, after a week), unless that is today, when the worker sends them as usual."""
-    from notifications.models import Status
-
-    today = timezone.localdate()
-    if day >= today:
-        messages.update(created_at=when)
-        return
-    read = {"read_at": when} if day < today - dt.timedelta(days=7) else {}
-    sent = Case(When(by_digest=True, then=Value(Status.IN_DIGEST)), default=Value(Status.SENT))
-    messages.update(status=sent, created_at=when, send_after=when, sent_at=when, **read)
-
-
-@contextmanager
-def one_wake_up() -> Iterator[None]:
-    """Every message queued asks the worker to wake once the transaction commits. Hundreds of
-    demo messages need one wake-up, not hundreds (most are already marked sent)."""
-    from notifications import services as outbox
-
-    wake = outbox.wake_sender
-    outbox.wake_sender = lambda: None
-    try:
-        yield
-    finally:
-        outbox.wake_sender = wake
-    transaction.on_commit(wake)
-
-
-def working_on_or_after(day: dt.date) -> dt.date:
-    return workdays.next_working_day(day)
-
-
-def days(n: int) -> dt.timedelta:
-    return dt.timedelta(days=n)
-
 
 # The families and their plans --------------------------------------------------------------------
 
@@ -166,7 +111,7 @@ class Plan:
     """What happens to a family, and how its story is told."""
 
     profile: str
-    qaprs: str = "random"  # the QAPR story: see qapr.demo
+    qaprs: str = "random"  # the QAPR story: see demo.qaprs
     not_placed: bool = False  # placement order: not placed 9 months on
     placed: bool = False  # placement order: placed for adoption since
     changes: list[tuple[str, int, str | None]] = field(default_factory=list)
@@ -465,8 +410,6 @@ class Player:
         self.prep_rng = random.Random(f"{SEED}:{family.eldest.reference}")
 
     def events(self, child: Child) -> list[Event]:
-        from qapr import demo as qapr_demo
-
         t = self.timeline
         events: list[Event] = []
         start_kind = (
@@ -491,7 +434,7 @@ class Player:
             if child.pk == self.family.eldest.pk:
                 occurred = workdays.add_working_days(self.today, -ago)
                 events.append((occurred, CHANGE, self._change(child, kind, occurred, decision)))
-        events += qapr_demo.events(
+        events += qapr_story.events(
             child,
             is_cp=self.family.is_cp,
             reviews=t.reviews,
@@ -680,9 +623,6 @@ def demo_reviews_loaded() -> bool:
 def load_demo_reviews(stdout: TextIO | None = None) -> dict[str, int]:
     """Reviews, key dates, changes and QAPRs for the demo children, in one transaction.
     Returns how many of each it made: nothing if they are already there."""
-    from prp.demo import demo_is_loaded
-    from qapr.models import Qapr
-
     if not demo_is_loaded() or demo_reviews_loaded():
         return {}
     with transaction.atomic(), one_wake_up():

@@ -5,7 +5,7 @@ import os
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from prp.demo import DEMO_PASSWORD, DEMO_SIGN_INS, demo_is_loaded
+from demo.authority import DEMO_PASSWORD, DEMO_SIGN_INS, demo_is_loaded
 from prp.models import RoleCode, User
 
 

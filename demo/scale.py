@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from auditlog.context import disable_auditlog
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -54,8 +55,8 @@ from escalations.models import (
     Task,
     TaskState,
 )
+from escalations.restricted import refresh_about_restricted
 from prp import workdays
-from prp.demo import NAME_POOLS
 from prp.models import OrgUnit, Post, ProtocolStage, RoleCode, Team, User
 from qapr.models import (
     CELEBRATED_GRADES,
@@ -69,6 +70,9 @@ from qapr.models import (
     Variant,
 )
 from qapr.windows import compliance_for
+
+from . import clock
+from .authority import NAME_POOLS
 
 R = RoleCode
 SCALE_PASSWORD = "scale-password-2026"
@@ -380,7 +384,7 @@ class ScaleGenerator:
         key = (day, hour)
         base = self._aware.get(key)
         if base is None:
-            base = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+            base = clock.at(day, hour)
             self._aware[key] = base
         return base + dt.timedelta(minutes=minute) if minute else base
 
@@ -461,10 +465,6 @@ class ScaleGenerator:
 
     def flag_restricted(self) -> None:
         # Bulk inserts skip the signals that keep the flag, so it is set in one pass here.
-        from auditlog.context import disable_auditlog
-
-        from escalations.restricted import refresh_about_restricted
-
         started = time.perf_counter()
         with disable_auditlog():  # a bulk load: no person made these rows (README, Audit)
             changed = refresh_about_restricted()

@@ -1,6 +1,6 @@
 """Demo QAPRs for the demo authority, made through the same services the pages use.
 
-cases.review_demo plays each child's history forward in date order and asks here for the QAPRs
+demo.reviews plays each child's history forward in date order and asks here for the QAPRs
 that go with it: one in most windows between statutory reviews (three in the first year of a
 child protection plan), graded with a believable spread, each finalised the real way (good
 practice notes for Good and Outstanding, a recorded decision and recommendations for Requires
@@ -25,16 +25,16 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from cases.models import Child
-from cases.review_demo import DUE_SOON, IN_HAND, OVERDUE, QAPR, at, dated
 from cases.schedule import on_or_before_working_day
 from escalations import rules as concern_rules
 from escalations import services as concern_services
 from escalations.models import Concern, GoodPracticeNote
 from prp import workdays
 from prp.models import ProtocolCategory
+from qapr import services
+from qapr.models import Grade, Qapr, Recommendation, RiDecision, SaferAnswer, SectionRating
 
-from . import services
-from .models import Grade, Qapr, Recommendation, RiDecision, SaferAnswer, SectionRating
+from .clock import DUE_SOON, IN_HAND, OVERDUE, QAPR, at, dated, shift_concern_back
 
 Event = tuple[dt.date, int, Callable[[], object]]
 
@@ -376,9 +376,7 @@ def _finalised(child, done, grade, is_cp, rng, today, *, after, scripted=False):
                         note="Done and recorded on the child's file.",
                     )
         if grade == Grade.INADEQUATE:
-            from escalations.demo import _shift
-
-            _shift(concern, workdays.working_days_between(done, today))
+            shift_concern_back(concern, workdays.working_days_between(done, today))
 
     return make
 

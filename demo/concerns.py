@@ -7,16 +7,14 @@ is due soon, overdue, escalated, referred and resolved whatever day it is loaded
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 
 from cases.models import Child, ChildStatus
-from prp import workdays
+from escalations import rules, services
+from escalations.models import Concern, Outcome, Task, TaskState
 from prp.models import ProtocolCategory, User
 from prp.presets import install_presets
 
-from . import rules, services
-from .models import Concern, Event, Outcome, Stage, Task, TaskState
+from .clock import shift_concern_back
 
 
 def _person(email: str) -> User:
@@ -29,30 +27,6 @@ def _children_of(reviewer: User, status: str) -> list[Child]:
         .exclude(team__isnull=True)
         .order_by("id")
     )
-
-
-def _shift(concern: Concern, working_days_back: int) -> None:
-    """Move a concern's dates back as if it had been raised that many working days ago."""
-    today = timezone.localdate()
-    start = workdays.add_working_days(today, -working_days_back)
-    delta = today - start
-    Concern.objects.filter(pk=concern.pk).update(opened_on=F("opened_on") - delta)
-    Stage.objects.filter(concern=concern).update(
-        opened_on=F("opened_on") - delta, due_on=F("due_on") - delta
-    )
-    for task in Task.objects.filter(stage__concern=concern):
-        # Event summaries name the due date in words: move those words with the date.
-        old, new = _words(task.due_on), _words(task.due_on - delta)
-        for event in Event.objects.filter(task=task, summary__contains=old):
-            Event.objects.filter(pk=event.pk).update(summary=event.summary.replace(old, new))
-    Task.objects.filter(stage__concern=concern).update(
-        due_on=F("due_on") - delta, delegated_at=F("delegated_at") - delta
-    )
-    Event.objects.filter(concern=concern).update(at=F("at") - delta)
-
-
-def _words(day) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _raise(raiser, child, *, title, level, category, description, impact, views, delegate):
@@ -142,7 +116,7 @@ def load_demo_concerns() -> int:
         views="They said nobody has asked them about the doctor.",
         delegate=None,
     )
-    _shift(late, 8)
+    shift_concern_back(late, 8)
     made.append(late)
     # Escalated to formal stage 2 after no response.
     escalated = _raise(
@@ -157,7 +131,7 @@ def load_demo_concerns() -> int:
         delegate=None,
     )
     _outcome(escalated, chair, Outcome.ESCALATE_NEXT, comments="No response by the due date.")
-    _shift(escalated, 3)
+    shift_concern_back(escalated, 3)
     made.append(escalated)
     # Informal, agreed with the team manager.
     made.append(

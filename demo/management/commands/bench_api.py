@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from api.models import Scope
 from api.services import api_client_create, api_client_revoke
-from prp.management.commands.bench_dashboard import percentile
+from demo.management.commands.bench_dashboard import percentile
 from prp.models import User
 
 PAGES = {

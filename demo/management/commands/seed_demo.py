@@ -3,9 +3,9 @@
 from auditlog.context import disable_auditlog
 from django.core.management.base import BaseCommand
 
-from cases.review_demo import load_demo_reviews
-from escalations.demo import load_demo_concerns
-from prp.demo import load_demo_authority
+from demo.authority import load_demo_authority
+from demo.concerns import load_demo_concerns
+from demo.reviews import load_demo_reviews
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from prp.scale import DEFAULT_CHILDREN, SCALE_PASSWORD, ScaleGenerator, database_has_children
+from demo.scale import DEFAULT_CHILDREN, SCALE_PASSWORD, ScaleGenerator, database_has_children
 
 
 class Command(BaseCommand):
