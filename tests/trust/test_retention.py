@@ -33,10 +33,10 @@ from escalations.models import (
     Task,
 )
 from notifications.models import Notification
-from prp import retention
 from prp.models import ProtocolCategory, RoleCode
-from prp.retention import REMOVED
-from prp.tasks import archive_closed_concerns
+from records import retention
+from records.retention import REMOVED
+from records.tasks import archive_closed_concerns
 from tests.conftest import allocate
 from tests.factories import ChildFactory, UserFactory
 

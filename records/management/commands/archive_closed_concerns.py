@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from prp.retention import archive_closed_concerns
+from records.retention import archive_closed_concerns
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from prp import retention
+from records import retention
 
 
 class Command(BaseCommand):
