@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     # Loading the council's records: above cases and prp, it calls their services.
     "imports",
     "dashboards",
+    "reminders",
     "records",
     "demo",
     "api",

@@ -30,10 +30,11 @@ from escalations.models import (
     Task,
     TaskState,
 )
-from notifications import chase, services
+from notifications import services
 from notifications.models import Notification, Status
 from prp import workdays
 from prp.models import Protocol, Role, RoleCode, User
+from reminders import chase
 
 STAGES_PER_CONCERN = 100
 SPREAD = 30  # due dates from 30 working days ago to 30 working days ahead

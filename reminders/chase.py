@@ -30,12 +30,12 @@ from escalations.models import (
     Task,
     TaskState,
 )
+from notifications.models import Kind, Notification
+from notifications.services import Message, notify
 from prp import workdays
 from prp.models import Protocol, RoleCode, User
 
 from . import schedule
-from .models import Kind, Notification
-from .services import Message, notify
 
 # Rows locked, rendered and queued per transaction: short enough that the SQLite write lock
 # (and PostgreSQL's row locks) are held for well under a second.

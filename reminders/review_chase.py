@@ -36,13 +36,13 @@ from django.urls import reverse
 from cases.models import Child, ChildStatus, PlannedStep, ReviewStep
 from cases.reviewer import Reviewer, reviewers_for
 from cases.services import review_steps_agree_by_silence
+from notifications.models import Kind, Notification
+from notifications.services import Message
 from prp import workdays
 from prp.models import User
 from qapr.models import Qapr, QaprState, Recommendation
 
 from .chase import _chunks, _queue
-from .models import Kind, Notification
-from .services import Message
 
 # The heads-up before a child's review or QAPR is due, in working days.
 HEADS_UP_WORKING_DAYS = 10

@@ -11,14 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escalations.models import Task, TaskState
+from notifications import audience, naming
+from notifications.models import ABOUT_A_LIVE_TASK, Kind, Notification, Status
+from notifications.sender import ANSWERED, DEALT_WITH
+from notifications.services import Message, absolute, notify
 from prp import workdays
 from prp.models import User
 
-from . import audience, naming, schedule, stale
+from . import schedule, stale
 from .chase import children_by_concern
-from .models import ABOUT_A_LIVE_TASK, Kind, Notification, Status
-from .sender import ANSWERED, DEALT_WITH
-from .services import Message, absolute, notify
 
 # The order a digest lists its items in: the most pressing first.
 KIND_ORDER = [
