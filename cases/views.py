@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from cases import downloads
 from escalations.rules import may_start_concern
 from prp import audit
-from prp.dashboards import list_downloads
-from prp.dashboards.exports import wanted_format
+from prp.exports import wanted_format
 
 from . import selectors
 from .forms import ChildSearchForm
@@ -24,7 +24,7 @@ def child_list(request):
     search, mine_only = form.cleaned_search()
     children = selectors.child_list(request.user, search=search, mine_only=mine_only)
     if fmt := wanted_format(request):
-        return list_downloads.children(request, children, fmt=fmt)
+        return downloads.children(request, children, fmt=fmt)
     paginator = Paginator(children, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -138,7 +138,7 @@ def child_chronology(request, pk: int):
 
 
 def _chronology_pdf(request, context):
-    from prp.dashboards.exports import download_document
+    from prp.exports import download_document
     from prp.pdf import render_pdf
 
     from . import chronology

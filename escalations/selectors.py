@@ -185,7 +185,7 @@ def concern_list(
 
     `level` is the stage a concern is at now, or ended at (one referred to CAFCASS is with
     CAFCASS, not at a stage); with a `decision` it is the stage that decision was made at.
-    The rest narrow as the dashboard counts (prp.dashboards.metrics): the team and service of
+    The rest narrow as the dashboard counts (dashboards.metrics): the team and service of
     the child when the concern was raised, the child's type, raised (`dated="opened"`), closed
     or decided between two dates, closed at the informal or after a formal stage, a stage that
     referred to CAFCASS or sought legal advice, and a response waiting from one person.

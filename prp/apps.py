@@ -6,7 +6,5 @@ class PrpConfig(AppConfig):
     verbose_name = "People, teams and the pathway"
 
     def ready(self):
-        from . import audit, signals  # noqa: F401
+        from . import signals  # noqa: F401
         from .security import receivers  # noqa: F401
-
-        audit.register_models()

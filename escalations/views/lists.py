@@ -12,12 +12,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cases.models import Child
-from escalations import rules, selectors
+from escalations import downloads, rules, selectors
 from escalations.forms.lists import ConcernFilterForm
 from escalations.models import LIVE_STATES, Concern, Task
 from prp import workdays
-from prp.dashboards import list_downloads
-from prp.dashboards.exports import wanted_format
+from prp.exports import wanted_format
 from prp.models import RAISER_ROLES
 
 PAGE_SIZE = 25
@@ -70,7 +69,7 @@ def concern_list(request):
     filters = form.filters()
     concerns = selectors.concern_list(request.user, **filters.selector_kwargs())
     if fmt := wanted_format(request):
-        return list_downloads.concerns(request, concerns, fmt=fmt)
+        return downloads.concerns(request, concerns, fmt=fmt)
     paginator = Paginator(concerns, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -98,7 +97,7 @@ def weekly_clinic(request):
         for label, concerns in selectors.weekly_clinic(request.user)
     ]
     if fmt := wanted_format(request):
-        return list_downloads.weekly_clinic(request, groups, fmt=fmt)
+        return downloads.weekly_clinic(request, groups, fmt=fmt)
     notes = list(selectors.good_practice_this_week(request.user))
     context = {
         "groups": groups,

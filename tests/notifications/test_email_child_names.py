@@ -17,9 +17,10 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
-from notifications import digests, naming
+from notifications import naming
 from notifications.models import Kind, Notification, Status
 from notifications.services import render
+from reminders import digests
 from tests.notifications.test_chase import at, raise_task
 
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates" / "notifications" / "email"

@@ -34,11 +34,11 @@ from django.core import mail
 
 from escalations import services
 from escalations.models import Concern
-from notifications import schedule
-from notifications.chase import chase_scan
 from notifications.models import Kind, Notification, Status
 from notifications.services import send_due
 from prp.models import ProtocolCategory
+from reminders import schedule
+from reminders.chase import chase_scan
 
 LONDON = ZoneInfo("Europe/London")
 SCENARIO_DAYS = [dt.date(2025, 12, 22) + dt.timedelta(days=n) for n in range(14)]

@@ -16,6 +16,7 @@ import time_machine
 from django.utils import timezone
 
 from cases.models import ChildStatus
+from dashboards import metrics
 from escalations.models import (
     Concern,
     ConcernChild,
@@ -27,7 +28,6 @@ from escalations.models import (
     Task,
     TaskState,
 )
-from prp.dashboards import metrics
 from prp.models import OrgUnit, ProtocolCategory, RoleCode, Team
 from qapr.models import Grade, Qapr, QaprState, Variant
 from tests.conftest import allocate
