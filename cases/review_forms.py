@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from prp.fields import GovukDateField
 from prp.forms import GovukFormMixin, LockVersionField
+from prp.models import User
 from prp.submissions import SubmitOnceForm
 
 from .models import (
@@ -381,8 +382,6 @@ class ReviewerAllocateForm(GovukFormMixin, forms.Form):
     )
 
     def __init__(self, data=None, *, child: Child, **kwargs):
-        from prp.models import User
-
         from .permissions import reviewer_roles_for
 
         super().__init__(data, **kwargs)

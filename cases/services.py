@@ -30,6 +30,7 @@ from .models import (
     SignificantChange,
 )
 from .reviewer import Reviewer, reviewer_for
+from .windows import compliance_for
 
 _CHILD_FIELD = {
     Allocation.Kind.REVIEWING_OFFICER: "reviewing_officer",
@@ -134,15 +135,12 @@ def child_schedule(child: Child, *, rules=None, today: dt.date | None = None) ->
 
 def child_compliance(child: Child, plan: schedule.Schedule, *, rules=None, today=None):
     """The child's QAPR windows and yearly counts, from the schedule and finalised QAPRs."""
-    from qapr.models import QaprState
-    from qapr.windows import compliance_for
-
-    completed = child.qaprs.filter(state=QaprState.FINALISED).values_list("completed_on", flat=True)
+    completed = child.qaprs.finalised_dates()
     return compliance_for(
         child.status,
         review_dates=[r.held_on for r in plan.held],
         next_review_due=plan.next_due.on if plan.next_due else None,
-        completed=list(completed),
+        completed=completed,
         rules=rules or schedule.load_rules(),
         today=today or _today(),
     )

@@ -38,6 +38,7 @@ from cases.models import (
     SignificantChange,
 )
 from cases.schedule import add_months, on_or_before_working_day
+from notifications.models import Notification
 from prp import workdays
 from prp.models import User
 from qapr.models import Qapr
@@ -655,8 +656,6 @@ def _load(today: dt.date, rng: random.Random) -> dict[str, int]:
 def _agree_by_silence(today: dt.date) -> None:
     """The nightly job: decisions nobody answered in time stand. Each is dated the night after
     its deadline, as if the job had run every night."""
-    from notifications.models import Notification
-
     began = timezone.now()
     services.review_steps_agree_by_silence(today=today)
     agreed = ReviewStep.objects.filter(outcome=ReviewStep.Outcome.AGREED_BY_SILENCE).select_related(

@@ -5,7 +5,7 @@ no query is run for a single row. The denormalised fields the dashboards read (a
 child status, opening and closing dates, closing stage and formal working days; a stage's
 working days taken; a child's review and QAPR dates and QAPR window counts) are filled as the
 services would fill them, from the same pure rules: `prp.workdays` for working days,
-`cases.schedule.schedule_for` for the next review and `qapr.windows.compliance_for` for QAPRs.
+`cases.schedule.schedule_for` for the next review and `cases.windows.compliance_for` for QAPRs.
 
 Rows get their ids from the generator (one past the largest id already there), so rows that
 point at each other are linked without reading anything back; PostgreSQL's sequences are moved
@@ -43,6 +43,7 @@ from cases.models import (
     ReviewRule,
     ReviewStep,
 )
+from cases.windows import compliance_for
 from escalations import rules as pathway
 from escalations.models import (
     Concern,
@@ -69,7 +70,6 @@ from qapr.models import (
     SectionRating,
     Variant,
 )
-from qapr.windows import compliance_for
 
 from . import clock
 from .authority import NAME_POOLS

@@ -17,6 +17,7 @@ from django.utils import timezone
 from prp.exports import chunks, download, stamp
 
 from .models import LIVE_STATES, Concern, ConcernState, Task
+from .rows import concern_rows
 
 # Concerns: the concern list and the weekly clinic -----------------------------------------------
 
@@ -72,8 +73,6 @@ def _concern_line(row) -> list:
 
 def concerns(request, concerns: QuerySet[Concern], *, fmt: str) -> HttpResponse:
     """The concern list as filtered: its selector's queryset, every page of it."""
-    from escalations.views.lists import concern_rows
-
     today = timezone.localdate()
     wanted = concerns.filter(about_restricted_child=False)
 

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from cases.models import Child
 from cases.selectors import child_queryset, restricted_hidden_from
 from prp import workdays
 from prp.audit import entries_about, refusals_recorded
@@ -462,3 +463,13 @@ def concern_audit_entries(concern: Concern) -> QuerySet:
         parts.append((model, model.objects.filter(concern=concern).values("pk")))
     parts.append((Task, Task.objects.filter(stage__concern=concern).values("pk")))
     return entries_about(parts)
+
+
+def concerns_about_child(user: User, child: Child) -> QuerySet:
+    """The concerns about this child that this person may see, newest first."""
+    return (
+        with_open_actions(concern_queryset(user))
+        .filter(concern_children__child=child)
+        .select_related("current_stage__protocol_stage")
+        .order_by("-created_at", "-id")
+    )

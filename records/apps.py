@@ -9,6 +9,7 @@ class RecordsConfig(AppConfig):
     verbose_name = "Records, retention and audit"
 
     def ready(self):
+        # Imported here: models and what uses them load only once the app registry is ready.
         from . import audited
 
         audited.register_models()

@@ -10,6 +10,7 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders and chases"
 
     def ready(self):
+        # Imported here: models and what uses them load only once the app registry is ready.
         from notifications import stale as outbox_checks
 
         from . import stale

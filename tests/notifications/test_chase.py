@@ -580,8 +580,8 @@ def test_the_digest_queries_do_not_grow_with_the_readers(child, iro, team, team_
 
 
 def test_the_celery_tasks_record_their_heartbeat(task):
-    from reminders import tasks
     from prp.models import JobHeartbeat
+    from reminders import tasks
 
     with time_machine.travel(at(2025, 11, 13, 10), tick=False):
         assert tasks.chase() == {Kind.OVERDUE: 1, Kind.OVERDUE_COPY: 1, Kind.ESCALATE_PROMPT: 1}

@@ -34,6 +34,7 @@ from notifications import services
 from notifications.models import Notification, Status
 from prp import workdays
 from prp.models import Protocol, Role, RoleCode, User
+from prp.presets import install_presets
 from reminders import chase
 
 STAGES_PER_CONCERN = 100
@@ -179,8 +180,6 @@ class Command(BaseCommand):
         answered = {"state": TaskState.RESPONDED, "responded_at": timezone.now()}
         protocol = Protocol.objects.filter(is_active=True).first()
         if protocol is None:
-            from prp.presets import install_presets
-
             protocol = install_presets()["gloucestershire"]
         informal = protocol.stages.get(level=0)
         formal = protocol.stages.get(level=1)

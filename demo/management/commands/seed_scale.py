@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from demo.scale import DEFAULT_CHILDREN, SCALE_PASSWORD, ScaleGenerator, database_has_children
+from prp.models import User
 
 
 class Command(BaseCommand):
@@ -71,8 +72,6 @@ class Command(BaseCommand):
         inserted = sum(timings.rows.values())
         self.stdout.write(f"{inserted:,} rows in {total:.1f} s.")
         manager = generator.org.reviewing_service_manager
-        from prp.models import User
-
         email = User.objects.filter(pk=manager).values_list("email", flat=True).first()
         self.stdout.write(
             f"Everyone's password is {SCALE_PASSWORD!r}. A reviewing service manager, who sees "

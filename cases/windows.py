@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from cases.models import ChildStatus, ReviewRule
-from cases.schedule import Rules, add_months
+from .models import ChildStatus, ReviewRule
+from .schedule import Rules, add_months
 
 
 @dataclass
