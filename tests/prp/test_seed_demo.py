@@ -4,6 +4,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import transaction
 from django.test import RequestFactory
 
 from cases.models import Allocation, Child, ChildStatus, SiblingGroup
@@ -20,6 +21,15 @@ def seed() -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def loaded(django_db_setup, django_db_blocker):
+    """The demo loaded once for the tests here (it takes seconds), in a transaction rolled back
+    afterwards, like a TestCase's class-level data. Returns what seed_demo printed."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed()
+        transaction.set_rollback(True)
+
+
 def counts() -> dict[str, int]:
     models = [User, Team, OrgUnit, Post, Child, SiblingGroup, Allocation, ClosureDay]
     return {model.__name__: model.objects.count() for model in models}
@@ -29,8 +39,26 @@ def demo_user(email: str) -> User:
     return User.objects.get(email=email)
 
 
-def test_seed_demo_loads_a_believable_authority():
-    output = seed()
+# Before the demo is loaded (the module's data, once made, stays for the tests after it).
+def test_demo_info_lists_the_sign_ins(monkeypatch):
+    monkeypatch.setenv("PORT", "8123")
+    out = StringIO()
+
+    call_command("demo_info", stdout=out)
+
+    text = out.getvalue()
+    assert "http://127.0.0.1:8123/" in text
+    assert DEMO_PASSWORD in text
+    for role, email in DEMO_SIGN_INS:
+        assert role in text and email in text
+
+    out = StringIO()
+    call_command("demo_info", url="https://prp.example.org/", stdout=out)
+    assert "https://prp.example.org/" in out.getvalue()
+
+
+def test_seed_demo_loads_a_believable_authority(loaded):
+    output = loaded
 
     assert "Demo County Council" in output
     assert 35 <= Child.objects.count() <= 45
@@ -43,9 +71,7 @@ def test_seed_demo_loads_a_believable_authority():
     )
 
 
-def test_every_demo_sign_in_works_with_the_shared_password():
-    seed()
-
+def test_every_demo_sign_in_works_with_the_shared_password(loaded):
     for _role, email in DEMO_SIGN_INS:
         user = demo_user(email)
         assert user.is_active
@@ -57,8 +83,7 @@ def test_every_demo_sign_in_works_with_the_shared_password():
     assert admin.has_role(RoleCode.ADMINISTRATOR)
 
 
-def test_seeding_twice_changes_nothing():
-    seed()
+def test_seeding_twice_changes_nothing(loaded):
     before = counts()
 
     output = seed()
@@ -67,8 +92,7 @@ def test_seeding_twice_changes_nothing():
     assert counts() == before
 
 
-def test_the_hierarchy_answers_who_manages_an_operational_team():
-    seed()
+def test_the_hierarchy_answers_who_manages_an_operational_team(loaded):
     team = demo_user("social.worker@demo.example.org").team
     assert team.kind == Team.Kind.OPERATIONAL
 
@@ -93,8 +117,7 @@ def test_the_hierarchy_answers_who_manages_an_operational_team():
     assert cp_team.manager.line_manager.line_manager == cp_head
 
 
-def test_line_managers_run_up_the_chain():
-    seed()
+def test_line_managers_run_up_the_chain(loaded):
     sw = demo_user("social.worker@demo.example.org")
 
     chain = []
@@ -116,8 +139,7 @@ def test_line_managers_run_up_the_chain():
     )
 
 
-def test_demo_people_have_work_to_see():
-    seed()
+def test_demo_people_have_work_to_see(loaded):
     iro = demo_user("iro@demo.example.org")
     chair = demo_user("cp.chair@demo.example.org")
     sw = demo_user("social.worker@demo.example.org")
@@ -133,9 +155,7 @@ def test_demo_people_have_work_to_see():
     ).exists()
 
 
-def test_every_childs_current_allocations_match_the_open_allocations():
-    seed()
-
+def test_every_childs_current_allocations_match_the_open_allocations(loaded):
     for child in Child.objects.all():
         current = {a.kind: a.holder for a in child.allocations.filter(end_date__isnull=True)}
         assert current[Allocation.Kind.TEAM] == child.team
@@ -145,9 +165,7 @@ def test_every_childs_current_allocations_match_the_open_allocations():
     assert Allocation.objects.filter(end_date__isnull=False).exists()  # some history
 
 
-def test_restricted_children_name_the_people_working_with_them():
-    seed()
-
+def test_restricted_children_name_the_people_working_with_them(loaded):
     restricted = Child.objects.filter(restricted=True)
     assert restricted.count() == 2
     for child in restricted:
@@ -155,9 +173,7 @@ def test_restricted_children_name_the_people_working_with_them():
         assert {child.social_worker, child.reviewing_officer, child.team.manager} <= named
 
 
-def test_sibling_groups_share_a_surname():
-    seed()
-
+def test_sibling_groups_share_a_surname(loaded):
     groups = SiblingGroup.objects.all()
     assert groups.count() >= 6
     for group in groups:
@@ -166,34 +182,14 @@ def test_sibling_groups_share_a_surname():
         assert len({c.last_name for c in children}) == 1
 
 
-def test_christmas_closure_days_are_loaded():
-    seed()
-
+def test_christmas_closure_days_are_loaded(loaded):
     days = set(ClosureDay.objects.values_list("date", flat=True))
     assert {dt.date(2026, 12, 29), dt.date(2026, 12, 30), dt.date(2026, 12, 31)} <= days
 
 
-def test_demo_info_lists_the_sign_ins(monkeypatch):
-    monkeypatch.setenv("PORT", "8123")
-    out = StringIO()
-
-    call_command("demo_info", stdout=out)
-
-    text = out.getvalue()
-    assert "http://127.0.0.1:8123/" in text
-    assert DEMO_PASSWORD in text
-    for role, email in DEMO_SIGN_INS:
-        assert role in text and email in text
-
-    out = StringIO()
-    call_command("demo_info", url="https://prp.example.org/", stdout=out)
-    assert "https://prp.example.org/" in out.getvalue()
-
-
-def test_demo_info_lists_everyone_by_role_and_team():
+def test_demo_info_lists_everyone_by_role_and_team(loaded):
     from prp.models import RoleCode, User
 
-    seed()
     out = StringIO()
     call_command("demo_info", stdout=out)
     text = out.getvalue().split("Everyone in the demo, by role and team:")[1]
@@ -209,10 +205,9 @@ def test_demo_info_lists_everyone_by_role_and_team():
         )
 
 
-def test_the_demo_has_concerns_in_every_state_through_the_services():
+def test_the_demo_has_concerns_in_every_state_through_the_services(loaded):
     from escalations.models import Concern, ConcernState, Event, Task, TaskState
 
-    seed()
     states = set(Concern.objects.values_list("state", flat=True))
     assert states == {ConcernState.INFORMAL, ConcernState.FORMAL, ConcernState.RESOLVED}
     team_manager = demo_user("team.manager@demo.example.org")
