@@ -19,8 +19,8 @@ from cases.services import key_date_record
 from notifications.chase import chase_scan
 from notifications.models import Kind, Notification
 from prp.models import OrgUnit, RoleCode, Team
+from tests.builders import allocate
 from tests.cases.test_review_pages import assert_error_page, banners, date_data
-from tests.conftest import allocate
 from tests.factories import (
     ChildFactory,
     OrgUnitFactory,

@@ -35,7 +35,7 @@ from cases.models import (
 from escalations.services import StaleEdit
 from notifications.chase import chase_scan
 from notifications.models import Kind, Notification
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, UserFactory
 
 D = dt.date

@@ -25,7 +25,7 @@ from escalations.models import (
     TaskState,
 )
 from prp.models import ProtocolCategory
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, SiblingGroupFactory
 
 FRIDAY = dt.datetime(2023, 12, 1, 10, 0)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from escalations import rules, services
 from escalations.models import Concern
 from prp.models import ProtocolCategory, RoleCode
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, UserFactory
 
 LIST = reverse("escalations:concern_list")

@@ -19,7 +19,7 @@ from django.urls import reverse
 from escalations import rules, services
 from escalations.models import Concern, Outcome, Task, TaskState
 from prp.models import ProtocolCategory, RoleCode
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, PostFactory, RoleFactory, UserFactory
 
 FRIDAY = dt.datetime(2023, 12, 1, 10, 0)

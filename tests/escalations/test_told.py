@@ -22,7 +22,7 @@ from escalations import rules, services
 from escalations.models import Concern, Event, Outcome, Stage, TaskState
 from notifications.models import Kind, Notification
 from prp.models import Protocol, RoleCode
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.escalations.test_task_pages import raise_concern
 from tests.factories import ChildFactory, PostFactory, RoleFactory, UserFactory
 

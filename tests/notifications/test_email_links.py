@@ -28,7 +28,7 @@ from notifications.sender import email_for
 from prp.models import ProtocolCategory, RoleCode
 from prp.presets import activate
 from qapr import services as qapr_services
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, PostFactory, RoleFactory, UserFactory
 from tests.notifications.test_chase import at, fresh, raise_task, respond
 from tests.notifications.test_review_notifications import (

@@ -22,7 +22,7 @@ from notifications.services import render
 from prp import workdays
 from qapr import services as qapr_services
 from qapr.models import Grade, Qapr, Recommendation, RiDecision, SectionRating, Variant
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")

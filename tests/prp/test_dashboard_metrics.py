@@ -30,7 +30,7 @@ from escalations.models import (
 from prp.dashboards import metrics
 from prp.models import OrgUnit, ProtocolCategory, RoleCode, Team
 from qapr.models import Grade, Qapr, QaprState, Variant
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, OrgUnitFactory, TeamFactory, UserFactory
 
 TODAY = dt.date(2025, 1, 15)

@@ -29,7 +29,7 @@ from escalations.models import (
 from prp.dashboards import reports
 from prp.models import OrgUnit, ProtocolCategory, ProtocolStage, RoleCode
 from qapr.models import Grade, Qapr, QaprState, Variant
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, OrgUnitFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.usefixtures("gloucestershire")

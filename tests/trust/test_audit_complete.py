@@ -608,7 +608,7 @@ def claimed_run():
 
 
 def cases_child(w):
-    from tests.conftest import allocate
+    from tests.builders import allocate
     from tests.factories import ChildFactory
 
     return allocate(

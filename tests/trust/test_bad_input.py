@@ -53,7 +53,7 @@ from notifications.models import Notification
 from prp.models import OrgUnit, ProtocolCategory, RoleCode, Team
 from prp.presets import install_presets
 from qapr import services as qapr_services
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.escalations.test_concern_pages import _draft
 from tests.escalations.test_task_pages import raise_concern
 from tests.factories import (

@@ -37,7 +37,7 @@ from prp import retention
 from prp.models import ProtocolCategory, RoleCode
 from prp.retention import REMOVED
 from prp.tasks import archive_closed_concerns
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")

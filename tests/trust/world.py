@@ -32,7 +32,7 @@ from prp.models import OrgUnit, ProtocolCategory, RoleCode, Team, User
 from prp.presets import install_presets
 from qapr import services as qapr_services
 from qapr.models import Grade, Qapr, Recommendation, SectionRating
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import (
     ChildFactory,
     OrgUnitFactory,
