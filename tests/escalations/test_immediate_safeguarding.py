@@ -24,7 +24,7 @@ from notifications.models import Kind, Notification
 from notifications.services import send_due
 from prp.models import RoleCode
 from prp.presets import activate, copy_as_new_version
-from tests.escalations.test_services import draft, fresh
+from tests.builders import draft_concern, fresh
 from tests.factories import PostFactory, RoleFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -56,7 +56,7 @@ def blackpool(protocols):
 
 def raise_immediate(iro, child, team_manager, when):
     with time_machine.travel(when, tick=False):
-        concern = draft(iro, child, level=1)
+        concern = draft_concern(iro, child, level=1)
         services.concern_raise(
             concern=concern,
             by=iro,
@@ -72,7 +72,7 @@ def test_blackpool_seed_004_an_immediate_concern_tells_both_managers_at_once_at_
 ):
     saturday_night = at(5, 23, 30)
     with time_machine.travel(saturday_night, tick=False):
-        concern = draft(iro, child, level=1)
+        concern = draft_concern(iro, child, level=1)
         client.force_login(iro)
         url = reverse("escalations:concern_raise", args=[concern.pk])
         assert "This is an immediate safeguarding concern" in client.get(url).content.decode()
