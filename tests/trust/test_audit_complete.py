@@ -59,8 +59,8 @@ from prp.models import Download, Protocol, ProtocolCategory, RoleCode
 from prp.security import services as security
 from qapr import services as qapr
 from qapr.models import Grade
+from tests.builders import raised_task
 from tests.downloads import download_links, query_of, rows_of
-from tests.escalations.test_task_pages import raise_concern
 from tests.factories import UserFactory
 from tests.prp.test_two_factor import code_for
 from tests.qapr.test_qapr_pages import answers
@@ -146,7 +146,7 @@ def with_sub_concern(w, concern: Concern) -> SubConcern:
 
 
 def task(w):
-    return raise_concern(
+    return raised_task(
         w.iro, [w.child], delegate_to=w.team_manager, level=0, agreed=dt.date(2023, 12, 8)
     )
 
