@@ -7,7 +7,17 @@ from factory.django import DjangoModelFactory
 
 from cases.models import Allocation, Child, ChildStatus, LegalStatus, SiblingGroup
 from escalations.models import Concern, ConcernState, Stage, Task, TaskState
-from prp.models import ClosureDay, JobHeartbeat, OrgUnit, Post, ProtocolStage, Role, Team, User
+from prp.models import (
+    ClosureDay,
+    JobHeartbeat,
+    OrgUnit,
+    Post,
+    Protocol,
+    ProtocolStage,
+    Role,
+    Team,
+    User,
+)
 from qapr.models import Qapr, QaprState, Variant
 
 DEFAULT_PASSWORD = "a-long-test-password"
@@ -130,7 +140,7 @@ class ConcernFactory(DjangoModelFactory):
     class Meta:
         model = Concern
 
-    protocol = factory.LazyAttribute(lambda o: _active_protocol_stage(o.start_level).protocol)
+    protocol = factory.LazyFunction(lambda: Protocol.objects.get(is_active=True))
     raised_by = factory.SubFactory(UserFactory)
     title = "The plan is drifting"
     state = ConcernState.FORMAL
