@@ -6,6 +6,7 @@ class ApiConfig(AppConfig):
     verbose_name = "API for the council's systems"
 
     def ready(self):
+        # Imported here: models and what uses them load only once the app registry is ready.
         from auditlog.registry import auditlog
 
         from .models import ApiClient

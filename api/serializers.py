@@ -7,8 +7,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from cases.models import Allocation, Child, ChildStatus, KeyDate, Review
+from dashboards.metrics import Filters
 from escalations.models import Concern, Stage, Task
-from prp.dashboards.metrics import Filters
 from prp.models import OrgUnit, ProtocolCategory, Team, User
 
 

@@ -26,11 +26,11 @@ from cases.services import (
     key_date_record,
     review_record,
 )
+from dashboards import metrics
+from dashboards.scope import WholeAuthority
 from escalations.models import Concern, Stage, Task
 from escalations.selectors import concern_queryset_for_system
-from escalations.services import StaleEdit
-from prp.dashboards import metrics
-from prp.dashboards.scope import WholeAuthority
+from prp.locking import StaleEdit
 
 from . import audit, errors, idempotency, serializers
 from .authentication import ApiKeyAuthentication

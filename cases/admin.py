@@ -6,6 +6,7 @@ from django.db import transaction
 from kombu.exceptions import KombuError
 
 from prp.admin_locking import VersionedAdminMixin
+from prp.models import Protocol
 
 from .models import (
     Allocation,
@@ -175,8 +176,6 @@ class ReviewRuleAdmin(VersionedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Read once per page for the "Set by" column (not a view override: no new URL).
-        from prp.models import Protocol
-
         self._active_protocol = Protocol.objects.filter(is_active=True).first()
         return super().get_queryset(request)
 

@@ -6,6 +6,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Children"
 
     def ready(self):
+        # Imported here: models and what uses them load only once the app registry is ready.
         from prp import presets
 
         from . import audience

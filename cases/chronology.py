@@ -1,7 +1,8 @@
 """The child's chronology: everything this service holds about one child, in date order.
 
 A selector: it reads, it never writes. The caller has already checked the child is visible
-(cases.selectors.child_get), and the concerns are the ones this person may see.
+(cases.selectors.child_get), and the concerns are the ones this person may see. A page-level
+module, used by the chronology page and its PDF: it reads the concerns and QAPRs above cases.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from cases.models import Child
+from escalations.models import GoodPracticeNote
+from escalations.selectors import concerns_about_child
 from prp.models import RoleCode, User
 from prp.workdays import working_days_between
 
@@ -86,8 +89,6 @@ def shown(entries: list[Entry], *, by_role: bool) -> list[Line]:
 
 
 def _concern_entries(user, child: Child) -> list[Entry]:
-    from cases.selectors import concerns_about_child
-
     entries = []
     for concern in concerns_about_child(user, child).prefetch_related(
         "stages__protocol_stage", "stages__outcome_by", "actions__owner"
@@ -203,8 +204,6 @@ def _change_entries(child: Child) -> list[Entry]:
 
 
 def _note_entries(child: Child) -> list[Entry]:
-    from escalations.models import GoodPracticeNote
-
     entries = [
         Entry(n.created_at.date(), "good_practice", "Good practice noted", n.note, n.author)
         for n in GoodPracticeNote.objects.filter(child=child).select_related("author")

@@ -12,9 +12,9 @@ from crispy_forms_gds.layout import ConditionalQuestion, ConditionalRadios, Fiel
 from django import forms
 from django.utils import timezone
 
-from escalations.forms.fields import GovukDateField
-from escalations.views.common import LockVersionField
-from prp.forms import GovukFormMixin
+from prp.fields import GovukDateField
+from prp.forms import GovukFormMixin, LockVersionField
+from prp.models import User
 from prp.submissions import SubmitOnceForm
 
 from .models import (
@@ -382,8 +382,6 @@ class ReviewerAllocateForm(GovukFormMixin, forms.Form):
     )
 
     def __init__(self, data=None, *, child: Child, **kwargs):
-        from prp.models import User
-
         from .permissions import reviewer_roles_for
 
         super().__init__(data, **kwargs)

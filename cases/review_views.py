@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from escalations.views.common import call_service, posted
+from cases import downloads
 from prp import audit, workdays
-from prp.dashboards import list_downloads
-from prp.dashboards.exports import wanted_format
+from prp.exports import wanted_format
+from prp.forms import call_service, posted
 from prp.models import RoleCode
 from prp.submissions import submit_once
 from qapr import permissions as qapr_permissions
@@ -384,7 +384,7 @@ def reviews_due(request):
     show = request.GET.get("show") if request.GET.get("show") in ("mine", "team") else default
     children = selectors.reviews_due(user, team=show == "team")
     if fmt := wanted_format(request):
-        return list_downloads.reviews_due(request, children, fmt=fmt)
+        return downloads.reviews_due(request, children, fmt=fmt)
     paginator = Paginator(children, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     tasks, more_tasks = _short(selectors.review_tasks_for(user))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from prp.audit import entries_about, refusals_recorded
+from notifications.audience import deeper
+from prp.audit import refusals_recorded
 from prp.hierarchy import span_team_ids
 from prp.models import RoleCode, User
 
@@ -70,8 +71,6 @@ def hidden_from_person(person) -> Q:
     """The rule above as a Q over children, for a person given as a user's id or as an OuterRef
     to one (so the outbox can ask it of every row's own recipient in one query): restricted,
     and the person is neither allocated to nor named on the record."""
-    from notifications.audience import deeper
-
     through = Child.named_users.through
     named = through.objects.filter(child_id=OuterRef("pk"), user_id=deeper(person))
     return (
@@ -128,19 +127,6 @@ def sibling_list(user: User, child: Child) -> QuerySet[Child]:
     )
 
 
-def concerns_about_child(user: User, child: Child) -> QuerySet:
-    """The concerns about this child that this person may see, newest first."""
-    # Imported here: escalations builds on cases, not the other way round.
-    from escalations.selectors import concern_queryset, with_open_actions
-
-    return (
-        with_open_actions(concern_queryset(user))
-        .filter(concern_children__child=child)
-        .select_related("current_stage__protocol_stage")
-        .order_by("-created_at", "-id")
-    )
-
-
 def agency_notes_for_child(child: Child) -> QuerySet:
     """Concerns about partner agencies recorded on the child's record, newest first."""
     return child.agency_notes.select_related("recorded_by").order_by("-recorded_on", "-id")
@@ -157,7 +143,7 @@ def child_reviews_load(child: Child) -> Child:
     """
     from django.db.models import F, prefetch_related_objects
 
-    from .models import KeyDate, Review, ReviewStep, SignificantChange
+    from .models import ReviewStep, SignificantChange
 
     # The team manager's step has no date until the decisions reach them: it goes after those
     # that have one.
@@ -309,72 +295,4 @@ def changes_awaiting_decision(user: User) -> QuerySet:
         )
         .select_related("child", "recorded_by")
         .order_by("recorded_at", "id")
-    )
-
-
-def records_about_children(children: QuerySet[Child]) -> list[tuple[type, QuerySet]]:
-    """Every audited record about these children, as (model, ids) for prp.audit.entries_about:
-    theirs, their reviews, notes, QAPRs, and their concerns with everything on them."""
-    from escalations.models import (
-        Action,
-        Attachment,
-        Concern,
-        ConcernChild,
-        Discussion,
-        ExternalAgencyNote,
-        GoodPracticeNote,
-        Stage,
-        SubConcern,
-        Task,
-    )
-    from qapr.models import Qapr, Recommendation
-
-    ids = children.values("pk")
-    concerns = Concern.objects.filter(concern_children__child__in=ids).values("pk")
-    parts = [(Child, ids)]
-    for model in (Allocation, Review, KeyDate, SignificantChange, ExternalAgencyNote):
-        parts.append((model, model.objects.filter(child__in=ids).values("pk")))
-    parts += [
-        (ReviewStep, ReviewStep.objects.filter(review__child__in=ids).values("pk")),
-        (PlannedReview, PlannedReview.objects.filter(child__in=ids).values("pk")),
-        (PlannedStep, PlannedStep.objects.filter(planned__child__in=ids).values("pk")),
-        (GoodPracticeNote, GoodPracticeNote.objects.filter(child__in=ids).values("pk")),
-        (Qapr, Qapr.objects.filter(child__in=ids).values("pk")),
-        (Recommendation, Recommendation.objects.filter(qapr__child__in=ids).values("pk")),
-        (Concern, concerns),
-        (Task, Task.objects.filter(stage__concern__in=concerns).values("pk")),
-    ]
-    for model in (ConcernChild, SubConcern, Discussion, Action, Attachment, Stage):
-        parts.append((model, model.objects.filter(concern__in=concerns).values("pk")))
-    return parts
-
-
-def child_audit_entries(user: User, child: Child) -> QuerySet:
-    """The audit trail of the child's record, newest first, in one query: the child, their
-    allocations, reviews and their steps, key dates, significant changes, agency notes and
-    good practice notes, and the QAPRs (with recommendations) and concerns this person may see."""
-    # Imported here: escalations and qapr build on cases, not the other way round.
-    from escalations.models import Concern, ExternalAgencyNote, GoodPracticeNote
-    from escalations.selectors import concern_queryset
-    from qapr.models import Qapr, Recommendation
-    from qapr.selectors import qapr_queryset
-
-    qaprs = qapr_queryset(user).filter(child=child).values("pk")
-    concerns = concern_queryset(user).filter(concern_children__child=child).values("pk")
-    return entries_about(
-        [
-            (Child, [child.pk]),
-            (Allocation, Allocation.objects.filter(child=child).values("pk")),
-            (Review, Review.objects.filter(child=child).values("pk")),
-            (ReviewStep, ReviewStep.objects.filter(review__child=child).values("pk")),
-            (PlannedReview, PlannedReview.objects.filter(child=child).values("pk")),
-            (PlannedStep, PlannedStep.objects.filter(planned__child=child).values("pk")),
-            (KeyDate, KeyDate.objects.filter(child=child).values("pk")),
-            (SignificantChange, SignificantChange.objects.filter(child=child).values("pk")),
-            (ExternalAgencyNote, ExternalAgencyNote.objects.filter(child=child).values("pk")),
-            (GoodPracticeNote, GoodPracticeNote.objects.filter(child=child).values("pk")),
-            (Qapr, qaprs),
-            (Recommendation, Recommendation.objects.filter(qapr__in=qaprs).values("pk")),
-            (Concern, concerns),
-        ]
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from prp import workdays
 from prp.audit import create_recorded, update_recorded
+from prp.locking import lock_row
 from prp.models import Team, User
 
 from . import messages, permissions, schedule
@@ -29,6 +30,7 @@ from .models import (
     SignificantChange,
 )
 from .reviewer import Reviewer, reviewer_for
+from .windows import compliance_for
 
 _CHILD_FIELD = {
     Allocation.Kind.REVIEWING_OFFICER: "reviewing_officer",
@@ -102,23 +104,6 @@ def log(child: Child, actor: User | None, summary: str, **data) -> ChildLog:
     return ChildLog.objects.create(child=child, actor=actor, summary=summary[:300], data=data)
 
 
-def lock_row(model, obj, lock_version: int | None, what: str, *, related: tuple = ()):
-    """The row, locked for this transaction, if it is still the version the form was built
-    from (else StaleEdit); its version is stepped on, ready to save."""
-    # Imported here: escalations builds on cases, not the other way round.
-    from escalations.services import StaleEdit
-
-    rows = model.objects.select_for_update(of=("self",)).select_related(*related)
-    fresh = rows.get(pk=obj.pk)
-    if lock_version is not None and fresh.lock_version != lock_version:
-        raise StaleEdit(
-            f"This {what} was changed by someone else. Check it and try again.",
-            current_version=fresh.lock_version,
-        )
-    fresh.lock_version += 1
-    return fresh
-
-
 def _require(allowed: bool, message: str) -> None:
     if not allowed:
         raise PermissionDenied(message)
@@ -150,15 +135,12 @@ def child_schedule(child: Child, *, rules=None, today: dt.date | None = None) ->
 
 def child_compliance(child: Child, plan: schedule.Schedule, *, rules=None, today=None):
     """The child's QAPR windows and yearly counts, from the schedule and finalised QAPRs."""
-    from qapr.models import QaprState
-    from qapr.windows import compliance_for
-
-    completed = child.qaprs.filter(state=QaprState.FINALISED).values_list("completed_on", flat=True)
+    completed = child.qaprs.finalised_dates()
     return compliance_for(
         child.status,
         review_dates=[r.held_on for r in plan.held],
         next_review_due=plan.next_due.on if plan.next_due else None,
-        completed=list(completed),
+        completed=completed,
         rules=rules or schedule.load_rules(),
         today=today or _today(),
     )

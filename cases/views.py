@@ -7,12 +7,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from cases import downloads
+from escalations import selectors as concern_selectors
 from escalations.rules import may_start_concern
 from prp import audit
-from prp.dashboards import list_downloads
-from prp.dashboards.exports import wanted_format
+from prp.exports import download_document, wanted_format
 
-from . import selectors
+from . import audit_page, selectors
 from .forms import ChildSearchForm
 
 PAGE_SIZE = 25
@@ -24,7 +25,7 @@ def child_list(request):
     search, mine_only = form.cleaned_search()
     children = selectors.child_list(request.user, search=search, mine_only=mine_only)
     if fmt := wanted_format(request):
-        return list_downloads.children(request, children, fmt=fmt)
+        return downloads.children(request, children, fmt=fmt)
     paginator = Paginator(children, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -49,7 +50,7 @@ def child_detail(request, pk: int):
         "child": child,
         "age": child.age_on(timezone.localdate()),
         "siblings": selectors.sibling_list(request.user, child),
-        "concerns": selectors.concerns_about_child(request.user, child),
+        "concerns": concern_selectors.concerns_about_child(request.user, child),
         "agency_notes": selectors.agency_notes_for_child(child),
         "may_raise": may_start_concern(request.user),
         "open_changes": selectors.open_change_count(child),
@@ -72,7 +73,7 @@ def child_audit(request, pk: int):
         "back_url": reverse("cases:child_detail", args=[child.pk]),
         "back_text": f"Back to {child.full_name}",
         "scope": "the child's record, reviews, QAPRs and the concerns about them you can see",
-        **audit.page_context(request, selectors.child_audit_entries(request.user, child)),
+        **audit.page_context(request, audit_page.child_audit_entries(request.user, child)),
     }
     return render(request, "prp/record_audit.html", context)
 
@@ -138,7 +139,7 @@ def child_chronology(request, pk: int):
 
 
 def _chronology_pdf(request, context):
-    from prp.dashboards.exports import download_document
+    # Imported here: WeasyPrint loads Pango at import, which only a PDF download needs.
     from prp.pdf import render_pdf
 
     from . import chronology

@@ -13,6 +13,7 @@ class EscalationsConfig(AppConfig):
     verbose_name = "Concerns and escalations"
 
     def ready(self):
+        # Imported here: models and what uses them load only once the app registry is ready.
         from prp import frozen
 
         from . import audience, restricted  # noqa: F401  (restricted connects its signals)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cases.models import Child, ChildStatus
 from cases.reviewer import Reviewer, reviewers_for
+from cases.selectors import restricted_hidden_from
 from prp import workdays
 from prp.hierarchy import manager_for_team, span_team_ids
 from prp.models import RAISER_ROLES, ChildType, Protocol, ProtocolStage, RoleCode, User
@@ -224,8 +225,6 @@ def stage_copies(stage: Stage) -> list[User]:
 
 def children_hidden_from(person: User, concern: Concern) -> list[Child]:
     """The concern's restricted children this person is neither allocated to nor named on."""
-    from cases.selectors import restricted_hidden_from
-
     children = ConcernChild.objects.filter(concern=concern).values("child_id")
     return list(restricted_hidden_from(person).filter(pk__in=children))
 

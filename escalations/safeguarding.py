@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cases.reviewer import service_managers_for
 from prp.hierarchy import manager_for_team
+from prp.locking import STALE_MESSAGE, lock_row
 from prp.models import RoleCode, User
 
 from . import messages, rules
@@ -104,11 +105,7 @@ def contact_record(
     agreed: str,
 ) -> SafeguardingContact:
     """Stop the clock: when the managers spoke, who made the contact and what they agreed."""
-    from .services import StaleEdit
-
-    contact = SafeguardingContact.objects.select_for_update().get(pk=contact.pk)
-    if contact.lock_version != lock_version:
-        raise StaleEdit(current_version=contact.lock_version)
+    contact = lock_row(SafeguardingContact, contact, lock_version, "contact", message=STALE_MESSAGE)
     if not may_record_contact(by, contact):
         raise PermissionDenied("You cannot record this contact.")
     if contacted_at > timezone.now():
@@ -121,7 +118,6 @@ def contact_record(
         raise ValidationError({"agreed": "Enter what was agreed"})
     contact.contacted_at, contact.contacted_by, contact.agreed = contacted_at, contacted_by, agreed
     contact.recorded_by, contact.recorded_at = by, timezone.now()
-    contact.lock_version += 1
     contact.full_clean()
     contact.save()
     late = " (after the 24 hours)" if contacted_at > contact.due_at else ""

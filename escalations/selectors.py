@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from cases.models import Child
 from cases.selectors import child_queryset, restricted_hidden_from
 from prp import workdays
 from prp.audit import entries_about, refusals_recorded
@@ -176,7 +177,7 @@ def concern_list(
 
     `level` is the stage a concern is at now, or ended at (one referred to CAFCASS is with
     CAFCASS, not at a stage); with a `decision` it is the stage that decision was made at.
-    The rest narrow as the dashboard counts (prp.dashboards.metrics): the team and service of
+    The rest narrow as the dashboard counts (dashboards.metrics): the team and service of
     the child when the concern was raised, the child's type, raised (`dated="opened"`), closed
     or decided between two dates, closed at the informal or after a formal stage, a stage that
     referred to CAFCASS or sought legal advice, and a response waiting from one person.
@@ -401,3 +402,13 @@ def concern_audit_entries(concern: Concern) -> QuerySet:
         parts.append((model, model.objects.filter(concern=concern).values("pk")))
     parts.append((Task, Task.objects.filter(stage__concern=concern).values("pk")))
     return entries_about(parts)
+
+
+def concerns_about_child(user: User, child: Child) -> QuerySet:
+    """The concerns about this child that this person may see, newest first."""
+    return (
+        with_open_actions(concern_queryset(user))
+        .filter(concern_children__child=child)
+        .select_related("current_stage__protocol_stage")
+        .order_by("-created_at", "-id")
+    )

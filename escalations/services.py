@@ -22,6 +22,7 @@ from cases.models import Child
 from cases.selectors import may_see_child
 from prp import uploads, workdays
 from prp.audit import create_recorded, update_recorded
+from prp.locking import STALE_MESSAGE, lock_row
 from prp.models import ProtocolCategory, ProtocolStage, ResponseOption, User
 
 from . import messages, rules, safeguarding
@@ -58,40 +59,19 @@ ATTACHMENT_TYPES = {
     ".jpeg": "image/jpeg",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-STALE_MESSAGE = "This concern was changed by someone else. Check the latest version and try again."
-
-
-class StaleEdit(Exception):
-    """The record changed after the form was built. `current_version` is the version now."""
-
-    def __init__(self, message: str = STALE_MESSAGE, *, current_version: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.current_version = current_version
-
-
 # Locking and history -------------------------------------------------------------------------
 
 
 def _lock_concern(concern: Concern, lock_version: int | None) -> Concern:
-    fresh = Concern.objects.select_for_update().select_related("protocol").get(pk=concern.pk)
-    if lock_version is not None and fresh.lock_version != lock_version:
-        raise StaleEdit(current_version=fresh.lock_version)
-    fresh.lock_version += 1
-    return fresh
+    return lock_row(
+        Concern, concern, lock_version, "concern", related=("protocol",), message=STALE_MESSAGE
+    )
 
 
 def _lock_task(task: Task, lock_version: int | None) -> tuple[Concern, Task]:
     # Always lock the concern before its task, so two changes can never deadlock.
     concern = _lock_concern(task.stage.concern, None)
-    fresh = Task.objects.select_for_update().select_related("stage").get(pk=task.pk)
-    if lock_version is not None and fresh.lock_version != lock_version:
-        raise StaleEdit(
-            "This task was changed by someone else. Check it and try again.",
-            current_version=fresh.lock_version,
-        )
-    fresh.lock_version += 1
-    return concern, fresh
+    return concern, lock_row(Task, task, lock_version, "task", related=("stage",))
 
 
 def _save_concern(concern: Concern, *fields: str) -> None:
@@ -346,18 +326,12 @@ def action_mark_done(
     concern = _lock_concern(action.concern, None)
     allowed = rules.may_manage(by, concern) or by.pk == action.owner_id
     _require(allowed, "Only the raiser or the action's owner can mark it done.")
-    action = Action.objects.select_for_update().get(pk=action.pk)
-    if lock_version is not None and action.lock_version != lock_version:
-        raise StaleEdit(
-            "This action was changed by someone else. Check it and try again.",
-            current_version=action.lock_version,
-        )
+    action = lock_row(Action, action, lock_version, "action")
     if action.done_on is not None:
         return action  # a second click changes nothing
     if done_on > rules.today():
         raise ValidationError({"done_on": "The date must be today or earlier."})
     action.done_on = done_on
-    action.lock_version += 1
     action.save(update_fields=["done_on", "lock_version"])
     _save_concern(concern)
     _event(concern, Event.Kind.ACTION_DONE, by, f"Action done: {action.description}")
@@ -367,12 +341,7 @@ def action_mark_done(
 
 def _lock_action(action: Action, lock_version: int | None, by: User) -> tuple[Concern, Action]:
     concern = _lock_concern(action.concern, None)
-    fresh = Action.objects.select_for_update().get(pk=action.pk)
-    if lock_version is not None and fresh.lock_version != lock_version:
-        raise StaleEdit(
-            "This action was changed by someone else. Check it and try again.",
-            current_version=fresh.lock_version,
-        )
+    fresh = lock_row(Action, action, lock_version, "action")
     _require(rules.may_change_action(by, concern, fresh), "You cannot change this action.")
     return concern, fresh
 
@@ -400,7 +369,6 @@ def action_edit(
         owner_name,
         due_on,
     )
-    action.lock_version += 1
     action.full_clean()
     action.save()
     _save_concern(concern)
@@ -416,7 +384,6 @@ def action_remove(*, action: Action, by: User, lock_version: int | None, reason:
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the action is being removed"})
     action.archived_at, action.archived_by, action.archive_reason = timezone.now(), by, reason
-    action.lock_version += 1
     action.save(update_fields=["archived_at", "archived_by", "archive_reason", "lock_version"])
     _save_concern(concern)
     summary = f"Action removed: {action}. Reason: {reason}"

@@ -6,6 +6,7 @@ class ImportsConfig(AppConfig):
     verbose_name = "Imports"
 
     def ready(self):
+        # Imported here: models and what uses them load only once the app registry is ready.
         from auditlog.registry import auditlog
 
         from .models import ImportRun

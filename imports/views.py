@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from prp.dashboards.exports import FORMATS, download
+from prp.exports import FORMATS, download
 
 from . import services
 from .forms import ConfirmImportForm, ImportForm

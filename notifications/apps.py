@@ -6,4 +6,5 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self):
+        # Imported here: models and what uses them load only once the app registry is ready.
         from . import checks  # noqa: F401 - registers the SITE_URL check

@@ -7,6 +7,7 @@ import datetime as dt
 import hmac
 import re
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -83,10 +84,9 @@ def check_database() -> dict:
 def check_broker() -> dict:
     """Open a connection to the broker, failing within a couple of seconds. The filesystem
     transport of the embedded default connects to a folder, so it is always up."""
-    from config.celery_app import app
-
     try:
-        with app.connection_for_write() as conn:
+        # The service's own Celery app: config loads it before anything else (config/__init__).
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=0, timeout=2)
     except Exception as error:  # noqa: BLE001 - any failure means messages cannot be queued
         return {"ok": False, "error": _safe(error)}

@@ -1,63 +1,24 @@
 """Reminders and chases about things dealt with after they were queued are not sent.
 
-A chase scan at night queues the next morning's messages; if the review step is done, the
-recommendation completed or the review date moved before then, the message would be wrong.
-Each key names what the message is about (see notifications.review_chase), so the sender can
-check it is still true just before sending, as it does for concern tasks.
+The sender asks, just before it sends a message, whether it is still needed. The outbox does not
+know what the messages are about: the app that queues a kind of reminder registers, from its
+AppConfig.ready(), the check for that kind (reminders.stale). A kind with no check is sent.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable, Iterable
 
-from django.db.models import Q
+Check = Callable[[str, str], bool]
+_checks: dict[str, Check] = {}
 
-from .models import Kind
 
-
-def _part(key: str, index: int) -> str:
-    parts = key.split(":")
-    return parts[index] if len(parts) > abs(index) else ""
+def register(kinds: Iterable[str], check: Check) -> None:
+    """`check(kind, key)` says whether a message of one of `kinds` with that key still holds."""
+    for kind in kinds:
+        _checks[kind] = check
 
 
 def still_needed(kind: str, key: str) -> bool:
-    # Imported here: notifications is below cases and qapr in the layering.
-    from cases.models import Child, PlannedStep, ReviewStep
-    from qapr.models import Recommendation
-
-    try:
-        if kind in (Kind.REVIEW_STEP_DUE, Kind.REVIEW_STEP_OVERDUE) and _part(key, 1) == "planned":
-            # A step before a review: done since, or its review no longer coming.
-            return (
-                PlannedStep.objects.filter(pk=int(_part(key, 2)), done_on__isnull=True)
-                .filter(
-                    Q(planned__closed_on__isnull=True)
-                    | Q(kind=PlannedStep.Kind.VISIT_NOTE, planned__held_review__isnull=False)
-                )
-                .exists()
-            )
-        if kind in (Kind.REVIEW_STEP_DUE, Kind.REVIEW_STEP_OVERDUE):
-            return ReviewStep.objects.filter(pk=int(_part(key, 2)), done_on__isnull=True).exists()
-        if kind == Kind.RECOMMENDATION_OVERDUE:
-            return Recommendation.objects.filter(
-                pk=int(_part(key, 2)), done_on__isnull=True, archived_at__isnull=True
-            ).exists()
-        if kind in (Kind.REVIEW_DUE, Kind.QAPR_DUE):
-            field = "review_due_on" if kind == Kind.REVIEW_DUE else "qapr_due_on"
-            due_on = dt.date.fromisoformat(_part(key, -1))
-            return Child.objects.filter(pk=int(_part(key, 2)), **{field: due_on}).exists()
-    except ValueError:
-        # A key in an older shape: send it rather than lose it.
-        return True
-    return True
-
-
-CHECKED_KINDS = frozenset(
-    {
-        Kind.REVIEW_STEP_DUE,
-        Kind.REVIEW_STEP_OVERDUE,
-        Kind.RECOMMENDATION_OVERDUE,
-        Kind.REVIEW_DUE,
-        Kind.QAPR_DUE,
-    }
-)
+    check = _checks.get(kind)
+    return True if check is None else check(kind, key)

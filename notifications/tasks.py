@@ -5,12 +5,10 @@ from django.utils import timezone
 
 from prp.models import JobHeartbeat
 
-from . import chase as chase_service
-from . import digests, services
-from .health import CHASE_JOB
+from . import services
 
 
-def _record(name: str) -> None:
+def record(name: str) -> None:
     JobHeartbeat.objects.update_or_create(name=name, defaults={"last_success_at": timezone.now()})
 
 
@@ -18,25 +16,5 @@ def _record(name: str) -> None:
 def send_outbox() -> int:
     """Send every message that is due. Safe to run often and in parallel: rows are claimed."""
     sent = services.send_due()
-    _record("send_outbox")
+    record("send_outbox")
     return sent
-
-
-@shared_task(name="notifications.chase")
-def chase() -> dict:
-    """Queue the reminders and chases for the working day. Safe to run twice or in parallel:
-    messages are keyed by task, day and recipient."""
-    counts = chase_service.chase_scan()
-    _record(CHASE_JOB)
-    return counts
-
-
-@shared_task(name="notifications.daily_digests")
-def daily_digests() -> dict:
-    """The digests of reminders and of each team's overdue work (working days only)."""
-    result = {
-        "digests": digests.send_daily_digests(),
-        "team_digests": digests.send_team_digests(),
-    }
-    _record("daily_digests")
-    return result

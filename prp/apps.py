@@ -6,7 +6,6 @@ class PrpConfig(AppConfig):
     verbose_name = "People, teams and the pathway"
 
     def ready(self):
-        from . import audit, signals  # noqa: F401
+        # Imported here: models and what uses them load only once the app registry is ready.
+        from . import signals  # noqa: F401
         from .security import receivers  # noqa: F401
-
-        audit.register_models()

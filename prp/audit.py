@@ -2,7 +2,7 @@
 
 django-auditlog writes every entry as a `LogEntry`:
 - changes, with the values before and after, through its model signals (the models are listed in
-  `register_models`, called when the app starts);
+  `records.audited`, registered when the records app starts, through `register` here);
 - views and refused attempts through `record_view` and `refusals_recorded` here, as its "access"
   action. A refused attempt carries `{"refused": true}` in `additional_data`.
 Who and from where come from `AuditMiddleware`, which wraps every request.
@@ -84,62 +84,7 @@ class AuditMiddleware(AuditlogMiddleware):
         return None
 
 
-def register_models() -> None:
-    """Record every change to the models that hold case data, and to the configuration that
-    decides deadlines and who sees what."""
-    from cases import models as cases
-    from escalations import models as escalations
-    from qapr import models as qapr
-
-    from . import models as prp
-
-    for model in (
-        cases.Allocation,
-        cases.KeyDate,
-        cases.Review,
-        cases.ReviewStep,
-        cases.PlannedReview,
-        cases.PlannedStep,
-        cases.SignificantChange,
-        cases.ReviewRule,
-        escalations.Concern,
-        escalations.ConcernChild,
-        escalations.SubConcern,
-        escalations.Discussion,
-        escalations.Attachment,
-        escalations.Stage,
-        escalations.StageCopy,
-        escalations.ExternalAgencyNote,
-        escalations.SafeguardingContact,
-        qapr.Qapr,
-        qapr.Recommendation,
-        prp.Team,
-        prp.OrgUnit,
-        prp.Post,
-        prp.ClosureDay,
-        prp.ProtocolCategory,
-        prp.ResponseOption,
-    ):
-        _register(model)
-    # The chase scans' bookmarks (the day a reminder last went) are not changes anyone made:
-    # the reminders themselves are in the outbox, and the scans stamp thousands of rows at once.
-    _register(escalations.Task, leave_out={*NOISE, "last_chased_on"})
-    _register(escalations.Action, leave_out={*NOISE, "overdue_notified_on"})
-    _register(cases.Child, m2m={"named_users"})
-    _register(prp.Protocol, m2m={"cafcass_told_roles"})
-    _register(escalations.GoodPracticeNote, m2m={"copied_to"})
-    _register(prp.ProtocolStage, m2m={"raised_by", "copy_to", "may_pass_to"})
-    # Never the password hash; the last sign-in changes at every sign-in and is not a change
-    # anyone made to the account.
-    _register(
-        prp.User,
-        leave_out={"password", "last_login"},
-        m2m={"roles", "groups", "user_permissions"},
-    )
-    _register_two_factor()
-
-
-def _register_two_factor() -> None:
+def register_two_factor() -> None:
     """Turning two-factor codes on or off, and new backup codes, are changes to how a person
     signs in. Only whose device it is, its name and whether it is confirmed: never the key or
     the codes, nor the counters that change at every sign-in."""
@@ -152,7 +97,7 @@ def _register_two_factor() -> None:
     auditlog.register(StaticToken, include_fields=["device"])
 
 
-def _register(model: type[Model], *, leave_out=frozenset(NOISE), m2m=frozenset()) -> None:
+def register(model: type[Model], *, leave_out=frozenset(NOISE), m2m=frozenset()) -> None:
     # Only the model's own columns: auditlog would otherwise write each reverse relation into a
     # new record's entry as "None".
     fields = [field.name for field in model._meta.concrete_fields if field.name not in leave_out]

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.urls import reverse
 
-from .dashboards.scope import may_see_dashboards
 from .models import OPERATIONAL_ROLES, RAISER_ROLES
+from .permissions import may_see_dashboards
 
 
 def service(request):

@@ -6,7 +6,7 @@ The template sets the title (its <title>, which becomes the PDF's title) and the
 (@page rules: the council's name, page numbers).
 
 The file is only made here; handing it to a person goes through
-`prp.dashboards.exports.download_document`, which writes the download in the audit trail.
+`prp.exports.download_document`, which writes the download in the audit trail.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from .dashboards.scope import may_see_dashboards
 from .models import OPERATIONAL_ROLES, RAISER_ROLES, RoleCode, User
+from .permissions import may_see_dashboards
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import retention
 from .models import JobHeartbeat
 
 
@@ -11,13 +10,3 @@ def heartbeat() -> None:
     JobHeartbeat.objects.update_or_create(
         name="heartbeat", defaults={"last_success_at": timezone.now()}
     )
-
-
-@shared_task(name="prp.archive_closed_concerns")
-def archive_closed_concerns() -> int:
-    """Archive concerns closed longer ago than CONCERN_ARCHIVE_AFTER_DAYS. Safe to run twice."""
-    count = retention.archive_closed_concerns()
-    JobHeartbeat.objects.update_or_create(
-        name="archive_closed_concerns", defaults={"last_success_at": timezone.now()}
-    )
-    return count

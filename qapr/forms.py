@@ -17,9 +17,8 @@ from django.utils.html import format_html
 
 from cases.models import Child
 from cases.selectors import may_see_child
-from escalations.forms.fields import GovukDateField
-from escalations.views.common import LockVersionField
-from prp.forms import GovukFormMixin
+from prp.fields import GovukDateField
+from prp.forms import GovukFormMixin, LockVersionField
 from prp.models import OPERATIONAL_ROLES, ProtocolCategory, User
 from prp.submissions import SubmitOnceForm
 

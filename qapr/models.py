@@ -61,6 +61,13 @@ SECTIONS = (
 SAFER_QUESTION = "Is the child safer as a result of our interventions?"
 
 
+class QaprQuerySet(models.QuerySet):
+    def finalised_dates(self) -> list:
+        """The days the finalised QAPRs were completed: what the child's QAPR windows count.
+        Asked through `child.qaprs` by cases, which sits below qapr and does not import it."""
+        return list(self.filter(state=QaprState.FINALISED).values_list("completed_on", flat=True))
+
+
 class Qapr(ConcurrentTransitionMixin, models.Model):
     child = models.ForeignKey("cases.Child", on_delete=models.PROTECT, related_name="qaprs")
     author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="qaprs")
@@ -130,6 +137,8 @@ class Qapr(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     lock_version = models.PositiveIntegerField(default=0)
+
+    objects = QaprQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

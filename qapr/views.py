@@ -16,13 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.selectors import child_get
 from escalations import rules as concern_rules
 from escalations.models import ConcernState
-from escalations.views.common import call_service, posted
 from prp import audit
-from prp.dashboards import list_downloads
-from prp.dashboards.exports import wanted_format
+from prp.exports import wanted_format
+from prp.forms import call_service, posted
 from prp.models import ProtocolCategory, RoleCode, User
 from prp.submissions import submit_once
 from prp.templatetags.govuk import error_anchor
+from qapr import downloads
 
 from . import permissions, selectors, services
 from .forms import (
@@ -138,7 +138,7 @@ def qapr_due(request):
     team = request.GET.get("show") == "team" and _may_see_team(user)
     due = selectors.children_qapr_due(user, team=team)
     if fmt := wanted_format(request):
-        return list_downloads.qaprs_due(request, due, fmt=fmt)
+        return downloads.qaprs_due(request, due, fmt=fmt)
     paginator = Paginator(due, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     children = list(page.object_list)
@@ -347,7 +347,7 @@ def recommendation_done(request, pk: int):
 def recommendation_list(request):
     to_follow_up = selectors.open_recommendations(request.user)
     if fmt := wanted_format(request):
-        return list_downloads.recommendations(request, to_follow_up, fmt=fmt)
+        return downloads.recommendations(request, to_follow_up, fmt=fmt)
     paginator = Paginator(to_follow_up, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()

@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "notifications",
     # Loading the council's records: above cases and prp, it calls their services.
     "imports",
+    "dashboards",
+    "reminders",
+    "records",
+    "demo",
     "api",
 ]
 

@@ -25,12 +25,10 @@ from django.utils import timezone
 from cases.models import Child
 from escalations import rules, services
 from escalations.models import Concern
-from escalations.views.common import LockVersionField
-from prp.forms import GovukFormMixin
+from prp.fields import GovukDateField
+from prp.forms import GovukFormMixin, LockVersionField
 from prp.models import OPERATIONAL_ROLES, ProtocolCategory, ProtocolStage, RoleCode, User
 from prp.submissions import SubmitOnceForm
-
-from .fields import GovukDateField
 
 TITLE_MAX = 200
 

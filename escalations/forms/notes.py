@@ -7,8 +7,8 @@ from django import forms
 
 from cases.models import Child
 from cases.selectors import child_queryset, may_see_child
-from escalations.forms.fields import GovukDateField
 from escalations.models import ExternalAgencyNote
+from prp.fields import GovukDateField
 from prp.forms import GovukFormMixin
 from prp.models import (
     OPERATIONAL_ROLES,

@@ -22,11 +22,11 @@ from django.utils.html import escape
 from escalations import rules
 from escalations.models import Concern, Outcome, Stage, Task
 from escalations.services import RETRACT_REASONS
-from escalations.views.common import LockVersionField
+from prp.fields import GovukDateField
+from prp.forms import LockVersionField
 from prp.models import OPERATIONAL_ROLES, ProtocolStage, User
 
 from .concern import due_reason_hint
-from .fields import GovukDateField
 
 DATE_HINT = "For example, 27 3 2026"
 YES_NO = [("yes", "Yes"), ("no", "No")]

@@ -7,7 +7,7 @@ from crispy_forms_gds.layout import Div, Field, Layout, Size, Submit
 from django import forms
 
 from escalations.models import Task
-from escalations.views.common import LockVersionField
+from prp.forms import LockVersionField
 
 SHOW_WAITING = "waiting"
 SHOW_ALL = "all"

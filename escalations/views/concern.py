@@ -28,9 +28,8 @@ from escalations.forms.concern import (
 )
 from escalations.models import Concern, ConcernState, TaskState
 from prp import audit
+from prp.forms import call_service, posted
 from prp.submissions import submit_once
-
-from .common import call_service, posted
 
 STATE_TAGS = {
     ConcernState.DRAFT: "govuk-tag--grey",

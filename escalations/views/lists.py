@@ -2,66 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from cases.models import Child
-from escalations import rules, selectors
+from escalations import downloads, rules, selectors
 from escalations.forms.lists import ConcernFilterForm
-from escalations.models import LIVE_STATES, Concern, Task
-from prp import workdays
-from prp.dashboards import list_downloads
-from prp.dashboards.exports import wanted_format
+from escalations.rows import concern_rows
+from prp.exports import wanted_format
 from prp.models import RAISER_ROLES
 
 from .notes import good_practice_this_week, visible_child_ids
 
 PAGE_SIZE = 25
-
-
-@dataclass(frozen=True)
-class ConcernRow:
-    """One concern as a list shows it, worked out from what the selector prefetched."""
-
-    concern: Concern
-    children: list[Child]
-    categories: list[str]
-    task: Task | None  # the task at the current stage waiting for a response, if any
-    due_on: dt.date | None
-    working_days_open: int | None
-
-
-def concern_rows(concerns, today: dt.date | None = None) -> list[ConcernRow]:
-    today = today or timezone.localdate()
-    rows = []
-    for concern in concerns:
-        stage = concern.current_stage
-        live = concern.state in LIVE_STATES
-        tasks = getattr(stage, "live_tasks", []) if stage is not None and live else []
-        task = tasks[0] if tasks else None
-        due_on = task.due_on if task else (stage.due_on if live and stage.is_open else None)
-        days_open = None
-        if concern.opened_on:
-            end = concern.closed_on or today
-            days_open = workdays.working_days_between(concern.opened_on, end)
-        categories = list(dict.fromkeys(sub.category.name for sub in concern.sub_concerns.all()))
-        rows.append(
-            ConcernRow(
-                concern=concern,
-                children=[link.child for link in concern.concern_children.all()],
-                categories=categories,
-                task=task,
-                due_on=due_on,
-                working_days_open=days_open,
-            )
-        )
-    return rows
 
 
 @require_GET
@@ -72,7 +27,7 @@ def concern_list(request):
     filters = form.filters()
     concerns = selectors.concern_list(request.user, **filters.selector_kwargs())
     if fmt := wanted_format(request):
-        return list_downloads.concerns(request, concerns, fmt=fmt)
+        return downloads.concerns(request, concerns, fmt=fmt)
     paginator = Paginator(concerns, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -100,7 +55,7 @@ def weekly_clinic(request):
         for label, concerns in selectors.weekly_clinic(request.user)
     ]
     if fmt := wanted_format(request):
-        return list_downloads.weekly_clinic(request, groups, fmt=fmt)
+        return downloads.weekly_clinic(request, groups, fmt=fmt)
     notes = list(good_practice_this_week(request.user))
     context = {
         "groups": groups,

@@ -18,11 +18,10 @@ from cases.selectors import child_get, child_queryset
 from escalations import rules, selectors, services
 from escalations.forms.notes import AgencyNoteForm, GoodPracticeNoteForm
 from escalations.models import GoodPracticeNote
+from prp.forms import call_service, posted
 from prp.hierarchy import span_team_ids
 from prp.models import User
 from prp.submissions import submit_once
-
-from .common import call_service, posted
 
 PAGE_SIZE = 25
 

@@ -22,8 +22,8 @@ from escalations.forms.outcome import (
     long_date,
 )
 from escalations.models import Concern, ConcernState, Outcome, Stage, Task, TaskState
-from escalations.views.common import call_service
 from escalations.views.tasks import due_context, label_retractions
+from prp.forms import call_service
 
 OUTCOME_MESSAGES = {
     Outcome.RESOLVED: "Concern resolved",

@@ -11,14 +11,13 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from escalations import rules, selectors, services
+from escalations import downloads, rules, selectors, services
 from escalations.forms.tasks import TaskFilterForm, TaskResponseForm
 from escalations.models import ConcernChild, Stage, SubConcern, Task, TaskState
 from escalations.services import TASK_END_REASONS
-from escalations.views.common import call_service
 from prp import audit
-from prp.dashboards import list_downloads
-from prp.dashboards.exports import wanted_format
+from prp.exports import wanted_format
+from prp.forms import call_service
 
 PAGE_SIZE = 25
 
@@ -29,7 +28,7 @@ def task_inbox(request):
     include_done = form.include_done()
     tasks = selectors.task_inbox(request.user, include_done=include_done)
     if fmt := wanted_format(request):
-        return list_downloads.tasks(request, tasks, fmt=fmt)
+        return downloads.tasks(request, tasks, fmt=fmt)
     paginator = Paginator(tasks, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -10,7 +10,7 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 
 from api.models import Scope
-from prp.dashboards import metrics
+from dashboards import metrics
 from prp.models import RoleCode
 from tests.api.conftest import KeyClient
 from tests.factories import UserFactory

@@ -16,9 +16,9 @@ from django.urls import reverse
 
 from cases.models import ChildStatus, KeyDate, SignificantChange
 from cases.services import key_date_record
-from notifications.chase import chase_scan
 from notifications.models import Kind, Notification
 from prp.models import OrgUnit, RoleCode, Team
+from reminders.chase import chase_scan
 from tests.builders import allocate, raised_task
 from tests.cases.test_review_pages import assert_error_page, banners, date_data
 from tests.factories import (

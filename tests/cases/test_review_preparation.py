@@ -32,9 +32,9 @@ from cases.models import (
     Review,
     ReviewStep,
 )
-from escalations.services import StaleEdit
-from notifications.chase import chase_scan
 from notifications.models import Kind, Notification
+from prp.locking import StaleEdit
+from reminders.chase import chase_scan
 from tests.builders import allocate
 from tests.factories import ChildFactory, UserFactory
 

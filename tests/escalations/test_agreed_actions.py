@@ -17,10 +17,10 @@ from django.urls import reverse
 
 from escalations import services
 from escalations.models import Action, Concern, ConcernState, Event, Outcome
-from notifications.chase import chase_scan
 from notifications.models import Kind, Notification
 from prp.presets import activate
-from prp.retention import archive_closed_concerns
+from records.retention import archive_closed_concerns
+from reminders.chase import chase_scan
 from tests.builders import fresh, outcome_recorded, raised_concern
 
 LONDON = ZoneInfo("Europe/London")

@@ -10,6 +10,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from escalations import rules, services
 from escalations.models import Concern, ConcernState, Event, Outcome, Stage, Task, TaskState
+from prp.locking import StaleEdit
 from prp.models import RoleCode
 from prp.presets import activate
 from tests.builders import draft_concern, fresh, live_task, outcome_recorded, raised_concern
@@ -125,7 +126,7 @@ def test_a_stale_draft_is_refused(child, iro, team_manager):
         children=[child],
         start_level=1,
     )
-    with pytest.raises(services.StaleEdit):
+    with pytest.raises(StaleEdit):
         services.concern_raise(
             concern=concern, by=iro, lock_version=stale_version, delegate_to=team_manager
         )
@@ -233,7 +234,7 @@ def test_a_stale_task_form_is_refused(child, iro, team_manager):
         response_option=None,
         response="First",
     )
-    with pytest.raises(services.StaleEdit):
+    with pytest.raises(StaleEdit):
         services.task_respond(
             task=task,
             by=team_manager,
@@ -356,7 +357,7 @@ def test_a_stale_outcome_is_refused(child, iro, team_manager):
     services.action_add(
         concern=concern, by=iro, description="Visit", due_on=rules.today(), owner=team_manager
     )
-    with pytest.raises(services.StaleEdit):
+    with pytest.raises(StaleEdit):
         services.stage_record_outcome(
             concern=concern,
             by=iro,

@@ -14,11 +14,11 @@ from django.test.utils import CaptureQueriesContext
 
 from escalations import services
 from escalations.models import Action, Task, TaskState
-from notifications import chase, digests
-from notifications.chase import chase_scan
 from notifications.models import Kind, Notification, Status
 from notifications.services import send_due
 from prp import workdays
+from reminders import chase, digests
+from reminders.chase import chase_scan
 from tests.builders import fresh, raised_task, responded_task
 from tests.factories import UserFactory
 
@@ -547,8 +547,8 @@ def test_the_digest_queries_do_not_grow_with_the_readers(child, iro, team, team_
 
 
 def test_the_celery_tasks_record_their_heartbeat(task):
-    from notifications import tasks
     from prp.models import JobHeartbeat
+    from reminders import tasks
 
     with time_machine.travel(at(2025, 11, 13, 10), tick=False):
         assert tasks.chase() == {Kind.OVERDUE: 1, Kind.OVERDUE_COPY: 1, Kind.ESCALATE_PROMPT: 1}

@@ -17,9 +17,10 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
-from notifications import digests, naming
+from notifications import naming
 from notifications.models import Kind, Notification, Status
 from notifications.services import render
+from reminders import digests
 from tests.builders import raised_task
 from tests.notifications.test_chase import at
 

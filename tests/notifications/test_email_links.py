@@ -21,13 +21,13 @@ from cases import services as case_services
 from cases.models import ChildStatus, KeyDate, Review, ReviewStep, SignificantChange
 from escalations import services, tasks
 from escalations.models import Outcome, SafeguardingContact, Task, TaskState
-from notifications import digests
-from notifications.chase import chase_scan
 from notifications.models import Kind, Notification
 from notifications.sender import email_for
 from prp.models import ProtocolCategory, RoleCode
 from prp.presets import activate
 from qapr import services as qapr_services
+from reminders import digests
+from reminders.chase import chase_scan
 from tests.builders import allocate, fresh, raised_task, responded_task
 from tests.factories import ChildFactory, PostFactory, RoleFactory, UserFactory
 from tests.notifications.test_chase import at

@@ -17,10 +17,10 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from notifications import digests
 from notifications.models import Kind, Notification, Status
 from notifications.selectors import unread_count
 from notifications.services import retry, send_due
+from reminders import digests
 from tests.builders import fresh, raised_task
 from tests.notifications.test_chase import at
 

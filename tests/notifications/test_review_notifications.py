@@ -15,13 +15,13 @@ from django.utils.html import escape
 
 from cases import services as case_services
 from cases.models import Child, ChildLog, ChildStatus, KeyDate, Review, ReviewStep
-from notifications.chase import chase_scan
 from notifications.models import DIGESTIBLE, Kind, Notification
-from notifications.review_chase import is_chase_day
 from notifications.services import render
 from prp import workdays
 from qapr import services as qapr_services
 from qapr.models import Grade, Qapr, Recommendation, RiDecision, SectionRating, Variant
+from reminders.chase import chase_scan
+from reminders.review_chase import is_chase_day
 from tests.builders import allocate, fresh
 from tests.factories import ChildFactory, UserFactory
 
@@ -566,7 +566,7 @@ def test_reminders_and_chases_go_in_the_digest_and_news_does_not():
 
 
 def test_a_digest_reader_gets_a_review_reminder_in_the_digest(review, iro):
-    from notifications.digests import send_daily_digests
+    from reminders.digests import send_daily_digests
 
     iro.wants_daily_digest = True
     iro.save()

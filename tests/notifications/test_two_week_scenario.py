@@ -33,10 +33,10 @@ import time_machine
 from django.core import mail
 
 from escalations import services
-from notifications import schedule
-from notifications.chase import chase_scan
 from notifications.models import Kind, Notification, Status
 from notifications.services import send_due
+from reminders import schedule
+from reminders.chase import chase_scan
 from tests.builders import raised_task, responded_task
 
 LONDON = ZoneInfo("Europe/London")

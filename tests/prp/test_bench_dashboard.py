@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from prp.management.commands.bench_dashboard import is_read, percentile
+from demo.management.commands.bench_dashboard import is_read, percentile
 
 pytestmark = pytest.mark.usefixtures("gloucestershire")
 

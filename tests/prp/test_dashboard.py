@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from dashboards.filters import DashboardFilterSet
 from escalations.models import ConcernState, TaskState
-from prp.dashboards.filters import DashboardFilterSet
 from prp.models import RoleCode
 from tests.factories import UserFactory
 from tests.prp import test_dashboard_metrics as built

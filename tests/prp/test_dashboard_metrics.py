@@ -16,6 +16,7 @@ import time_machine
 from django.utils import timezone
 
 from cases.models import ChildStatus
+from dashboards import metrics
 from escalations.models import (
     Concern,
     ConcernChild,
@@ -26,7 +27,6 @@ from escalations.models import (
     SubConcern,
     TaskState,
 )
-from prp.dashboards import metrics
 from prp.models import OrgUnit, ProtocolCategory, RoleCode, Team
 from qapr.models import Grade, Qapr, QaprState, Variant
 from tests.builders import allocate

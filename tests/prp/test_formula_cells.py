@@ -14,9 +14,8 @@ import pytest
 import time_machine
 
 from cases.models import Child
-from prp.dashboards.exports import _cell
-from prp.dashboards.views import TABLES
-from prp.exports import FORMULA_STARTS, neutralise
+from dashboards.views import TABLES
+from prp.exports import FORMULA_STARTS, _cell, neutralise
 from prp.models import Team
 from qapr.models import Grade, Qapr, QaprState, Recommendation, Variant
 from tests.downloads import cells, download_links, query_of

@@ -11,7 +11,7 @@ import pypdf
 import pytest
 import time_machine
 
-from prp.dashboards import packs
+from dashboards import packs
 from tests.prp.test_reports import (  # noqa: F401 - fixtures
     february,
     other_child,

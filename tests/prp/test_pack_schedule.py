@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
+from dashboards import packs
 from prp import workdays
-from prp.dashboards import packs
 from prp.models import ClosureDay
 
 D = dt.date

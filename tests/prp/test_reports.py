@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import ChildStatus, Review, SignificantChange
+from dashboards import reports
 from escalations.models import (
     Concern,
     ConcernChild,
@@ -25,7 +26,6 @@ from escalations.models import (
     SubConcern,
     Task,
 )
-from prp.dashboards import reports
 from prp.models import OrgUnit, ProtocolCategory, ProtocolStage, RoleCode
 from qapr.models import Grade, Qapr, QaprState, Variant
 from tests.builders import allocate

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from cases.models import Allocation, Child, ChildStatus, SiblingGroup
-from prp.demo import DEMO_PASSWORD, DEMO_SIGN_INS
+from demo.authority import DEMO_PASSWORD, DEMO_SIGN_INS
 from prp.hierarchy import manager_for_team
 from prp.models import ClosureDay, OrgUnit, Post, RoleCode, Team, User
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Allocation, Child, ChildStatus, Review, ReviewStep
+from demo.scale import Sizes
 from escalations.models import (
     CLOSED_STATES,
     OPEN_STATES,
@@ -30,7 +31,6 @@ from escalations.models import (
 )
 from prp import workdays
 from prp.models import OrgUnit, Post, RoleCode, Team, User
-from prp.scale import Sizes
 from qapr.models import Qapr, QaprState
 
 pytestmark = pytest.mark.usefixtures("gloucestershire")

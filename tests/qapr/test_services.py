@@ -12,8 +12,8 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from cases import services as case_services
 from cases.models import ChildLog, KeyDate, Review
 from escalations.models import ConcernState, GoodPracticeNote
-from escalations.services import StaleEdit
 from notifications.models import Kind, Notification
+from prp.locking import StaleEdit
 from prp.models import ProtocolCategory, RoleCode
 from qapr import services
 from qapr.models import Grade, QaprState, RiDecision, SaferAnswer, SectionRating

@@ -6,7 +6,7 @@ import pytest
 
 from cases.models import ChildStatus
 from cases.schedule import DEFAULT_RULES
-from qapr.windows import compliance_for
+from cases.windows import compliance_for
 
 D = dt.date
 

@@ -161,7 +161,7 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     # The recommendation is for the manager outside the line, who may not see the child: 404,
     # as for anyone who may not see it. Deliberate: a recommendation can no longer be given to
     # someone who may not see the child (qapr.services.recommendation_add), and reminders go
-    # only to people who may (notifications.review_chase).
+    # only to people who may (reminders.review_chase).
     "qapr:recommendation_done": on(row(OK, N, F, N, F, F, F, F, IN), "recommendation"),
     "qapr:qapr_detail": on(SEES_CHILD, "qapr"),
     "qapr:qapr_edit": on(QAPR_AUTHOR, "qapr_draft"),

@@ -16,7 +16,19 @@ from .world import PERSONAS
 
 # The service's own code: a URL whose view lives here must be in the matrix. The admin's pages
 # are Django's, apart from its index; static files are not URL patterns.
-OUR_PACKAGES = ("config", "prp", "cases", "escalations", "qapr", "notifications", "imports")
+OUR_PACKAGES = (
+    "config",
+    "prp",
+    "cases",
+    "escalations",
+    "qapr",
+    "notifications",
+    "imports",
+    "dashboards",
+    "reminders",
+    "records",
+    "demo",
+)
 ADMIN_PAGES = {"admin:index"}
 
 

@@ -667,11 +667,6 @@ LEAVES_NO_ENTRY: dict[str, tuple[str, tuple[str, ...], Call]] = {
         NOTHING,
         lambda w: lambda: cases.early_reviews(w.child),
     ),
-    "cases.services.lock_row": (
-        "Locks and reads a row for the service that then changes it (and writes the entry).",
-        NOTHING,
-        lambda w: lambda: cases.lock_row(Child, w.child, None, "child"),
-    ),
     "cases.services.log": (
         "Writes the child's history line for the service that called it, which writes the "
         "audit entry for the change itself; the history line is not a change to a record.",

@@ -47,9 +47,9 @@ from hypothesis.extra.django import TestCase
 from cases import services as case_services
 from cases.models import KeyDate, PlannedStep, Review, ReviewStep
 from escalations import services as concern_services
-from escalations.forms.fields import GovukDateField
 from escalations.models import Outcome
 from notifications.models import Notification
+from prp.fields import GovukDateField
 from prp.models import OrgUnit, ProtocolCategory, RoleCode, Team
 from prp.presets import install_presets
 from qapr import services as qapr_services

@@ -28,10 +28,10 @@ from django.db.models import Q
 from django.urls import reverse
 
 from escalations import services as concern_services
-from notifications import digests
-from notifications.chase import chase_scan
 from notifications.models import Notification, Status
 from notifications.services import send_due
+from reminders import digests
+from reminders.chase import chase_scan
 
 from . import matrix
 from .matrix import FIXED, MATRIX, NOT_FOUND, OK, rules_of

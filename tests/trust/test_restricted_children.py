@@ -19,12 +19,12 @@ from django.urls import reverse
 
 from escalations import rules, services
 from escalations.models import Outcome, Task, TaskState
-from notifications import digests
-from notifications.chase import chase_scan
 from notifications.models import Kind, Notification
 from prp.models import ProtocolCategory, RoleCode
 from qapr import services as qapr_services
 from qapr.models import Recommendation
+from reminders import digests
+from reminders.chase import chase_scan
 from tests.builders import fresh, raised_task, responded_task
 from tests.factories import PostFactory, RoleFactory, UserFactory
 from tests.notifications.test_chase import at

@@ -33,10 +33,10 @@ from escalations.models import (
     Task,
 )
 from notifications.models import Notification
-from prp import retention
 from prp.models import ProtocolCategory, RoleCode
-from prp.retention import REMOVED
-from prp.tasks import archive_closed_concerns
+from records import retention
+from records.retention import REMOVED
+from records.tasks import archive_closed_concerns
 from tests.builders import allocate
 from tests.factories import ChildFactory, UserFactory
 
@@ -203,7 +203,7 @@ def test_archived_concerns_leave_working_lists_but_stay_on_the_childs_page(
 
 
 def test_the_dashboard_still_counts_archived_concerns(client, old_and_new, service_manager):
-    from prp.dashboards.metrics import Filters, resolved_informally
+    from dashboards.metrics import Filters, resolved_informally
 
     period = Filters(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31))
     with time_machine.travel(NOW, tick=False):

@@ -1,1 +1,0 @@
-"""Dashboards and reports: figures across every app, so they live in prp (README)."""
