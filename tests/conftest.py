@@ -6,14 +6,11 @@ team. One child is allocated to the IRO, social worker and team. The outsiders a
 worker in another service and a person with no roles.
 """
 
-import datetime as dt
-
 import pytest
 
-from cases.models import Allocation
-from cases.services import child_allocate
 from prp import workdays
 from prp.models import OrgUnit, RoleCode, Team
+from tests.builders import allocate
 from tests.factories import (
     DEFAULT_PASSWORD,
     ChildFactory,
@@ -130,22 +127,6 @@ def unrelated_colleague(directorate):
 @pytest.fixture
 def outsider(db):
     return UserFactory(full_name="Olly Outsider")
-
-
-def allocate(child, *, team=None, social_worker=None, reviewing_officer=None, start=None):
-    """Allocate through the service, as the app does, so the child's current fields follow."""
-    start = start or dt.date(2025, 1, 6)
-    for kind, holder in (
-        (Allocation.Kind.TEAM, team),
-        (Allocation.Kind.SOCIAL_WORKER, social_worker),
-        (Allocation.Kind.REVIEWING_OFFICER, reviewing_officer),
-    ):
-        if holder is None:
-            continue
-        key = "team" if kind == Allocation.Kind.TEAM else "worker"
-        child_allocate(child=child, kind=kind, start_date=start, recorded_by=None, **{key: holder})
-    child.refresh_from_db()
-    return child
 
 
 @pytest.fixture

@@ -6,7 +6,19 @@ import factory
 from factory.django import DjangoModelFactory
 
 from cases.models import Allocation, Child, ChildStatus, LegalStatus, SiblingGroup
-from prp.models import ClosureDay, JobHeartbeat, OrgUnit, Post, Role, Team, User
+from escalations.models import Concern, ConcernState, Stage, Task, TaskState
+from prp.models import (
+    ClosureDay,
+    JobHeartbeat,
+    OrgUnit,
+    Post,
+    Protocol,
+    ProtocolStage,
+    Role,
+    Team,
+    User,
+)
+from qapr.models import Qapr, QaprState, Variant
 
 DEFAULT_PASSWORD = "a-long-test-password"
 
@@ -112,3 +124,56 @@ class AllocationFactory(DjangoModelFactory):
     kind = Allocation.Kind.SOCIAL_WORKER
     worker = factory.SubFactory(UserFactory)
     start_date = dt.date(2025, 1, 6)
+
+
+# The pathway's rows as the services would have left them, for reports and figures that need
+# a past the clock cannot reach. Tests of behaviour build through tests.builders instead.
+
+
+def _active_protocol_stage(level: int) -> ProtocolStage:
+    return ProtocolStage.objects.get(protocol__is_active=True, level=level)
+
+
+class ConcernFactory(DjangoModelFactory):
+    """A concern row with no children; add ConcernChild rows for the children it is about."""
+
+    class Meta:
+        model = Concern
+
+    protocol = factory.LazyFunction(lambda: Protocol.objects.get(is_active=True))
+    raised_by = factory.SubFactory(UserFactory)
+    title = "The plan is drifting"
+    state = ConcernState.FORMAL
+    start_level = 1
+
+
+class StageFactory(DjangoModelFactory):
+    class Meta:
+        model = Stage
+
+    concern = factory.SubFactory(ConcernFactory)
+    level = 1
+    protocol_stage = factory.LazyAttribute(lambda o: _active_protocol_stage(o.level))
+    raised_by = factory.LazyAttribute(lambda o: o.concern.raised_by)
+    opened_on = dt.date(2025, 1, 6)
+
+
+class TaskFactory(DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    stage = factory.SubFactory(StageFactory)
+    assignee = factory.SubFactory(UserFactory)
+    delegated_by = factory.LazyAttribute(lambda o: o.stage.raised_by)
+    due_on = dt.date(2025, 1, 13)
+    state = TaskState.ACTIVE
+
+
+class QaprFactory(DjangoModelFactory):
+    class Meta:
+        model = Qapr
+
+    child = factory.SubFactory(ChildFactory)
+    author = factory.SubFactory(UserFactory)
+    variant = Variant.CHILD_IN_CARE
+    state = QaprState.DRAFT

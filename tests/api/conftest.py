@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from api.models import Scope
 from api.services import api_client_create
+from tests import builders
 
 
 @pytest.fixture
@@ -43,9 +44,7 @@ def api(make_client):
 
 @pytest.fixture
 def raised_concern(gloucestershire, child, iro, team_manager):
-    from tests.escalations.test_services import raised
-
-    return raised(iro, child, team_manager)
+    return builders.raised_concern(iro, child, team_manager)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from django.utils import timezone
 from api.models import Scope
 from api.services import api_client_revoke
 from tests.api.conftest import KeyClient
+from tests.builders import raised_concern
 
 R, W, C = Scope.CHILDREN_READ, Scope.CHILDREN_WRITE, Scope.CONCERNS_READ
 A, V = Scope.ALLOCATIONS_WRITE, Scope.REVIEWS_WRITE
@@ -89,10 +90,8 @@ def test_each_scope_opens_its_endpoints_and_no_other(
 def test_a_restricted_child_is_404_unless_the_client_is_granted_restricted_records(
     make_client, gloucestershire, restricted_child, iro, team_manager, endpoint
 ):
-    from tests.escalations.test_services import raised
-
     restricted_child.named_users.add(team_manager)
-    concern = raised(iro, restricted_child, team_manager)
+    concern = raised_concern(iro, restricted_child, team_manager)
     _, plain = make_client(*Scope.values, name="Plain")
     _, granted = make_client(*Scope.values, name="Granted", sees_restricted=True)
     assert call(KeyClient(plain), endpoint, restricted_child, concern).status_code == 404

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from prp import workdays
 from tests.browser.journey import Journey, install_protocols, raise_concern
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.journey]

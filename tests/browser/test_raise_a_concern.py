@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from escalations.models import Concern, ConcernState, Task, TaskState
 from prp import workdays
 from tests.browser.journey import SUB_CONCERNS, Journey, install_protocols, long_date
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory
 
 TITLE = "Permanence plan not agreed"

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory
 
 

@@ -19,8 +19,8 @@ from cases.services import key_date_record
 from notifications.models import Kind, Notification
 from prp.models import OrgUnit, RoleCode, Team
 from reminders.chase import chase_scan
+from tests.builders import allocate, raised_task
 from tests.cases.test_review_pages import assert_error_page, banners, date_data
-from tests.conftest import allocate
 from tests.factories import (
     ChildFactory,
     OrgUnitFactory,
@@ -263,10 +263,9 @@ def _blackpool_stage_4_not_resolved(iro, child, team_manager, sqr_head, assistan
     """Raised by the IRO at stage 1, taken to stage 4 by the SQR Head of Service, and withdrawn
     there: not resolved for a child in care (seed 004 stage 4)."""
     from escalations.models import Outcome
-    from tests.escalations.test_task_pages import raise_concern
     from tests.escalations.test_told import _escalate_to, _outcome
 
-    concern = raise_concern(iro, [child], delegate_to=team_manager).stage.concern
+    concern = raised_task(iro, [child], delegate_to=team_manager).stage.concern
     _escalate_to(concern, sqr_head, 4, assistant_director)
     _outcome(concern, sqr_head, Outcome.WITHDRAWN)
     return concern
@@ -339,10 +338,9 @@ def _action_with_the_raiser_gone(iro, child, team_manager, social_worker):
     """Ira raises a concern on Monday 2 March 2026 with an action for Sam due on the 3rd, then
     leaves the service; the action is not done."""
     from escalations import services
-    from tests.escalations.test_task_pages import raise_concern
 
     with time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=LONDON), tick=False):
-        concern = raise_concern(iro, [child], delegate_to=team_manager).stage.concern
+        concern = raised_task(iro, [child], delegate_to=team_manager).stage.concern
         services.action_add(
             concern=concern,
             by=iro,

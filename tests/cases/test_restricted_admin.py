@@ -19,8 +19,8 @@ from cases.models import SignificantChange
 from escalations import services
 from notifications.models import Notification
 from prp.models import ProtocolCategory, RoleCode
+from tests.builders import raised_task
 from tests.factories import UserFactory
-from tests.notifications.test_chase import raise_task
 
 pytestmark = pytest.mark.usefixtures("gloucestershire")
 
@@ -44,7 +44,7 @@ LISTS = [
 @pytest.fixture
 def about_rory(restricted_child, iro, social_worker):
     """Rory's concern delegated to his social worker, a significant change, a note about him."""
-    task = raise_task(restricted_child, iro, social_worker, level=1)
+    task = raised_task(iro, restricted_child, social_worker, level=1)
     case_services.significant_change_record(
         child=restricted_child,
         by=social_worker,

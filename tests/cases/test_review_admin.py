@@ -24,7 +24,7 @@ from cases.models import (
     SignificantChange,
 )
 from prp.models import RoleCode
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, UserFactory
 
 D = dt.date

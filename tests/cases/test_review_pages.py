@@ -28,7 +28,7 @@ from cases.models import (
 from notifications.models import Kind, Notification
 from prp.models import RoleCode
 from qapr.models import Qapr, QaprState, Variant
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, UserFactory
 
 D = dt.date

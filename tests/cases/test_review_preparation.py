@@ -35,7 +35,7 @@ from cases.models import (
 from notifications.models import Kind, Notification
 from prp.locking import StaleEdit
 from reminders.chase import chase_scan
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, UserFactory
 
 D = dt.date

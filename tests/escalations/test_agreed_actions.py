@@ -21,7 +21,7 @@ from notifications.models import Kind, Notification
 from prp.presets import activate
 from records.retention import archive_closed_concerns
 from reminders.chase import chase_scan
-from tests.escalations.test_services import fresh, outcome, raised
+from tests.builders import fresh, outcome_recorded, raised_concern
 
 LONDON = ZoneInfo("Europe/London")
 D = dt.date
@@ -68,11 +68,11 @@ def blackpool(protocols):
 def test_blackpool_seed_004_sign_off_waits_for_the_last_action_while_it_is_monitored(
     client, blackpool, child, iro, team_manager, social_worker
 ):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     assert concern.protocol.sign_off_after_actions
     first = add_action(concern, iro, "Book the permanence meeting", D(2025, 11, 14))
     second = add_action(concern, iro, "Update the care plan", D(2025, 11, 21), owner=social_worker)
-    outcome(concern, iro, Outcome.RESOLVED)
+    outcome_recorded(concern, iro, Outcome.RESOLVED)
     concern = fresh(concern)
     assert concern.state == ConcernState.RESOLVED
     assert concern.signed_off_on is None
@@ -104,9 +104,9 @@ def test_blackpool_seed_004_sign_off_waits_for_the_last_action_while_it_is_monit
 def test_rule_5_seed_000_gloucestershire_signs_off_at_resolution(
     gloucestershire, child, iro, team_manager
 ):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     add_action(concern, iro, "Book the permanence meeting", D(2025, 11, 14))
-    outcome(concern, iro, Outcome.RESOLVED)
+    outcome_recorded(concern, iro, Outcome.RESOLVED)
     assert fresh(concern).signed_off_on == D(2025, 11, 10)
 
 
@@ -114,11 +114,11 @@ def test_rule_5_seed_004_actions_are_chased_until_done_also_after_the_concern_is
     gloucestershire, child, iro, team_manager, social_worker, settings
 ):
     settings.CONCERN_ARCHIVE_AFTER_DAYS = 1
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     action = add_action(
         concern, iro, "Book the permanence meeting", D(2025, 11, 11), owner=social_worker
     )
-    outcome(concern, iro, Outcome.RESOLVED)
+    outcome_recorded(concern, iro, Outcome.RESOLVED)
     # Due Tuesday 11: chased Wednesday 12, then every 2 working days (Friday 14, Tuesday 18).
     assert chase_scan(at(2025, 11, 12)) == {Kind.ACTION_OVERDUE: 2}
     assert chase_scan(at(2025, 11, 13)) == {}
@@ -139,7 +139,7 @@ def test_rule_5_seed_004_actions_are_chased_until_done_also_after_the_concern_is
 def test_rule_5_seed_004_an_action_is_changed_and_removed_and_the_history_keeps_both(
     client, gloucestershire, child, iro, team_manager, social_worker, outsider
 ):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     action = add_action(concern, iro, "Ask the school", D(2025, 11, 14))
     edit = reverse("escalations:action_edit", args=[concern.pk, action.pk])
     remove = reverse("escalations:action_remove", args=[concern.pk, action.pk])
@@ -200,7 +200,7 @@ def test_rule_5_seed_004_an_action_is_changed_and_removed_and_the_history_keeps_
 def test_rule_5_seed_004_a_due_date_in_the_past_or_more_than_a_year_ahead_is_refused(
     client, gloucestershire, child, iro, team_manager, due_on, message
 ):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     client.force_login(iro)
     data = {
         "description": "Ask the school",

@@ -25,7 +25,7 @@ from escalations.models import (
     TaskState,
 )
 from prp.models import ProtocolCategory
-from tests.conftest import allocate
+from tests.builders import allocate, draft_concern, fresh, raise_draft, raised_concern
 from tests.factories import ChildFactory, SiblingGroupFactory
 
 FRIDAY = dt.datetime(2023, 12, 1, 10, 0)
@@ -61,31 +61,21 @@ def _category(protocol, name="Drift and delay"):
     return categories.filter(name=name).first() or categories.first()
 
 
-def _fresh(concern):
-    return Concern.objects.get(pk=concern.pk)
-
-
 def _draft(iro, child, protocol, *, level=1, sub_concerns=1):
-    concern = services.concern_create_draft(
-        raised_by=iro, children=[child], title="Plan drifting", start_level=level
+    """A draft whose sub-concerns these pages' checks name: "No permanence plan 0", "... 1"."""
+    return draft_concern(
+        iro,
+        child,
+        level=level,
+        descriptions=[f"No permanence plan {number}" for number in range(sub_concerns)],
+        impact_on_child="Uncertainty about where they will live",
+        child_views="",
+        category=_category(protocol),
     )
-    for number in range(sub_concerns):
-        services.sub_concern_add(
-            concern=concern,
-            by=iro,
-            category=_category(protocol),
-            description=f"No permanence plan {number}",
-            impact_on_child="Uncertainty about where they will live",
-        )
-    return _fresh(concern)
 
 
 def _raised(iro, child, protocol, delegate_to, *, level=1):
-    concern = _draft(iro, child, protocol, level=level)
-    services.concern_raise(
-        concern=concern, by=iro, lock_version=concern.lock_version, delegate_to=delegate_to
-    )
-    return _fresh(concern)
+    return raise_draft(_draft(iro, child, protocol, level=level), iro, delegate_to)
 
 
 def _url(name, *args):
@@ -180,7 +170,7 @@ def test_the_whole_raise_journey(client, gloucestershire, child, sibling, iro, t
     assert "Tom Manager (Team Manager)" in page
     assert "8 December 2023" in page
 
-    concern = _fresh(concern)
+    concern = fresh(concern)
     response = client.post(
         raise_url,
         {"lock_version": concern.lock_version, "delegate_to": team_manager.pk},
@@ -189,7 +179,7 @@ def test_the_whole_raise_journey(client, gloucestershire, child, sibling, iro, t
     page = _page(response)
     assert response.redirect_chain == [(_url("concern_detail", concern.pk), 302)]
     assert "Concern raised and delegated to Tom Manager. Response due 8 December 2023." in page
-    concern = _fresh(concern)
+    concern = fresh(concern)
     assert concern.state == ConcernState.FORMAL
     task = Task.objects.get()
     assert (task.assignee, task.due_on) == (team_manager, dt.date(2023, 12, 8))
@@ -260,7 +250,7 @@ def test_the_raiser_edits_the_draft(client, gloucestershire, child, sibling, iro
         },
     )
     assert response.status_code == 302
-    concern = _fresh(concern)
+    concern = fresh(concern)
     assert (concern.title, concern.start_level) == ("New title", 0)
     assert set(concern.children.all()) == {child, sibling}
 
@@ -279,7 +269,7 @@ def test_a_stale_edit_changes_nothing(client, gloucestershire, child, iro):
     )
     assert response.status_code == 200
     assert STALE in _page(response)
-    assert _fresh(concern).title == "Plan drifting"
+    assert fresh(concern).title == "Plan drifting"
 
 
 def test_the_raiser_withdraws_the_draft(client, gloucestershire, child, iro):
@@ -290,7 +280,7 @@ def test_the_raiser_withdraws_the_draft(client, gloucestershire, child, iro):
     response = client.post(url, {"lock_version": concern.lock_version})
     assert response.status_code == 302
     assert response["Location"] == _url("concern_list")
-    assert _fresh(concern).state == ConcernState.WITHDRAWN
+    assert fresh(concern).state == ConcernState.WITHDRAWN
 
 
 def test_a_sub_concern_is_removed_after_confirming(client, gloucestershire, child, iro):
@@ -464,7 +454,7 @@ def test_an_agreed_date_in_the_past_is_refused(client, gloucestershire, child, i
     assert "<title>Error: " in page
     assert "There is a problem" in page
     assert "The date the response is due must be today or in the future" in page
-    assert _fresh(concern).state == ConcernState.DRAFT
+    assert fresh(concern).state == ConcernState.DRAFT
 
 
 def test_gloucestershire_4_1_informal_the_iro_records_what_the_manager_agreed_with_whom_and_when(
@@ -501,7 +491,7 @@ def test_gloucestershire_4_1_informal_the_iro_records_what_the_manager_agreed_wi
         },
     )
     assert "The date it was agreed must be today or earlier" in _page(response)
-    assert _fresh(concern).is_draft
+    assert fresh(concern).is_draft
 
     response = client.post(
         url,
@@ -515,7 +505,7 @@ def test_gloucestershire_4_1_informal_the_iro_records_what_the_manager_agreed_wi
     )
     page = _page(response)
     assert "Concern raised. Response due 6 December 2023." in page
-    concern = _fresh(concern)
+    concern = fresh(concern)
     assert concern.state == ConcernState.INFORMAL
     stage = concern.current_stage
     assert (stage.agreed_with, stage.agreed_on, stage.due_on) == (
@@ -538,7 +528,7 @@ def test_a_stage_needs_a_delegate(client, gloucestershire, child, iro):
         _url("concern_raise", concern.pk), {"lock_version": concern.lock_version}
     )
     assert "Select who to delegate this stage to" in _page(response)
-    assert _fresh(concern).is_draft
+    assert fresh(concern).is_draft
 
 
 def test_a_draft_without_concerns_cannot_be_raised(
@@ -551,7 +541,7 @@ def test_a_draft_without_concerns_cannot_be_raised(
         {"lock_version": concern.lock_version, "delegate_to": team_manager.pk},
     )
     assert "Add at least one concern before raising it." in _page(response)
-    assert _fresh(concern).is_draft
+    assert fresh(concern).is_draft
 
 
 def test_a_stale_raise_changes_nothing(client, gloucestershire, child, iro, team_manager):
@@ -567,7 +557,7 @@ def test_a_stale_raise_changes_nothing(client, gloucestershire, child, iro, team
     )
     assert response.status_code == 200
     assert STALE in _page(response)
-    assert _fresh(concern).is_draft
+    assert fresh(concern).is_draft
     assert not Stage.objects.exists()
 
 
@@ -628,7 +618,7 @@ def _with_everything(concern, iro):
     )
     upload = SimpleUploadedFile("note.txt", b"hello")
     services.attachment_add(concern=concern, by=iro, upload=upload)
-    return _fresh(concern)
+    return fresh(concern)
 
 
 @pytest.mark.parametrize("raised", [False, True])
@@ -884,7 +874,7 @@ def test_a_stage_answered_by_an_outside_body_is_not_delegated(client, protocols,
         url, {"lock_version": concern.lock_version, **_date("agreed_due_on", dt.date(2023, 12, 15))}
     )
     assert response.status_code == 302
-    concern = _fresh(concern)
+    concern = fresh(concern)
     assert concern.current_stage.due_on == dt.date(2023, 12, 15)
     assert not Task.objects.exists()
     page = _page(client.get(_url("concern_detail", concern.pk)))
@@ -896,9 +886,7 @@ def test_the_status_tag_names_the_stage_with_its_number(
 ):
     """Issue 19: "Formal stage" alone does not say where the concern is; the tag names the stage,
     on the concern page and in the list."""
-    from tests.escalations.test_services import raised
-
-    concern = raised(iro, child, team_manager, level=2)
+    concern = raised_concern(iro, child, team_manager, level=2)
     client.force_login(iro)
     page = client.get(reverse("escalations:concern_detail", args=[concern.pk])).content.decode()
     heading = re.search(r"<h1.*?</h1>", page, re.S).group(0)

@@ -18,13 +18,13 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from escalations import safeguarding, services, tasks
+from escalations import safeguarding, tasks
 from escalations.models import Event, SafeguardingContact
 from notifications.models import Kind, Notification
 from notifications.services import send_due
 from prp.models import RoleCode
 from prp.presets import activate, copy_as_new_version
-from tests.escalations.test_services import draft, fresh
+from tests.builders import draft_concern, raised_concern
 from tests.factories import PostFactory, RoleFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -56,15 +56,7 @@ def blackpool(protocols):
 
 def raise_immediate(iro, child, team_manager, when):
     with time_machine.travel(when, tick=False):
-        concern = draft(iro, child, level=1)
-        services.concern_raise(
-            concern=concern,
-            by=iro,
-            lock_version=concern.lock_version,
-            delegate_to=team_manager,
-            immediate=True,
-        )
-    return fresh(concern)
+        return raised_concern(iro, child, team_manager, raise_with={"immediate": True})
 
 
 def test_blackpool_seed_004_an_immediate_concern_tells_both_managers_at_once_at_any_hour(
@@ -72,7 +64,7 @@ def test_blackpool_seed_004_an_immediate_concern_tells_both_managers_at_once_at_
 ):
     saturday_night = at(5, 23, 30)
     with time_machine.travel(saturday_night, tick=False):
-        concern = draft(iro, child, level=1)
+        concern = draft_concern(iro, child, level=1)
         client.force_login(iro)
         url = reverse("escalations:concern_raise", args=[concern.pk])
         assert "This is an immediate safeguarding concern" in client.get(url).content.decode()

@@ -10,9 +10,8 @@ import time_machine
 from django.urls import reverse
 
 from escalations import rules, services
-from escalations.models import Concern
 from prp.models import ProtocolCategory, RoleCode
-from tests.conftest import allocate
+from tests.builders import allocate, draft_concern, raise_draft
 from tests.factories import ChildFactory, UserFactory
 
 LIST = reverse("escalations:concern_list")
@@ -30,28 +29,21 @@ def make_concern(
     raise_it=True,
 ):
     """A concern built the way the app builds one: a draft, a sub-concern, then raised."""
-    concern = services.concern_create_draft(
-        raised_by=raiser, children=[child], title=title, start_level=level
-    )
-    services.sub_concern_add(
-        concern=concern,
-        by=raiser,
-        category=ProtocolCategory.objects.get(protocol=concern.protocol, name=category),
-        description="No permanence plan",
+    concern = draft_concern(
+        raiser,
+        child,
+        level=level,
+        title=title,
+        descriptions=["No permanence plan"],
         impact_on_child="Uncertainty about where they will live",
+        child_views="",
+        category=ProtocolCategory.objects.get(protocol=rules.active_protocol(), name=category),
     )
-    concern = Concern.objects.get(pk=concern.pk)
-    if raise_it:
-        agreed = rules.today() + dt.timedelta(days=7) if level == 0 else None
-        services.concern_raise(
-            concern=concern,
-            by=raiser,
-            lock_version=concern.lock_version,
-            delegate_to=delegate_to,
-            agreed_due_on=agreed,
-            answer=_agreed_answer(raiser) if level == 0 and delegate_to is None else None,
-        )
-    return Concern.objects.get(pk=concern.pk)
+    if not raise_it:
+        return concern
+    agreed = rules.today() + dt.timedelta(days=7) if level == 0 else None
+    answer = _agreed_answer(raiser) if level == 0 and delegate_to is None else None
+    return raise_draft(concern, raiser, delegate_to, agreed=agreed, answer=answer)
 
 
 def _agreed_answer(raiser) -> services.AgreedAnswer:

@@ -14,11 +14,10 @@ from django.urls import reverse
 
 from cases.models import ChildStatus
 from escalations import services
-from escalations.models import Concern, ConcernState, Outcome, Stage, Task, TaskState
+from escalations.models import ConcernState, Outcome, Stage, Task, TaskState
 from notifications.models import Kind, Notification
 from prp.models import Protocol, RoleCode
-from tests.conftest import allocate
-from tests.escalations.test_task_pages import raise_concern
+from tests.builders import allocate, fresh, raised_task
 from tests.factories import ChildFactory, PostFactory, RoleFactory, UserFactory
 
 FRIDAY = dt.datetime(2023, 12, 1, 10, 0)
@@ -32,10 +31,6 @@ def clock():
 
 def banners(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def fresh(concern) -> Concern:
-    return Concern.objects.get(pk=concern.pk)
 
 
 def outcome_data(concern, day=dt.date(2023, 12, 1), **overrides):
@@ -74,14 +69,12 @@ def concern_url(concern) -> str:
 @pytest.fixture
 def formal(gloucestershire, iro, team_manager, child, clock):
     """A concern raised at Formal stage 1 for a child in care, with the team manager."""
-    return fresh(raise_concern(iro, [child], delegate_to=team_manager).stage.concern)
+    return fresh(raised_task(iro, [child], delegate_to=team_manager).stage.concern)
 
 
 @pytest.fixture
 def informal(gloucestershire, iro, team_manager, child, clock):
-    task = raise_concern(
-        iro, [child], delegate_to=team_manager, level=0, agreed=dt.date(2023, 12, 8)
-    )
+    task = raised_task(iro, [child], delegate_to=team_manager, level=0, agreed=dt.date(2023, 12, 8))
     return fresh(task.stage.concern)
 
 
@@ -196,7 +189,7 @@ def test_formal_1_to_2_goes_to_the_head_of_service_for_a_child_in_care(
 def test_formal_1_to_2_goes_to_the_group_manager_for_a_child_protection_plan(
     client, gloucestershire, iro, team_manager, cp_child, head_of_service, group_manager, clock
 ):
-    concern = fresh(raise_concern(iro, [cp_child], delegate_to=team_manager).stage.concern)
+    concern = fresh(raised_task(iro, [cp_child], delegate_to=team_manager).stage.concern)
     client.force_login(iro)
     page = client.get(outcome_url(concern)).content.decode()
     assert "Formal stage 2: Gus Group" in page  # the default is named before choosing
@@ -282,7 +275,7 @@ def test_blackpool_iro_handbook_6_2_the_iro_escalates_to_any_stage_with_a_reason
     )
     iro_team.manager = iro_manager
     iro_team.save()
-    concern = fresh(raise_concern(iro, [child], delegate_to=team_manager).stage.concern)
+    concern = fresh(raised_task(iro, [child], delegate_to=team_manager).stage.concern)
     data = outcome_data(concern, outcome="escalate_next", delegate_to=head_of_service.pk)
     client.force_login(iro)
     page = client.get(outcome_url(concern)).content.decode()
@@ -318,7 +311,7 @@ def test_blackpool_only_an_iro_or_cp_chair_may_go_past_who_normally_raises_a_sta
     jump to Formal 3: the Handbook's power is the IRO's and CP Chair's, not a manager's."""
     Protocol.objects.update(is_active=False)
     Protocol.objects.filter(pk=protocols["blackpool"].pk).update(is_active=True)
-    concern = fresh(raise_concern(iro, [child], delegate_to=team_manager).stage.concern)
+    concern = fresh(raised_task(iro, [child], delegate_to=team_manager).stage.concern)
     iro_manager = UserFactory(
         full_name="Rita Reviewing", roles=[RoleCode.REVIEWING_TEAM_MANAGER], team=iro_team
     )
@@ -481,9 +474,7 @@ def test_a_cafcass_stage_records_cafcass_response(
     bucks = protocols["buckinghamshire"]
     Protocol.objects.filter(pk=bucks.pk).update(is_active=True)
     # Buckinghamshire sets no timescales: every date is agreed (seed 003).
-    task = raise_concern(
-        iro, [child], delegate_to=team_manager, level=4, agreed=dt.date(2023, 12, 8)
-    )
+    task = raised_task(iro, [child], delegate_to=team_manager, level=4, agreed=dt.date(2023, 12, 8))
     concern = fresh(task.stage.concern)
     client.force_login(iro)
     data = outcome_data(concern, outcome="escalate_next")
@@ -513,8 +504,8 @@ def test_a_cafcass_stage_records_cafcass_response(
 def test_the_outcome_page_does_a_fixed_number_of_queries(
     client, gloucestershire, iro, team_manager, child, clock, django_assert_max_num_queries
 ):
-    small = fresh(raise_concern(iro, [child], delegate_to=team_manager).stage.concern)
-    task = raise_concern(iro, [child, ChildFactory(), ChildFactory()], delegate_to=team_manager)
+    small = fresh(raised_task(iro, [child], delegate_to=team_manager).stage.concern)
+    task = raised_task(iro, [child, ChildFactory(), ChildFactory()], delegate_to=team_manager)
     big = fresh(task.stage.concern)
     for number in range(5):
         services.task_retract(
@@ -642,7 +633,7 @@ def test_redelegate_is_for_the_raiser(client, formal, team_manager):
 
 
 def test_a_stage_of_another_concern_is_a_404(client, formal, iro, team_manager, child):
-    other = raise_concern(iro, [child], delegate_to=team_manager)
+    other = raised_task(iro, [child], delegate_to=team_manager)
     client.force_login(iro)
     url = reverse("escalations:stage_redelegate", args=[formal.pk, other.stage_id])
     assert client.get(url).status_code == 404

@@ -26,7 +26,7 @@ from escalations.models import Concern, ConcernState, Event, Outcome, Stage, Tas
 from notifications.models import Kind, Notification
 from prp import presets
 from prp.models import RoleCode
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import (
     ChildFactory,
     PostFactory,

@@ -17,7 +17,7 @@ from escalations import rules, services
 from escalations.models import Concern, FormalLimit, Outcome, Stage
 from prp import presets
 from prp.models import ProtocolCategory, RoleCode
-from tests.escalations.test_services import draft, fresh, live_task, outcome, raised
+from tests.builders import draft_concern, fresh, live_task, outcome_recorded, raised_concern
 from tests.factories import UserFactory
 
 FRIDAY_1_DEC_2023 = dt.datetime(2023, 12, 1, 10, 0)
@@ -29,7 +29,9 @@ def at(day: dt.date):
 
 def escalate(concern, iro, manager, on: dt.date, **extra):
     with at(on):
-        outcome(concern, iro, Outcome.ESCALATE_NEXT, delegate_to=manager, outcome_on=on, **extra)
+        outcome_recorded(
+            concern, iro, Outcome.ESCALATE_NEXT, delegate_to=manager, outcome_on=on, **extra
+        )
     return fresh(concern)
 
 
@@ -68,7 +70,7 @@ def test_gloucestershire_4_2_formal_stages_never_due_after_20_working_days(
     # Formal 1 opens on Friday 1 December 2023; the 20 working days end on Wednesday 3 January
     # 2024 (Christmas Day, Boxing Day and New Year's Day are bank holidays).
     with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
-        concern = raised(iro, child, team_manager)
+        concern = raised_concern(iro, child, team_manager)
     assert rules.formal_limit_on(concern, dt.date(2023, 12, 1)) == dt.date(2024, 1, 3)
     concern = escalate(concern, iro, head_of_service, dt.date(2023, 12, 8))
     # A late reply: Formal 2 ends on 22 December, so Formal 3's 5 days run to 3 January.
@@ -88,7 +90,7 @@ def test_gloucestershire_4_2_past_the_limit_a_stage_gets_its_own_days_and_is_mar
     client, child, iro, team_manager, head_of_service, service_manager
 ):
     with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
-        concern = raised(iro, child, team_manager)
+        concern = raised_concern(iro, child, team_manager)
     # Formal 1 took until 4 January 2024: the 20 working days are used up.
     concern = escalate(concern, iro, head_of_service, dt.date(2024, 1, 4))
     assert live_task(concern).due_on == dt.date(2024, 1, 11)
@@ -111,19 +113,21 @@ def test_cumbria_seed_002_stage_5_agreed_beyond_20_working_days_needs_a_reason(
 ):
     presets.activate(protocols["cumbria"])
     with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
-        concern = raised(iro, child, team_manager, level=2)
+        concern = raised_concern(iro, child, team_manager, level=2)
     director = UserFactory(roles=[RoleCode.DIRECTOR_CHILDRENS_SERVICES])
     # 12 January 2024 is 27 working days after the formal start (1 December 2023).
     late = dt.date(2024, 1, 12)
     extra = {"target_level": 5, "delegate_to": director, "agreed_due_on": late}
     with at(dt.date(2023, 12, 8)), pytest.raises(ValidationError) as refused:
-        outcome(concern, iro, Outcome.ESCALATE_TO, outcome_on=dt.date(2023, 12, 8), **extra)
+        outcome_recorded(
+            concern, iro, Outcome.ESCALATE_TO, outcome_on=dt.date(2023, 12, 8), **extra
+        )
     assert refused.value.message_dict["due_reason"] == [
         "Enter why the date is later than 3 January 2024 (20 working days from the formal start)"
     ]
     reason = "The Director is away until 8 January; agreed with the IRO Service Manager"
     with at(dt.date(2023, 12, 8)):
-        outcome(
+        outcome_recorded(
             concern,
             iro,
             Outcome.ESCALATE_TO,
@@ -156,7 +160,7 @@ def test_gloucestershire_4_1_informal_date_past_5_days_needs_a_reason_and_is_fla
     client, child, iro, team_manager
 ):
     with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
-        concern = draft(iro, child, level=0)
+        concern = draft_concern(iro, child, level=0)
         with pytest.raises(ValidationError) as refused:
             services.concern_raise(
                 concern=concern,
@@ -188,7 +192,7 @@ def test_gloucestershire_4_1_informal_date_past_20_working_days_is_refused(
     client, child, iro, team_manager
 ):
     with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
-        concern = draft(iro, child, level=0)
+        concern = draft_concern(iro, child, level=0)
         client.force_login(iro)
         url = reverse("escalations:concern_raise", args=[concern.pk])
         # 147 working days out, as the audit found accepted.
@@ -233,11 +237,13 @@ def test_buckinghamshire_seed_003_resolving_records_the_impact_for_the_child(
 ):
     presets.activate(protocols["buckinghamshire"])
     with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
-        concern = raised(iro, child, team_manager, level=1, agreed=dt.date(2023, 12, 8))
+        concern = raised_concern(iro, child, team_manager, level=1, agreed=dt.date(2023, 12, 8))
         with pytest.raises(ValidationError) as refused:
-            outcome(concern, iro, Outcome.RESOLVED)
+            outcome_recorded(concern, iro, Outcome.RESOLVED)
         assert "impact_for_child" in refused.value.message_dict
-        stage = outcome(concern, iro, Outcome.RESOLVED, impact_for_child="A permanence plan")
+        stage = outcome_recorded(
+            concern, iro, Outcome.RESOLVED, impact_for_child="A permanence plan"
+        )
     assert stage.impact_for_child == "A permanence plan"
 
 
@@ -276,7 +282,7 @@ def test_liquidlogic_form_date_of_concern_the_deadline_counts_from_it(
     # The form's worked example: dated Friday 1 December 2023 at Formal 1, the team manager's
     # response is due Friday 8 December 2023, even when it is raised on 6 December.
     with at(dt.date(2023, 12, 6)):
-        concern = draft(iro, child, level=1)
+        concern = draft_concern(iro, child, level=1)
         client.force_login(iro)
         response = client.post(
             reverse("escalations:concern_raise", args=[concern.pk]),
@@ -308,7 +314,7 @@ def test_liquidlogic_form_date_of_concern_not_in_future_nor_over_10_working_days
     client, child, iro, team_manager, day, message
 ):
     with at(dt.date(2023, 12, 6)):
-        concern = draft(iro, child, level=1)
+        concern = draft_concern(iro, child, level=1)
         client.force_login(iro)
         month = "12" if day == "7" else "11"
         response = client.post(
@@ -404,7 +410,7 @@ def test_gloucestershire_4_2_a_reopened_response_meets_the_20_working_days_too(
     client, child, iro, team_manager
 ):
     with time_machine.travel(FRIDAY_1_DEC_2023, tick=False):
-        concern = raised(iro, child, team_manager)
+        concern = raised_concern(iro, child, team_manager)
         task = live_task(concern)
         services.task_respond(
             task=task,

@@ -10,7 +10,7 @@ from escalations.models import Outcome, Stage
 from prp import presets
 from prp.frozen import ProtocolInUse
 from prp.models import Protocol, ProtocolCategory, ProtocolStage, ResponseOption, Role, RoleCode
-from tests.escalations.test_services import fresh, live_task, outcome, raised
+from tests.builders import fresh, live_task, outcome_recorded, raised_concern
 
 pytestmark = pytest.mark.usefixtures("gloucestershire")
 MONDAY_13_JAN_2025 = dt.datetime(2025, 1, 13, 10, 0)
@@ -19,7 +19,7 @@ MONDAY_13_JAN_2025 = dt.datetime(2025, 1, 13, 10, 0)
 @pytest.fixture
 def in_use(child, iro, team_manager):
     with time_machine.travel(MONDAY_13_JAN_2025, tick=False):
-        concern = raised(iro, child, team_manager)
+        concern = raised_concern(iro, child, team_manager)
     return concern
 
 
@@ -35,7 +35,7 @@ def test_rule_15_a_live_deadline_never_moves_when_the_orm_edits_its_protocol(
         stage.save()
     # Formal 2 opens on 20 January 2025 with its 5 working days, as the version said.
     with time_machine.travel(dt.datetime(2025, 1, 20, 10, 0), tick=False):
-        outcome(in_use, iro, Outcome.ESCALATE_NEXT, delegate_to=head_of_service)
+        outcome_recorded(in_use, iro, Outcome.ESCALATE_NEXT, delegate_to=head_of_service)
     assert live_task(fresh(in_use)).due_on == dt.date(2025, 1, 27)
     assert ProtocolStage.objects.get(pk=stage.pk).response_days == 5
 

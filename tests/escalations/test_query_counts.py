@@ -19,7 +19,7 @@ from django.urls import reverse
 from escalations import rules, services
 from escalations.models import Concern, Outcome, Task, TaskState
 from prp.models import ProtocolCategory, RoleCode
-from tests.conftest import allocate
+from tests.builders import allocate, fresh, outcome_recorded, raised_concern
 from tests.factories import ChildFactory, PostFactory, RoleFactory, UserFactory
 
 FRIDAY = dt.datetime(2023, 12, 1, 10, 0)
@@ -44,36 +44,23 @@ def children(gloucestershire, team, social_worker, iro, child):
     return [child, *more]
 
 
-def _fresh(concern: Concern) -> Concern:
-    return Concern.objects.get(pk=concern.pk)
-
-
 def _raise_many(count, *, raiser, children, delegate_to, start=0) -> list[Concern]:
     """`count` raised concerns: a third informal (agreed date), the rest at Formal stage 1."""
     category = ProtocolCategory.objects.filter(protocol__is_active=True).first()
     raised = []
     for number in range(start, start + count):
         level = 0 if number % 3 == 0 else 1
-        concern = services.concern_create_draft(
-            raised_by=raiser,
-            children=[children[number % len(children)]],
+        concern = raised_concern(
+            raiser,
+            children[number % len(children)],
+            delegate_to,
+            level=level,
+            agreed=AGREED if level == 0 else None,
             title=f"Concern {number}",
-            start_level=level,
-        )
-        services.sub_concern_add(
-            concern=concern,
-            by=raiser,
-            category=category,
-            description=f"What is wrong {number}",
+            descriptions=[f"What is wrong {number}"],
             impact_on_child="The plan drifts",
-        )
-        concern = _fresh(concern)
-        services.concern_raise(
-            concern=concern,
-            by=raiser,
-            lock_version=concern.lock_version,
-            delegate_to=delegate_to,
-            agreed_due_on=AGREED if level == 0 else None,
+            child_views="",
+            category=category,
         )
         raised.append(concern)
     return raised
@@ -81,16 +68,7 @@ def _raise_many(count, *, raiser, children, delegate_to, start=0) -> list[Concer
 
 def _resolve(concerns, by):
     for concern in concerns:
-        concern = _fresh(concern)
-        services.stage_record_outcome(
-            concern=concern,
-            by=by,
-            lock_version=concern.lock_version,
-            outcome=Outcome.RESOLVED,
-            comments="Done",
-            legal_advice_sought=False,
-            cafcass_considered=False,
-        )
+        outcome_recorded(concern, by, Outcome.RESOLVED, comments="Done")
 
 
 def _measure(client, url, assert_max, params=None) -> tuple[int, str]:
@@ -199,17 +177,17 @@ def _grow(concern, *, iro, team_manager, other, size, levels):
             upload=SimpleUploadedFile(f"note {number}.txt", b"notes", content_type="text/plain"),
         )
         # Move the task to the other person and back: a retracted task and an event each time.
-        fresh = _fresh(concern)
+        current = fresh(concern)
         services.task_redelegate(
-            stage=fresh.current_stage,
+            stage=current.current_stage,
             by=iro,
-            lock_version=fresh.lock_version,
+            lock_version=current.lock_version,
             assignee=other if number % 2 == 0 else team_manager,
             note=f"Moving it {number}",
         )
     for _ in range(levels):
-        fresh = _fresh(concern)
-        task = Task.objects.get(stage=fresh.current_stage, state=TaskState.ACTIVE)
+        current = fresh(concern)
+        task = Task.objects.get(stage=current.current_stage, state=TaskState.ACTIVE)
         services.task_respond(
             task=task,
             by=task.assignee,
@@ -218,16 +196,16 @@ def _grow(concern, *, iro, team_manager, other, size, levels):
             response="Not yet",
             actions_agreed="Meeting booked",
         )
-        fresh = _fresh(concern)
+        current = fresh(concern)
         services.stage_record_outcome(
-            concern=fresh,
+            concern=current,
             by=iro,
-            lock_version=fresh.lock_version,
+            lock_version=current.lock_version,
             outcome=Outcome.ESCALATE_NEXT,
             comments="Not resolved",
             legal_advice_sought=False,
             cafcass_considered=True,
-            delegate_to=rules.default_assignee(fresh, _next_stage(fresh)),
+            delegate_to=rules.default_assignee(current, _next_stage(current)),
         )
 
 
@@ -256,7 +234,7 @@ def test_the_concern_page_does_the_same_queries_for_2_and_30_of_everything(
     _grow(
         large_concern, iro=iro, team_manager=team_manager, other=head_of_service, size=30, levels=3
     )
-    large_concern = _fresh(large_concern)
+    large_concern = fresh(large_concern)
     assert large_concern.current_stage.level == 4
     assert large_concern.events.count() > 150
     assert Task.objects.filter(stage__concern=large_concern).count() > 30

@@ -7,7 +7,7 @@ from cases.models import Child
 from escalations import services
 from escalations.models import Concern, ConcernChild
 from escalations.restricted import refresh_about_restricted
-from tests.escalations.test_services import draft
+from tests.builders import draft_concern
 from tests.factories import ChildFactory
 
 
@@ -21,15 +21,15 @@ def _protocol(gloucestershire):
 
 
 def test_a_concern_about_an_open_record_is_not_flagged(child, iro):
-    assert flag(draft(iro, child)) is False
+    assert flag(draft_concern(iro, child)) is False
 
 
 def test_a_concern_about_a_restricted_child_is_flagged_when_started(restricted_child, iro):
-    assert flag(draft(iro, restricted_child)) is True
+    assert flag(draft_concern(iro, restricted_child)) is True
 
 
 def test_changing_a_drafts_children_moves_the_flag(child, restricted_child, iro):
-    concern = draft(iro, child)
+    concern = draft_concern(iro, child)
     services.concern_update_draft(
         concern=concern,
         by=iro,
@@ -52,7 +52,7 @@ def test_changing_a_drafts_children_moves_the_flag(child, restricted_child, iro)
 
 
 def test_restricting_a_child_later_flags_their_concerns_and_opening_it_clears_them(child, iro):
-    concern = draft(iro, child)
+    concern = draft_concern(iro, child)
     record = Child.objects.get(pk=child.pk)
     record.restricted = True
     record.save()
@@ -63,7 +63,7 @@ def test_restricting_a_child_later_flags_their_concerns_and_opening_it_clears_th
 
 
 def test_a_link_made_directly_updates_the_row_and_the_callers_copy(child, iro, team):
-    concern = draft(iro, child)
+    concern = draft_concern(iro, child)
     secret = ChildFactory(restricted=True, team=team)
     ConcernChild.objects.create(concern=concern, child=secret)
     assert concern.about_restricted_child is True
@@ -72,8 +72,8 @@ def test_a_link_made_directly_updates_the_row_and_the_callers_copy(child, iro, t
 
 
 def test_refresh_repairs_flags_left_wrong_by_a_bulk_load(child, restricted_child, iro):
-    open_concern = draft(iro, child)
-    hidden_concern = draft(iro, restricted_child)
+    open_concern = draft_concern(iro, child)
+    hidden_concern = draft_concern(iro, restricted_child)
     Concern.objects.update(about_restricted_child=False)
     Concern.objects.filter(pk=open_concern.pk).update(about_restricted_child=True)
     assert refresh_about_restricted() == 2

@@ -11,62 +11,12 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from escalations import rules, services
 from escalations.models import Concern, ConcernState, Event, Outcome, Stage, Task, TaskState
 from prp.locking import StaleEdit
-from prp.models import ProtocolCategory, RoleCode
+from prp.models import RoleCode
 from prp.presets import activate
+from tests.builders import draft_concern, fresh, live_task, outcome_recorded, raised_concern
 from tests.factories import PostFactory, RoleFactory, UserFactory
 
 FRIDAY_1_DEC_2023 = dt.datetime(2023, 12, 1, 10, 0)
-
-
-def fresh(model_instance):
-    """Re-read a row (protected FSM fields cannot be refreshed in place)."""
-    return type(model_instance).objects.get(pk=model_instance.pk)
-
-
-def draft(iro, child, *, level=1, protocol=None):
-    concern = services.concern_create_draft(
-        raised_by=iro, children=[child], title="The plan is drifting", start_level=level
-    )
-    category = ProtocolCategory.objects.filter(protocol=concern.protocol).first()
-    services.sub_concern_add(
-        concern=concern,
-        by=iro,
-        category=category,
-        description="No permanence plan after two reviews",
-        impact_on_child="Amara does not know where she will live next year",
-        child_views="She wants to stay with her carers",
-    )
-    return fresh(concern)
-
-
-def raised(iro, child, manager, *, level=1, agreed=None):
-    concern = draft(iro, child, level=level)
-    services.concern_raise(
-        concern=concern,
-        by=iro,
-        lock_version=concern.lock_version,
-        delegate_to=manager,
-        agreed_due_on=agreed,
-    )
-    return fresh(concern)
-
-
-def live_task(concern) -> Task:
-    return Task.objects.get(stage__concern=concern, state=TaskState.ACTIVE)
-
-
-def outcome(concern, by, result, **extra):
-    concern = fresh(concern)
-    return services.stage_record_outcome(
-        concern=concern,
-        by=by,
-        lock_version=concern.lock_version,
-        outcome=result,
-        comments="Recorded in the test",
-        legal_advice_sought=False,
-        cafcass_considered=False,
-        **extra,
-    )
 
 
 pytestmark = pytest.mark.usefixtures("gloucestershire")
@@ -95,7 +45,7 @@ def test_a_draft_needs_a_concern_before_it_is_raised(child, iro, team_manager):
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_raising_at_formal_1_counts_five_working_days(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     assert concern.state == ConcernState.FORMAL
     assert concern.opened_on == dt.date(2023, 12, 1)
     task = live_task(concern)
@@ -107,13 +57,13 @@ def test_raising_at_formal_1_counts_five_working_days(child, iro, team_manager):
 @time_machine.travel(dt.datetime(2025, 12, 22, 9, 0), tick=False)
 def test_deadlines_skip_christmas_bank_holidays(child, iro, team_manager):
     # Mon 22 Dec 2025 + 5 working days: 23, 24, 29, 30, 31 December (25, 26 are bank holidays).
-    task = live_task(raised(iro, child, team_manager))
+    task = live_task(raised_concern(iro, child, team_manager))
     assert task.due_on == dt.date(2025, 12, 31)
 
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_an_agreed_informal_date_cannot_be_in_the_past(child, iro, team_manager):
-    concern = draft(iro, child, level=0)
+    concern = draft_concern(iro, child, level=0)
     with pytest.raises(ValidationError) as error:
         services.concern_raise(
             concern=concern,
@@ -128,7 +78,7 @@ def test_an_agreed_informal_date_cannot_be_in_the_past(child, iro, team_manager)
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_informal_stage_can_be_recorded_without_delegating(child, iro, team_manager):
-    concern = draft(iro, child, level=0)
+    concern = draft_concern(iro, child, level=0)
     with pytest.raises(ValidationError) as error:
         services.concern_raise(
             concern=concern,
@@ -157,7 +107,7 @@ def test_informal_stage_can_be_recorded_without_delegating(child, iro, team_mana
 
 
 def test_only_the_raiser_can_raise_their_draft(child, iro, team_manager):
-    concern = draft(iro, child)
+    concern = draft_concern(iro, child)
     other_iro = UserFactory(roles=[RoleCode.IRO])
     with pytest.raises(PermissionDenied):
         services.concern_raise(
@@ -166,7 +116,7 @@ def test_only_the_raiser_can_raise_their_draft(child, iro, team_manager):
 
 
 def test_a_stale_draft_is_refused(child, iro, team_manager):
-    concern = draft(iro, child)
+    concern = draft_concern(iro, child)
     stale_version = concern.lock_version
     services.concern_update_draft(
         concern=concern,
@@ -187,7 +137,7 @@ def test_a_stale_draft_is_refused(child, iro, team_manager):
 
 
 def test_only_the_assignee_can_respond(child, iro, team_manager, social_worker, head_of_service):
-    task = live_task(raised(iro, child, team_manager))
+    task = live_task(raised_concern(iro, child, team_manager))
     for person in (iro, social_worker, head_of_service):
         with pytest.raises(PermissionDenied):
             services.task_respond(
@@ -201,7 +151,7 @@ def test_only_the_assignee_can_respond(child, iro, team_manager, social_worker, 
 
 
 def test_a_draft_response_is_kept_when_the_task_is_retracted(child, iro, team_manager):
-    task = live_task(raised(iro, child, team_manager))
+    task = live_task(raised_concern(iro, child, team_manager))
     task = services.task_save_draft(
         task=task,
         by=team_manager,
@@ -220,7 +170,7 @@ def test_a_draft_response_is_kept_when_the_task_is_retracted(child, iro, team_ma
 
 
 def test_the_assignee_cannot_retract(child, iro, team_manager):
-    task = live_task(raised(iro, child, team_manager))
+    task = live_task(raised_concern(iro, child, team_manager))
     with pytest.raises(PermissionDenied):
         services.task_retract(
             task=task, by=team_manager, lock_version=task.lock_version, reason="other", note="x"
@@ -228,7 +178,7 @@ def test_the_assignee_cannot_retract(child, iro, team_manager):
 
 
 def test_retracting_needs_a_reason_and_a_note(child, iro, team_manager):
-    task = live_task(raised(iro, child, team_manager))
+    task = live_task(raised_concern(iro, child, team_manager))
     with pytest.raises(ValidationError):
         services.task_retract(
             task=task, by=iro, lock_version=task.lock_version, reason="absent", note=" "
@@ -240,7 +190,7 @@ def test_retracting_needs_a_reason_and_a_note(child, iro, team_manager):
 
 
 def test_redelegating_moves_the_task_and_keeps_the_deadline(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     first = live_task(concern)
     cover = UserFactory(full_name="Cover Manager", roles=[RoleCode.TEAM_MANAGER])
     second = services.task_redelegate(
@@ -255,7 +205,7 @@ def test_redelegating_moves_the_task_and_keeps_the_deadline(child, iro, team_man
 
 
 def test_a_responded_task_can_be_reopened_by_the_raiser(child, iro, team_manager):
-    task = live_task(raised(iro, child, team_manager))
+    task = live_task(raised_concern(iro, child, team_manager))
     task = services.task_respond(
         task=task,
         by=team_manager,
@@ -275,7 +225,7 @@ def test_a_responded_task_can_be_reopened_by_the_raiser(child, iro, team_manager
 
 
 def test_a_stale_task_form_is_refused(child, iro, team_manager):
-    task = live_task(raised(iro, child, team_manager))
+    task = live_task(raised_concern(iro, child, team_manager))
     stale_version = task.lock_version
     services.task_save_draft(
         task=task,
@@ -296,7 +246,7 @@ def test_a_stale_task_form_is_refused(child, iro, team_manager):
 
 
 def test_two_stale_instances_cannot_both_transition(child, iro, team_manager):
-    task = live_task(raised(iro, child, team_manager))
+    task = live_task(raised_concern(iro, child, team_manager))
     one, two = Task.objects.get(pk=task.pk), Task.objects.get(pk=task.pk)
     one.respond(at=one.delegated_at)
     one.save()
@@ -306,10 +256,10 @@ def test_two_stale_instances_cannot_both_transition(child, iro, team_manager):
 
 
 def test_transitions_from_the_wrong_state_are_not_allowed(child, iro, team_manager):
-    concern = draft(iro, child)
+    concern = draft_concern(iro, child)
     with pytest.raises(TransitionNotAllowed):
         concern.resolve(on=rules.today())
-    task = live_task(raised(iro, child, team_manager))
+    task = live_task(raised_concern(iro, child, team_manager))
     with pytest.raises(TransitionNotAllowed):
         task.reactivate(at=task.delegated_at, due_on=task.due_on)
 
@@ -321,10 +271,10 @@ def test_transitions_from_the_wrong_state_are_not_allowed(child, iro, team_manag
 def test_escalating_formal_1_goes_to_the_head_of_service_for_a_child_in_care(
     child, iro, team_manager, head_of_service
 ):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     next_stage = concern.protocol.stages.get(level=2)
     assert rules.default_assignee(concern, next_stage) == head_of_service
-    outcome(concern, iro, Outcome.ESCALATE_NEXT, delegate_to=head_of_service)
+    outcome_recorded(concern, iro, Outcome.ESCALATE_NEXT, delegate_to=head_of_service)
     concern = fresh(concern)
     assert concern.current_stage.level == 2
     assert live_task(concern).assignee == head_of_service
@@ -340,23 +290,25 @@ def test_child_protection_formal_2_goes_to_the_group_manager(
         role=RoleFactory(code=RoleCode.GROUP_MANAGER),
         holder=UserFactory(roles=[RoleCode.GROUP_MANAGER]),
     ).holder
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     assert rules.default_assignee(concern, concern.protocol.stages.get(level=2)) == group_manager
 
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_bypass_straight_to_formal_3(child, iro, team_manager, assistant_director):
-    concern = raised(iro, child, team_manager)
-    outcome(concern, iro, Outcome.ESCALATE_TO, target_level=3, delegate_to=assistant_director)
+    concern = raised_concern(iro, child, team_manager)
+    outcome_recorded(
+        concern, iro, Outcome.ESCALATE_TO, target_level=3, delegate_to=assistant_director
+    )
     concern = fresh(concern)
     assert concern.current_stage.level == 3
     assert list(concern.stages.values_list("level", flat=True)) == [1, 3]
 
 
 def test_an_outcome_closes_a_task_still_waiting(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     task = live_task(concern)
-    outcome(concern, iro, Outcome.RESOLVED)
+    outcome_recorded(concern, iro, Outcome.RESOLVED)
     assert fresh(task).state == TaskState.RETRACTED
     assert fresh(concern).state == ConcernState.RESOLVED
 
@@ -364,25 +316,27 @@ def test_an_outcome_closes_a_task_still_waiting(child, iro, team_manager):
 def test_only_the_raiser_or_their_reviewing_managers_record_outcomes(
     child, iro, iro_team, team_manager
 ):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     with pytest.raises(PermissionDenied):
-        outcome(concern, team_manager, Outcome.RESOLVED)
+        outcome_recorded(concern, team_manager, Outcome.RESOLVED)
     iro_manager = UserFactory(roles=[RoleCode.REVIEWING_TEAM_MANAGER])
     iro_team.manager = iro_manager
     iro_team.save()
-    outcome(concern, iro_manager, Outcome.RESOLVED)
+    outcome_recorded(concern, iro_manager, Outcome.RESOLVED)
     assert fresh(concern).state == ConcernState.RESOLVED
 
 
 def test_an_outcome_cannot_be_dated_before_the_stage_opened(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     with pytest.raises(ValidationError):
-        outcome(concern, iro, Outcome.RESOLVED, outcome_on=concern.opened_on - dt.timedelta(1))
+        outcome_recorded(
+            concern, iro, Outcome.RESOLVED, outcome_on=concern.opened_on - dt.timedelta(1)
+        )
 
 
 def test_referral_to_cafcass_stays_tracked_until_closed(child, iro, team_manager, service_manager):
-    concern = raised(iro, child, team_manager)
-    outcome(
+    concern = raised_concern(iro, child, team_manager)
+    outcome_recorded(
         concern,
         iro,
         Outcome.REFER_CAFCASS,
@@ -398,7 +352,7 @@ def test_referral_to_cafcass_stays_tracked_until_closed(child, iro, team_manager
 
 
 def test_a_stale_outcome_is_refused(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     stale_version = concern.lock_version
     services.action_add(
         concern=concern, by=iro, description="Visit", due_on=rules.today(), owner=team_manager
@@ -417,9 +371,9 @@ def test_a_stale_outcome_is_refused(child, iro, team_manager):
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_formal_days_add_up_across_stages(child, iro, team_manager, head_of_service):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     with time_machine.travel(dt.datetime(2023, 12, 8, 10, 0), tick=False):
-        outcome(concern, iro, Outcome.ESCALATE_NEXT, delegate_to=head_of_service)
+        outcome_recorded(concern, iro, Outcome.ESCALATE_NEXT, delegate_to=head_of_service)
     with time_machine.travel(dt.datetime(2023, 12, 15, 10, 0), tick=False):
         stages = list(Stage.objects.filter(concern=concern))
         # 5 working days at formal 1 (1 → 8 Dec) and 5 at formal 2 (8 → 15 Dec).
@@ -427,7 +381,7 @@ def test_formal_days_add_up_across_stages(child, iro, team_manager, head_of_serv
 
 
 def test_editing_the_protocol_never_moves_a_live_deadline(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     due = live_task(concern).due_on
     stage = concern.protocol.stages.get(level=1)
     stage.response_days = 20
@@ -438,7 +392,7 @@ def test_editing_the_protocol_never_moves_a_live_deadline(child, iro, team_manag
 
 
 def test_a_new_active_protocol_leaves_open_concerns_on_theirs(child, iro, team_manager, protocols):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     activate(protocols["cumbria"])
     assert fresh(concern).protocol == protocols["gloucestershire"]
     later = services.concern_create_draft(
@@ -448,7 +402,7 @@ def test_a_new_active_protocol_leaves_open_concerns_on_theirs(child, iro, team_m
 
 
 def test_actions_agreed_are_overdue_after_their_date(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     with time_machine.travel(dt.datetime(2026, 3, 2, 10, 0), tick=False):
         action = services.action_add(
             concern=concern,
@@ -465,7 +419,7 @@ def test_actions_agreed_are_overdue_after_their_date(child, iro, team_manager):
 
 
 def test_an_action_cannot_be_due_in_the_past(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     with pytest.raises(ValidationError):
         services.action_add(
             concern=concern,
@@ -477,6 +431,6 @@ def test_an_action_cannot_be_due_in_the_past(child, iro, team_manager):
 
 
 def test_concerns_are_never_deleted_only_withdrawn(child, iro):
-    concern = draft(iro, child)
+    concern = draft_concern(iro, child)
     services.concern_withdraw_draft(concern=concern, by=iro, lock_version=concern.lock_version)
     assert Concern.objects.filter(pk=concern.pk, state=ConcernState.WITHDRAWN).exists()

@@ -15,6 +15,7 @@ from django.urls import reverse
 from escalations import services
 from escalations.models import Concern, Task, TaskState
 from prp.models import Protocol, ProtocolCategory, ResponseOption
+from tests.builders import raised_task
 from tests.factories import ChildFactory
 
 FRIDAY = dt.datetime(2023, 12, 1, 10, 0)
@@ -24,31 +25,6 @@ FRIDAY = dt.datetime(2023, 12, 1, 10, 0)
 def clock():
     with time_machine.travel(FRIDAY, tick=False) as traveller:
         yield traveller
-
-
-def raise_concern(raiser, children, *, delegate_to, level=1, agreed=None, title="Plan drifting"):
-    """A concern raised through the services, as the app does; returns its first task."""
-    concern = services.concern_create_draft(
-        raised_by=raiser, children=children, title=title, start_level=level
-    )
-    category = ProtocolCategory.objects.filter(protocol=concern.protocol).first()
-    services.sub_concern_add(
-        concern=concern,
-        by=raiser,
-        category=category,
-        description="No permanence plan after two reviews",
-        impact_on_child="Amara does not know where she will live",
-        child_views="Wants to stay with her carers",
-    )
-    concern = Concern.objects.get(pk=concern.pk)
-    stage = services.concern_raise(
-        concern=concern,
-        by=raiser,
-        lock_version=concern.lock_version,
-        delegate_to=delegate_to,
-        agreed_due_on=agreed,
-    )
-    return stage.tasks.get()
 
 
 def banners(response) -> list[str]:
@@ -91,16 +67,16 @@ def test_the_inbox_is_soonest_due_first_with_working_day_tags(
 ):
     # Due dates count working days over Christmas 2023 (25 and 26 December) and New Year's Day.
     clock.move_to(dt.datetime(2023, 12, 15, 10, 0))
-    late = raise_concern(iro, [child], delegate_to=team_manager, title="Late")  # due 22 Dec
+    late = raised_task(iro, [child], delegate_to=team_manager, title="Late")  # due 22 Dec
     clock.move_to(dt.datetime(2023, 12, 20, 10, 0))
-    later = raise_concern(iro, [child], delegate_to=team_manager, title="Later")  # due 29 Dec
+    later = raised_task(iro, [child], delegate_to=team_manager, title="Later")  # due 29 Dec
     clock.move_to(dt.datetime(2023, 12, 21, 10, 0))
-    latest = raise_concern(iro, [child], delegate_to=team_manager, title="Latest")  # due 2 Jan
+    latest = raised_task(iro, [child], delegate_to=team_manager, title="Latest")  # due 2 Jan
     clock.move_to(dt.datetime(2023, 12, 27, 10, 0))
-    today = raise_concern(
+    today = raised_task(
         iro, [child], delegate_to=team_manager, level=0, agreed=dt.date(2023, 12, 27)
     )
-    tomorrow = raise_concern(
+    tomorrow = raised_task(
         iro, [child], delegate_to=team_manager, level=0, agreed=dt.date(2023, 12, 28)
     )
     assert (late.due_on, later.due_on, latest.due_on) == (
@@ -136,7 +112,7 @@ def test_the_inbox_is_soonest_due_first_with_working_day_tags(
 def test_the_inbox_shows_only_my_tasks(
     client, gloucestershire, iro, team_manager, social_worker, child, clock
 ):
-    raise_concern(iro, [child], delegate_to=social_worker, level=0, agreed=dt.date(2023, 12, 8))
+    raised_task(iro, [child], delegate_to=social_worker, level=0, agreed=dt.date(2023, 12, 8))
     client.force_login(team_manager)
     page = client.get(reverse("escalations:task_inbox")).content.decode()
     assert "PRP-" not in page
@@ -145,8 +121,8 @@ def test_the_inbox_shows_only_my_tasks(
 def test_all_tasks_shows_answered_and_retracted_ones(
     client, gloucestershire, iro, team_manager, child, clock
 ):
-    waiting = raise_concern(iro, [child], delegate_to=team_manager)
-    answered = raise_concern(iro, [child], delegate_to=team_manager)
+    waiting = raised_task(iro, [child], delegate_to=team_manager)
+    answered = raised_task(iro, [child], delegate_to=team_manager)
     services.task_respond(
         task=answered,
         by=team_manager,
@@ -154,7 +130,7 @@ def test_all_tasks_shows_answered_and_retracted_ones(
         response_option=None,
         response="Done",
     )
-    taken = raise_concern(iro, [child], delegate_to=team_manager)
+    taken = raised_task(iro, [child], delegate_to=team_manager)
     services.task_retract(
         task=taken, by=iro, lock_version=taken.lock_version, reason="absent", note="On leave"
     )
@@ -177,7 +153,7 @@ def test_a_made_up_filter_shows_the_error_summary(client, team_manager, clock):
 
 def _make_tasks(count, iro, team_manager, child):
     for _ in range(count):
-        raise_concern(iro, [child], delegate_to=team_manager)
+        raised_task(iro, [child], delegate_to=team_manager)
 
 
 def test_the_inbox_does_a_fixed_number_of_queries(
@@ -204,7 +180,7 @@ def test_the_inbox_does_a_fixed_number_of_queries(
 
 @pytest.fixture
 def task(gloucestershire, iro, team_manager, child, clock):
-    return raise_concern(iro, [child], delegate_to=team_manager)
+    return raised_task(iro, [child], delegate_to=team_manager)
 
 
 def test_the_task_page_needs_sign_in(client, task):
@@ -398,7 +374,7 @@ def test_answer_options_come_from_the_protocol(client, protocols, iro, team_mana
     Protocol.objects.update(is_active=False)
     cumbria = protocols["cumbria"]
     Protocol.objects.filter(pk=cumbria.pk).update(is_active=True)
-    task = raise_concern(iro, [child], delegate_to=team_manager, level=0)
+    task = raised_task(iro, [child], delegate_to=team_manager, level=0)
     client.force_login(team_manager)
     url = reverse("escalations:task_detail", args=[task.pk])
     page = client.get(url).content.decode()
@@ -419,8 +395,8 @@ def test_answer_options_come_from_the_protocol(client, protocols, iro, team_mana
 def test_the_task_page_does_a_fixed_number_of_queries(
     client, gloucestershire, iro, team_manager, child, clock, django_assert_max_num_queries
 ):
-    small = raise_concern(iro, [child], delegate_to=team_manager)
-    big = raise_concern(iro, [child, ChildFactory(), ChildFactory()], delegate_to=team_manager)
+    small = raised_task(iro, [child], delegate_to=team_manager)
+    big = raised_task(iro, [child, ChildFactory(), ChildFactory()], delegate_to=team_manager)
     category = ProtocolCategory.objects.filter(protocol=gloucestershire).last()
     for number in range(6):
         services.sub_concern_add(

@@ -22,8 +22,7 @@ from escalations import rules, services
 from escalations.models import Concern, Event, Outcome, Stage, TaskState
 from notifications.models import Kind, Notification
 from prp.models import Protocol, RoleCode
-from tests.conftest import allocate
-from tests.escalations.test_task_pages import raise_concern
+from tests.builders import allocate, fresh, outcome_recorded, raised_task
 from tests.factories import ChildFactory, PostFactory, RoleFactory, UserFactory
 
 MONDAY = dt.datetime(2024, 3, 4, 10, 0)  # Monday 4 March 2024
@@ -66,22 +65,10 @@ def head_of_irs(reviewing_service):
     return _post(reviewing_service, RoleCode.REVIEWING_HEAD_OF_SERVICE, "Hal Reviewing")
 
 
-def _fresh(concern) -> Concern:
-    return Concern.objects.get(pk=concern.pk)
-
-
 def _outcome(concern, by, result, **extra) -> Stage:
-    concern = _fresh(concern)
-    return services.stage_record_outcome(
-        concern=concern,
-        by=by,
-        lock_version=concern.lock_version,
-        outcome=result,
-        comments="Recorded in the test",
-        legal_advice_sought=False,
-        cafcass_considered=result == Outcome.REFER_CAFCASS,
-        **extra,
-    )
+    # CAFCASS is considered exactly when the concern is referred to it.
+    considered = result == Outcome.REFER_CAFCASS
+    return outcome_recorded(concern, by, result, cafcass_considered=considered, **extra)
 
 
 def _escalate_to(concern, by, level: int, delegate_to) -> Stage:
@@ -99,7 +86,7 @@ def _told(person, kind=Kind.OUTCOME) -> int:
 def test_gloucestershire_4_2_formal_3_copies_the_dsc_and_formal_4_copies_the_dcs(
     gloucestershire, child, iro, team_manager, head_of_service, assistant_director, director, dcs
 ):
-    concern = raise_concern(iro, [child], delegate_to=team_manager).stage.concern
+    concern = raised_task(iro, [child], delegate_to=team_manager).stage.concern
     formal_2 = gloucestershire.stages.get(level=2)
     assert rules.copy_list(concern, formal_2) == []
     formal_3 = _escalate_to(concern, iro, 3, assistant_director)
@@ -117,7 +104,7 @@ def test_gloucestershire_4_2_formal_3_copies_the_dsc_and_formal_4_copies_the_dcs
 def test_gloucestershire_4_2_the_ad_passes_formal_3_on_and_stays_accountable(
     client, gloucestershire, child, iro, team_manager, head_of_service, assistant_director, director
 ):
-    concern = raise_concern(iro, [child], delegate_to=team_manager).stage.concern
+    concern = raised_task(iro, [child], delegate_to=team_manager).stage.concern
     formal_3 = _escalate_to(concern, iro, 3, assistant_director)
     ad_task = formal_3.tasks.get()
 
@@ -199,7 +186,7 @@ def test_gloucestershire_4_2_the_ad_passes_formal_3_on_and_stays_accountable(
 def test_gloucestershire_4_2_a_task_passed_on_cannot_be_passed_again_by_its_new_holder(
     gloucestershire, child, iro, team_manager, head_of_service, assistant_director, group_manager
 ):
-    concern = raise_concern(iro, [child], delegate_to=team_manager).stage.concern
+    concern = raised_task(iro, [child], delegate_to=team_manager).stage.concern
     ad_task = _escalate_to(concern, iro, 3, assistant_director).tasks.get()
     passed = services.task_pass_on(
         task=ad_task,
@@ -211,7 +198,7 @@ def test_gloucestershire_4_2_a_task_passed_on_cannot_be_passed_again_by_its_new_
     assert not rules.may_pass_on(head_of_service, passed)
     assert rules.may_take_back(assistant_director, passed)
     # Formal stage 1 lets nobody pass its task on.
-    other = raise_concern(iro, [child], delegate_to=team_manager)
+    other = raised_task(iro, [child], delegate_to=team_manager)
     assert not rules.may_pass_on(team_manager, other)
 
 
@@ -236,7 +223,7 @@ def test_gloucestershire_4_2_siblings_of_different_types_formal_2_copies_the_hea
         reviewing_officer=iro,
     )
     # The child on a plan is the main child; her brother Amara is in care.
-    concern = raise_concern(iro, [cp_child, child], delegate_to=team_manager).stage.concern
+    concern = raised_task(iro, [cp_child, child], delegate_to=team_manager).stage.concern
     formal_2 = gloucestershire.stages.get(level=2)
     assert rules.default_assignee(concern, formal_2) == group_manager
     _outcome(concern, iro, Outcome.ESCALATE_NEXT, delegate_to=group_manager)
@@ -262,7 +249,7 @@ def test_siblings_of_the_same_type_in_the_same_team_copy_nobody_more(
         social_worker=social_worker,
         reviewing_officer=iro,
     )
-    concern = raise_concern(iro, [child, sister], delegate_to=team_manager).stage.concern
+    concern = raised_task(iro, [child, sister], delegate_to=team_manager).stage.concern
     assert rules.copy_list(concern, gloucestershire.stages.get(level=2)) == []
 
 
@@ -282,7 +269,7 @@ def test_gloucestershire_4_2_a_cafcass_referral_records_the_iro_service_manager_
     iro_service_manager,
     head_of_irs,
 ):
-    concern = raise_concern(iro, [child], delegate_to=team_manager).stage.concern
+    concern = raised_task(iro, [child], delegate_to=team_manager).stage.concern
     client.force_login(iro)
     url = reverse("escalations:outcome_record", args=[concern.pk])
     page = client.get(url).content.decode()
@@ -296,7 +283,7 @@ def test_gloucestershire_4_2_a_cafcass_referral_records_the_iro_service_manager_
         "outcome_on_0": "4",
         "outcome_on_1": "3",
         "outcome_on_2": "2024",
-        "lock_version": _fresh(concern).lock_version,
+        "lock_version": fresh(concern).lock_version,
     }
     response = client.post(url, data)
     page = response.content.decode()
@@ -349,7 +336,7 @@ def test_who_is_told_of_a_cafcass_referral_is_data_on_each_protocol(
     assert not cumbria.cafcass_told_roles.exists()
     Protocol.objects.update(is_active=False)
     Protocol.objects.filter(pk=cumbria.pk).update(is_active=True)
-    concern = raise_concern(iro, [child], delegate_to=team_manager, level=2).stage.concern
+    concern = raised_task(iro, [child], delegate_to=team_manager, level=2).stage.concern
     _outcome(concern, iro, Outcome.REFER_CAFCASS)
     told = {n.recipient for n in Notification.objects.filter(kind=Kind.OUTCOME)}
     assert told == {social_worker, team_manager}
@@ -368,7 +355,7 @@ def sqr_head(reviewing_service):
 
 
 def _blackpool_stage_4(children, iro, team_manager, sqr_head, assistant_director) -> Concern:
-    concern = raise_concern(iro, children, delegate_to=team_manager).stage.concern
+    concern = raised_task(iro, children, delegate_to=team_manager).stage.concern
     _escalate_to(concern, sqr_head, 4, assistant_director)
     return concern
 
@@ -428,14 +415,14 @@ def test_blackpool_iro_handbook_6_2_the_iro_raises_straight_at_stage_3_with_a_re
     page = client.get(url).content.decode()
     assert "Why are you raising this stage yourself?" in page
     assert "Rhys Reviewing (Reviewing Service Manager: normally raises Formal stage 3)" in page
-    data = {"lock_version": _fresh(concern).lock_version, "delegate_to": head_of_service.pk}
+    data = {"lock_version": fresh(concern).lock_version, "delegate_to": head_of_service.pk}
     response = client.post(url, data)
     assert "Enter why you are raising this stage yourself" in response.content.decode()
-    assert _fresh(concern).is_draft
+    assert fresh(concern).is_draft
     reason = "The placement ends this week: there is no time for the earlier stages"
     response = client.post(url, {**data, "bypass_reason": reason})
     assert response.status_code == 302
-    stage = _fresh(concern).current_stage
+    stage = fresh(concern).current_stage
     assert (stage.level, stage.bypass_reason) == (3, reason)
     assert [c.person for c in stage.copies.all()] == [sqr_manager]
     assert _told(sqr_manager, Kind.COPIED) == 1
@@ -454,7 +441,7 @@ def test_blackpool_iro_handbook_6_2_the_iro_raises_straight_at_stage_3_with_a_re
         services.concern_raise(
             concern=again,
             by=iro,
-            lock_version=_fresh(again).lock_version,
+            lock_version=fresh(again).lock_version,
             delegate_to=head_of_service,
         )
     assert "bypass_reason" in refused.value.message_dict

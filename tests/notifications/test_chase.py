@@ -17,9 +17,9 @@ from escalations.models import Action, Task, TaskState
 from notifications.models import Kind, Notification, Status
 from notifications.services import send_due
 from prp import workdays
-from prp.models import ProtocolCategory
 from reminders import chase, digests
 from reminders.chase import chase_scan
+from tests.builders import fresh, raised_task, responded_task
 from tests.factories import UserFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -34,45 +34,6 @@ def at(year, month, day, hour=10, minute=0):
     return dt.datetime(year, month, day, hour, minute, tzinfo=LONDON)
 
 
-def fresh(instance):
-    return type(instance).objects.get(pk=instance.pk)
-
-
-def raise_task(child, raiser, assignee, *, due_on=None, level=0, title="The plan is drifting"):
-    """Raise a concern through the services and return its delegated task."""
-    concern = services.concern_create_draft(
-        raised_by=raiser, children=[child], title=title, start_level=level
-    )
-    category = ProtocolCategory.objects.filter(protocol=concern.protocol).first()
-    services.sub_concern_add(
-        concern=concern,
-        by=raiser,
-        category=category,
-        description="No permanence plan after two reviews",
-        impact_on_child="Amara does not know where she will live",
-    )
-    concern = fresh(concern)
-    stage = services.concern_raise(
-        concern=concern,
-        by=raiser,
-        lock_version=concern.lock_version,
-        delegate_to=assignee,
-        agreed_due_on=due_on,
-    )
-    return stage.tasks.get()
-
-
-def respond(task):
-    task = fresh(task)
-    return services.task_respond(
-        task=task,
-        by=task.assignee,
-        lock_version=task.lock_version,
-        response_option=None,
-        response="We will hold a planning meeting this week.",
-    )
-
-
 def queued(**filters):
     """(recipient, kind) of the chase rows queued, sorted, leaving out the delegation emails."""
     rows = Notification.objects.exclude(kind__in=[Kind.DELEGATED, Kind.COPIED, Kind.RESPONDED])
@@ -83,7 +44,7 @@ def queued(**filters):
 def task(child, iro, social_worker):
     """Delegated on Monday 10 November 2025, due on Wednesday 12 November."""
     with time_machine.travel(at(2025, 11, 10), tick=False):
-        return raise_task(child, iro, social_worker, due_on=dt.date(2025, 11, 12))
+        return raised_task(iro, child, social_worker, level=0, agreed=dt.date(2025, 11, 12))
 
 
 # Reminders and due today ---------------------------------------------------------------------
@@ -117,7 +78,7 @@ def test_due_today_goes_to_the_assignee_on_the_day(task, social_worker):
 
 def test_a_response_due_on_monday_is_reminded_on_friday(child, iro, social_worker):
     with time_machine.travel(at(2025, 11, 12), tick=False):
-        task = raise_task(child, iro, social_worker, due_on=dt.date(2025, 11, 17))
+        task = raised_task(iro, child, social_worker, level=0, agreed=dt.date(2025, 11, 17))
     assert chase_scan(at(2025, 11, 14, 10)) == {Kind.REMINDER: 1}
     assert Notification.objects.get(kind=Kind.REMINDER).task == task
 
@@ -153,7 +114,7 @@ def test_an_overdue_response_chases_the_assignee_copying_their_manager_and_the_r
 def test_without_a_line_manager_the_team_manager_is_copied(child, iro, team, team_manager):
     worker = UserFactory(full_name="Nina Newstarter", team=team, line_manager=None)
     with time_machine.travel(at(2025, 11, 10), tick=False):
-        raise_task(child, iro, worker, due_on=dt.date(2025, 11, 11))
+        raised_task(iro, child, worker, level=0, agreed=dt.date(2025, 11, 11))
     chase_scan(at(2025, 11, 12, 10))
     assert Notification.objects.get(kind=Kind.OVERDUE_COPY).recipient == team_manager
 
@@ -161,7 +122,7 @@ def test_without_a_line_manager_the_team_manager_is_copied(child, iro, team, tea
 def test_nobody_is_copied_on_a_chase_to_themself(child, iro, team_manager):
     # The team manager manages their own team and has no line manager.
     with time_machine.travel(at(2025, 11, 10), tick=False):
-        raise_task(child, iro, team_manager, due_on=dt.date(2025, 11, 11))
+        raised_task(iro, child, team_manager, level=0, agreed=dt.date(2025, 11, 11))
     assert chase_scan(at(2025, 11, 12, 10)) == {Kind.OVERDUE: 1, Kind.ESCALATE_PROMPT: 1}
 
 
@@ -173,7 +134,7 @@ def test_chases_repeat_every_n_working_days_until_answered(task, settings):
         when = at(2025, 11, day, 10)
         if day == 24:
             with time_machine.travel(when, tick=False):
-                respond(task)  # answered on Monday 24 November, before the scan
+                responded_task(task)  # answered on Monday 24 November, before the scan
         chase_scan(when)
     overdue = Notification.objects.filter(kind=Kind.OVERDUE).order_by("id")
     assert [n.key.split(":")[3] for n in overdue] == [
@@ -225,7 +186,7 @@ def test_a_chase_queued_overnight_is_not_sent_if_answered_before_the_morning(tas
     send_due(at(2025, 11, 12, 21))
     chase_scan(at(2025, 11, 12, 22))  # queued for Thursday 08:00
     with time_machine.travel(at(2025, 11, 13, 7, 30), tick=False):
-        respond(task)  # the manager answers at 07:30
+        responded_task(task)  # the manager answers at 07:30
     mail.outbox.clear()
     send_due(at(2025, 11, 13, 8))
     kinds = {n.kind: n.status for n in Notification.objects.filter(task=task)}
@@ -241,7 +202,7 @@ def test_a_digest_leaves_out_chases_answered_since(task, social_worker):
     social_worker.save()
     chase_scan(at(2025, 11, 13, 7))  # overdue chase waits for the digest
     with time_machine.travel(at(2025, 11, 13, 7, 30), tick=False):
-        respond(task)
+        responded_task(task)
     digests.send_daily_digests(at(2025, 11, 13, 8, 5))
     assert not Notification.objects.filter(recipient=social_worker, kind=Kind.DIGEST).exists()
     assert Notification.objects.get(recipient=social_worker, kind=Kind.OVERDUE).status == (
@@ -251,7 +212,7 @@ def test_a_digest_leaves_out_chases_answered_since(task, social_worker):
 
 def test_a_weekend_run_queues_for_monday_morning(child, iro, social_worker):
     with time_machine.travel(at(2025, 11, 12), tick=False):
-        raise_task(child, iro, social_worker, due_on=dt.date(2025, 11, 17))
+        raised_task(iro, child, social_worker, level=0, agreed=dt.date(2025, 11, 17))
     # Saturday 15 November at 10:00 works for Monday 17: due today, sent Monday at 08:00.
     assert chase_scan(at(2025, 11, 15, 10)) == {Kind.DUE_TODAY: 1}
     assert Notification.objects.get(kind=Kind.DUE_TODAY).send_after == at(2025, 11, 17, 8)
@@ -263,7 +224,7 @@ def test_a_weekend_run_queues_for_monday_morning(child, iro, social_worker):
 def test_a_bank_holiday_run_queues_for_the_next_working_day(child, iro, social_worker):
     # Friday 26 December 2025 (Boxing Day) works for Monday 29 December.
     with time_machine.travel(at(2025, 12, 22), tick=False):
-        task = raise_task(child, iro, social_worker, due_on=dt.date(2025, 12, 24))
+        task = raised_task(iro, child, social_worker, level=0, agreed=dt.date(2025, 12, 24))
     assert chase_scan(at(2025, 12, 26, 11))[Kind.OVERDUE] == 1
     rows = Notification.objects.filter(task=task, kind=Kind.OVERDUE)
     assert [(r.key.split(":")[3], r.send_after) for r in rows] == [
@@ -276,7 +237,9 @@ def test_a_bank_holiday_run_queues_for_the_next_working_day(child, iro, social_w
 
 def test_running_twice_queues_nothing_new(task, child, iro, team_manager):
     with time_machine.travel(at(2025, 11, 10), tick=False):
-        raise_task(child, iro, team_manager, due_on=dt.date(2025, 11, 14))  # reminder on 13th
+        raised_task(
+            iro, child, team_manager, level=0, agreed=dt.date(2025, 11, 14)
+        )  # reminder on 13th
         concern = task.stage.concern
         services.action_add(
             concern=concern,
@@ -315,7 +278,9 @@ def test_the_night_before_and_the_morning_runs_agree(task):
 def test_two_scans_at_once_queue_each_message_once(protocols, child, iro, social_worker):
     with time_machine.travel(at(2025, 11, 3), tick=False):
         for n in range(30):
-            raise_task(child, iro, social_worker, due_on=dt.date(2025, 11, 5), title=f"No {n}")
+            raised_task(
+                iro, child, social_worker, level=0, agreed=dt.date(2025, 11, 5), title=f"No {n}"
+            )
     now = at(2025, 11, 13, 10)
     barrier = threading.Barrier(2)
     results, errors = [], []
@@ -344,7 +309,7 @@ def test_the_scan_does_not_grow_its_queries_with_the_open_tasks(child, iro, soci
     def scan_queries(count, start_day):
         with time_machine.travel(at(2025, 11, start_day), tick=False):
             for _ in range(count):
-                raise_task(child, iro, social_worker, due_on=dt.date(2025, 11, start_day))
+                raised_task(iro, child, social_worker, level=0, agreed=dt.date(2025, 11, start_day))
         workdays.calendar()  # loaded once per process, not per scan
         with CaptureQueriesContext(connection) as context:
             counts = chase_scan(at(2025, 11, start_day + 1, 10))
@@ -366,8 +331,8 @@ def formal_concern(child, iro, team_manager):
     """Raised at formal stage 1 on Monday 3 November 2025 and answered, so only the formal
     clock runs (the limit is 20 working days, the warning 3 days before)."""
     with time_machine.travel(at(2025, 11, 3), tick=False):
-        task = raise_task(child, iro, team_manager, level=1)
-        respond(task)
+        task = raised_task(iro, child, team_manager, level=1)
+        responded_task(task)
     return task.stage.concern
 
 
@@ -506,8 +471,10 @@ def test_a_digest_lists_every_waiting_item(task, child, iro, social_worker):
     social_worker.wants_daily_digest = True
     social_worker.save()
     with time_machine.travel(at(2025, 11, 10), tick=False):
-        raise_task(child, iro, social_worker, due_on=dt.date(2025, 11, 13), title="Second")
-        raise_task(child, iro, social_worker, due_on=dt.date(2025, 11, 14), title="Third")
+        raised_task(
+            iro, child, social_worker, level=0, agreed=dt.date(2025, 11, 13), title="Second"
+        )
+        raised_task(iro, child, social_worker, level=0, agreed=dt.date(2025, 11, 14), title="Third")
     chase_scan(at(2025, 11, 13, 7))
     assert digests.send_daily_digests(at(2025, 11, 13, 8, 5)) == 1
     digest = Notification.objects.get(kind=Kind.DIGEST)
@@ -540,8 +507,8 @@ def test_a_digest_reader_still_gets_other_messages_at_once(task, social_worker, 
 def test_team_digest_lists_the_teams_overdue_responses(task, child, iro, team_manager):
     outsider_task_assignee = UserFactory(full_name="No Team")
     with time_machine.travel(at(2025, 11, 10), tick=False):
-        raise_task(child, iro, outsider_task_assignee, due_on=dt.date(2025, 11, 11))
-        raise_task(child, iro, team_manager, due_on=dt.date(2025, 11, 11))  # their own
+        raised_task(iro, child, outsider_task_assignee, level=0, agreed=dt.date(2025, 11, 11))
+        raised_task(iro, child, team_manager, level=0, agreed=dt.date(2025, 11, 11))  # their own
     assert digests.send_team_digests(at(2025, 11, 14, 8, 5)) == 1
     team_digest = Notification.objects.get(kind=Kind.TEAM_DIGEST)
     assert team_digest.recipient == team_manager
@@ -567,7 +534,7 @@ def test_the_digest_queries_do_not_grow_with_the_readers(child, iro, team, team_
         with time_machine.travel(at(2025, 11, day), tick=False):
             for _ in range(count):
                 person = UserFactory(team=team, line_manager=team_manager)
-                raise_task(child, iro, person, due_on=dt.date(2025, 11, day))
+                raised_task(iro, child, person, level=0, agreed=dt.date(2025, 11, day))
         workdays.calendar()
         with CaptureQueriesContext(connection) as context:
             assert digests.send_team_digests(at(2025, 11, day + 1, 9)) == 1

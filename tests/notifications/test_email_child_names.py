@@ -21,7 +21,8 @@ from notifications import naming
 from notifications.models import Kind, Notification, Status
 from notifications.services import render
 from reminders import digests
-from tests.notifications.test_chase import at, raise_task
+from tests.builders import raised_task
+from tests.notifications.test_chase import at
 
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates" / "notifications" / "email"
 # Kinds whose emails do not name a child: a digest lists its items' own subjects, a good
@@ -92,7 +93,7 @@ def test_a_queued_message_follows_the_setting_and_the_page_does_not(
     client, settings, child, iro, team_manager
 ):
     settings.EMAIL_CHILD_NAMES = "initials"
-    raise_task(child, iro, team_manager, level=1)
+    raised_task(iro, child, team_manager, level=1)
     message = Notification.objects.get(recipient=team_manager, kind=Kind.DELEGATED)
     for part in (message.subject, message.body_text, message.body_html):
         assert "Okafor" not in part
@@ -106,7 +107,7 @@ def test_a_queued_message_follows_the_setting_and_the_page_does_not(
 def test_the_team_digest_follows_the_setting(settings, child, iro, social_worker, team_manager):
     settings.EMAIL_CHILD_NAMES = "reference"
     with time_machine.travel(at(2025, 11, 3), tick=False):
-        raise_task(child, iro, social_worker, level=1, due_on=dt.date(2025, 11, 5))
+        raised_task(iro, child, social_worker, level=1, agreed=dt.date(2025, 11, 5))
     Notification.objects.update(status=Status.SENT)
     with time_machine.travel(at(2025, 11, 13), tick=False):
         assert digests.send_team_digests(now=at(2025, 11, 13)) == 1

@@ -28,9 +28,9 @@ from prp.presets import activate
 from qapr import services as qapr_services
 from reminders import digests
 from reminders.chase import chase_scan
-from tests.conftest import allocate
+from tests.builders import allocate, fresh, raised_task, responded_task
 from tests.factories import ChildFactory, PostFactory, RoleFactory, UserFactory
-from tests.notifications.test_chase import at, fresh, raise_task, respond
+from tests.notifications.test_chase import at
 from tests.notifications.test_review_notifications import (
     complete,
     finalised_qapr_with,
@@ -60,14 +60,14 @@ def produces(*kinds: str):
 def delegated_task(w) -> Task:
     """Delegated to the social worker on Monday 10 November 2025, due on the 12th."""
     with time_machine.travel(at(2025, 11, 10), tick=False):
-        return raise_task(w.child, w.iro, w.social_worker, due_on=DUE)
+        return raised_task(w.iro, w.child, w.social_worker, level=0, agreed=DUE)
 
 
 @produces(Kind.DELEGATED, Kind.RESPONDED)
 def delegate_and_respond(w):
     task = delegated_task(w)
     with time_machine.travel(at(2025, 11, 11), tick=False):
-        respond(task)
+        responded_task(task)
 
 
 @produces(Kind.RETRACTED)
@@ -84,7 +84,7 @@ def retract(w):
 def reopen_a_response(w):
     task = delegated_task(w)
     with time_machine.travel(at(2025, 11, 11), tick=False):
-        task = respond(task)
+        task = responded_task(task)
         services.task_reactivate(
             task=task, by=w.iro, lock_version=task.lock_version, due_on=dt.date(2025, 11, 14)
         )
@@ -95,8 +95,8 @@ def escalate_to_formal_stage_2(w):
     """Formal stage 1 answered, then escalated: the outcome goes to the child's social worker
     and manager, stage 2 to the Head of Service."""
     with time_machine.travel(at(2025, 11, 10), tick=False):
-        task = raise_task(w.child, w.iro, w.team_manager, level=1)
-        respond(task)
+        task = raised_task(w.iro, w.child, w.team_manager, level=1)
+        responded_task(task)
     with time_machine.travel(at(2025, 11, 17), tick=False):
         concern = fresh(task.stage.concern)
         services.stage_record_outcome(
@@ -118,7 +118,7 @@ def escalate_to_formal_stage_3(w):
     the Director of Safeguarding and Care (Gloucestershire's prose, issue 14 rule 8)."""
     escalate_to_formal_stage_2(w)
     with time_machine.travel(at(2025, 11, 18), tick=False):
-        respond(Task.objects.get(assignee=w.head_of_service, state=TaskState.ACTIVE))
+        responded_task(Task.objects.get(assignee=w.head_of_service, state=TaskState.ACTIVE))
     with time_machine.travel(at(2025, 11, 24), tick=False):
         concern = fresh(Task.objects.get(assignee=w.head_of_service).stage.concern)
         services.stage_record_outcome(
@@ -155,7 +155,7 @@ def chase_overdue(w):
 @produces(Kind.FORMAL_LIMIT_NEAR, Kind.FORMAL_LIMIT_PASSED)
 def formal_limit(w):
     with time_machine.travel(at(2025, 11, 3), tick=False):
-        respond(raise_task(w.child, w.iro, w.team_manager, level=1))
+        responded_task(raised_task(w.iro, w.child, w.team_manager, level=1))
     chase_scan(at(2025, 11, 26, 10))  # 17 working days: near the limit of 20
     chase_scan(at(2025, 12, 2, 10))  # 21: past it
 

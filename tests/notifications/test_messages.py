@@ -15,10 +15,11 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 
 from escalations import services
-from escalations.models import Concern, Outcome, Task, TaskState
+from escalations.models import Outcome, TaskState
 from notifications import services as outbox
 from notifications.models import Kind, Notification, Status
 from prp.models import ProtocolCategory, RoleCode
+from tests.builders import fresh, live_task, outcome_recorded, raised_concern, responded_task
 from tests.factories import PostFactory, RoleFactory, UserFactory
 
 FRIDAY_1_DEC_2023 = dt.datetime(2023, 12, 1, 10, 0)
@@ -38,53 +39,6 @@ BROKEN_BACKEND = f"{__name__}.BrokenEmailBackend"
 
 
 # Driving the pathway -------------------------------------------------------------------------
-
-
-def fresh(instance):
-    """Re-read a row (protected FSM fields cannot be refreshed in place)."""
-    return type(instance).objects.get(pk=instance.pk)
-
-
-def raised(iro, child, manager) -> Concern:
-    concern = services.concern_create_draft(
-        raised_by=iro, children=[child], title="The plan is drifting", start_level=1
-    )
-    services.sub_concern_add(
-        concern=concern,
-        by=iro,
-        category=ProtocolCategory.objects.filter(protocol=concern.protocol).first(),
-        description="No permanence plan after two reviews",
-        impact_on_child="Amara does not know where she will live next year",
-    )
-    concern = fresh(concern)
-    services.concern_raise(
-        concern=concern, by=iro, lock_version=concern.lock_version, delegate_to=manager
-    )
-    return fresh(concern)
-
-
-def live_task(concern) -> Task:
-    return Task.objects.get(stage__concern=concern, state=TaskState.ACTIVE)
-
-
-def respond(task: Task, by) -> Task:
-    return services.task_respond(
-        task=task, by=by, lock_version=task.lock_version, response_option=None, response="Agreed"
-    )
-
-
-def record_outcome(concern, by, result, **extra):
-    concern = fresh(concern)
-    return services.stage_record_outcome(
-        concern=concern,
-        by=by,
-        lock_version=concern.lock_version,
-        outcome=result,
-        comments="Recorded in the test",
-        legal_advice_sought=False,
-        cafcass_considered=False,
-        **extra,
-    )
 
 
 def mark() -> int:
@@ -130,7 +84,7 @@ def director(directorate):
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_raising_delegates_to_the_team_manager(child, iro, team_manager):
     last = mark()
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     task = live_task(concern)
     rows = queued_since(last)
     assert who(rows) == {("Tom Manager", Kind.DELEGATED)}
@@ -151,9 +105,9 @@ def test_raising_delegates_to_the_team_manager(child, iro, team_manager):
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_a_response_tells_the_raiser(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     last = mark()
-    respond(live_task(concern), team_manager)
+    responded_task(live_task(concern), team_manager)
     rows = queued_since(last)
     assert who(rows) == {("Ira Reviewer", Kind.RESPONDED)}
     [row] = rows
@@ -166,11 +120,11 @@ def test_a_response_tells_the_raiser(child, iro, team_manager):
 def test_escalating_tells_the_next_manager_and_copies_the_director(
     child, iro, team_manager, social_worker, head_of_service, director
 ):
-    concern = raised(iro, child, team_manager)
-    respond(live_task(concern), team_manager)
+    concern = raised_concern(iro, child, team_manager)
+    responded_task(live_task(concern), team_manager)
     last = mark()
     with time_machine.travel(FRIDAY_8_DEC_2023, tick=False):
-        record_outcome(
+        outcome_recorded(
             concern, iro, Outcome.ESCALATE_TO, target_level=3, delegate_to=head_of_service
         )
     task = live_task(concern)
@@ -202,9 +156,9 @@ def test_escalating_tells_the_next_manager_and_copies_the_director(
 def test_a_delegation_at_formal_stage_3_copies_the_director(
     child, iro, team_manager, head_of_service, director
 ):
-    concern = raised(iro, child, team_manager)
-    respond(live_task(concern), team_manager)
-    record_outcome(concern, iro, Outcome.ESCALATE_TO, target_level=3, delegate_to=head_of_service)
+    concern = raised_concern(iro, child, team_manager)
+    responded_task(live_task(concern), team_manager)
+    outcome_recorded(concern, iro, Outcome.ESCALATE_TO, target_level=3, delegate_to=head_of_service)
     concern = fresh(concern)
     cover = UserFactory(full_name="Cara Cover", roles=[RoleCode.HEAD_OF_SERVICE])
     last = mark()
@@ -231,12 +185,12 @@ def test_a_delegation_at_formal_stage_3_copies_the_director(
 def test_an_outcome_goes_to_the_social_worker_manager_and_copy_list_not_the_recorder(
     child, iro, team_manager, social_worker, head_of_service, director
 ):
-    concern = raised(iro, child, team_manager)
-    respond(live_task(concern), team_manager)
-    record_outcome(concern, iro, Outcome.ESCALATE_TO, target_level=3, delegate_to=head_of_service)
-    respond(live_task(concern), head_of_service)
+    concern = raised_concern(iro, child, team_manager)
+    responded_task(live_task(concern), team_manager)
+    outcome_recorded(concern, iro, Outcome.ESCALATE_TO, target_level=3, delegate_to=head_of_service)
+    responded_task(live_task(concern), head_of_service)
     last = mark()
-    stage = record_outcome(concern, iro, Outcome.RESOLVED)
+    stage = outcome_recorded(concern, iro, Outcome.RESOLVED)
     rows = queued_since(last)
     assert who(rows) == {
         ("Sam Worker", Kind.OUTCOME),
@@ -255,10 +209,10 @@ def test_an_outcome_goes_to_the_social_worker_manager_and_copy_list_not_the_reco
 def test_an_outcome_with_a_task_still_open_tells_its_assignee_it_was_taken_back(
     child, iro, team_manager, social_worker
 ):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     task = live_task(concern)
     last = mark()
-    record_outcome(concern, iro, Outcome.RESOLVED)
+    outcome_recorded(concern, iro, Outcome.RESOLVED)
     rows = queued_since(last)
     assert who(rows) == {
         ("Tom Manager", Kind.RETRACTED),
@@ -271,7 +225,7 @@ def test_an_outcome_with_a_task_still_open_tells_its_assignee_it_was_taken_back(
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_retracting_tells_the_assignee(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     task = live_task(concern)
     last = mark()
     services.task_retract(
@@ -287,8 +241,8 @@ def test_retracting_tells_the_assignee(child, iro, team_manager):
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_reopening_a_response_tells_the_assignee_the_new_date(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
-    task = respond(live_task(concern), team_manager)
+    concern = raised_concern(iro, child, team_manager)
+    task = responded_task(live_task(concern), team_manager)
     last = mark()
     services.task_reactivate(
         task=task, by=iro, lock_version=task.lock_version, due_on=dt.date(2023, 12, 12)
@@ -331,13 +285,13 @@ def test_a_good_practice_note_goes_to_the_person_and_copies_their_manager(
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_a_change_that_fails_queues_nothing(child, iro, team_manager, head_of_service):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     task = live_task(concern)
     last = mark()
     # The outcome and the retraction are queued before the next stage refuses to open with
     # nobody to delegate to: the whole change, messages included, is rolled back.
     with pytest.raises(ValidationError):
-        record_outcome(concern, iro, Outcome.ESCALATE_NEXT, delegate_to=None)
+        outcome_recorded(concern, iro, Outcome.ESCALATE_NEXT, delegate_to=None)
     assert queued_since(last) == []
     assert fresh(task).state == TaskState.ACTIVE
     with pytest.raises(ValidationError):
@@ -349,11 +303,11 @@ def test_a_change_that_fails_queues_nothing(child, iro, team_manager, head_of_se
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_an_inactive_person_is_not_sent_anything(child, iro, team_manager, social_worker):
-    concern = raised(iro, child, team_manager)
+    concern = raised_concern(iro, child, team_manager)
     social_worker.is_active = False
     social_worker.save()
     last = mark()
-    record_outcome(concern, iro, Outcome.RESOLVED)
+    outcome_recorded(concern, iro, Outcome.RESOLVED)
     assert ("Sam Worker", Kind.OUTCOME) not in who(queued_since(last))
 
 
@@ -362,8 +316,8 @@ def test_an_inactive_person_is_not_sent_anything(child, iro, team_manager, socia
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_each_message_is_emailed_once_with_text_and_html(child, iro, team_manager):
-    concern = raised(iro, child, team_manager)
-    respond(live_task(concern), team_manager)
+    concern = raised_concern(iro, child, team_manager)
+    responded_task(live_task(concern), team_manager)
     rows = Notification.objects.select_related("recipient").order_by("pk")
     assert [(row.recipient, row.kind) for row in rows] == [
         (team_manager, Kind.DELEGATED),
@@ -390,7 +344,7 @@ def test_each_message_is_emailed_once_with_text_and_html(child, iro, team_manage
 
 @time_machine.travel(FRIDAY_1_DEC_2023, tick=False)
 def test_a_message_not_yet_due_waits(child, iro, team_manager):
-    raised(iro, child, team_manager)
+    raised_concern(iro, child, team_manager)
     Notification.objects.update(send_after=dt.datetime(2023, 12, 4, 8, 0, tzinfo=dt.UTC))
     mail.outbox = []
     assert outbox.send_due() == 0
@@ -402,7 +356,7 @@ def test_a_message_not_yet_due_waits(child, iro, team_manager):
 def test_a_failing_mail_server_is_retried_then_given_up_then_retried_by_hand(
     child, iro, team_manager, settings
 ):
-    raised(iro, child, team_manager)
+    raised_concern(iro, child, team_manager)
     row = Notification.objects.get()
     mail.outbox = []
     settings.EMAIL_BACKEND = BROKEN_BACKEND
@@ -438,7 +392,7 @@ def test_a_failing_mail_server_is_retried_then_given_up_then_retried_by_hand(
 
 
 def test_retry_leaves_messages_that_did_not_fail_alone(child, iro, team_manager):
-    raised(iro, child, team_manager)
+    raised_concern(iro, child, team_manager)
     row = Notification.objects.get()
     outbox.send_due()
     assert outbox.retry(Notification.objects.all()) == 0
@@ -449,7 +403,7 @@ def test_retry_leaves_messages_that_did_not_fail_alone(child, iro, team_manager)
 def test_plain_text_is_not_html_escaped(child, iro, team_manager):
     child.last_name = "O'Neil"
     child.save()
-    raised(iro, child, team_manager)
+    raised_concern(iro, child, team_manager)
     row = Notification.objects.get()
     assert row.subject.startswith("Concern about Amara O'Neil:")
     assert "Amara O'Neil" in row.body_text

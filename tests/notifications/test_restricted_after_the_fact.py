@@ -21,7 +21,8 @@ from notifications.models import Kind, Notification, Status
 from notifications.selectors import unread_count
 from notifications.services import retry, send_due
 from reminders import digests
-from tests.notifications.test_chase import at, fresh, raise_task
+from tests.builders import fresh, raised_task
+from tests.notifications.test_chase import at
 
 pytestmark = pytest.mark.usefixtures("gloucestershire")
 
@@ -48,7 +49,7 @@ def emails_to(person) -> list:
 def delegated(child, iro, team_manager):
     """Amara's concern, delegated to her team manager before working hours: the email waits."""
     with time_machine.travel(EARLY, tick=False):
-        task = raise_task(child, iro, team_manager, level=1, title="Amara's plan is drifting")
+        task = raised_task(iro, child, team_manager, level=1, title="Amara's plan is drifting")
     return task
 
 
@@ -87,7 +88,7 @@ def test_taken_off_the_record_after_the_fact_the_message_leaves_the_list(
 ):
     restricted_child.named_users.add(team_manager)
     with time_machine.travel(EARLY, tick=False):
-        raise_task(restricted_child, iro, team_manager, level=1)
+        raised_task(iro, restricted_child, team_manager, level=1)
     assert unread_count(team_manager) == 1
     restricted_child.named_users.remove(team_manager)
     client.force_login(team_manager)
@@ -99,7 +100,7 @@ def test_the_allocated_social_worker_still_reads_messages_about_the_child(
     client, child, iro, social_worker
 ):
     with time_machine.travel(EARLY, tick=False):
-        raise_task(child, iro, social_worker, level=1)
+        raised_task(iro, child, social_worker, level=1)
     restrict(child, iro)
     client.force_login(social_worker)
     assert "Amara" in client.get(reverse("notifications:notification_list")).content.decode()
@@ -224,7 +225,7 @@ def test_restricted_after_the_digest_was_made_the_digest_is_not_sent(
 def overdue_for_the_team(child, iro, social_worker):
     """A response from Amara's social worker, overdue: her team manager's team digest lists it."""
     with time_machine.travel(at(2025, 11, 3), tick=False):
-        task = raise_task(child, iro, social_worker, level=1, due_on=dt.date(2025, 11, 5))
+        task = raised_task(iro, child, social_worker, level=1, agreed=dt.date(2025, 11, 5))
     Notification.objects.update(status=Status.SENT)
     return task
 

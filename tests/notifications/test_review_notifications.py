@@ -22,7 +22,7 @@ from qapr import services as qapr_services
 from qapr.models import Grade, Qapr, Recommendation, RiDecision, SectionRating, Variant
 from reminders.chase import chase_scan
 from reminders.review_chase import is_chase_day
-from tests.conftest import allocate
+from tests.builders import allocate, fresh
 from tests.factories import ChildFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -43,10 +43,6 @@ NEW_KINDS = [
 
 def at(year, month, day, hour=10, minute=0):
     return dt.datetime(year, month, day, hour, minute, tzinfo=LONDON)
-
-
-def fresh(instance):
-    return type(instance).objects.get(pk=instance.pk)
 
 
 def sent(kind, **filters):

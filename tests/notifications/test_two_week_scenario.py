@@ -33,12 +33,11 @@ import time_machine
 from django.core import mail
 
 from escalations import services
-from escalations.models import Concern
 from notifications.models import Kind, Notification, Status
 from notifications.services import send_due
-from prp.models import ProtocolCategory
 from reminders import schedule
 from reminders.chase import chase_scan
+from tests.builders import raised_task, responded_task
 
 LONDON = ZoneInfo("Europe/London")
 SCENARIO_DAYS = [dt.date(2025, 12, 22) + dt.timedelta(days=n) for n in range(14)]
@@ -55,39 +54,16 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def raise_task(child, raiser, assignee, *, title, due_on=None, level=0):
-    concern = services.concern_create_draft(
-        raised_by=raiser, children=[child], title=title, start_level=level
+    # Some of these dates pass the informal guideline (issue 14 rule 4): over Christmas the
+    # team agreed longer, and the raiser says why.
+    reason = {"due_reason": "Agreed with the team: most of them are away over Christmas."}
+    return raised_task(
+        raiser, child, assignee, level=level, agreed=due_on, title=title, raise_with=reason
     )
-    services.sub_concern_add(
-        concern=concern,
-        by=raiser,
-        category=ProtocolCategory.objects.filter(protocol=concern.protocol).first(),
-        description="No permanence plan after two reviews",
-        impact_on_child="Amara does not know where she will live",
-    )
-    concern = Concern.objects.get(pk=concern.pk)
-    stage = services.concern_raise(
-        concern=concern,
-        by=raiser,
-        lock_version=concern.lock_version,
-        delegate_to=assignee,
-        agreed_due_on=due_on,
-        # Some of these dates pass the informal guideline (issue 14 rule 4): over Christmas the
-        # team agreed longer, and the raiser says why.
-        due_reason="Agreed with the team: most of them are away over Christmas.",
-    )
-    return stage.tasks.get()
 
 
 def respond(task):
-    task = type(task).objects.get(pk=task.pk)
-    services.task_respond(
-        task=task,
-        by=task.assignee,
-        lock_version=task.lock_version,
-        response_option=None,
-        response="We have agreed a plan.",
-    )
+    responded_task(task, response="We have agreed a plan.")
 
 
 @pytest.fixture

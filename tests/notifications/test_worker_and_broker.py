@@ -17,36 +17,20 @@ from django.utils import timezone
 
 from config.celery_app import app
 from escalations import services
-from escalations.models import Concern, Task
+from escalations.models import Task
 from notifications.models import Kind, Notification, Status
 from notifications.services import send_due
 from notifications.tasks import send_outbox
-from prp.models import ProtocolCategory
+from tests.builders import raised_task
 from tests.worker import wait_for
 
 UNREACHABLE = "redis://127.0.0.1:1/0"
 
 
 def raise_concern(child, iro, manager) -> Task:
-    concern = services.concern_create_draft(
-        raised_by=iro, children=[child], title="The plan is drifting", start_level=0
-    )
-    services.sub_concern_add(
-        concern=concern,
-        by=iro,
-        category=ProtocolCategory.objects.filter(protocol=concern.protocol).first(),
-        description="No permanence plan after two reviews",
-        impact_on_child="Amara does not know where she will live",
-    )
-    concern = Concern.objects.get(pk=concern.pk)
-    stage = services.concern_raise(
-        concern=concern,
-        by=iro,
-        lock_version=concern.lock_version,
-        delegate_to=manager,
-        agreed_due_on=timezone.localdate() + dt.timedelta(days=7),
-    )
-    return stage.tasks.get()
+    """An informal task, its response date agreed for a week from today."""
+    agreed = timezone.localdate() + dt.timedelta(days=7)
+    return raised_task(iro, child, manager, level=0, agreed=agreed)
 
 
 def _forget_connections():

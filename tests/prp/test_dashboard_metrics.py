@@ -25,13 +25,19 @@ from escalations.models import (
     Outcome,
     Stage,
     SubConcern,
-    Task,
     TaskState,
 )
 from prp.models import OrgUnit, ProtocolCategory, RoleCode, Team
 from qapr.models import Grade, Qapr, QaprState, Variant
-from tests.conftest import allocate
-from tests.factories import ChildFactory, OrgUnitFactory, TeamFactory, UserFactory
+from tests.builders import allocate
+from tests.factories import (
+    ChildFactory,
+    OrgUnitFactory,
+    StageFactory,
+    TaskFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 TODAY = dt.date(2025, 1, 15)
 NOW = dt.datetime(2025, 1, 15, 10, 0)
@@ -91,7 +97,7 @@ def make_concern(
         )
     stage = None
     for spec in stages:
-        stage = Stage.objects.create(
+        stage = StageFactory(
             concern=concern,
             protocol_stage=protocol.stages.get(level=spec["level"]),
             level=spec["level"],
@@ -109,7 +115,7 @@ def make_concern(
 
 def waiting(concern, assignee, due_on, *, state=TaskState.ACTIVE):
     """A task at the concern's current stage, waiting for `assignee` since it was delegated."""
-    return Task.objects.create(
+    return TaskFactory(
         stage=concern.current_stage,
         assignee=assignee,
         delegated_by=concern.raised_by,

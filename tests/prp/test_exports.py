@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from escalations.models import ConcernState, Outcome
 from qapr.models import Grade, Qapr, QaprState, Recommendation, Variant
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory
 from tests.prp.test_reports import (
     categories,

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from escalations.models import Task, TaskState
-from tests.escalations.test_task_pages import raise_concern
+from tests.builders import raised_task
 
 TYPED = "We will hold a permanence meeting on Tuesday with the carers"
 SIGNED_OUT = "You were signed out. What you typed has been kept."
@@ -32,7 +32,7 @@ def clock():
 
 @pytest.fixture
 def task(gloucestershire, iro, team_manager, child, clock):
-    return raise_concern(iro, [child], delegate_to=team_manager)
+    return raised_task(iro, [child], delegate_to=team_manager)
 
 
 @pytest.fixture

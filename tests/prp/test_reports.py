@@ -25,12 +25,19 @@ from escalations.models import (
     Stage,
     SubConcern,
     Task,
-    TaskState,
 )
 from prp.models import OrgUnit, ProtocolCategory, ProtocolStage, RoleCode
 from qapr.models import Grade, Qapr, QaprState, Variant
-from tests.conftest import allocate
-from tests.factories import ChildFactory, OrgUnitFactory, TeamFactory, UserFactory
+from tests.builders import allocate
+from tests.factories import (
+    ChildFactory,
+    OrgUnitFactory,
+    QaprFactory,
+    StageFactory,
+    TaskFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.usefixtures("gloucestershire")
 
@@ -106,11 +113,9 @@ def make_stage(
     legal: bool | None = None,
     cafcass: bool | None = None,
 ) -> Stage:
-    stage = Stage.objects.create(
+    stage = StageFactory(
         concern=concern,
-        protocol_stage=ProtocolStage.objects.get(protocol__is_active=True, level=level),
         level=level,
-        raised_by=concern.raised_by,
         opened_on=opened,
         outcome=outcome,
         outcome_on=outcome_on,
@@ -123,14 +128,7 @@ def make_stage(
 
 
 def make_task(stage, assignee, *, due: dt.date, delegated: dt.date) -> Task:
-    return Task.objects.create(
-        stage=stage,
-        assignee=assignee,
-        delegated_by=stage.raised_by,
-        delegated_at=at(delegated),
-        due_on=due,
-        state=TaskState.ACTIVE,
-    )
+    return TaskFactory(stage=stage, assignee=assignee, delegated_at=at(delegated), due_on=due)
 
 
 def make_note(author, recipient, *, created: dt.date, child=None, team=None, direction=None):
@@ -634,14 +632,7 @@ def year_2024(iro, child, other_child, restricted_child, social_worker, team):
     make_note(iro, social_worker, created=d(2025, 4, 5), child=child, team=team)
 
     def qapr(subject, grade, completed, state=QaprState.FINALISED):
-        Qapr.objects.create(
-            child=subject,
-            author=iro,
-            variant=Variant.CHILD_IN_CARE,
-            state=state,
-            grade=grade,
-            completed_on=completed,
-        )
+        QaprFactory(child=subject, author=iro, state=state, grade=grade, completed_on=completed)
 
     qapr(child, Grade.GOOD, d(2024, 8, 1))
     qapr(other_child, Grade.GOOD, d(2024, 9, 1))

@@ -12,12 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import ChildStatus
-from escalations import services as concern_services
 from escalations.models import Concern, ConcernState, GoodPracticeNote
 from notifications.models import Kind, Notification
 from prp.models import ProtocolCategory, RoleCode
 from qapr import services
 from qapr.models import Grade, Qapr, QaprState, Recommendation, RiDecision, SectionRating
+from tests.builders import filled_qapr, finalised_qapr, fresh, raise_draft
 from tests.factories import ChildFactory, UserFactory
 
 NOW = dt.datetime(2026, 6, 10, 11, 0)
@@ -55,10 +55,6 @@ def url(name, *args):
     return reverse(f"qapr:{name}", args=args)
 
 
-def fresh(qapr):
-    return Qapr.objects.get(pk=qapr.pk)
-
-
 def category():
     return ProtocolCategory.objects.filter(protocol__is_active=True).order_by("position").first()
 
@@ -84,17 +80,13 @@ def answers(**overrides):
 
 
 def filled(iro, child, **overrides) -> Qapr:
-    qapr = services.qapr_start(child=child, by=iro)
-    return services.qapr_save(
-        qapr=qapr, by=iro, lock_version=qapr.lock_version, **answers(**overrides)
-    )
+    return filled_qapr(iro, child, **answers(**overrides))
 
 
 def finalised(iro, child, **overrides) -> Qapr:
     overrides.setdefault("good_practice_text", "Thorough, warm work with Amara.")
     overrides.setdefault("good_practice_category", category())
-    qapr = filled(iro, child, **overrides)
-    return services.qapr_finalise(qapr=qapr, by=iro, lock_version=qapr.lock_version)
+    return finalised_qapr(filled(iro, child, **overrides), iro)
 
 
 def form_data(qapr, *, button="save", **overrides):
@@ -131,14 +123,6 @@ def error_summary(response) -> str:
     assert "govuk-error-summary" in html, "expected the GOV.UK error summary"
     start = html.index("govuk-error-summary")
     return html[start : html.index("</ul>", start)]
-
-
-def raise_concern(concern, iro, manager):
-    concern = Concern.objects.get(pk=concern.pk)
-    concern_services.concern_raise(
-        concern=concern, by=iro, lock_version=concern.lock_version, delegate_to=manager
-    )
-    return Concern.objects.get(pk=concern.pk)
 
 
 def _follow_up_list(client) -> str:
@@ -410,7 +394,7 @@ def test_raising_a_concern_from_a_qapr_starts_a_linked_draft_then_it_can_be_fina
     response = client.post(url("qapr_finalise", qapr.pk), {"lock_version": qapr.lock_version})
     assert f"raise {concern.reference}, then finalise" in error_summary(response)
 
-    raise_concern(concern, iro, team_manager)
+    raise_draft(concern, iro, team_manager)
     qapr = fresh(qapr)
     response = client.post(url("qapr_finalise", qapr.pk), {"lock_version": qapr.lock_version})
     assert response.status_code == 302

@@ -11,21 +11,17 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from cases import services as case_services
 from cases.models import ChildLog, KeyDate, Review
-from escalations import services as concern_services
-from escalations.models import Concern, ConcernState, GoodPracticeNote
+from escalations.models import ConcernState, GoodPracticeNote
 from notifications.models import Kind, Notification
 from prp.locking import StaleEdit
 from prp.models import ProtocolCategory, RoleCode
 from qapr import services
-from qapr.models import Grade, Qapr, QaprState, RiDecision, SaferAnswer, SectionRating
+from qapr.models import Grade, QaprState, RiDecision, SaferAnswer, SectionRating
+from tests.builders import filled_qapr, finalised_qapr, fresh, raise_draft
 from tests.factories import UserFactory
 
 NOW = dt.datetime(2026, 6, 10, 11, 0)
 pytestmark = pytest.mark.usefixtures("gloucestershire")
-
-
-def fresh(qapr):
-    return Qapr.objects.get(pk=qapr.pk)
 
 
 def answers(**overrides):
@@ -49,19 +45,11 @@ def answers(**overrides):
 
 
 def filled(iro, child, **overrides):
-    qapr = services.qapr_start(child=child, by=iro)
-    return services.qapr_save(
-        qapr=qapr, by=iro, lock_version=qapr.lock_version, **answers(**overrides)
-    )
+    return filled_qapr(iro, child, **answers(**overrides))
 
 
 def category():
     return ProtocolCategory.objects.filter(protocol__is_active=True).first()
-
-
-def finalise(qapr, by):
-    qapr = fresh(qapr)
-    return services.qapr_finalise(qapr=qapr, by=by, lock_version=qapr.lock_version)
 
 
 def concern_from(qapr, iro, level="formal"):
@@ -72,16 +60,9 @@ def concern_from(qapr, iro, level="formal"):
 
 
 def raise_concern(concern, iro, manager):
-    concern = Concern.objects.get(pk=concern.pk)
-    concern_services.concern_raise(
-        concern=concern,
-        by=iro,
-        lock_version=concern.lock_version,
-        delegate_to=manager,
-        # The informal stage's response date is agreed with the manager.
-        agreed_due_on=dt.date(2026, 6, 17) if concern.start_level == 0 else None,
-    )
-    return Concern.objects.get(pk=concern.pk)
+    # The informal stage's response date is agreed with the manager.
+    agreed = dt.date(2026, 6, 17) if concern.start_level == 0 else None
+    return raise_draft(concern, iro, manager, agreed=agreed)
 
 
 # Starting and saving ---------------------------------------------------------------------------
@@ -140,7 +121,7 @@ def test_the_social_worker_cannot_be_invited_in_the_future(iro, child):
 def test_finalising_needs_every_section_views_and_grade(iro, child):
     qapr = services.qapr_start(child=child, by=iro)
     with pytest.raises(ValidationError) as error:
-        finalise(qapr, iro)
+        finalised_qapr(qapr, iro)
     assert set(error.value.message_dict) == {
         "participation_rating",
         "participation_rationale",
@@ -163,7 +144,7 @@ def test_the_cp_chair_variant_must_answer_is_the_child_safer(iro, child):
     qapr = filled(iro, child, grade=Grade.REQUIRES_IMPROVEMENT, ri_decision=RiDecision.NONE)
     assert qapr.is_child_protection
     with pytest.raises(ValidationError) as error:
-        finalise(qapr, iro)
+        finalised_qapr(qapr, iro)
     assert {"safer", "safer_rationale"} <= set(error.value.message_dict)
     qapr = fresh(qapr)
     services.qapr_save(
@@ -174,7 +155,7 @@ def test_the_cp_chair_variant_must_answer_is_the_child_safer(iro, child):
         safer_rationale="Fewer incidents, but the plan is not yet working.",
         ri_decision_reason="A concern is already being considered at the next conference.",
     )
-    assert finalise(qapr, iro).state == QaprState.FINALISED
+    assert finalised_qapr(qapr, iro).state == QaprState.FINALISED
 
 
 # Inadequate: a formal concern, or it cannot be finalised --------------------------------------
@@ -184,7 +165,7 @@ def test_the_cp_chair_variant_must_answer_is_the_child_safer(iro, child):
 def test_inadequate_cannot_be_finalised_without_a_raised_formal_concern(iro, child, team_manager):
     qapr = filled(iro, child, grade=Grade.INADEQUATE)
     with pytest.raises(ValidationError) as error:
-        finalise(qapr, iro)
+        finalised_qapr(qapr, iro)
     assert "An Inadequate grade needs a formal concern" in error.value.message_dict["concern"][0]
 
     concern = concern_from(qapr, iro, level="formal")
@@ -194,11 +175,11 @@ def test_inadequate_cannot_be_finalised_without_a_raised_formal_concern(iro, chi
     assert sub.description == "Stable placement and a clear plan."
     assert sub.impact_on_child == "Amara is settled at school."
     with pytest.raises(ValidationError) as error:
-        finalise(qapr, iro)
+        finalised_qapr(qapr, iro)
     assert f"raise {concern.reference}" in error.value.message_dict["concern"][0]
 
     raise_concern(concern, iro, team_manager)
-    done = finalise(qapr, iro)
+    done = finalised_qapr(qapr, iro)
     assert done.state == QaprState.FINALISED
     assert done.completed_on == dt.date(2026, 6, 10)
     assert done.concern_id == concern.pk
@@ -209,7 +190,7 @@ def test_inadequate_is_not_satisfied_by_an_informal_concern(iro, child, team_man
     qapr = filled(iro, child, grade=Grade.INADEQUATE)
     raise_concern(concern_from(qapr, iro, level="informal"), iro, team_manager)
     with pytest.raises(ValidationError) as error:
-        finalise(qapr, iro)
+        finalised_qapr(qapr, iro)
     assert "formal concern" in error.value.message_dict["concern"][0]
 
 
@@ -228,25 +209,25 @@ def test_a_second_live_concern_cannot_be_linked(iro, child):
 def test_requires_improvement_needs_a_decision(iro, child, team_manager):
     qapr = filled(iro, child, grade=Grade.REQUIRES_IMPROVEMENT)
     with pytest.raises(ValidationError) as error:
-        finalise(qapr, iro)
+        finalised_qapr(qapr, iro)
     assert set(error.value.message_dict) == {"ri_decision"}
 
     qapr = fresh(qapr)
     services.qapr_save(qapr=qapr, by=iro, lock_version=qapr.lock_version, ri_decision="none")
     with pytest.raises(ValidationError) as error:
-        finalise(qapr, iro)
+        finalised_qapr(qapr, iro)
     assert set(error.value.message_dict) == {"ri_decision_reason"}
 
     qapr = fresh(qapr)
     services.qapr_save(qapr=qapr, by=iro, lock_version=qapr.lock_version, ri_decision="formal")
     with pytest.raises(ValidationError) as error:
-        finalise(qapr, iro)
+        finalised_qapr(qapr, iro)
     assert set(error.value.message_dict) == {"concern"}
 
     qapr = fresh(qapr)
     services.qapr_save(qapr=qapr, by=iro, lock_version=qapr.lock_version, ri_decision="informal")
     raise_concern(concern_from(qapr, iro, level="informal"), iro, team_manager)
-    assert finalise(qapr, iro).state == QaprState.FINALISED
+    assert finalised_qapr(qapr, iro).state == QaprState.FINALISED
 
 
 @time_machine.travel(NOW, tick=False)
@@ -267,7 +248,7 @@ def test_requires_improvement_with_no_concern_and_a_reason_keeps_recommendations
         owner=social_worker,
         due_on=dt.date(2026, 7, 1),
     )
-    finalise(qapr, iro)
+    finalised_qapr(qapr, iro)
     from qapr.selectors import open_recommendations
 
     assert list(open_recommendations(iro)) == [recommendation]
@@ -299,7 +280,7 @@ def test_good_sends_the_note_to_the_social_worker_copying_the_team_manager(
 ):
     qapr = filled(iro, child, grade=Grade.GOOD)
     with pytest.raises(ValidationError) as error:
-        finalise(qapr, iro)
+        finalised_qapr(qapr, iro)
     assert set(error.value.message_dict) == {"good_practice_text", "good_practice_category"}
 
     qapr = fresh(qapr)
@@ -310,7 +291,7 @@ def test_good_sends_the_note_to_the_social_worker_copying_the_team_manager(
         good_practice_category=category(),
         good_practice_text="Sam kept Amara's school place through the move.",
     )
-    done = finalise(qapr, iro)
+    done = finalised_qapr(qapr, iro)
     note = GoodPracticeNote.objects.get()
     assert done.good_practice_note_id == note.pk
     assert note.recipient == social_worker
@@ -335,12 +316,12 @@ def test_a_reopened_good_qapr_does_not_send_a_second_note(iro, child, team_manag
         good_practice_category=category(),
         good_practice_text="Outstanding work with the family.",
     )
-    finalise(qapr, iro)
+    finalised_qapr(qapr, iro)
     qapr = fresh(qapr)
     services.qapr_reopen(
         qapr=qapr, by=iro.line_manager, lock_version=qapr.lock_version, reason="Wrong child views"
     )
-    finalise(qapr, iro)
+    finalised_qapr(qapr, iro)
     assert GoodPracticeNote.objects.count() == 1
 
 
@@ -352,7 +333,7 @@ def test_good_needs_a_social_worker_to_send_the_note_to(iro, child):
         iro, child, good_practice_category=category(), good_practice_text="Good work by all."
     )
     with pytest.raises(ValidationError) as error:
-        finalise(qapr, iro)
+        finalised_qapr(qapr, iro)
     assert "no social worker" in error.value.message_dict["good_practice_text"][0]
 
 
@@ -371,7 +352,7 @@ def test_only_the_authors_manager_reopens_and_the_window_opens_again(iro, child,
         ri_decision=RiDecision.NONE,
         ri_decision_reason="Being addressed.",
     )
-    finalise(qapr, iro)
+    finalised_qapr(qapr, iro)
     qapr = fresh(qapr)
     for person in (iro, social_worker, UserFactory(roles=[RoleCode.IRO])):
         with pytest.raises(PermissionDenied):
@@ -403,7 +384,7 @@ def test_transitions_refuse_the_wrong_state_and_a_stale_instance(iro, child):
     with pytest.raises(TransitionNotAllowed):
         fresh(qapr).reopen(by=iro, at=timezone.now(), reason="not finalised yet")
     stale = fresh(qapr)
-    finalise(qapr, iro)
+    finalised_qapr(qapr, iro)
     with pytest.raises(TransitionNotAllowed):
         fresh(qapr).finalise(by=iro, at=timezone.now(), on=NOW.date())
     # A copy read before someone else finalised it cannot be saved over their change.
@@ -431,6 +412,6 @@ def test_finalising_moves_the_childs_next_qapr_due_date(iro, child):
         ri_decision=RiDecision.NONE,
         ri_decision_reason="Being addressed.",
     )
-    finalise(qapr, iro)
+    finalised_qapr(qapr, iro)
     child.refresh_from_db()
     assert child.qapr_due_on is None

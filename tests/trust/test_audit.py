@@ -25,8 +25,8 @@ from prp.audit import AuditEntryFrozen
 from prp.models import RoleCode, User
 from qapr import services as qapr_services
 from qapr.models import Qapr
+from tests.builders import raised_task
 from tests.escalations.test_outcome_pages import outcome_data
-from tests.escalations.test_task_pages import raise_concern
 from tests.factories import UserFactory
 
 ADDRESS = "198.51.100.7"
@@ -43,9 +43,7 @@ def clock():
 @pytest.fixture
 def concern(gloucestershire, iro, team_manager, child) -> Concern:
     """A concern about the child raised at the informal stage and delegated to the team manager."""
-    task = raise_concern(
-        iro, [child], delegate_to=team_manager, level=0, agreed=dt.date(2023, 12, 8)
-    )
+    task = raised_task(iro, [child], delegate_to=team_manager, level=0, agreed=dt.date(2023, 12, 8))
     return Concern.objects.get(pk=task.stage.concern_id)
 
 

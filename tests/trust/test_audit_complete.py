@@ -59,8 +59,8 @@ from prp.models import Download, Protocol, ProtocolCategory, RoleCode
 from prp.security import services as security
 from qapr import services as qapr
 from qapr.models import Grade
+from tests.builders import fresh, outcome_recorded, raised_task, responded_task
 from tests.downloads import download_links, query_of, rows_of
-from tests.escalations.test_task_pages import raise_concern
 from tests.factories import UserFactory
 from tests.prp.test_two_factor import code_for
 from tests.qapr.test_qapr_pages import answers
@@ -125,10 +125,6 @@ def world(gloucestershire, iro, iro_team, team, team_manager, social_worker, chi
     )
 
 
-def fresh(record):
-    return type(record)._base_manager.get(pk=record.pk)
-
-
 def draft(w, children=None) -> Concern:
     return escalations.concern_create_draft(
         raised_by=w.iro, children=children or [w.child], title="Plan drifting", start_level=0
@@ -146,21 +142,16 @@ def with_sub_concern(w, concern: Concern) -> SubConcern:
 
 
 def task(w):
-    return raise_concern(
+    return raised_task(
         w.iro, [w.child], delegate_to=w.team_manager, level=0, agreed=dt.date(2023, 12, 8)
     )
 
 
 def responded(w):
-    current = task(w)
-    escalations.task_respond(
-        task=current,
-        by=w.team_manager,
-        lock_version=current.lock_version,
-        response_option=None,
-        response="We will hold a permanence meeting.",
+    answered = responded_task(
+        task(w), w.team_manager, response="We will hold a permanence meeting."
     )
-    return fresh(current)
+    return fresh(answered)
 
 
 def attachment(w):
@@ -180,21 +171,18 @@ def action(w):
 
 
 def outcome(w, concern, result=Outcome.RESOLVED):
-    concern = fresh(concern)
     consulted = {}
     if result == Outcome.REFER_CAFCASS:
         manager = UserFactory(roles=[RoleCode.REVIEWING_SERVICE_MANAGER])
         consulted = {"cafcass_consulted": manager, "cafcass_consulted_on": TODAY}
-    return escalations.stage_record_outcome(
-        **consulted,
-        concern=concern,
-        by=w.iro,
-        lock_version=concern.lock_version,
-        outcome=result,
+    return outcome_recorded(
+        concern,
+        w.iro,
+        result,
         comments="Back on track",
-        legal_advice_sought=False,
         cafcass_considered=True,
         outcome_on=TODAY,
+        **consulted,
     )
 
 
@@ -608,7 +596,7 @@ def claimed_run():
 
 
 def cases_child(w):
-    from tests.conftest import allocate
+    from tests.builders import allocate
     from tests.factories import ChildFactory
 
     return allocate(

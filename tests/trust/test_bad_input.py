@@ -53,9 +53,8 @@ from prp.fields import GovukDateField
 from prp.models import OrgUnit, ProtocolCategory, RoleCode, Team
 from prp.presets import install_presets
 from qapr import services as qapr_services
-from tests.conftest import allocate
+from tests.builders import allocate, raised_task
 from tests.escalations.test_concern_pages import _draft
-from tests.escalations.test_task_pages import raise_concern
 from tests.factories import (
     ChildFactory,
     OrgUnitFactory,
@@ -171,7 +170,7 @@ def _concerns(w) -> None:
         by=w.iro,
         upload=SimpleUploadedFile("plan.pdf", b"%PDF-1.4", content_type="application/pdf"),
     )
-    w.live_task = raise_concern(
+    w.live_task = raised_task(
         w.iro, [w.child, w.awkward_child], delegate_to=w.team_manager, title="Drift\x0b😀"
     )
     w.live_stage = w.live_task.stage
@@ -183,7 +182,7 @@ def _concerns(w) -> None:
         due_on=TODAY + dt.timedelta(days=7),
         owner=w.team_manager,
     )
-    answered = raise_concern(w.iro, [w.child], delegate_to=w.team_manager)
+    answered = raised_task(w.iro, [w.child], delegate_to=w.team_manager)
     w.answered_task = concern_services.task_respond(
         task=answered,
         by=w.team_manager,
@@ -195,8 +194,8 @@ def _concerns(w) -> None:
     w.assistant_director = UserFactory(
         full_name="Ada Director", roles=[RoleCode.ASSISTANT_DIRECTOR]
     )
-    w.passable_task = raise_concern(w.iro, [w.child], delegate_to=w.assistant_director, level=3)
-    to_pass = raise_concern(w.iro, [w.child], delegate_to=w.assistant_director, level=3)
+    w.passable_task = raised_task(w.iro, [w.child], delegate_to=w.assistant_director, level=3)
+    to_pass = raised_task(w.iro, [w.child], delegate_to=w.assistant_director, level=3)
     w.passed_task = concern_services.task_pass_on(
         task=to_pass,
         by=w.assistant_director,
@@ -204,7 +203,7 @@ def _concerns(w) -> None:
         assignee=w.head_of_service,
         note="Please answer this",
     )
-    referred = raise_concern(w.iro, [w.child], delegate_to=w.team_manager).stage.concern
+    referred = raised_task(w.iro, [w.child], delegate_to=w.team_manager).stage.concern
     referred.refresh_from_db()
     concern_services.stage_record_outcome(
         concern=referred,
@@ -1210,7 +1209,7 @@ def test_a_control_character_in_stored_text_does_not_break_the_excel_download(
     client, gloucestershire, iro, child, team_manager
 ):
     """Word's line break is a vertical tab; openpyxl refused the whole sheet over it."""
-    raise_concern(iro, [child], delegate_to=team_manager, title="Drift\x0bdelay\x1b")
+    raised_task(iro, [child], delegate_to=team_manager, title="Drift\x0bdelay\x1b")
     client.force_login(iro)
     response = client.get(reverse("escalations:concern_list"), {"format": "xlsx"})
     assert response.status_code == 200

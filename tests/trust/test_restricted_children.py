@@ -25,8 +25,9 @@ from qapr import services as qapr_services
 from qapr.models import Recommendation
 from reminders import digests
 from reminders.chase import chase_scan
+from tests.builders import fresh, raised_task, responded_task
 from tests.factories import PostFactory, RoleFactory, UserFactory
-from tests.notifications.test_chase import at, fresh, raise_task, respond
+from tests.notifications.test_chase import at
 
 pytestmark = pytest.mark.usefixtures("gloucestershire")
 
@@ -133,7 +134,7 @@ def test_a_restricted_childs_concern_cannot_be_delegated_to_someone_not_named(
     client, restricted_child, iro, team_manager
 ):
     with pytest.raises(ValidationError) as refused:
-        raise_task(restricted_child, iro, team_manager, level=1)
+        raised_task(iro, restricted_child, team_manager, level=1)
     assert "Tom Manager is not named on Rory Hidden's restricted record" in str(refused.value)
     assert not Task.objects.exists()
     assert told(team_manager, restricted_child) == []
@@ -159,7 +160,7 @@ def test_the_raise_page_says_why_the_manager_cannot_be_chosen(
 
 def test_a_manager_named_on_the_record_can_be_delegated_to(restricted_child, iro, team_manager):
     restricted_child.named_users.add(team_manager)
-    task = raise_task(restricted_child, iro, team_manager, level=1)
+    task = raised_task(iro, restricted_child, team_manager, level=1)
     assert task.assignee == team_manager
     assert [n.kind for n in told(team_manager, restricted_child)] == [Kind.DELEGATED]
 
@@ -167,7 +168,7 @@ def test_a_manager_named_on_the_record_can_be_delegated_to(restricted_child, iro
 def test_re_delegating_or_escalating_to_someone_not_named_is_refused(
     restricted_child, iro, social_worker, team_manager
 ):
-    task = raise_task(restricted_child, iro, social_worker, level=1)
+    task = raised_task(iro, restricted_child, social_worker, level=1)
     concern = fresh(task.stage.concern)
     with pytest.raises(ValidationError) as refused:
         services.task_redelegate(
@@ -208,8 +209,8 @@ def test_the_copy_list_leaves_out_people_not_named(
     child, restricted_child, iro, social_worker, director
 ):
     stage_3 = rules.active_protocol().stages.get(level=3)
-    open_concern = raise_task(child, iro, social_worker, level=1).stage.concern
-    hidden_concern = raise_task(restricted_child, iro, social_worker, level=1).stage.concern
+    open_concern = raised_task(iro, child, social_worker, level=1).stage.concern
+    hidden_concern = raised_task(iro, restricted_child, social_worker, level=1).stage.concern
     assert rules.copy_list(open_concern, stage_3) == [director]
     assert rules.copy_list(hidden_concern, stage_3) == []
     restricted_child.named_users.add(director)
@@ -233,8 +234,8 @@ def test_nobody_not_named_is_told_anything_about_a_restricted_child(
     manager), past the formal limit (the reviewing service's managers are warned), the team
     digest, a good practice note and an outcome (the child's team manager is told of it)."""
     with time_machine.travel(at(2025, 11, 3), tick=False):
-        task = raise_task(restricted_child, iro, social_worker, level=1)
-        respond(task)
+        task = raised_task(iro, restricted_child, social_worker, level=1)
+        responded_task(task)
         concern = fresh(task.stage.concern)
         services.stage_record_outcome(
             concern=concern,
@@ -254,7 +255,7 @@ def test_nobody_not_named_is_told_anything_about_a_restricted_child(
         chase_scan(at(2025, 12, day, 10))
     with time_machine.travel(at(2025, 12, 3), tick=False):
         note_about(restricted_child, author=iro, recipient=social_worker)
-        respond(Task.objects.get(state=TaskState.ACTIVE))
+        responded_task(Task.objects.get(state=TaskState.ACTIVE))
         concern = fresh(concern)
         services.stage_record_outcome(
             concern=concern,
@@ -283,8 +284,8 @@ def test_the_same_journey_for_an_open_record_tells_the_managers(
     """The other side of the test above: for a child whose record is not restricted, the same
     changes do tell the line manager, the director and the service manager."""
     with time_machine.travel(at(2025, 11, 3), tick=False):
-        task = raise_task(child, iro, social_worker, level=1)
-        respond(task)
+        task = raised_task(iro, child, social_worker, level=1)
+        responded_task(task)
         concern = fresh(task.stage.concern)
         services.stage_record_outcome(
             concern=concern,
@@ -317,7 +318,9 @@ def test_someone_taken_off_a_restricted_record_loses_its_concerns_tasks_and_chas
 ):
     restricted_child.named_users.add(team_manager)
     with time_machine.travel(at(2025, 11, 10), tick=False):
-        task = raise_task(restricted_child, iro, team_manager, due_on=dt.date(2025, 11, 12))
+        task = raised_task(
+            iro, restricted_child, team_manager, level=0, agreed=dt.date(2025, 11, 12)
+        )
     concern = task.stage.concern
     client.force_login(team_manager)
     pages = [

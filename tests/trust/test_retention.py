@@ -37,7 +37,7 @@ from prp.models import ProtocolCategory, RoleCode
 from records import retention
 from records.retention import REMOVED
 from records.tasks import archive_closed_concerns
-from tests.conftest import allocate
+from tests.builders import allocate
 from tests.factories import ChildFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")

@@ -42,6 +42,7 @@ from prp import presets
 from prp.models import OrgUnit, Protocol, ProtocolCategory, Team, User
 from qapr import services as qapr_services
 from qapr.models import Recommendation
+from tests.builders import draft_concern, raise_draft
 from tests.factories import UserFactory
 from tests.trust.pageforms import form_data
 
@@ -96,26 +97,18 @@ def category(protocol) -> ProtocolCategory:
 
 
 def draft(iro, child, protocol, *, subs=1) -> Concern:
-    concern = services.concern_create_draft(
-        raised_by=iro, children=[child], title="Plan drifting", start_level=1
+    return draft_concern(
+        iro,
+        child,
+        descriptions=[f"No permanence plan {number}" for number in range(subs)],
+        impact_on_child="Uncertainty about where they will live",
+        child_views="",
+        category=category(protocol),
     )
-    for number in range(subs):
-        services.sub_concern_add(
-            concern=concern,
-            by=iro,
-            category=category(protocol),
-            description=f"No permanence plan {number}",
-            impact_on_child="Uncertainty about where they will live",
-        )
-    return Concern.objects.get(pk=concern.pk)
 
 
 def raised(iro, child, protocol, delegate_to) -> Concern:
-    concern = draft(iro, child, protocol)
-    services.concern_raise(
-        concern=concern, by=iro, lock_version=concern.lock_version, delegate_to=delegate_to
-    )
-    return Concern.objects.get(pk=concern.pk)
+    return raise_draft(draft(iro, child, protocol), iro, delegate_to)
 
 
 # The concern and what hangs off it ------------------------------------------------------------

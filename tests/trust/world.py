@@ -32,7 +32,7 @@ from prp.models import OrgUnit, ProtocolCategory, RoleCode, Team, User
 from prp.presets import install_presets
 from qapr import services as qapr_services
 from qapr.models import Grade, Qapr, Recommendation, SectionRating
-from tests.conftest import allocate
+from tests.builders import allocate, draft_concern, filled_qapr, finalised_qapr, fresh, raise_draft
 from tests.factories import (
     ChildFactory,
     OrgUnitFactory,
@@ -90,10 +90,6 @@ class World:
 
     def side(self, variant: str) -> Side:
         return self.sides[variant]
-
-
-def _fresh(instance):
-    return type(instance).objects.get(pk=instance.pk)
 
 
 def _people() -> dict[str, User]:
@@ -157,25 +153,14 @@ def _category() -> ProtocolCategory:
 
 
 def _draft(iro: User, child: Child, title: str) -> Concern:
-    concern = concern_services.concern_create_draft(
-        raised_by=iro, children=[child], title=title, start_level=1
+    impact = f"{child.first_name} does not know where she will live next year"
+    return draft_concern(
+        iro, child, title=title, impact_on_child=impact, child_views="", category=_category()
     )
-    concern_services.sub_concern_add(
-        concern=concern,
-        by=iro,
-        category=_category(),
-        description="No permanence plan after two reviews",
-        impact_on_child=f"{child.first_name} does not know where she will live next year",
-    )
-    return _fresh(concern)
 
 
 def _raised(iro: User, child: Child, manager: User) -> Concern:
-    concern = _draft(iro, child, "The plan is drifting")
-    concern_services.concern_raise(
-        concern=concern, by=iro, lock_version=concern.lock_version, delegate_to=manager
-    )
-    concern = _fresh(concern)
+    concern = raise_draft(_draft(iro, child, "The plan is drifting"), iro, manager)
     concern_services.action_add(
         concern=concern,
         by=iro,
@@ -184,19 +169,17 @@ def _raised(iro: User, child: Child, manager: User) -> Concern:
         owner_name="Family support worker",
     )
     concern_services.attachment_add(
-        concern=_fresh(concern),
+        concern=fresh(concern),
         by=iro,
         upload=SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 minutes", "application/pdf"),
     )
-    return _fresh(concern)
+    return fresh(concern)
 
 
 def _finalised_qapr(iro: User, child: Child) -> Qapr:
-    qapr = qapr_services.qapr_start(child=child, by=iro)
-    qapr = qapr_services.qapr_save(
-        qapr=qapr,
-        by=iro,
-        lock_version=qapr.lock_version,
+    qapr = filled_qapr(
+        iro,
+        child,
         participation_rating=SectionRating.ADEQUATE,
         participation_rationale="Views gathered by an advocate.",
         progress_rating=SectionRating.STRONG,
@@ -212,7 +195,7 @@ def _finalised_qapr(iro: User, child: Child) -> Qapr:
         good_practice_category=_category(),
         good_practice_text="Thorough, warm work.",
     )
-    return qapr_services.qapr_finalise(qapr=qapr, by=iro, lock_version=qapr.lock_version)
+    return finalised_qapr(qapr, iro)
 
 
 def _side(*, iro, manager, social_worker, child, owner) -> Side:
@@ -263,7 +246,7 @@ def _side(*, iro, manager, social_worker, child, owner) -> Side:
         ),
         change=change,
         qapr_draft=qapr_services.qapr_start(child=child, by=iro),
-        qapr=_fresh(qapr),
+        qapr=fresh(qapr),
         recommendation=recommendation,
         notification=notification,
     )
