@@ -14,6 +14,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import grimp
 from django.apps import apps
 from django.conf import settings
 
@@ -66,3 +67,16 @@ def test_the_layers_contract_is_kept():
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert "Contracts: 1 kept, 0 broken." in result.stdout, result.stdout[-2000:]
     assert result.returncode == 0
+
+
+def test_no_import_circle_runs_between_files_of_different_apps():
+    graph = grimp.build_graph(*our_packages())
+    circles = [
+        (module, imported)
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+        if module.split(".")[0] != imported.split(".")[0]
+        and graph.chain_exists(importer=imported, imported=module)
+    ]
+    assert graph.modules, "no modules found: the search is broken"
+    assert not circles, f"each imports the other, directly or not: {circles}"
