@@ -133,8 +133,15 @@ class YearForm(PeriodForm):
             for year in range(current, FIRST_REPORTING_YEAR - 1, -1)
         ]
 
+    def __init__(self, data=None, *, today: dt.date, default_year: int | None = None, **kwargs):
+        # Worked out by reports.default_reporting_year for the person asking.
+        self.default_year = default_year
+        super().__init__(data, today=today, **kwargs)
+
     def default_value(self):
-        """The last complete reporting year: the one an annual report is written about."""
+        """The year asked for by the page, else the last complete reporting year."""
+        if self.default_year is not None:
+            return str(self.default_year)
         return str(reports.reporting_year_of(self.today) - 1)
 
     def parse(self, value):

@@ -90,7 +90,10 @@ def clinic_pack(request):
 def annual(request):
     _require_dashboards(request.user)
     today = timezone.localdate()
-    form = YearForm(request.GET, today=today)
+    # Worked out only when no year is asked for: it reads the concerns.
+    asked = request.GET.get("year")
+    default_year = None if asked else reports.default_reporting_year(request.user, today)
+    form = YearForm(request.GET, today=today, default_year=default_year)
     year = form.period()
     report = reports.annual_report(request.user, year, today) if year is not None else None
     if report and request.GET.get("table") and wanted_format(request):

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Min, Q, QuerySet, Window
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -146,6 +146,18 @@ def reporting_year_of(day: dt.date) -> int:
 
 def reporting_year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+
+
+def default_reporting_year(user: User, today: dt.date) -> int:
+    """The year the annual report opens on: the last complete reporting year, the one a report
+    is written about, unless no concern this person counts was raised in it (a service new to
+    the system, or the demo): then the latest year with one, so the page never opens empty."""
+    last_complete = reporting_year_of(today) - 1
+    raised = concern_scope(user).filter(opened_on__lte=today)
+    if raised.filter(opened_on__range=reporting_year_bounds(last_complete)).exists():
+        return last_complete
+    latest = raised.aggregate(day=Max("opened_on"))["day"]
+    return reporting_year_of(latest) if latest else last_complete
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -738,6 +738,45 @@ def test_the_annual_page_says_what_a_reporting_year_is_and_downloads(
     assert "?year=2024&amp;format=csv" in page
 
 
+DECEMBER_2026 = dt.datetime(2026, 12, 3, 10, 0)
+
+
+@time_machine.travel(DECEMBER_2026, tick=False)
+def test_the_annual_page_opens_on_the_latest_year_with_concerns_when_the_last_is_empty(
+    client, iro, child, service_manager
+):
+    # Nothing raised from April 2025 to March 2026 (a service new to the system, or the demo):
+    # the page opens on the year so far, not on an empty report.
+    make_concern(child, raised_by=iro, opened=dt.date(2026, 5, 11))
+
+    page = get(client, service_manager, "reports:annual").content.decode()
+
+    assert "1 April 2026 to 31 March 2027" in page
+    assert '<option value="2026" selected>' in page
+
+
+@time_machine.travel(DECEMBER_2026, tick=False)
+def test_the_annual_page_opens_on_the_last_complete_year_when_it_has_concerns(
+    client, iro, child, service_manager
+):
+    make_concern(child, raised_by=iro, opened=dt.date(2025, 9, 1))
+    make_concern(child, raised_by=iro, opened=dt.date(2026, 5, 11))
+
+    page = get(client, service_manager, "reports:annual").content.decode()
+
+    assert "1 April 2025 to 31 March 2026" in page
+    assert '<option value="2025" selected>' in page
+
+
+@time_machine.travel(DECEMBER_2026, tick=False)
+def test_the_annual_page_opens_on_the_last_complete_year_with_no_concerns_at_all(
+    client, service_manager
+):
+    page = get(client, service_manager, "reports:annual").content.decode()
+
+    assert '<option value="2025" selected>' in page
+
+
 # Who may see the reports, and bad addresses ---------------------------------------------------
 
 
