@@ -38,7 +38,7 @@ from escalations.models import (
 from escalations.selectors import concern_queryset
 from prp import workdays
 from prp.hierarchy import span_team_ids
-from prp.models import ProtocolStage, User
+from prp.models import ProtocolCategory, ProtocolStage, User
 from prp.permissions import may_see_dashboards
 from qapr.models import Grade, Qapr, QaprState
 
@@ -198,6 +198,15 @@ class ThemesReport:
         return [self.teams, self.examples]
 
 
+def protocol_category_positions() -> dict[str, int]:
+    """The categories of the protocols active now, by name, with their place in the list."""
+    positions: dict[str, int] = {}
+    active = ProtocolCategory.objects.filter(protocol__is_active=True)
+    for name, position in active.values_list("name", "position"):
+        positions[name] = min(positions.get(name, position), position)
+    return positions
+
+
 def themes_report(user: User, month_start: dt.date) -> ThemesReport:
     """Sub-concerns in the concerns raised in the month, by team and category, and for each
     category up to three of the newest impact statements, with children's names taken out."""
@@ -210,7 +219,9 @@ def themes_report(user: User, month_start: dt.date) -> ThemesReport:
         .annotate(n=Count("id"), position=Min("category__position"))
         .order_by()
     )
-    positions: dict[str, int] = {}
+    # Every category of the protocol in use, in its order, so the columns are the same every
+    # month; a category found only in older versions' concerns follows in its own place.
+    positions = protocol_category_positions()
     for row in counts:
         name = row["category__name"]
         positions[name] = min(positions.get(name, row["position"]), row["position"])

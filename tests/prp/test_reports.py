@@ -57,6 +57,18 @@ def categories() -> tuple[ProtocolCategory, ProtocolCategory]:
     return found[0], found[1]
 
 
+def category_names() -> list[str]:
+    """Every category of the active protocol, in its order: the themes report's columns."""
+    active = ProtocolCategory.objects.filter(protocol__is_active=True)
+    return list(active.order_by("position", "name").values_list("name", flat=True))
+
+
+def themes_row(label: str, counts: dict[str, int]) -> list:
+    """A row of the themes table: a count in every category's column (0 where none)."""
+    values = [counts.get(name, 0) for name in category_names()]
+    return [label, *values, sum(values)]
+
+
 def make_concern(
     child,
     *,
@@ -227,12 +239,12 @@ def test_themes_counts_sub_concerns_by_team_and_category_for_the_month(
 ):
     report = reports.themes_report(service_manager, dt.date(2026, 2, 1))
     a, b = categories()
-    assert report.teams.headers == ["Team", a.name, b.name, "Total"]
+    assert report.teams.headers == ["Team", *category_names(), "Total"]
     assert report.teams.rows == [
-        ["Child Protection East", 2, 0, 2],
-        ["Children in Care North", 2, 1, 3],
+        themes_row("Child Protection East", {a.name: 2}),
+        themes_row("Children in Care North", {a.name: 2, b.name: 1}),
     ]
-    assert report.teams.total == ["Total", 4, 1, 5]
+    assert report.teams.total == themes_row("Total", {a.name: 4, b.name: 1})
     assert report.total == 5
 
 
@@ -256,9 +268,22 @@ def test_themes_examples_are_the_newest_three_per_category_without_names(februar
 def test_themes_for_a_manager_count_only_their_span(february, head_of_service):
     report = reports.themes_report(head_of_service, dt.date(2026, 2, 1))
     # The concern about the child in the other service is not in the Head of Service's span.
-    assert report.teams.rows == [["Children in Care North", 2, 1, 3]]
-    assert report.teams.total == ["Total", 2, 1, 3]
+    a, b = categories()
+    assert report.teams.rows == [themes_row("Children in Care North", {a.name: 2, b.name: 1})]
+    assert report.teams.total == themes_row("Total", {a.name: 2, b.name: 1})
     assert "East" not in str(report.examples.rows)
+
+
+@time_machine.travel(dt.datetime(2026, 3, 11, 10, 0), tick=False)
+def test_themes_columns_are_every_category_of_the_protocol_in_the_same_order_each_month(
+    february, service_manager
+):
+    # February has concerns in two categories; January in one; December in none.
+    months = [dt.date(2026, 2, 1), dt.date(2026, 1, 1), dt.date(2025, 12, 1)]
+    headers = [reports.themes_report(service_manager, month).teams.headers for month in months]
+    assert headers[0] == ["Team", *category_names(), "Total"]
+    assert headers[1] == headers[0] and headers[2] == headers[0]
+    assert len(category_names()) > 2
 
 
 @time_machine.travel(dt.datetime(2026, 3, 11, 10, 0), tick=False)
