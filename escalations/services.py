@@ -579,6 +579,15 @@ def _checked_plan(
             raise ValidationError({field: "Enter the date the response is agreed for."})
         if plan.due_on < rules.today():
             raise ValidationError({field: "The agreed date must be today or in the future."})
+        if not workdays.is_working_day(plan.due_on):
+            # A response falls due on a day the service works (issue 19): offer the next one.
+            later = workdays.next_working_day(plan.due_on)
+            raise ValidationError(
+                {
+                    field: f"The agreed date must be a working day: {plan.due_on:%A %-d %B %Y} "
+                    f"is not. The next working day is {later:%A %-d %B %Y}."
+                }
+            )
     if plan.maximum_on is not None and plan.due_on > plan.maximum_on:
         raise ValidationError(
             {

@@ -457,6 +457,29 @@ def test_an_agreed_date_in_the_past_is_refused(client, gloucestershire, child, i
     assert fresh(concern).state == ConcernState.DRAFT
 
 
+def test_an_agreed_date_on_a_sunday_is_refused_with_the_next_working_day(
+    client, gloucestershire, child, iro, team_manager
+):
+    # Issue 19: a response falls due on a day the service works; the page says which day is next.
+    concern = _draft(iro, child, gloucestershire, level=0)
+    client.force_login(iro)
+    response = client.post(
+        _url("concern_raise", concern.pk),
+        {
+            "lock_version": concern.lock_version,
+            "how": "delegate",
+            "delegate_to": team_manager.pk,
+            **_date("agreed_due_on", dt.date(2023, 12, 10)),
+        },
+    )
+    page = _page(response)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "Sunday 10 December 2023 is not" in page
+    assert "The next working day is Monday 11 December 2023" in page
+    assert fresh(concern).state == ConcernState.DRAFT
+
+
 def test_gloucestershire_4_1_informal_the_iro_records_what_the_manager_agreed_with_whom_and_when(
     client, gloucestershire, child, iro, team_manager
 ):
