@@ -2,6 +2,8 @@ import os
 
 from celery import Celery
 
+from config import broker  # noqa: F401 - registers the embedded default's broker scheme
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("prp")

@@ -312,7 +312,8 @@ if REDIS_URL:
     # up the page; the outbox row waits and the every-minute sender sends it later.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # Kombu's filesystem transport, writing each message whole (config/broker.py says why).
+    CELERY_BROKER_URL = "filesystem-atomic://"
     for folder in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
