@@ -72,4 +72,3 @@ def test_nothing_half_written_is_left_where_the_reader_looks(tmp_path):
         names = [p.name for p in (tmp_path / "queue").iterdir()]
     assert len(names) == 1
     assert names[0].endswith(f".{name}.msg")
-
