@@ -43,8 +43,10 @@ OTP_REQUIRED_FOR_ADMINS = False
 SESSION_IDLE_TIMEOUT_MINUTES = 0
 
 # Parallel workers (pytest-xdist) each get their own test database (pytest-django adds the
-# worker's name to it) and, here, their own cache keys in Redis, so one worker's cached counters
-# never reach another. (Broker keys stay shared: a real worker started by a test reads them.)
+# worker's name to it) and, here, their own cache keys and Celery queue in Redis: one worker's
+# cached counters never reach another, and a Celery worker a test starts takes only the messages
+# of its own test process (which has that process's database).
 XDIST_WORKER = env("PYTEST_XDIST_WORKER", default="")
 if TEST_REDIS_URL and XDIST_WORKER:
     CACHES["default"]["KEY_PREFIX"] = f"{CACHES['default']['KEY_PREFIX']}-{XDIST_WORKER}"
+    CELERY_TASK_DEFAULT_QUEUE = f"celery-{XDIST_WORKER}"
