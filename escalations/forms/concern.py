@@ -488,8 +488,8 @@ class RaiseForm(GovukFormMixin, forms.Form):
             (MYSELF, "Record the manager's agreed answer myself"),
         ],
         error_messages={
-            "required": "Select whether to delegate or record the answer yourself",
-            "invalid_choice": "Select whether to delegate or record the answer yourself",
+            "required": "Select whether to delegate the response or record it yourself",
+            "invalid_choice": "Select whether to delegate the response or record it yourself",
         },
     )
     delegate_to = forms.TypedChoiceField(
@@ -578,7 +578,7 @@ class RaiseForm(GovukFormMixin, forms.Form):
                     "delegate_to"
                 ].help_text = f"The {role_label.lower()} is selected. You can choose someone else."
         if self.may_answer:
-            self.fields["how"].initial = self.DELEGATE
+            # No answer chosen for them: raising without choosing is an error, not a delegation.
             self._person_choices("agreed_with", default)
             self.fields["agreed_on"].initial = rules.today()
             self.fields["agreed_on"].help_text = f"For example, {rules.today():%-d %-m %Y}"

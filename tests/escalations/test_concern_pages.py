@@ -916,3 +916,32 @@ def test_the_status_tag_names_the_stage_with_its_number(
     assert re.search(r'<strong class="govuk-tag[^"]*">Formal stage 2</strong>', heading), heading
     listed = client.get(reverse("escalations:concern_list")).content.decode()
     assert re.search(r'<strong class="govuk-tag[^"]*">Formal stage 2</strong>', listed)
+
+
+def test_raising_without_choosing_delegate_or_myself_is_refused_and_keeps_what_was_typed(
+    client, gloucestershire, child, iro, team_manager
+):
+    # Issue 19: "Raise the concern" with neither choice made used to raise and delegate it.
+    concern = _draft(iro, child, gloucestershire, level=0)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    page = _page(client.get(url))
+    assert not re.search(r'name="how" [^>]*checked', page)
+    response = client.post(
+        url,
+        {
+            "lock_version": concern.lock_version,
+            "delegate_to": team_manager.pk,
+            "agreed_answer": "Life story work starts",
+            **_date("agreed_due_on", dt.date(2023, 12, 6)),
+        },
+    )
+    page = _page(response)
+    assert response.status_code == 200
+    assert "<title>Error: " in page
+    assert "There is a problem" in page
+    message = "Select whether to delegate the response or record it yourself"
+    assert page.count(message) == 2  # the error summary and the radios' error message
+    assert "Life story work starts" in page
+    assert fresh(concern).is_draft
+    assert not Task.objects.exists()
