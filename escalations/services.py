@@ -97,9 +97,19 @@ def _require_named(person: User, concern: Concern, field: str) -> None:
         )
 
 
-def _require(allowed: bool, message: str) -> None:
+def _require_edit(by: User, concern: Concern, message: str) -> None:
+    _require(rules.may_edit(by, concern), message, concern=concern)
+
+
+def _require(allowed: bool, message: str, *, concern=None, task=None) -> None:
+    """Refuse with the record's state when that is the reason (a closed concern, an answered
+    task), else with what the person's account does not allow."""
     if not allowed:
-        raise PermissionDenied(message)
+        raise (
+            rules.refuse(concern, message, task)
+            if concern is not None
+            else PermissionDenied(message)
+        )
 
 
 def _add_to_concern(concern: Concern, item, by: User, kind: str, summary: str):
@@ -242,7 +252,9 @@ def sub_concern_add(
     child_views: str = "",
 ) -> SubConcern:
     concern = _lock_concern(concern, None)
-    _require(rules.may_edit(by, concern), "Only the raiser can add to this concern.")
+    _require(
+        rules.may_edit(by, concern), "Only the raiser can add to this concern.", concern=concern
+    )
     _check_category(concern, category)
     sub = SubConcern(
         concern=concern,
@@ -259,7 +271,9 @@ def sub_concern_add(
 def sub_concern_remove(*, sub_concern: SubConcern, by: User, lock_version: int | None) -> None:
     """Take a sub-concern off the concern. It is archived (who and when), never deleted."""
     concern = _lock_concern(sub_concern.concern, lock_version)
-    _require(rules.may_edit(by, concern), "Only the raiser can change this concern.")
+    _require(
+        rules.may_edit(by, concern), "Only the raiser can change this concern.", concern=concern
+    )
     if concern.sub_concerns.filter(archived_at__isnull=True).count() <= 1 and not concern.is_draft:
         raise ValidationError("A raised concern must keep at least one concern.")
     update_recorded(
@@ -276,7 +290,9 @@ def discussion_add(
     *, concern: Concern, by: User, held_on: dt.date, held_with: str, summary: str
 ) -> Discussion:
     concern = _lock_concern(concern, None)
-    _require(rules.may_edit(by, concern), "Only the raiser can add to this concern.")
+    _require(
+        rules.may_edit(by, concern), "Only the raiser can add to this concern.", concern=concern
+    )
     if held_on > rules.today():
         raise ValidationError({"held_on": "The date of the discussion must be today or earlier."})
     discussion = Discussion(
@@ -732,7 +748,12 @@ def _check_response_option(task: Task, option: ResponseOption | None) -> None:
 def _take_answer(task, by, lock_version, response_option, response, actions_agreed):
     """Lock the task, check the assignee, and put their answer on it (saved by the caller)."""
     concern, task = _lock_task(task, lock_version)
-    _require(rules.may_respond(by, task), "Only the person this is delegated to can respond.")
+    _require(
+        rules.may_respond(by, task),
+        "Only the person this is delegated to can respond.",
+        concern=concern,
+        task=task,
+    )
     _check_response_option(task, response_option)
     task.response_option = response_option
     task.response = response

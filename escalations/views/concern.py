@@ -57,12 +57,12 @@ def _children(concern: Concern) -> list:
 
 def _require_edit(user, concern: Concern) -> None:
     if not rules.may_edit(user, concern):
-        raise PermissionDenied("Only the person who raised the concern can change it.")
+        raise rules.refuse(concern, "Only the person who raised the concern can change it.")
 
 
 def _require_edit_or_assignee(user, concern: Concern) -> None:
     if not (rules.may_edit(user, concern) or rules.is_current_assignee(user, concern)):
-        raise PermissionDenied("Only the raiser or the manager responding can add to this.")
+        raise rules.refuse(concern, "Only the raiser or the manager responding can add to this.")
 
 
 def _draft_for_raiser(request, pk: int) -> Concern:
