@@ -945,3 +945,25 @@ def test_raising_without_choosing_delegate_or_myself_is_refused_and_keeps_what_w
     assert "Life story work starts" in page
     assert fresh(concern).is_draft
     assert not Task.objects.exists()
+
+
+def test_a_second_tab_raising_again_is_told_it_was_already_raised(
+    client, gloucestershire, child, iro, team_manager
+):
+    # Issue 19: the stale tab's "Raise" used to land on the concern page without a word.
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    data = {"lock_version": concern.lock_version, "delegate_to": team_manager.pk}
+    first = client.post(url, data, follow=True)
+    assert "Concern raised and delegated to Tom Manager" in _page(first)
+    with time_machine.travel(FRIDAY + dt.timedelta(minutes=30), tick=False):
+        again = client.post(url, data, follow=True)
+    page = _page(again)
+    assert again.redirect_chain[-1][0] == _url("concern_detail", concern.pk)
+    assert "This concern was already raised on 1 December 2023 at 10:00" in page
+    assert "You are seeing it now." in page
+    assert "govuk-notification-banner" in page
+    assert Task.objects.filter(stage__concern=concern).count() == 1
+    assert client.get(url, follow=True).redirect_chain  # a plain visit is not told again
+    assert "already raised" not in _page(client.get(_url("concern_detail", concern.pk)))
