@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from cases.models import Child
 from escalations import rules, services
+from escalations.forms.people import person_label
 from escalations.models import Concern
 from prp.fields import GovukDateField
 from prp.forms import GovukFormMixin, LockVersionField
@@ -465,7 +466,8 @@ def operational_people() -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True, roles__code__in=OPERATIONAL_ROLES)
         .distinct()
-        .only("id", "full_name", "job_title")
+        .select_related("team")
+        .only("id", "full_name", "job_title", "team__name")
         .order_by("full_name", "id")
     )
 
@@ -636,7 +638,7 @@ class RaiseForm(GovukFormMixin, forms.Form):
     def _person_choices(self, name: str, default: User | None) -> None:
         field = self.fields[name]
         field.choices = [("", "Select a person")] + [
-            (person.pk, person.full_name)
+            (person.pk, person_label(person))
             for person in sorted(self._people.values(), key=lambda p: (p.full_name, p.pk))
         ]
         if default is not None:

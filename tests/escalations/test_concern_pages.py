@@ -967,3 +967,17 @@ def test_a_second_tab_raising_again_is_told_it_was_already_raised(
     assert Task.objects.filter(stage__concern=concern).count() == 1
     assert client.get(url, follow=True).redirect_chain  # a plain visit is not told again
     assert "already raised" not in _page(client.get(_url("concern_detail", concern.pk)))
+
+
+def test_the_delegate_list_names_each_persons_role_and_team(
+    client, gloucestershire, child, iro, team_manager, team
+):
+    # Issue 19: names alone cannot tell two managers apart, or say who a stranger is.
+    team_manager.job_title = "Team manager"
+    team_manager.save()
+    concern = _draft(iro, child, gloucestershire, level=0)
+    client.force_login(iro)
+    page = _page(client.get(_url("concern_raise", concern.pk)))
+    label = "Tom Manager (Team manager, Children in Care North)"
+    assert page.count(f">{label}</option>") == 2  # who to delegate to, and who agreed it
+    assert ">Tom Manager</option>" not in page
