@@ -499,6 +499,7 @@ def _open_stage(
     bypass_reason: str = "",
     answer: AgreedAnswer | None = None,
     due_reason: str = "",
+    note: str = "",
 ) -> Stage:
     _require(rules.may_raise_at(by, protocol_stage), f"You cannot raise {protocol_stage.label}.")
     plan = _checked_plan(concern, protocol_stage, on, agreed_due_on, due_reason)
@@ -525,7 +526,12 @@ def _open_stage(
     _record_copies(stage, rules.copies(concern, protocol_stage, by=by, assignee=delegate_to))
     if delegate_to is not None:
         _delegate(
-            stage=stage, assignee=delegate_to, by=by, due_on=due_on or on, escalated=escalated
+            stage=stage,
+            assignee=delegate_to,
+            by=by,
+            due_on=due_on or on,
+            escalated=escalated,
+            note=note,
         )
     elif stage.agreed_answer:
         _event(
@@ -630,6 +636,9 @@ def _checked_plan(
     return plan
 
 
+NOTE_MAX = 5000
+
+
 def _delegate(
     *,
     stage: Stage,
@@ -638,11 +647,18 @@ def _delegate(
     due_on: dt.date,
     escalated: bool = False,
     field: str = "delegate_to",
+    note: str = "",
 ) -> Task:
     if not assignee.is_active:
         raise ValidationError({field: "That person's account is no longer active."})
     _require_named(assignee, stage.concern, field)
-    task = Task.objects.create(stage=stage, assignee=assignee, delegated_by=by, due_on=due_on)
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError({"note": "Notes for the manager must be 5,000 characters or fewer"})
+    # Not full_clean(): it would set the protected FSM state field.
+    task = Task.objects.create(
+        stage=stage, assignee=assignee, delegated_by=by, due_on=due_on, note=note
+    )
     copied = [person for person in rules.stage_copies(stage) if person.pk != assignee.pk]
     _event(
         stage.concern,
@@ -689,6 +705,7 @@ def concern_raise(
     date_of_concern: dt.date | None = None,
     due_reason: str = "",
     immediate: bool = False,
+    note: str = "",
 ) -> Stage:
     """Raise a draft at the stage the raiser chose: informal, or straight to a formal stage.
 
@@ -717,6 +734,7 @@ def concern_raise(
         bypass_reason=bypass_reason,
         answer=answer,
         due_reason=due_reason,
+        note=note,
     )
     child = rules.primary_child(concern)
     concern.team_id = child.team_id if child else None

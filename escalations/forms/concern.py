@@ -501,6 +501,15 @@ class RaiseForm(GovukFormMixin, forms.Form):
         empty_value=None,
         error_messages={"invalid_choice": "Select a person from the list"},
     )
+    note = forms.CharField(
+        label="Notes for the manager (optional)",
+        help_text="Anything the manager should know before they respond. They see it on their "
+        "task and in the email telling them of it.",
+        widget=forms.Textarea,
+        required=False,
+        max_length=5000,
+        error_messages={"max_length": "Notes for the manager must be 5,000 characters or fewer"},
+    )
     agreed_answer = forms.CharField(
         label="What did the manager agree?",
         help_text="The answer and the actions agreed, as you will record them.",
@@ -587,7 +596,11 @@ class RaiseForm(GovukFormMixin, forms.Form):
             layout.append(
                 ConditionalRadios(
                     "how",
-                    ConditionalQuestion("Delegate to the manager", Field.select("delegate_to")),
+                    ConditionalQuestion(
+                        "Delegate to the manager",
+                        Field.select("delegate_to"),
+                        Field.textarea("note", rows=4),
+                    ),
                     ConditionalQuestion(
                         "Record the manager's agreed answer myself",
                         Field.textarea("agreed_answer", rows=5),
@@ -600,9 +613,10 @@ class RaiseForm(GovukFormMixin, forms.Form):
             for name in ("how", "agreed_answer", "agreed_with", "agreed_on"):
                 del self.fields[name]
             if self.may_delegate:
-                layout.append(Field.select("delegate_to"))
+                layout += [Field.select("delegate_to"), Field.textarea("note", rows=4)]
             else:
                 del self.fields["delegate_to"]
+                del self.fields["note"]
         if stage.is_agreed:
             other = stage.external_body or "the manager"
             self.fields["agreed_due_on"].help_text = (
@@ -664,6 +678,7 @@ class RaiseForm(GovukFormMixin, forms.Form):
             return data
         if data.get("how") == self.MYSELF:
             data["delegate_to"] = None
+            data["note"] = ""
             self._clean_answer(data)
             return data
         if "how" in self.errors:

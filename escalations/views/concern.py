@@ -638,6 +638,7 @@ def _raise_arguments(request, concern: Concern, data: dict) -> dict:
         "date_of_concern": data.get("date_of_concern"),
         "due_reason": data.get("due_reason", ""),
         "immediate": data.get("immediate", False),
+        "note": data.get("note", ""),
     }
 
 

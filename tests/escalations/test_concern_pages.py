@@ -981,3 +981,36 @@ def test_the_delegate_list_names_each_persons_role_and_team(
     label = "Tom Manager (Team manager, Children in Care North)"
     assert page.count(f">{label}</option>") == 2  # who to delegate to, and who agreed it
     assert ">Tom Manager</option>" not in page
+
+
+def test_notes_for_the_manager_reach_their_task_page_and_email(
+    client, gloucestershire, child, iro, team_manager
+):
+    # Issue 19, as Liquidlogic's "Notes for Assessor": what the raiser tells the manager.
+    from notifications.models import Kind, Notification
+
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    assert "Notes for the manager (optional)" in _page(client.get(url))
+    data = {"lock_version": concern.lock_version, "delegate_to": team_manager.pk}
+    too_long = client.post(url, {**data, "note": "x" * 5001})
+    assert "Notes for the manager must be 5,000 characters or fewer" in _page(too_long)
+    assert fresh(concern).is_draft
+    note = "The review is on 12 December.\nPlease speak to the foster carer first."
+    client.post(url, {**data, "note": note})
+    task = Task.objects.get(stage__concern=concern)
+    assert task.note == note
+    email = Notification.objects.get(kind=Kind.DELEGATED, recipient=team_manager)
+    assert "Notes for you from Ira Reviewer" in email.body_text
+    assert "Please speak to the foster carer first." in email.body_text
+    client.force_login(team_manager)
+    page = _page(client.get(_url("task_detail", task.pk)))
+    assert "Notes for the manager" in page
+    assert "The review is on 12 December.<br>Please speak to the foster carer first." in page
+
+
+def test_a_note_for_the_manager_is_kept_by_the_service(gloucestershire, child, iro, team_manager):
+    concern = _draft(iro, child, gloucestershire)
+    raise_draft(concern, iro, team_manager, note="  Call me first  ")
+    assert Task.objects.get(stage__concern=concern).note == "Call me first"
