@@ -52,8 +52,6 @@ def task_detail(request, pk: int):
     if request.method == "POST":
         if task.assignee_id != request.user.pk:
             raise PermissionDenied("Only the person this is delegated to can respond.")
-        if not rules.may_respond(request.user, task):
-            raise rules.refuse(task.stage.concern, "You cannot respond to this task.", task)
         sending = "save_draft" not in request.POST
         form = TaskResponseForm(request.POST, task=task, sending=sending)
         service = services.task_respond if sending else services.task_save_draft
