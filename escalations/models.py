@@ -463,6 +463,8 @@ class Task(ConcurrentTransitionMixin, models.Model):
     delegated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     delegated_at = models.DateTimeField(default=timezone.now)
     due_on = models.DateField()
+    # What the raiser tells the manager when delegating (Liquidlogic's "Notes for Assessor").
+    note = models.TextField("notes for the manager", blank=True, max_length=5000)
     state = FSMField(default=TaskState.ACTIVE, choices=TaskState.choices, protected=True)
     response_option = models.ForeignKey(
         "prp.ResponseOption", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from cases.models import Child, ChildStatus
@@ -18,6 +18,7 @@ from cases.selectors import restricted_hidden_from
 from prp import workdays
 from prp.hierarchy import manager_for_team, span_team_ids
 from prp.models import RAISER_ROLES, ChildType, Protocol, ProtocolStage, RoleCode, User
+from prp.refusals import StateRefused
 
 from .models import Concern, ConcernChild, DueBeyond, Stage, Task, TaskState
 
@@ -593,3 +594,31 @@ def task_page_flags(user: User, task: Task, *, answered: bool) -> dict:
         and concern.is_open
         and concern.current_stage_id == task.stage_id,
     }
+
+
+def _on(moment) -> str:
+    day = timezone.localtime(moment).date() if isinstance(moment, dt.datetime) else moment
+    return f"{day:%-d %B %Y}" if day else ""
+
+
+def state_reason(concern: Concern, task: Task | None = None) -> str:
+    """Why nobody could do this now, when the record's state is the reason (issue 19): the
+    refusal page says it rather than blaming the person's account. Empty when it is not."""
+    on = f" on {_on(concern.closed_on)}" if concern.closed_on else ""
+    if concern.state == "withdrawn":
+        return f"This concern was withdrawn{on}. Nothing more can be added to it."
+    if concern.state == "resolved":
+        return f"This concern was closed{on}. Nothing more can be added to it."
+    if task is not None and task.state == TaskState.RESPONDED:
+        when = f" on {_on(task.responded_at)}" if task.responded_at else ""
+        return f"This task was already answered{when}. The response cannot be changed now."
+    if task is not None and task.state == TaskState.RETRACTED:
+        when = f" on {_on(task.retracted_at)}" if task.retracted_at else ""
+        return f"This task was retracted{when}. It no longer needs a response."
+    return ""
+
+
+def refuse(concern: Concern, message: str, task: Task | None = None):
+    """The refusal to raise: the record's state when that is why, else the person's account."""
+    reason = state_reason(concern, task)
+    return StateRefused(reason) if reason else PermissionDenied(message)

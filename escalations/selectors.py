@@ -496,3 +496,13 @@ def concerns_about_child(user: User, child: Child) -> QuerySet:
         .select_related("current_stage__protocol_stage")
         .order_by("-created_at", "-id")
     )
+
+
+def concern_raised_at(concern: Concern) -> dt.datetime | None:
+    """When the draft was raised: its "Concern raised" history row."""
+    return (
+        Event.objects.filter(concern=concern, kind=Event.Kind.RAISED)
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+    )

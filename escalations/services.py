@@ -97,9 +97,19 @@ def _require_named(person: User, concern: Concern, field: str) -> None:
         )
 
 
-def _require(allowed: bool, message: str) -> None:
+def _require_edit(by: User, concern: Concern, message: str) -> None:
+    _require(rules.may_edit(by, concern), message, concern=concern)
+
+
+def _require(allowed: bool, message: str, *, concern=None, task=None) -> None:
+    """Refuse with the record's state when that is the reason (a closed concern, an answered
+    task), else with what the person's account does not allow."""
     if not allowed:
-        raise PermissionDenied(message)
+        raise (
+            rules.refuse(concern, message, task)
+            if concern is not None
+            else PermissionDenied(message)
+        )
 
 
 def _add_to_concern(concern: Concern, item, by: User, kind: str, summary: str):
@@ -242,7 +252,9 @@ def sub_concern_add(
     child_views: str = "",
 ) -> SubConcern:
     concern = _lock_concern(concern, None)
-    _require(rules.may_edit(by, concern), "Only the raiser can add to this concern.")
+    _require(
+        rules.may_edit(by, concern), "Only the raiser can add to this concern.", concern=concern
+    )
     _check_category(concern, category)
     sub = SubConcern(
         concern=concern,
@@ -259,7 +271,9 @@ def sub_concern_add(
 def sub_concern_remove(*, sub_concern: SubConcern, by: User, lock_version: int | None) -> None:
     """Take a sub-concern off the concern. It is archived (who and when), never deleted."""
     concern = _lock_concern(sub_concern.concern, lock_version)
-    _require(rules.may_edit(by, concern), "Only the raiser can change this concern.")
+    _require(
+        rules.may_edit(by, concern), "Only the raiser can change this concern.", concern=concern
+    )
     if concern.sub_concerns.filter(archived_at__isnull=True).count() <= 1 and not concern.is_draft:
         raise ValidationError("A raised concern must keep at least one concern.")
     update_recorded(
@@ -276,7 +290,9 @@ def discussion_add(
     *, concern: Concern, by: User, held_on: dt.date, held_with: str, summary: str
 ) -> Discussion:
     concern = _lock_concern(concern, None)
-    _require(rules.may_edit(by, concern), "Only the raiser can add to this concern.")
+    _require(
+        rules.may_edit(by, concern), "Only the raiser can add to this concern.", concern=concern
+    )
     if held_on > rules.today():
         raise ValidationError({"held_on": "The date of the discussion must be today or earlier."})
     discussion = Discussion(
@@ -483,6 +499,7 @@ def _open_stage(
     bypass_reason: str = "",
     answer: AgreedAnswer | None = None,
     due_reason: str = "",
+    note: str = "",
 ) -> Stage:
     _require(rules.may_raise_at(by, protocol_stage), f"You cannot raise {protocol_stage.label}.")
     plan = _checked_plan(concern, protocol_stage, on, agreed_due_on, due_reason)
@@ -509,7 +526,12 @@ def _open_stage(
     _record_copies(stage, rules.copies(concern, protocol_stage, by=by, assignee=delegate_to))
     if delegate_to is not None:
         _delegate(
-            stage=stage, assignee=delegate_to, by=by, due_on=due_on or on, escalated=escalated
+            stage=stage,
+            assignee=delegate_to,
+            by=by,
+            due_on=due_on or on,
+            escalated=escalated,
+            note=note,
         )
     elif stage.agreed_answer:
         _event(
@@ -614,6 +636,9 @@ def _checked_plan(
     return plan
 
 
+NOTE_MAX = 5000
+
+
 def _delegate(
     *,
     stage: Stage,
@@ -622,11 +647,18 @@ def _delegate(
     due_on: dt.date,
     escalated: bool = False,
     field: str = "delegate_to",
+    note: str = "",
 ) -> Task:
     if not assignee.is_active:
         raise ValidationError({field: "That person's account is no longer active."})
     _require_named(assignee, stage.concern, field)
-    task = Task.objects.create(stage=stage, assignee=assignee, delegated_by=by, due_on=due_on)
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError({"note": "Notes for the manager must be 5,000 characters or fewer"})
+    # Not full_clean(): it would set the protected FSM state field.
+    task = Task.objects.create(
+        stage=stage, assignee=assignee, delegated_by=by, due_on=due_on, note=note
+    )
     copied = [person for person in rules.stage_copies(stage) if person.pk != assignee.pk]
     _event(
         stage.concern,
@@ -673,6 +705,7 @@ def concern_raise(
     date_of_concern: dt.date | None = None,
     due_reason: str = "",
     immediate: bool = False,
+    note: str = "",
 ) -> Stage:
     """Raise a draft at the stage the raiser chose: informal, or straight to a formal stage.
 
@@ -701,6 +734,7 @@ def concern_raise(
         bypass_reason=bypass_reason,
         answer=answer,
         due_reason=due_reason,
+        note=note,
     )
     child = rules.primary_child(concern)
     concern.team_id = child.team_id if child else None
@@ -732,7 +766,12 @@ def _check_response_option(task: Task, option: ResponseOption | None) -> None:
 def _take_answer(task, by, lock_version, response_option, response, actions_agreed):
     """Lock the task, check the assignee, and put their answer on it (saved by the caller)."""
     concern, task = _lock_task(task, lock_version)
-    _require(rules.may_respond(by, task), "Only the person this is delegated to can respond.")
+    _require(
+        rules.may_respond(by, task),
+        "Only the person this is delegated to can respond.",
+        concern=concern,
+        task=task,
+    )
     _check_response_option(task, response_option)
     task.response_option = response_option
     task.response = response

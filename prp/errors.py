@@ -9,6 +9,7 @@ from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from prp.refusals import StateRefused
 from prp.security.kept import keep_on_csrf_failure
 
 
@@ -19,7 +20,8 @@ def bad_request(request, exception=None):
 
 @login_not_required
 def permission_denied(request, exception=None):
-    return render(request, "errors/403.html", status=403)
+    reason = exception.reason if isinstance(exception, StateRefused) else ""
+    return render(request, "errors/403.html", {"reason": reason}, status=403)
 
 
 # Under the API's paths, a URL that matches nothing answers as the API does: RFC 9457 JSON.

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from cases.models import Child
 from escalations import rules, services
+from escalations.forms.people import person_label
 from escalations.models import Concern
 from prp.fields import GovukDateField
 from prp.forms import GovukFormMixin, LockVersionField
@@ -465,7 +466,8 @@ def operational_people() -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True, roles__code__in=OPERATIONAL_ROLES)
         .distinct()
-        .only("id", "full_name", "job_title")
+        .select_related("team")
+        .only("id", "full_name", "job_title", "team__name")
         .order_by("full_name", "id")
     )
 
@@ -488,8 +490,8 @@ class RaiseForm(GovukFormMixin, forms.Form):
             (MYSELF, "Record the manager's agreed answer myself"),
         ],
         error_messages={
-            "required": "Select whether to delegate or record the answer yourself",
-            "invalid_choice": "Select whether to delegate or record the answer yourself",
+            "required": "Select whether to delegate the response or record it yourself",
+            "invalid_choice": "Select whether to delegate the response or record it yourself",
         },
     )
     delegate_to = forms.TypedChoiceField(
@@ -498,6 +500,15 @@ class RaiseForm(GovukFormMixin, forms.Form):
         required=False,
         empty_value=None,
         error_messages={"invalid_choice": "Select a person from the list"},
+    )
+    note = forms.CharField(
+        label="Notes for the manager (optional)",
+        help_text="Anything the manager should know before they respond. They see it on their "
+        "task and in the email telling them of it.",
+        widget=forms.Textarea,
+        required=False,
+        max_length=5000,
+        error_messages={"max_length": "Notes for the manager must be 5,000 characters or fewer"},
     )
     agreed_answer = forms.CharField(
         label="What did the manager agree?",
@@ -578,14 +589,18 @@ class RaiseForm(GovukFormMixin, forms.Form):
                     "delegate_to"
                 ].help_text = f"The {role_label.lower()} is selected. You can choose someone else."
         if self.may_answer:
-            self.fields["how"].initial = self.DELEGATE
+            # No answer chosen for them: raising without choosing is an error, not a delegation.
             self._person_choices("agreed_with", default)
             self.fields["agreed_on"].initial = rules.today()
             self.fields["agreed_on"].help_text = f"For example, {rules.today():%-d %-m %Y}"
             layout.append(
                 ConditionalRadios(
                     "how",
-                    ConditionalQuestion("Delegate to the manager", Field.select("delegate_to")),
+                    ConditionalQuestion(
+                        "Delegate to the manager",
+                        Field.select("delegate_to"),
+                        Field.textarea("note", rows=4),
+                    ),
                     ConditionalQuestion(
                         "Record the manager's agreed answer myself",
                         Field.textarea("agreed_answer", rows=5),
@@ -598,9 +613,10 @@ class RaiseForm(GovukFormMixin, forms.Form):
             for name in ("how", "agreed_answer", "agreed_with", "agreed_on"):
                 del self.fields[name]
             if self.may_delegate:
-                layout.append(Field.select("delegate_to"))
+                layout += [Field.select("delegate_to"), Field.textarea("note", rows=4)]
             else:
                 del self.fields["delegate_to"]
+                del self.fields["note"]
         if stage.is_agreed:
             other = stage.external_body or "the manager"
             self.fields["agreed_due_on"].help_text = (
@@ -636,7 +652,7 @@ class RaiseForm(GovukFormMixin, forms.Form):
     def _person_choices(self, name: str, default: User | None) -> None:
         field = self.fields[name]
         field.choices = [("", "Select a person")] + [
-            (person.pk, person.full_name)
+            (person.pk, person_label(person))
             for person in sorted(self._people.values(), key=lambda p: (p.full_name, p.pk))
         ]
         if default is not None:
@@ -662,6 +678,7 @@ class RaiseForm(GovukFormMixin, forms.Form):
             return data
         if data.get("how") == self.MYSELF:
             data["delegate_to"] = None
+            data["note"] = ""
             self._clean_answer(data)
             return data
         if "how" in self.errors:

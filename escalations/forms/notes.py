@@ -7,6 +7,7 @@ from django import forms
 
 from cases.models import Child
 from cases.selectors import child_queryset, may_see_child
+from escalations.forms.people import person_label
 from escalations.models import ExternalAgencyNote
 from prp.fields import GovukDateField
 from prp.forms import GovukFormMixin
@@ -21,11 +22,6 @@ from prp.models import (
 from prp.submissions import SubmitOnceForm
 
 REVIEWER_ROLES = (RoleCode.IRO, RoleCode.CP_CHAIR, RoleCode.FGC_COORDINATOR)
-
-
-def _person_label(person: User) -> str:
-    details = [part for part in (person.job_title, str(person.team or "")) if part]
-    return f"{person.full_name} ({', '.join(details)})" if details else person.full_name
 
 
 def recipient_choices(user: User, child: Child | None) -> list:
@@ -53,10 +49,10 @@ def recipient_choices(user: User, child: Child | None) -> list:
         first = [person for person in first if may_see_child(person, child)]
     others = [person for person in people.values() if person not in first]
     if not first:
-        return [(person.pk, _person_label(person)) for person in others]
-    groups = [(first_heading, [(person.pk, _person_label(person)) for person in first])]
+        return [(person.pk, person_label(person)) for person in others]
+    groups = [(first_heading, [(person.pk, person_label(person)) for person in first])]
     if others:
-        groups.append((others_heading, [(person.pk, _person_label(person)) for person in others]))
+        groups.append((others_heading, [(person.pk, person_label(person)) for person in others]))
     return groups
 
 

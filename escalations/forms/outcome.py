@@ -27,6 +27,7 @@ from prp.forms import LockVersionField
 from prp.models import OPERATIONAL_ROLES, ProtocolStage, User
 
 from .concern import due_reason_hint
+from .people import person_label
 
 DATE_HINT = "For example, 27 3 2026"
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -41,13 +42,14 @@ def delegate_people():
     return (
         User.objects.filter(is_active=True, roles__code__in=OPERATIONAL_ROLES)
         .distinct()
+        .select_related("team")
         .order_by("full_name", "pk")
     )
 
 
 class PersonField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.full_name} ({obj.job_title})" if obj.job_title else obj.full_name
+        return person_label(obj)
 
 
 def yes_no_field(label: str, required_message: str) -> forms.TypedChoiceField:
@@ -291,7 +293,11 @@ class OutcomeForm(forms.Form):
             del self.fields["cafcass_consulted_on"]
             return []
         field = self.fields["cafcass_consulted"]
-        field.queryset = User.objects.filter(is_active=True, roles=role).order_by("full_name", "pk")
+        field.queryset = (
+            User.objects.filter(is_active=True, roles=role)
+            .select_related("team")
+            .order_by("full_name", "pk")
+        )
         field.help_text = f"The {escape(str(role))} you discussed the referral with."
         field.initial = rules.cafcass_consultee(concern)
         self.fields["cafcass_consulted_on"].initial = rules.today()
@@ -641,6 +647,7 @@ class PassOnForm(forms.Form):
             User.objects.filter(is_active=True, roles__in=roles)
             .exclude(pk=task.assignee_id)
             .distinct()
+            .select_related("team")
             .order_by("full_name", "pk")
         )
         self.fields["assignee"].help_text = f"A {escape(rules.role_names(roles))}."

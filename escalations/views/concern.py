@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cases import selectors as case_selectors
@@ -57,12 +59,12 @@ def _children(concern: Concern) -> list:
 
 def _require_edit(user, concern: Concern) -> None:
     if not rules.may_edit(user, concern):
-        raise PermissionDenied("Only the person who raised the concern can change it.")
+        raise rules.refuse(concern, "Only the person who raised the concern can change it.")
 
 
 def _require_edit_or_assignee(user, concern: Concern) -> None:
     if not (rules.may_edit(user, concern) or rules.is_current_assignee(user, concern)):
-        raise PermissionDenied("Only the raiser or the manager responding can add to this.")
+        raise rules.refuse(concern, "Only the raiser or the manager responding can add to this.")
 
 
 def _draft_for_raiser(request, pk: int) -> Concern:
@@ -562,6 +564,9 @@ def attachment_download(request, pk: int, attachment_pk: int):
 def concern_raise(request, pk: int):
     concern = _draft_for_raiser(request, pk)
     if not concern.is_draft:
+        if request.method == "POST":
+            # A second tab's "Raise" after the first raised it: say so, do not land silently.
+            messages.info(request, _already_raised_message(concern))
         return redirect(_detail_url(concern))
     stage = get_object_or_404(concern.protocol.stages, level=concern.start_level)
     route = rules.stage_route(concern, stage)
@@ -580,6 +585,15 @@ def concern_raise(request, pk: int):
             _detail_url(concern), _raised_message(raised, form.cleaned_data["delegate_to"])
         ),
     )
+
+
+def _already_raised_message(concern: Concern) -> str:
+    at = selectors.concern_raised_at(concern)
+    if at is None:
+        return "This concern was already raised. You are seeing it now."
+    at = timezone.localtime(at)
+    when = f"{at:%-d %B %Y} at {at:%H:%M}"
+    return f"This concern was already raised on {when}. You are seeing it now."
 
 
 def _raise_form(request, concern: Concern, stage, default, role_label: str, start) -> RaiseForm:
@@ -624,6 +638,7 @@ def _raise_arguments(request, concern: Concern, data: dict) -> dict:
         "date_of_concern": data.get("date_of_concern"),
         "due_reason": data.get("due_reason", ""),
         "immediate": data.get("immediate", False),
+        "note": data.get("note", ""),
     }
 
 

@@ -916,3 +916,101 @@ def test_the_status_tag_names_the_stage_with_its_number(
     assert re.search(r'<strong class="govuk-tag[^"]*">Formal stage 2</strong>', heading), heading
     listed = client.get(reverse("escalations:concern_list")).content.decode()
     assert re.search(r'<strong class="govuk-tag[^"]*">Formal stage 2</strong>', listed)
+
+
+def test_raising_without_choosing_delegate_or_myself_is_refused_and_keeps_what_was_typed(
+    client, gloucestershire, child, iro, team_manager
+):
+    # Issue 19: "Raise the concern" with neither choice made used to raise and delegate it.
+    concern = _draft(iro, child, gloucestershire, level=0)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    page = _page(client.get(url))
+    assert not re.search(r'name="how" [^>]*checked', page)
+    response = client.post(
+        url,
+        {
+            "lock_version": concern.lock_version,
+            "delegate_to": team_manager.pk,
+            "agreed_answer": "Life story work starts",
+            **_date("agreed_due_on", dt.date(2023, 12, 6)),
+        },
+    )
+    page = _page(response)
+    assert response.status_code == 200
+    assert "<title>Error: " in page
+    assert "There is a problem" in page
+    message = "Select whether to delegate the response or record it yourself"
+    assert page.count(message) == 2  # the error summary and the radios' error message
+    assert "Life story work starts" in page
+    assert fresh(concern).is_draft
+    assert not Task.objects.exists()
+
+
+def test_a_second_tab_raising_again_is_told_it_was_already_raised(
+    client, gloucestershire, child, iro, team_manager
+):
+    # Issue 19: the stale tab's "Raise" used to land on the concern page without a word.
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    data = {"lock_version": concern.lock_version, "delegate_to": team_manager.pk}
+    first = client.post(url, data, follow=True)
+    assert "Concern raised and delegated to Tom Manager" in _page(first)
+    with time_machine.travel(FRIDAY + dt.timedelta(minutes=30), tick=False):
+        again = client.post(url, data, follow=True)
+    page = _page(again)
+    assert again.redirect_chain[-1][0] == _url("concern_detail", concern.pk)
+    assert "This concern was already raised on 1 December 2023 at 10:00" in page
+    assert "You are seeing it now." in page
+    assert "govuk-notification-banner" in page
+    assert Task.objects.filter(stage__concern=concern).count() == 1
+    assert client.get(url, follow=True).redirect_chain  # a plain visit is not told again
+    assert "already raised" not in _page(client.get(_url("concern_detail", concern.pk)))
+
+
+def test_the_delegate_list_names_each_persons_role_and_team(
+    client, gloucestershire, child, iro, team_manager, team
+):
+    # Issue 19: names alone cannot tell two managers apart, or say who a stranger is.
+    team_manager.job_title = "Team manager"
+    team_manager.save()
+    concern = _draft(iro, child, gloucestershire, level=0)
+    client.force_login(iro)
+    page = _page(client.get(_url("concern_raise", concern.pk)))
+    label = "Tom Manager (Team manager, Children in Care North)"
+    assert page.count(f">{label}</option>") == 2  # who to delegate to, and who agreed it
+    assert ">Tom Manager</option>" not in page
+
+
+def test_notes_for_the_manager_reach_their_task_page_and_email(
+    client, gloucestershire, child, iro, team_manager
+):
+    # Issue 19, as Liquidlogic's "Notes for Assessor": what the raiser tells the manager.
+    from notifications.models import Kind, Notification
+
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    assert "Notes for the manager (optional)" in _page(client.get(url))
+    data = {"lock_version": concern.lock_version, "delegate_to": team_manager.pk}
+    too_long = client.post(url, {**data, "note": "x" * 5001})
+    assert "Notes for the manager must be 5,000 characters or fewer" in _page(too_long)
+    assert fresh(concern).is_draft
+    note = "The review is on 12 December.\nPlease speak to the foster carer first."
+    client.post(url, {**data, "note": note})
+    task = Task.objects.get(stage__concern=concern)
+    assert task.note == note
+    email = Notification.objects.get(kind=Kind.DELEGATED, recipient=team_manager)
+    assert "Notes for you from Ira Reviewer" in email.body_text
+    assert "Please speak to the foster carer first." in email.body_text
+    client.force_login(team_manager)
+    page = _page(client.get(_url("task_detail", task.pk)))
+    assert "Notes for the manager" in page
+    assert "The review is on 12 December.<br>Please speak to the foster carer first." in page
+
+
+def test_a_note_for_the_manager_is_kept_by_the_service(gloucestershire, child, iro, team_manager):
+    concern = _draft(iro, child, gloucestershire)
+    raise_draft(concern, iro, team_manager, note="  Call me first  ")
+    assert Task.objects.get(stage__concern=concern).note == "Call me first"
