@@ -13,4 +13,5 @@ REASON = "the recipient may no longer hear about this child (a restricted record
 
 
 def register() -> None:
-    audience.register(Child, hidden_from_person, REASON)
+    # Only a restricted record is hidden from anyone (hidden_from_person starts with it).
+    audience.register(Child, hidden_from_person, REASON, only_among={"restricted": True})

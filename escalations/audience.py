@@ -24,4 +24,5 @@ def hidden_concern(person) -> Q:
 
 
 def register() -> None:
-    audience.register(Concern, hidden_concern, REASON)
+    # Only a concern flagged about a restricted child is hidden (hidden_concern starts with it).
+    audience.register(Concern, hidden_concern, REASON, only_among={"about_restricted_child": True})

@@ -144,16 +144,27 @@ def test_a_message_about_a_child_who_was_not_restricted_is_still_sent(
     assert fresh(the_message(team_manager)).status == Status.SENT
 
 
-def test_the_batch_check_costs_one_query_per_rule_whatever_the_batch(
+def test_the_batch_check_costs_a_first_look_and_one_query_per_rule_whatever_the_batch(
     delegated, child, iro, team_manager, social_worker, django_assert_max_num_queries
 ):
     from notifications.sender import no_longer_to_hear
 
     restrict(child, iro)
     rows = list(Notification.objects.all())
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         reasons = no_longer_to_hear(rows)
     assert set(reasons) == {the_message(team_manager).pk}
+
+
+def test_a_batch_about_no_restricted_record_is_settled_by_the_first_look_alone(
+    delegated, child, team_manager, social_worker, django_assert_num_queries
+):
+    from notifications.sender import no_longer_to_hear
+
+    rows = list(Notification.objects.all())
+    assert rows
+    with django_assert_num_queries(1):
+        assert no_longer_to_hear(rows) == {}
 
 
 # Digests -----------------------------------------------------------------------------------------

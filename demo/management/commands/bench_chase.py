@@ -91,10 +91,22 @@ class Command(BaseCommand):
             self._analyse()
             if explain:
                 self._explain(day)
-            first, took = self._scan(now)
-            self.stdout.write(f"First scan:  {took:8.2f} s  queued {self._counts(first)}")
+            first, scan_took = self._scan(now)
+            overdue = first.get("overdue", 0)
+            each = scan_took * 1000 / overdue if overdue else 0
+            self.stdout.write(
+                f"First scan:  {scan_took:8.2f} s  queued {self._counts(first)}"
+                f"\n             {overdue:,} overdue tasks: {each:.2f} ms per overdue task"
+            )
             if send:
-                self._send(now)
+                send_took = self._send(now)
+                total = scan_took + send_took
+                each = total * 1000 / overdue if overdue else 0
+                self.stdout.write(
+                    f"End to end:  {total:8.2f} s  for {overdue:,} overdue tasks "
+                    f"(scan {scan_took:.2f} s, sending {send_took:.2f} s): "
+                    f"{each:.2f} ms per overdue task"
+                )
             second, took = self._scan(now)
             self.stdout.write(f"Second scan: {took:8.2f} s  queued {self._counts(second)}")
             next_day = timezone.make_aware(
@@ -119,6 +131,7 @@ class Command(BaseCommand):
 
     def _send(self, now):
         """Send everything the first scan queued, to the locmem backend, as the worker would.
+        The seconds it took.
 
         The emails are dropped after each run of the sender, so memory stays flat."""
         due = Notification.objects.filter(
@@ -143,6 +156,7 @@ class Command(BaseCommand):
             f"Sending:     {took:8.2f} s  sent {sent:,} of {queued:,} messages "
             f"({rate:,.0f} a second, {each:.2f} ms each; {left:,} left waiting)"
         )
+        return took
 
     @staticmethod
     def _counts(counts: dict) -> str:
