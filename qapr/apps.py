@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class QaprConfig(AppConfig):
     name = "qapr"
     verbose_name = "Quality assurance progress reviews"
+
+    def ready(self):
+        # Imported here: models and what uses them load only once the app registry is ready.
+        from prp import waiting as prp_waiting
+
+        from . import waiting
+
+        prp_waiting.register(waiting.waiting)
