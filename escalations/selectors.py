@@ -396,12 +396,15 @@ def load_concern_for_task(task: Task) -> None:
     tasks = Task.objects.select_related(
         "assignee", "delegated_by", "retracted_by", "response_option"
     ).order_by("delegated_at", "id")
-    stages = Stage.objects.select_related("protocol_stage", "outcome_by").prefetch_related(
-        Prefetch("tasks", queryset=tasks)
+    stages = Stage.objects.select_related(
+        "protocol_stage", "outcome_by", "raised_by"
+    ).prefetch_related(Prefetch("tasks", queryset=tasks))
+    children = ConcernChild.objects.select_related("child__team", "child__social_worker").order_by(
+        "-is_primary", "id"
     )
     prefetch_related_objects(
         [task.stage.concern],
-        Prefetch("concern_children", queryset=ConcernChild.objects.select_related("child")),
+        Prefetch("concern_children", queryset=children),
         Prefetch(
             "sub_concerns",
             queryset=SubConcern.objects.filter(archived_at__isnull=True).select_related("category"),

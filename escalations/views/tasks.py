@@ -98,10 +98,13 @@ def _detail_context(request, task: Task, form: TaskResponseForm | None) -> dict:
     label_retractions([task])
     for stage in earlier:
         label_retractions(stage.tasks.all())
+    today = rules.today()
+    children = [(link, link.child.age_on(today)) for link in concern.concern_children.all()]
     return {
         "task": task,
         "stage": task.stage,
         "concern": concern,
+        "children": children,
         "earlier_stages": earlier,
         "form": form,
         "can_respond": form is not None and rules.may_respond(request.user, task),
