@@ -1,5 +1,5 @@
-"""A QAPR and the concern raised from it link to each other, each way only for people who may
-see the other record."""
+"""A QAPR and the concern raised from it link to each other (each way only for people who may
+see the other record); the reason for raising no concern is revealed under that answer."""
 
 from __future__ import annotations
 
@@ -40,3 +40,14 @@ def test_a_concern_not_from_a_qapr_has_no_such_link(client, iro, child, team_man
     client.force_login(iro)
     page = client.get(reverse("escalations:concern_detail", args=[concern.pk])).content.decode()
     assert "Raised from" not in page
+
+
+def test_the_reason_for_no_concern_is_revealed_under_its_answer(client, iro, child):
+    qapr = filled(iro, child, grade=Grade.REQUIRES_IMPROVEMENT)
+    client.force_login(iro)
+    page = client.get(url("qapr_edit", qapr.pk)).content.decode()
+    assert 'data-aria-controls="conditional_ri_decision_3"' in page
+    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden" ' in page
+    revealed = page.split('id="conditional_ri_decision_3"', 1)[1].split("</textarea>", 1)[0]
+    assert 'name="ri_decision_reason"' in revealed
+    assert page.count('name="ri_decision_reason"') == 1
