@@ -15,8 +15,10 @@ class EscalationsConfig(AppConfig):
     def ready(self):
         # Imported here: models and what uses them load only once the app registry is ready.
         from prp import frozen
+        from prp import waiting as prp_waiting
 
-        from . import audience, restricted  # noqa: F401  (restricted connects its signals)
+        from . import audience, restricted, waiting  # noqa: F401  (restricted connects its signals)
 
         audience.register()
+        prp_waiting.register(waiting.waiting)
         frozen.register_in_use_check(protocols_in_use)

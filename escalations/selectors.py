@@ -34,6 +34,7 @@ from . import rules
 from .models import (
     CLOSED_STATES,
     LIVE_STATES,
+    OPEN_STATES,
     Action,
     Attachment,
     Concern,
@@ -204,6 +205,7 @@ def concern_list(
     assignee_id: int | None = None,
     include_archived: bool = False,
     formal_limit: str = "",
+    awaiting_outcome: bool = False,
 ) -> QuerySet[Concern]:
     """My concerns (raised by me), my team's (raised in or about my teams), or all I can see.
 
@@ -214,7 +216,9 @@ def concern_list(
     or decided between two dates, closed at the informal or after a formal stage, a stage that
     referred to CAFCASS or sought legal advice, and a response waiting from one person.
     Archived concerns (closed long ago) are left out unless `include_archived` (the dashboard's
-    links ask for them, so a count and the list behind it agree).
+    links ask for them, so a count and the list behind it agree). `awaiting_outcome`: open
+    concerns whose current stage has a response and nobody still working on it, so the next
+    step is the raiser's outcome.
     """
     concerns = concern_queryset(user)
     if not include_archived:
@@ -277,6 +281,13 @@ def concern_list(
         if assignee_id is not None:
             waiting = waiting.filter(assignee_id=assignee_id)
         concerns = concerns.filter(Exists(waiting))
+    if awaiting_outcome:
+        current_tasks = Task.objects.filter(stage_id=OuterRef("current_stage_id"))
+        concerns = concerns.filter(
+            Exists(current_tasks.filter(state=TaskState.RESPONDED)),
+            state__in=OPEN_STATES,
+            current_stage__outcome="",
+        ).exclude(Exists(current_tasks.filter(state=TaskState.ACTIVE)))
     return _for_listing(concerns).order_by("-opened_on", "-created_at", "-id")
 
 
@@ -346,14 +357,29 @@ def weekly_clinic(user: User) -> list[tuple[str, list[Concern]]]:
     return list(groups.items())
 
 
-def task_inbox(user: User, *, include_done: bool = False) -> QuerySet[Task]:
+def end_of_week(today: dt.date) -> dt.date:
+    """The Sunday of this week: "due this week" runs from today to then."""
+    return today + dt.timedelta(days=6 - today.weekday())
+
+
+def task_inbox(user: User, *, include_done: bool = False, due: str = "") -> QuerySet[Task]:
     """The tasks delegated to me: waiting ones first, soonest due first. Not those about a
-    restricted child I am no longer named on (their pages are hidden from me too)."""
+    restricted child I am no longer named on (their pages are hidden from me too).
+
+    `due="week"`: waiting, due from today to Sunday; `due="overdue"`: waiting, due before today.
+    """
     # Tasks on archived concerns (closed long ago) have left the working list.
     tasks = Task.objects.filter(assignee=user, stage__concern__archived_at__isnull=True).exclude(
         about_restricted_child_hidden_from(user, "stage__concern_id")
     )
     tasks = tasks if include_done else tasks.filter(state=TaskState.ACTIVE)
+    today = timezone.localdate()
+    if due == "week":
+        tasks = tasks.filter(
+            state=TaskState.ACTIVE, due_on__gte=today, due_on__lte=end_of_week(today)
+        )
+    elif due == "overdue":
+        tasks = tasks.filter(state=TaskState.ACTIVE, due_on__lt=today)
     return (
         tasks.select_related("stage__protocol_stage", "stage__concern__raised_by", "delegated_by")
         .prefetch_related(
@@ -393,12 +419,15 @@ def load_concern_for_task(task: Task) -> None:
     tasks = Task.objects.select_related(
         "assignee", "delegated_by", "retracted_by", "response_option"
     ).order_by("delegated_at", "id")
-    stages = Stage.objects.select_related("protocol_stage", "outcome_by").prefetch_related(
-        Prefetch("tasks", queryset=tasks)
+    stages = Stage.objects.select_related(
+        "protocol_stage", "outcome_by", "raised_by"
+    ).prefetch_related(Prefetch("tasks", queryset=tasks))
+    children = ConcernChild.objects.select_related("child__team", "child__social_worker").order_by(
+        "-is_primary", "id"
     )
     prefetch_related_objects(
         [task.stage.concern],
-        Prefetch("concern_children", queryset=ConcernChild.objects.select_related("child")),
+        Prefetch("concern_children", queryset=children),
         Prefetch(
             "sub_concerns",
             queryset=SubConcern.objects.filter(archived_at__isnull=True).select_related("category"),

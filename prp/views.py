@@ -16,6 +16,7 @@ from .security import two_factor
 from .security.idle import idle_exempt
 from .selectors import start_sections
 from .statement import statement_html
+from .waiting import waiting_for
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -63,7 +64,8 @@ def admin_sign_in(request):
 @require_GET
 def home(request):
     """Each person's start: what they are likely to have come to do, by role."""
-    return render(request, "prp/home.html", {"sections": start_sections(request.user)})
+    context = {"sections": start_sections(request.user), "waiting": waiting_for(request.user)}
+    return render(request, "prp/home.html", context)
 
 
 @require_GET

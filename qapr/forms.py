@@ -11,7 +11,17 @@ from collections.abc import Iterable
 
 from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import HTML, Button, Div, Field, Fieldset, Layout, Size
+from crispy_forms_gds.layout import (
+    HTML,
+    Button,
+    ConditionalQuestion,
+    ConditionalRadios,
+    Div,
+    Field,
+    Fieldset,
+    Layout,
+    Size,
+)
 from django import forms
 from django.utils.html import format_html
 
@@ -242,8 +252,16 @@ class QaprForm(HiddenErrorsMixin, forms.Form):
                     "Only if the grade is Requires improvement. For an Inadequate grade you "
                     "must raise a formal concern."
                 ),
-                Field.radios("ri_decision", legend_size=Size.SMALL),
-                Field.textarea("ri_decision_reason", rows=4),
+                # The reason follows "No concern" (GOV.UK conditional reveal): the other
+                # answers are followed by the concern itself.
+                ConditionalRadios(
+                    "ri_decision",
+                    RiDecision.INFORMAL.label,
+                    RiDecision.FORMAL.label,
+                    ConditionalQuestion(
+                        RiDecision.NONE.label, Field.textarea("ri_decision_reason", rows=4)
+                    ),
+                ),
                 legend="Requires improvement decision",
                 legend_size=Size.MEDIUM,
                 css_id="section-ri",

@@ -115,3 +115,8 @@ def drafts_by(user: User) -> QuerySet[Qapr]:
 
 def recommendations_for(qapr: Qapr) -> QuerySet[Recommendation]:
     return qapr.recommendations.filter(archived_at__isnull=True).select_related("owner")
+
+
+def qaprs_raising(user: User, concern_id: int) -> QuerySet[Qapr]:
+    """The QAPRs that raised this concern, of children this person may see."""
+    return qapr_queryset(user).filter(concern_id=concern_id).order_by("created_at", "id")

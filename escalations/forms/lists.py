@@ -76,6 +76,7 @@ class ConcernFilters:
     assignee_id: int | None = None
     include_archived: bool = False
     formal_limit: str = ""
+    awaiting_outcome: bool = False
 
     def selector_kwargs(self) -> dict:
         return {
@@ -95,6 +96,7 @@ class ConcernFilters:
             "assignee_id": self.assignee_id,
             "include_archived": self.include_archived,
             "formal_limit": self.formal_limit,
+            "awaiting_outcome": self.awaiting_outcome,
         }
 
 
@@ -195,6 +197,12 @@ class ConcernFilterForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": "Select whether to include archived concerns"},
     )
+    awaiting = forms.ChoiceField(
+        choices=[("", ""), ("outcome", "Waiting for your outcome")],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Select what the concerns are waiting for"},
+    )
 
     def __init__(self, data=None, *, user: User, protocol: Protocol | None, **kwargs):
         self.defaults = {"scope": default_scope(user), "state": "open"}
@@ -248,6 +256,7 @@ class ConcernFilterForm(forms.Form):
             assignee_id=cleaned["assignee"].pk if cleaned.get("assignee") else None,
             include_archived=cleaned.get("archived") == "include",
             formal_limit=cleaned.get("formal_limit") or "",
+            awaiting_outcome=cleaned.get("awaiting") == "outcome",
         )
 
     def narrowing(self) -> list[str]:
@@ -275,6 +284,8 @@ class ConcernFilterForm(forms.Form):
             words.append(f"{dict(DATED)[data['dated']].capitalize()} {_period(data)}")
         if data.get("archived") == "include":
             words.append("Including archived concerns")
+        if data.get("awaiting") == "outcome":
+            words.append("Waiting for your outcome")
         return words
 
 

@@ -48,11 +48,24 @@ def recipient_choices(user: User, child: Child | None) -> list:
         # A note about a restricted child can only go to people named on the record.
         first = [person for person in first if may_see_child(person, child)]
     others = [person for person in people.values() if person not in first]
-    if not first:
-        return [(person.pk, person_label(person)) for person in others]
-    groups = [(first_heading, [(person.pk, person_label(person)) for person in first])]
-    if others:
-        groups.append((others_heading, [(person.pk, person_label(person)) for person in others]))
+    groups = []
+    if first:
+        groups.append((first_heading, [(person.pk, person_label(person)) for person in first]))
+    return groups + _by_team(others, others_heading if first else "")
+
+
+def _by_team(people: list[User], heading: str) -> list:
+    """One group a team, its name said once in the group's heading rather than after each
+    person; people with no team last."""
+    teams: dict[str, list] = {}
+    for person in people:
+        label = f"{person.full_name} ({person.job_title})" if person.job_title else person.full_name
+        teams.setdefault(str(person.team or ""), []).append((person.pk, label))
+    prefix = f"{heading}: " if heading else ""
+    named = sorted((name, choices) for name, choices in teams.items() if name)
+    groups = [(f"{prefix}{name}", choices) for name, choices in named]
+    if "" in teams:
+        groups.append((f"{prefix}No team", teams[""]))
     return groups
 
 

@@ -11,6 +11,10 @@ from prp.forms import LockVersionField
 
 SHOW_WAITING = "waiting"
 SHOW_ALL = "all"
+# From the home page's counts: hidden, said above the list, kept when the filter changes.
+DUE_WEEK = "week"
+DUE_OVERDUE = "overdue"
+DUE_CHOICES = [(DUE_WEEK, "Due this week"), (DUE_OVERDUE, "Overdue")]
 
 
 class TaskFilterForm(forms.Form):
@@ -21,6 +25,12 @@ class TaskFilterForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Select which tasks to show"},
     )
+    due = forms.ChoiceField(
+        choices=[("", ""), *DUE_CHOICES],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Select when the tasks are due"},
+    )
 
     def __init__(self, data=None, **kwargs):
         if data is not None and not data.get("show"):
@@ -30,6 +40,7 @@ class TaskFilterForm(forms.Form):
         self.fields["show"].initial = SHOW_WAITING
         self.helper = FormHelper()
         self.helper.form_method = "get"
+        self.helper.render_hidden_fields = True
         self.helper.layout = Layout(
             Field.radios("show", legend_size=Size.SMALL, small=True, inline=True),
             Submit("filter", "Show tasks", css_class="govuk-button--secondary"),
@@ -40,6 +51,15 @@ class TaskFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return False
         return self.cleaned_data["show"] == SHOW_ALL
+
+    def due_choice(self) -> str:
+        """ "week", "overdue" or "" (any time); "" if the input is bad."""
+        if not self.is_bound or not self.is_valid():
+            return ""
+        return self.cleaned_data["due"]
+
+    def due_label(self) -> str:
+        return dict(DUE_CHOICES).get(self.due_choice(), "")
 
 
 class ResponseOptionField(forms.ModelChoiceField):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from cases import selectors as case_selectors
-from escalations import rules, safeguarding, selectors, services
+from escalations import related, rules, safeguarding, selectors, services
 from escalations.forms.concern import (
     ActionEditForm,
     ActionForm,
@@ -236,6 +236,7 @@ def _detail_context(request, concern: Concern) -> dict:
     actions = _actions(user, concern)
     return {
         "concern": concern,
+        "related": related.related_to(user, concern.pk),
         "actions": actions,
         "open_actions": sum(1 for a in actions if a.done_on is None),
         "attachments": _attachments(user, concern, may_add=flags.may_add),

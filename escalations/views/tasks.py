@@ -25,7 +25,7 @@ PAGE_SIZE = 25
 def task_inbox(request):
     form = TaskFilterForm(request.GET or None)
     include_done = form.include_done()
-    tasks = selectors.task_inbox(request.user, include_done=include_done)
+    tasks = selectors.task_inbox(request.user, include_done=include_done, due=form.due_choice())
     if fmt := wanted_format(request):
         return downloads.tasks(request, tasks, fmt=fmt)
     paginator = Paginator(tasks, PAGE_SIZE)
@@ -38,6 +38,7 @@ def task_inbox(request):
         "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "query": query.urlencode(),
         "include_done": include_done,
+        "due_label": form.due_label(),
         **due_context(),
     }
     return render(request, "escalations/task_inbox.html", context)
@@ -97,10 +98,13 @@ def _detail_context(request, task: Task, form: TaskResponseForm | None) -> dict:
     label_retractions([task])
     for stage in earlier:
         label_retractions(stage.tasks.all())
+    today = rules.today()
+    children = [(link, link.child.age_on(today)) for link in concern.concern_children.all()]
     return {
         "task": task,
         "stage": task.stage,
         "concern": concern,
+        "children": children,
         "earlier_stages": earlier,
         "form": form,
         "can_respond": form is not None and rules.may_respond(request.user, task),
