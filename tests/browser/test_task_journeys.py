@@ -175,8 +175,9 @@ def test_iro_takes_back_the_task_and_delegates_it_to_someone_else(
 
     page.get_by_role("link", name="Delegate this stage").click()
     expect(journey.h1()).to_contain_text("Formal stage 1")
+    # Each person is named with their role and team, so two people of one name are told apart.
     page.get_by_label("Who should the task go to?").select_option(
-        label="Dee Deputy (Deputy team manager)"
+        label=f"Dee Deputy (Deputy team manager, {team})"
     )
     page.get_by_label("Why is the task moving?").fill("Tom is on leave until the end of the month.")
     journey.check("redelegate")
