@@ -1,11 +1,11 @@
-"""When the scheduled packs are due (issue 20 part 2): the calendar rule only, so far.
+"""When the scheduled packs are due (issue 20 part 2), and each pack as a PDF.
 
 The weekly clinic pack goes out on the first working day of each week (Monday 08:00, or the next
 working day when Monday is a bank holiday or a closure day) and covers the week just ended. The
 monthly themes report goes out on the first working day of each month and covers the month just
 ended. Each pack is made as a tagged PDF for the person it is for (their own figures: a
-restricted child is never in it). Not built yet: the jobs that send the packs, the email with
-the headline figures and the PDF attached, the recipients setting.
+restricted child is never in it). The jobs that send them, by email with the headline figures
+and the PDF attached, to the people an administrator chose, are in dashboards.sending.
 """
 
 from __future__ import annotations
@@ -71,6 +71,20 @@ def clinic_pack_headline(pack: reports.ClinicPack) -> list[str]:
     return [table.caption for table in pack.tables]
 
 
+THEMES_HEADLINE_CATEGORIES = 3
+
+
+def themes_report_headline(report: reports.ThemesReport) -> list[str]:
+    """The figures an email leads with: the month's total and its commonest categories."""
+    lines = [f"Concern themes raised in the month: {report.total:,}"]
+    table = report.teams
+    if table.total:
+        counts = zip(table.headers[1:-1], table.total[1:-1], strict=True)
+        common = sorted((c for c in counts if c[1]), key=lambda c: (-c[1], c[0]))
+        lines += [f"{name}: {count:,}" for name, count in common[:THEMES_HEADLINE_CATEGORIES]]
+    return lines
+
+
 def clinic_pack_pdf(user, monday: dt.date) -> bytes:
     """The weekly clinic pack for the week beginning `monday`, as this person may see it."""
     pack = reports.clinic_pack(user, monday)
@@ -91,6 +105,6 @@ def themes_report_pdf(user, month_start: dt.date) -> bytes:
         title=f"Monthly themes report: {dateformat.format(month_start, 'F Y')}",
         period=f"{_day(report.month_start)} to {_day(report.month_end)}",
         tables=report.tables,
-        headline=[f"Concern themes raised in the month: {report.total:,}"],
+        headline=themes_report_headline(report),
         user=user,
     )

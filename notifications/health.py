@@ -1,11 +1,16 @@
 """Is the machinery alive? /health/ for monitoring, and the chase job's lateness for the banner
-administrators see."""
+administrators see.
+
+Jobs that send something once a period (the packs, in dashboards) register a check here from
+their AppConfig.ready(): it says when the job last sent and whether a period passed unsent
+("overdue"), which makes /health/ degraded like a late chase."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
 import re
+from collections.abc import Callable
 
 from celery import current_app
 from django.conf import settings
@@ -25,6 +30,17 @@ CHASE_JOB = "chase"
 CHASE_LATE_AFTER = dt.timedelta(hours=2)
 # Monitoring that is not signed in sends the token from HEALTH_TOKEN in this header for details.
 TOKEN_HEADER = "X-Health-Token"
+
+# name -> check(now) returning a dict with at least "overdue" (bool).
+_PERIODIC_CHECKS: dict[str, Callable[[dt.datetime], dict]] = {}
+
+
+def register_periodic(name: str, check: Callable[[dt.datetime], dict]) -> None:
+    _PERIODIC_CHECKS[name] = check
+
+
+def periodic_jobs(now: dt.datetime) -> dict:
+    return {name: check(now) for name, check in sorted(_PERIODIC_CHECKS.items())}
 
 
 def working_time_between(
@@ -107,19 +123,21 @@ def status(now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     database = check_database()
     broker = check_broker()
-    jobs, late = {}, None
+    jobs, late, periodic = {}, None, {}
     if database["ok"]:
         try:
-            jobs, late = job_ages(now), chase_is_late(now)
+            jobs, late, periodic = job_ages(now), chase_is_late(now), periodic_jobs(now)
         except Exception as error:  # noqa: BLE001 - e.g. the database went away mid-check
             database = {"ok": False, "error": _safe(error)}
-    healthy = database["ok"] and broker["ok"] and late is False
+    overdue = any(check["overdue"] for check in periodic.values())
+    healthy = database["ok"] and broker["ok"] and late is False and not overdue
     return {
         "status": "ok" if healthy else "degraded",
         "database": database,
         "broker": broker,
         "chase_late": late,
         "jobs": jobs,
+        "periodic": periodic,
     }
 
 
@@ -137,9 +155,9 @@ def may_see_details(request) -> bool:
 @require_GET
 @never_cache
 def health(request):
-    """JSON for monitoring: 200 when all is well, 503 when the database or broker is down or
-    the chase job has stopped running. Everyone gets the status; details need
-    `may_see_details`."""
+    """JSON for monitoring: 200 when all is well, 503 when the database or broker is down, the
+    chase job has stopped running or a pack's period passed unsent. Everyone gets the status;
+    details need `may_see_details`."""
     report = status()
     code = 200 if report["status"] == "ok" else 503
     if not may_see_details(request):

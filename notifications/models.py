@@ -43,6 +43,8 @@ class Kind(models.TextChoices):
     IMMEDIATE_SAFEGUARDING = "immediate_safeguarding", "Immediate safeguarding concern"
     SAFEGUARDING_CONTACT_DUE = "safeguarding_contact_due", "Safeguarding contact not recorded"
     IMPORT_FINISHED = "import_finished", "Import finished"
+    CLINIC_PACK = "clinic_pack", "Weekly clinic pack"
+    THEMES_REPORT = "themes_report", "Monthly themes report"
 
 
 # Reminders and chases about a task: not sent if the task was answered before they went out.
@@ -66,6 +68,10 @@ DIGESTIBLE = frozenset(
         Kind.RECOMMENDATION_OVERDUE,
     }
 )
+
+
+# Messages that carry files (the packs, as PDFs): the sender reads their attachments.
+WITH_ATTACHMENTS = frozenset({Kind.CLINIC_PACK, Kind.THEMES_REPORT})
 
 
 class Status(models.TextChoices):
@@ -140,3 +146,26 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient}: {self.subject}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message (a pack as a PDF, made for its recipient). Kept with the row,
+    so a retry sends the very file the first attempt would have sent."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100, default="application/pdf")
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "filename"], name="notif_attachment_once"
+            )
+        ]
+
+    def __str__(self):
+        return self.filename

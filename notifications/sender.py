@@ -35,7 +35,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import audience, stale
-from .models import ABOUT_A_LIVE_TASK, Notification, Status
+from .models import ABOUT_A_LIVE_TASK, WITH_ATTACHMENTS, Notification, Status
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,10 @@ def email_for(
         connection=connection,
     )
     email.attach_alternative(notification.body_html, "text/html")
+    if notification.kind in WITH_ATTACHMENTS:
+        # One query, for the few kinds that carry files (the packs): a MIME part each.
+        for attachment in notification.attachments.all():
+            email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     return email
 
 

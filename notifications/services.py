@@ -20,7 +20,7 @@ from django.utils import timezone
 from prp.models import User
 
 from . import audience, naming
-from .models import DIGESTIBLE, Kind, Notification
+from .models import DIGESTIBLE, Attachment, Kind, Notification
 
 # Sending lives in notifications.sender (batches over one connection, leases, Message-ID); these
 # names stay importable from here, where the jobs, the admin and the tests have always found them.
@@ -44,6 +44,8 @@ class Message:
     send_after: dt.datetime | None = None
     # What a team digest lists: each is checked again before it is sent (notifications.audience).
     concerns: list = field(default_factory=list)
+    # Files sent with it: (filename, content, content type), e.g. a pack as a PDF.
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
 
 
 def absolute(path: str) -> str:
@@ -117,6 +119,7 @@ def notify(*messages: Message) -> int:
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     fresh_keys = {row.key for row in fresh}
     _list_concerns([m for m in messages if m.concerns and m.key[:200] in fresh_keys])
+    _attach([m for m in messages if m.attachments and m.key[:200] in fresh_keys])
     transaction.on_commit(wake_sender)
     return len(fresh)
 
@@ -136,6 +139,31 @@ def _list_concerns(messages: list[Message]) -> None:
             through(notification_id=ids[m.key[:200]], concern_id=concern.pk)
             for m in messages
             for concern in {c.pk: c for c in m.concerns}.values()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _attach(messages: list[Message]) -> None:
+    """Store each message's files with its row. A file is kept once per row and name, so a
+    concurrent job that queued the same message a moment ago adds nothing."""
+    if not messages:
+        return
+    ids = dict(
+        Notification.objects.filter(key__in=[m.key[:200] for m in messages]).values_list(
+            "key", "pk"
+        )
+    )
+    Attachment.objects.bulk_create(
+        [
+            Attachment(
+                notification_id=ids[m.key[:200]],
+                filename=filename[:200],
+                content=content,
+                content_type=content_type,
+            )
+            for m in messages
+            for filename, content, content_type in m.attachments
         ],
         ignore_conflicts=True,
     )

@@ -333,6 +333,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The scheduled packs go out from this hour (Europe/London) on their send day.
+PACK_SEND_HOUR = env.int("PACK_SEND_HOUR", default=8)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "prp.tasks.heartbeat", "schedule": 60.0},
@@ -350,6 +352,17 @@ CELERY_BEAT_SCHEDULE = {
     "chase-safeguarding-contacts": {
         "task": "escalations.chase_safeguarding_contacts",
         "schedule": crontab(minute=0),
+    },
+    # The weekly clinic pack and the monthly themes report (dashboards.sending): each job decides
+    # by the calendar rule whether a pack is due (a bank-holiday Monday sends on Tuesday) and
+    # sends each period once; the runs after 08:00 catch up when the worker was down at 08:00.
+    "clinic-pack": {
+        "task": "dashboards.send_clinic_packs",
+        "schedule": crontab(hour=f"{PACK_SEND_HOUR}-17", minute=0),
+    },
+    "themes-report": {
+        "task": "dashboards.send_themes_reports",
+        "schedule": crontab(hour=f"{PACK_SEND_HOUR}-17", minute=0),
     },
     # Closed concerns leave the working lists CONCERN_ARCHIVE_AFTER_DAYS after they closed.
     "archive-closed-concerns": {
