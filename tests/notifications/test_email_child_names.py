@@ -27,8 +27,15 @@ from tests.notifications.test_chase import at
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates" / "notifications" / "email"
 # Kinds whose emails do not name a child: a digest lists its items' own subjects, a good
 # practice note says what was done well.
-# An import's result names files and counts, never a child.
-NO_CHILD = {Kind.DIGEST, Kind.GOOD_PRACTICE, Kind.IMPORT_FINISHED}
+# An import's result names files and counts, never a child; a pack's email gives its figures
+# (the names are in the PDF, made for the reader as the pages show them).
+NO_CHILD = {
+    Kind.DIGEST,
+    Kind.GOOD_PRACTICE,
+    Kind.IMPORT_FINISHED,
+    Kind.CLINIC_PACK,
+    Kind.THEMES_REPORT,
+}
 
 
 class Anything(dt.date):

@@ -366,6 +366,20 @@ def let_the_24_hours_run_out(w):
     }
 
 
+@produces(Kind.CLINIC_PACK, Kind.THEMES_REPORT)
+def _packs(w) -> None:
+    """Monday 2 March 2026 at 08:00: the clinic pack and the themes report both go, to the
+    reviewing service manager by role and to the Head of Service, named."""
+    from dashboards import tasks as pack_tasks
+    from dashboards.models import PackRecipients
+
+    for setting in PackRecipients.objects.all():
+        setting.people.add(w.head_of_service)
+    with time_machine.travel(at(2026, 3, 2, 8), tick=False):
+        pack_tasks.send_clinic_packs()
+        pack_tasks.send_themes_reports()
+
+
 # Reading the links -------------------------------------------------------------------------
 
 

@@ -10,6 +10,8 @@ from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from config.celery_app import app
+from dashboards import sending
+from dashboards.models import PackSending
 from notifications import health
 from notifications.health import chase_is_late
 from prp.models import JobHeartbeat, RoleCode
@@ -45,11 +47,19 @@ def health_token(settings):
     settings.HEALTH_TOKEN = MONITORING_TOKEN
 
 
+def packs_sent(now):
+    """Each scheduled pack's latest period is sent (dashboards.sending)."""
+    for pack in sending.PACKS.values():
+        for period in sending.latest_due(pack, now):
+            PackSending.objects.create(pack=pack.kind, period_start=period, finished_at=now)
+
+
 @pytest.fixture
 def all_running(db):
     now = at(2025, 11, 12, 10)
     beat("chase", now - dt.timedelta(minutes=10))
     beat("send_outbox", now - dt.timedelta(seconds=30))
+    packs_sent(now)
     with time_machine.travel(now, tick=False):
         yield now
 
