@@ -12,6 +12,7 @@ import pypdf
 import pytest
 import time_machine
 from auditlog.models import LogEntry
+from celery.contrib.testing.worker import start_worker
 from celery.schedules import crontab
 from django.core import mail
 from django.db import IntegrityError, transaction
@@ -30,6 +31,8 @@ from tests.prp.test_reports import (  # noqa: F401 - fixtures
     other_team,
     week,
 )
+from tests.smtp import Sink
+from tests.worker import wait_for
 
 LONDON = ZoneInfo("Europe/London")
 SITE_URL = "http://127.0.0.1:8101"
@@ -406,3 +409,35 @@ def test_health_is_not_degraded_on_a_bank_holiday_monday(
     chase_running(at(2025, 8, 26, 10, 30))
     code, data = health_of(client, settings, at(2025, 8, 26, 10, 30))
     assert (code, data["periodic"]["clinic_pack"]["due_period"]) == (503, "2025-08-18")
+
+
+# Through a real worker and a real mail server ----------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_runs_the_job_and_the_pdf_goes_as_a_mime_attachment(settings, service_manager):
+    """The scheduler's task on a real Celery worker, on Monday 16 March 2026 just after 08:00;
+    the outbox sends through the SMTP backend to a mail server on 127.0.0.1."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_TIMEOUT = "127.0.0.1", 5
+    with (
+        Sink() as sink,
+        time_machine.travel(at(2026, 3, 16, 8, 0), tick=True),
+        start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"),
+    ):
+        settings.EMAIL_PORT = sink.port
+        tasks.send_clinic_packs.delay()
+        # The job wakes the sender when it commits; the worker sends it next.
+        wait_for(lambda: sink.received == 1, seconds=60)
+        wait_for(lambda: Notification.objects.filter(status=Status.SENT).exists())
+    [message] = sink.messages
+    assert message["To"] == service_manager.email
+    subject = " ".join(message["Subject"].split())  # the server's copy has it folded
+    assert subject == f"Weekly clinic pack: week beginning 9 March 2026 ({AUTHORITY})"
+    assert message.get_content_type() == "multipart/mixed"
+    [pdf] = [part for part in message.walk() if part.get_content_type() == "application/pdf"]
+    assert pdf.get_filename() == "clinic-pack-2026-03-09.pdf"
+    reader, text = pdf_text(pdf.get_payload(decode=True))
+    assert reader.metadata.title == "Weekly clinic pack: week beginning 9 March 2026"
+    assert AUTHORITY in text and "9 March 2026 to 15 March 2026" in text
+    assert PackSending.objects.get().finished_at is not None
