@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -222,13 +222,10 @@ MESSAGES = {CLINIC_PACK.kind: clinic_pack_message, THEMES_REPORT.kind: themes_re
 
 
 def _start(pack: Pack, period: dt.date, now: dt.datetime) -> PackSending:
-    try:
-        with transaction.atomic():
-            sending, _ = PackSending.objects.get_or_create(
-                pack=pack.kind, period_start=period, defaults={"started_at": now}
-            )
-    except IntegrityError:  # another run made it a moment ago
-        sending = PackSending.objects.get(pack=pack.kind, period_start=period)
+    # get_or_create falls back to reading the row when a concurrent run made it a moment ago.
+    sending, _ = PackSending.objects.get_or_create(
+        pack=pack.kind, period_start=period, defaults={"started_at": now}
+    )
     return sending
 
 
