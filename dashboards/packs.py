@@ -85,9 +85,10 @@ def themes_report_headline(report: reports.ThemesReport) -> list[str]:
     return lines
 
 
-def clinic_pack_pdf(user, monday: dt.date) -> bytes:
-    """The weekly clinic pack for the week beginning `monday`, as this person may see it."""
-    pack = reports.clinic_pack(user, monday)
+def clinic_pack_pdf(user, monday: dt.date, pack: reports.ClinicPack | None = None) -> bytes:
+    """The weekly clinic pack for the week beginning `monday`, as this person may see it
+    (`pack`: the same, already counted for them)."""
+    pack = pack or reports.clinic_pack(user, monday)
     return _pdf(
         title=f"Weekly clinic pack: week beginning {_day(monday)}",
         period=f"{_day(pack.week_start)} to {_day(pack.week_end)}, open and overdue as at "
@@ -98,9 +99,11 @@ def clinic_pack_pdf(user, monday: dt.date) -> bytes:
     )
 
 
-def themes_report_pdf(user, month_start: dt.date) -> bytes:
-    """The monthly themes report for the month beginning `month_start`."""
-    report = reports.themes_report(user, month_start)
+def themes_report_pdf(
+    user, month_start: dt.date, report: reports.ThemesReport | None = None
+) -> bytes:
+    """The monthly themes report for the month beginning `month_start`, for this person."""
+    report = report or reports.themes_report(user, month_start)
     return _pdf(
         title=f"Monthly themes report: {dateformat.format(month_start, 'F Y')}",
         period=f"{_day(report.month_start)} to {_day(report.month_end)}",

@@ -191,7 +191,11 @@ def clinic_pack_message(person: User, monday: dt.date) -> Message:
         },
         url=f"{reverse('reports:clinic_pack')}?week={monday.isoformat()}",
         attachments=[
-            (f"clinic-pack-{monday.isoformat()}.pdf", packs.clinic_pack_pdf(person, monday), PDF)
+            (
+                f"clinic-pack-{monday.isoformat()}.pdf",
+                packs.clinic_pack_pdf(person, monday, pack),
+                PDF,
+            )
         ],
     )
 
@@ -210,7 +214,11 @@ def themes_report_message(person: User, month: dt.date) -> Message:
         },
         url=f"{reverse('reports:themes')}?month={month:%Y-%m}",
         attachments=[
-            (f"themes-report-{month:%Y-%m}.pdf", packs.themes_report_pdf(person, month), PDF)
+            (
+                f"themes-report-{month:%Y-%m}.pdf",
+                packs.themes_report_pdf(person, month, report),
+                PDF,
+            )
         ],
     )
 

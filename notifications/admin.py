@@ -5,7 +5,8 @@ are put back in the queue with the retry action.
 """
 
 from django.contrib import admin, messages
-from django.template.defaultfilters import truncatechars
+from django.db.models.functions import Length
+from django.template.defaultfilters import filesizeformat, truncatechars
 
 from . import audience, services
 from .models import Notification
@@ -31,7 +32,7 @@ class NotificationAdmin(admin.ModelAdmin):
     ordering = ("-created_at", "-id")
     actions = ["retry_failed"]
     fieldsets = (
-        ("Message", {"fields": ("recipient", "kind", "subject", "url", "body_text")}),
+        ("Message", {"fields": ("recipient", "kind", "subject", "url", "body_text", "files")}),
         (
             "Sending",
             {
@@ -49,7 +50,14 @@ class NotificationAdmin(admin.ModelAdmin):
         ("About", {"fields": ("concern", "task", "child", "digest", "key")}),
         ("Email as HTML", {"classes": ("collapse",), "fields": ("body_html",)}),
     )
-    readonly_fields = tuple(field.name for field in Notification._meta.fields)
+    readonly_fields = (*(field.name for field in Notification._meta.fields), "files")
+
+    @admin.display(description="Attached files")
+    def files(self, obj):
+        """The files sent with it (a pack's PDF): name and size, never the content."""
+        sizes = obj.attachments.annotate(size=Length("content")).values_list("filename", "size")
+        names = [f"{filename} ({filesizeformat(size)})" for filename, size in sizes]
+        return ", ".join(names) or "None"
 
     @admin.display(description="Last error")
     def error(self, obj):

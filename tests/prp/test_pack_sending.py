@@ -441,3 +441,14 @@ def test_a_worker_runs_the_job_and_the_pdf_goes_as_a_mime_attachment(settings, s
     assert reader.metadata.title == "Weekly clinic pack: week beginning 9 March 2026"
     assert AUTHORITY in text and "9 March 2026 to 15 March 2026" in text
     assert PackSending.objects.get().finished_at is not None
+
+
+def test_administrators_see_a_packs_file_with_its_message_in_the_admin(
+    client, admin_user, service_manager
+):
+    run(tasks.send_clinic_packs, at(2026, 3, 16, 8))
+    row = Notification.objects.get(kind=Kind.CLINIC_PACK)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:notifications_notification_change", args=[row.pk]))
+    assert page.status_code == 200
+    assert "clinic-pack-2026-03-09.pdf (" in page.content.decode()
