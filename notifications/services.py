@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from prp.models import User
 
-from . import audience, naming
+from . import audience, govuk_notify, naming
 from .models import DIGESTIBLE, Kind, Notification
 
 # Sending lives in notifications.sender (batches over one connection, leases, Message-ID); these
@@ -73,6 +73,9 @@ def _row(message: Message, now: dt.datetime) -> Notification:
         "authority_name": settings.AUTHORITY_NAME,
     }
     subject, text, html = render(message.kind, context)
+    fields = govuk_notify.personalisation(
+        message.kind, context, subject=subject, body=text, link=context["url"]
+    )
     return Notification(
         recipient=message.recipient,
         kind=message.kind,
@@ -80,6 +83,7 @@ def _row(message: Message, now: dt.datetime) -> Notification:
         subject=subject,
         body_text=text,
         body_html=html,
+        personalisation=fields,
         url=message.url,
         concern=message.concern,
         task=message.task,
