@@ -86,9 +86,9 @@ class NotificationAdmin(admin.ModelAdmin):
         to them: the address is wrong, or the inbox refused them, and the person was not told."""
         undelivered = self.get_queryset(request).filter(delivery_status__in=UNDELIVERED)
         count = undelivered.count()
-        if count and "delivery_status" not in request.GET:
+        if count and "delivery_status__exact" not in request.GET:
             permanent = undelivered.filter(delivery_status=Delivery.PERMANENT_FAILURE).count()
-            link = f"?delivery_status={Delivery.PERMANENT_FAILURE.value}"
+            link = f"?delivery_status__exact={Delivery.PERMANENT_FAILURE.value}"
             self.message_user(
                 request,
                 format_html(

@@ -269,7 +269,17 @@ def verdict(error: BaseException) -> str:
 
 def describe(error: BaseException) -> str:
     if isinstance(error, APIError):
-        return f"GOV.UK Notify answered {error.status_code}: {error.message}"
+        message = error.message
+        if isinstance(message, list):  # Notify's [{"error": "BadRequestError", "message": ...}]
+            message = "; ".join(
+                f"{item.get('error', '')}: {item.get('message', '')}"
+                if isinstance(item, dict)
+                else str(item)
+                for item in message
+            )
+        if error.response is None:
+            return f"GOV.UK Notify could not be reached: {error.__cause__ or message}"
+        return f"GOV.UK Notify answered {error.status_code}: {message}"
     return f"{type(error).__name__}: {error}"
 
 
