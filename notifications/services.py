@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from prp.models import User
 
-from . import audience, govuk_notify, naming
+from . import audience, govuk_notify, naming, receipts
 from .models import DIGESTIBLE, Kind, Notification
 
 # Sending lives in notifications.sender (batches over one connection, leases, Message-ID); these
@@ -162,6 +162,13 @@ def mark_read(user: User, pk: int | None = None) -> int:
     if pk is not None:
         unread = unread.filter(pk=pk)
     return unread.update(read_at=timezone.now())
+
+
+def record_receipt(body: bytes, authorization: str) -> Notification:
+    """GOV.UK Notify's delivery receipt for one message: its row's delivery status updated and
+    audited (notifications.receipts). Raises receipts.Refused, audited too, for anything that
+    is not a receipt for a message sent through Notify."""
+    return receipts.record(body, authorization)
 
 
 __all__ = ["BACKOFF_MINUTES", "Kind", "Message", "notify", "release_expired", "retry", "send_due"]

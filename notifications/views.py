@@ -89,7 +89,7 @@ def notify_receipt(request):
     """GOV.UK Notify's delivery receipt for one message (notifications.receipts). 204 when
     taken; 401, 403, 400 or 404, and nothing changed, when not."""
     try:
-        receipts.record(request.body, request.headers.get("Authorization", ""))
+        services.record_receipt(request.body, request.headers.get("Authorization", ""))
     except receipts.Refused as refused:
         return JsonResponse({"error": refused.reason}, status=refused.status)
     return HttpResponse(status=204)

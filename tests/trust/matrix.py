@@ -86,6 +86,8 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "login": row(GO, GO, GO, GO, GO, GO, GO, GO, OK),
     "logout": row(X, X, X, X, X, X, X, X, IN),
     "health": row(*[PUBLIC] * 9),
+    # GOV.UK Notify's receipts: a POST only, signed in or not (its bearer token decides).
+    "notifications:notify_receipt": row(*[X] * 9),
     "accessibility": row(*[OK] * 9),  # open to all, signed in or not
     "admin:index": row(F, F, F, F, F, F, F, OK, IN),  # 403, not a loop via sign-in
     # The admin pages whose views are ours: sign-in locks (issue 13 §3).

@@ -239,6 +239,9 @@ OPEN_TO_ALL = {
     "admin:axes_accessattempt_unlock",
     "notifications:notification_settings",
     "notifications:notification_mark_all_read",
+    # GOV.UK Notify's delivery receipts: anyone may post, and without Notify's bearer token
+    # everyone is refused (401/403) with nothing written (tests/notifications/test_notify.py).
+    "notifications:notify_receipt",
     # Your own account, password, two-factor codes and session: nobody else's can be reached.
     "account",
     "password_change",
