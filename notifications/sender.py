@@ -229,14 +229,16 @@ def back_to_the_queue(digest_pks: list[int]) -> int:
 
 def _mark_sent(row: Notification, token: str, provider_id: str = "") -> None:
     """Its own commit (autocommit), the moment the server accepted it, with the id the channel
-    gave it (GOV.UK Notify's; SMTP gives none). One plain statement: at hundreds of messages a
-    second, building the same ORM update each time costs more than running it."""
+    gave it (GOV.UK Notify's; SMTP gives none). The Notify fields are no longer needed and may
+    name the child: they go (the body keeps what was sent). One plain statement: at hundreds of
+    messages a second, building the same ORM update each time costs more than running it."""
     table = Notification._meta.db_table
     sent_at = db.ops.adapt_datetimefield_value(timezone.now())
     with db.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '', claimed_by = '',"
-            " notify_id = %s WHERE id = %s AND claimed_by = %s AND status = %s",
+            " notify_id = %s, personalisation = '{}'"
+            " WHERE id = %s AND claimed_by = %s AND status = %s",
             [Status.SENT.value, sent_at, provider_id, row.pk, token, Status.SENDING.value],
         )
 

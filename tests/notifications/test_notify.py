@@ -19,6 +19,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from escalations.models import Outcome
 from notifications import checks, govuk_notify, sender
@@ -438,3 +441,43 @@ def test_an_unknown_channel_is_a_configuration_error(settings):
     assert [e.id for e in checks.email_channel_is_set_up()] == ["notifications.E004"]
     settings.EMAIL_CHANNEL = "smtp"
     assert checks.email_channel_is_set_up() == []
+
+
+# Whatever is posted, never a 500 and never a change -------------------------------------------
+
+JSON_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=40), st.just("9" * 30)
+)
+
+
+@hyp_settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.one_of(
+        st.binary(max_size=200),
+        st.dictionaries(
+            st.sampled_from(["id", "reference", "status", "to", "extra"]), JSON_VALUES
+        ).map(lambda data: json.dumps(data).encode()),
+        st.lists(JSON_VALUES, max_size=3).map(lambda data: json.dumps(data).encode()),
+    ),
+    token=st.one_of(st.none(), st.just(TOKEN), st.text(max_size=40)),
+)
+def test_no_posted_body_gives_a_server_error_or_changes_a_row(sent_rows, body, token):
+    response = post_receipt(None, token=token, raw=body)
+    assert response.status_code in (204, 400, 401, 403, 404)
+    if response.status_code != 204:
+        assert set(Notification.objects.values_list("delivery_status", flat=True)) == {""}
+
+
+@pytest.mark.django_db
+def test_the_notify_fields_go_once_the_message_is_sent(notify_channel):
+    """They may name the child; the body keeps what was sent."""
+    [row] = queue(1)
+    assert row.personalisation
+    assert sender.send_due() == 1
+    row.refresh_from_db()
+    assert (row.status, row.personalisation) == (Status.SENT, {})
+    assert row.body_text == "Hello 0"

@@ -94,6 +94,9 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     # Django's model permissions decide them, and the world's administrator holds none (a
     # council grants them per person), so they refuse every persona here.
     "admin:axes_accessattempt_changelist": row(F, F, F, F, F, F, F, F, IN),
+    # The outbox's list: ours since it counts the emails GOV.UK Notify could not deliver
+    # (tests/notifications/test_notify.py); Django's model permissions decide it too.
+    "admin:notifications_notification_changelist": row(F, F, F, F, F, F, F, F, IN),
     "admin:axes_accessattempt_unlock": row(F, F, F, F, F, F, F, X, IN),
     # Children and their reviews
     "cases:child_list": EVERYONE,

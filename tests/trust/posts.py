@@ -237,6 +237,8 @@ OPEN_TO_ALL = {
     # administrator holds none; tests/prp/test_lockout.py tries unlocking.
     "admin:axes_accessattempt_changelist",
     "admin:axes_accessattempt_unlock",
+    # The outbox's list in the admin (its retry action): model permissions decide, as above.
+    "admin:notifications_notification_changelist",
     "notifications:notification_settings",
     "notifications:notification_mark_all_read",
     # GOV.UK Notify's delivery receipts: anyone may post, and without Notify's bearer token
