@@ -292,7 +292,7 @@ def connection_lost(error: BaseException) -> bool:
 
 class SmtpChannel:
     """Sends a batch over one SMTP connection (EMAIL_BACKEND). The other channel, GOV.UK
-    Notify, is notifications.govuk_notify.NotifyChannel; both answer the same five calls."""
+    Notify, is notifications.govuk_notify.NotifyChannel; both answer the same six calls."""
 
     name = "smtp"
 
