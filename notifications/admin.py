@@ -6,10 +6,11 @@ are put back in the queue with the retry action.
 
 from django.contrib import admin, messages
 from django.db.models.functions import Length
-from django.template.defaultfilters import filesizeformat, truncatechars
+from django.template.defaultfilters import filesizeformat, pluralize, truncatechars
+from django.utils.html import format_html
 
 from . import audience, services
-from .models import Notification
+from .models import UNDELIVERED, Delivery, Notification
 
 
 @admin.register(Notification)
@@ -22,10 +23,11 @@ class NotificationAdmin(admin.ModelAdmin):
         "status",
         "attempts",
         "sent_at",
+        "delivery_status",
         "read_at",
         "error",
     )
-    list_filter = ("status", "kind", "by_digest")
+    list_filter = ("status", "delivery_status", "kind", "by_digest")
     search_fields = ("recipient__full_name", "recipient__email", "subject")
     list_select_related = ("recipient",)
     date_hierarchy = "created_at"
@@ -43,12 +45,17 @@ class NotificationAdmin(admin.ModelAdmin):
                     ("created_at", "send_after"),
                     ("claimed_by", "claimed_at"),
                     "sent_at",
+                    ("notify_id", "delivery_status", "delivery_updated_at"),
                     "read_at",
                 )
             },
         ),
         ("About", {"fields": ("concern", "task", "child", "digest", "key")}),
         ("Email as HTML", {"classes": ("collapse",), "fields": ("body_html",)}),
+        (
+            "GOV.UK Notify template fields",
+            {"classes": ("collapse",), "fields": ("personalisation",)},
+        ),
     )
     readonly_fields = (*(field.name for field in Notification._meta.fields), "files")
 
@@ -81,6 +88,29 @@ class NotificationAdmin(admin.ModelAdmin):
             f"{count} failed message{'s' if count != 1 else ''} put back in the queue.{note}",
             messages.SUCCESS,
         )
+
+    def changelist_view(self, request, extra_context=None):
+        """Emails GOV.UK Notify could not deliver are said at the top of the list, with a link
+        to them: the address is wrong, or the inbox refused them, and the person was not told."""
+        undelivered = self.get_queryset(request).filter(delivery_status__in=UNDELIVERED)
+        count = undelivered.count()
+        if count and "delivery_status__exact" not in request.GET:
+            permanent = undelivered.filter(delivery_status=Delivery.PERMANENT_FAILURE).count()
+            link = f"?delivery_status__exact={Delivery.PERMANENT_FAILURE.value}"
+            self.message_user(
+                request,
+                format_html(
+                    "{} email{} could not be delivered by GOV.UK Notify, {} of them to an"
+                    ' address that does not exist. <a href="{}">See the addresses that do not'
+                    " exist</a>.",
+                    count,
+                    pluralize(count),
+                    permanent,
+                    link,
+                ),
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         """Every message, but for a non-superuser none about a child (or a concern about one)

@@ -1,10 +1,14 @@
-"""System checks for the outbox's settings: every link in every email starts with SITE_URL, and
-EMAIL_CHILD_NAMES is one of the ways emails can name a child."""
+"""System checks for the outbox's settings: every link in every email starts with SITE_URL,
+EMAIL_CHILD_NAMES is one of the ways emails can name a child, and the email channel chosen is
+set up (GOV.UK Notify: a key, and a template for every message kind)."""
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.checks import Warning as CheckWarning
+
+from . import govuk_notify
 
 
 @register()
@@ -45,3 +49,37 @@ def email_child_names_is_known(app_configs=None, **kwargs):
             id="notifications.E003",
         )
     ]
+
+
+CHANNELS = ("smtp", "notify")
+
+
+@register()
+def email_channel_is_set_up(app_configs=None, **kwargs):
+    """A kind without a Notify template would fail every message of that kind at sending, one
+    by one: say so at start-up instead."""
+    if settings.EMAIL_CHANNEL not in CHANNELS:
+        return [
+            Error(
+                f"EMAIL_CHANNEL {settings.EMAIL_CHANNEL!r} is not one of {', '.join(CHANNELS)}.",
+                hint='"smtp" (the default) or "notify" (GOV.UK Notify).',
+                id="notifications.E004",
+            )
+        ]
+    errors = [
+        Error(
+            problem,
+            hint='See README, "GOV.UK Notify": NOTIFY_API_KEY and NOTIFY_TEMPLATES.',
+            id="notifications.E005",
+        )
+        for problem in govuk_notify.configuration_errors()
+    ]
+    if govuk_notify.is_chosen() and not settings.NOTIFY_CALLBACK_TOKEN:
+        errors.append(
+            CheckWarning(
+                "NOTIFY_CALLBACK_TOKEN is not set: every delivery receipt will be refused.",
+                hint="Set it to the bearer token given for receipts in GOV.UK Notify.",
+                id="notifications.W001",
+            )
+        )
+    return errors

@@ -83,6 +83,22 @@ class Status(models.TextChoices):
     NOT_NEEDED = "not_needed", "Not sent: no longer needed"
 
 
+class Delivery(models.TextChoices):
+    """What GOV.UK Notify's delivery receipt said (README, "GOV.UK Notify"). Empty: no receipt yet,
+    or sent by SMTP, which sends none."""
+
+    DELIVERED = "delivered", "Delivered"
+    PERMANENT_FAILURE = "permanent-failure", "Not delivered: the address does not exist"
+    TEMPORARY_FAILURE = "temporary-failure", "Not delivered: the inbox was full or unavailable"
+    TECHNICAL_FAILURE = "technical-failure", "Not delivered: a problem at GOV.UK Notify"
+
+
+# Receipts that mean the email will not arrive: administrators are shown these.
+UNDELIVERED = frozenset(
+    {Delivery.PERMANENT_FAILURE, Delivery.TEMPORARY_FAILURE, Delivery.TECHNICAL_FAILURE}
+)
+
+
 class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
@@ -134,6 +150,20 @@ class Notification(models.Model):
         max_length=60, blank=True, help_text="The sender holding it while it is being sent."
     )
     sent_at = models.DateTimeField(null=True, blank=True)
+    # GOV.UK Notify (notifications.govuk_notify): what its template is given, worked out with the
+    # subject and body when the row is queued; the id Notify gave the message; its receipt.
+    personalisation = models.JSONField(
+        default=dict, blank=True, help_text="The fields a GOV.UK Notify template is given."
+    )
+    notify_id = models.CharField(
+        max_length=64, blank=True, help_text="GOV.UK Notify's id for the message, once accepted."
+    )
+    delivery_status = models.CharField(
+        max_length=20, choices=Delivery.choices, blank=True, help_text="GOV.UK Notify's receipt."
+    )
+    delivery_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last receipt arrived."
+    )
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -10,7 +10,11 @@ lost; a sender that dies mid-batch repeats at most the one message it had in fli
 - A live sender renews its lease every quarter of OUTBOX_LEASE_SECONDS; a dead one stops
   renewing, and its rows go back to the queue once the lease runs out (2 minutes by default).
 - Every message carries a Message-ID made from its row, so the one repeat a crash can cause is
-  recognisable downstream as the same message.
+  recognisable downstream as the same message. Through GOV.UK Notify (EMAIL_CHANNEL=notify,
+  notifications.govuk_notify), the row's id is the message's `reference` instead.
+
+The channel (SMTP or GOV.UK Notify) is the only part that differs: `email_channel` picks it,
+and each answers open, send, failed, still_open, describe and close.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import audience, stale
+from . import audience, govuk_notify, stale
+from .govuk_notify import PERMANENT, RETRY, UNREACHABLE
 from .models import ABOUT_A_LIVE_TASK, WITH_ATTACHMENTS, Notification, Status
 
 log = logging.getLogger(__name__)
@@ -128,6 +133,7 @@ SENDING_FIELDS = (
     "send_after",
     "concern_id",
     "child_id",
+    "personalisation",
     "recipient__email",
     "task__state",
 )
@@ -225,28 +231,39 @@ def back_to_the_queue(digest_pks: list[int]) -> int:
 # Outcomes -------------------------------------------------------------------------------------
 
 
-def _mark_sent(row: Notification, token: str) -> None:
-    """Its own commit (autocommit), the moment the server accepted it. One plain statement: at
-    hundreds of messages a second, building the same ORM update each time costs more than
-    running it."""
+def _mark_sent(row: Notification, token: str, provider_id: str = "") -> None:
+    """Its own commit (autocommit), the moment the server accepted it, with the id the channel
+    gave it (GOV.UK Notify's; SMTP gives none). The Notify fields are no longer needed and may
+    name the child: they go (the body keeps what was sent). One plain statement: at hundreds of
+    messages a second, building the same ORM update each time costs more than running it."""
     table = Notification._meta.db_table
     sent_at = db.ops.adapt_datetimefield_value(timezone.now())
     with db.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '', claimed_by = ''"
+            f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '', claimed_by = '',"
+            " notify_id = %s, personalisation = '{}'"
             " WHERE id = %s AND claimed_by = %s AND status = %s",
-            [Status.SENT.value, sent_at, row.pk, token, Status.SENDING.value],
+            [Status.SENT.value, sent_at, provider_id, row.pk, token, Status.SENDING.value],
         )
 
 
-def _failed(rows: list[Notification], error: BaseException, now: dt.datetime, token: str) -> None:
-    """Back to the queue after a back-off, or failed for good after OUTBOX_MAX_ATTEMPTS."""
-    text = f"{type(error).__name__}: {error}"[:2000]
+def _failed(
+    rows: list[Notification],
+    error: BaseException,
+    now: dt.datetime,
+    token: str,
+    *,
+    permanent: bool = False,
+    text: str = "",
+) -> None:
+    """Back to the queue after a back-off, or failed for good after OUTBOX_MAX_ATTEMPTS (or at
+    once, when the channel says it can never be sent: GOV.UK Notify's 400)."""
+    text = (text or f"{type(error).__name__}: {error}")[:2000]
     by_attempts = defaultdict(list)
     for row in rows:
         by_attempts[row.attempts].append(row.pk)
     for attempts, pks in by_attempts.items():
-        final = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+        final = permanent or attempts >= settings.OUTBOX_MAX_ATTEMPTS
         wait = BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]
         held(token).filter(pk__in=pks).update(
             status=Status.FAILED if final else Status.PENDING,
@@ -277,6 +294,47 @@ def connection_lost(error: BaseException) -> bool:
     return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
 
 
+class SmtpChannel:
+    """Sends a batch over one SMTP connection (EMAIL_BACKEND). The other channel, GOV.UK
+    Notify, is notifications.govuk_notify.NotifyChannel; both answer the same six calls."""
+
+    name = "smtp"
+
+    def __init__(self):
+        self.connection = get_connection()
+        self.domain = sending_domain()
+
+    def open(self) -> None:
+        self.connection.open()
+
+    def send(self, row: Notification) -> str:
+        """Send one message; the id the channel gave it (SMTP gives none)."""
+        accepted = self.connection.send_messages([email_for(row, self.connection, self.domain)])
+        if not accepted:
+            raise ValueError("the mail server did not accept the message")
+        return ""
+
+    def failed(self, error: BaseException) -> str:
+        """After a failure: forget the connection, and say what the sender does next. A server
+        that refused one message is tried again later for it (SMTP has no "never")."""
+        _drop(self.connection)
+        return UNREACHABLE if connection_lost(error) else RETRY
+
+    def still_open(self) -> bool:
+        return getattr(self.connection, "connection", None) is not None
+
+    def describe(self, error: BaseException) -> str:
+        return f"{type(error).__name__}: {error}"
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def email_channel() -> SmtpChannel | govuk_notify.NotifyChannel:
+    """EMAIL_CHANNEL: "smtp" (the default) or "notify" (README, "GOV.UK Notify")."""
+    return govuk_notify.NotifyChannel() if govuk_notify.is_chosen() else SmtpChannel()
+
+
 class ServerUnreachable(Exception):
     """The mail server could not be reached, or stopped answering: stop this run. `sent` says
     how many of the batch went before it did."""
@@ -287,12 +345,12 @@ class ServerUnreachable(Exception):
 
 
 def send_batch(rows: list[Notification], lease: Lease, now: dt.datetime) -> int:
-    """Send a claimed batch over one connection. Returns how many were sent; raises
-    ServerUnreachable (after recording the failure on every row left) if the server cannot be
-    reached. Whatever happens, no row is left claimed when it returns."""
+    """Send a claimed batch over one connection of the chosen channel (SMTP, or GOV.UK Notify:
+    `email_channel`). Returns how many were sent; raises ServerUnreachable (after recording the
+    failure on every row left) if the server cannot be reached. Whatever happens, no row is
+    left claimed when it returns."""
     token = lease.token
-    connection = get_connection()
-    domain = sending_domain()
+    channel = email_channel()
     is_open = False
     left = list(rows)
     sent = 0
@@ -306,36 +364,35 @@ def send_batch(rows: list[Notification], lease: Lease, now: dt.datetime) -> int:
             row = left[0]
             if not is_open:
                 try:
-                    connection.open()
+                    channel.open()
                 except Exception as error:  # refused, timed out, bad TLS: all the same here
-                    _failed(left, error, now, token)
+                    _failed(left, error, now, token, text=channel.describe(error))
                     left = []
                     raise ServerUnreachable(str(error), sent) from error
                 is_open = True
             try:
-                accepted = connection.send_messages([email_for(row, connection, domain)])
-                if not accepted:
-                    raise ValueError("the mail server did not accept the message")
+                provider_id = channel.send(row)
             except SoftTimeLimitExceeded:
                 raise  # not the message's fault: released below, tried again by the next run
-            except Exception as error:  # any mail failure is retried, then shown
+            except Exception as error:  # any failure is retried, then shown, unless permanent
                 left.pop(0)
-                _failed([row], error, now, token)
-                _drop(connection)
-                is_open = False
-                if connection_lost(error):
+                verdict = channel.failed(error)
+                text = channel.describe(error)
+                _failed([row], error, now, token, permanent=verdict == PERMANENT, text=text)
+                is_open = channel.still_open()
+                if verdict == UNREACHABLE:
                     # Timed out or cut off: the rest of the batch would only wait as long.
-                    _failed(left, error, now, token)
+                    _failed(left, error, now, token, text=text)
                     left = []
-                    raise ServerUnreachable(str(error), sent) from error
+                    raise ServerUnreachable(text, sent) from error
                 continue
             left.pop(0)
-            _mark_sent(row, token)
+            _mark_sent(row, token, provider_id)
             sent += 1
     finally:
         if is_open:
             try:
-                connection.close()
+                channel.close()
             except Exception as error:  # noqa: BLE001 - the messages are already marked sent
                 log.warning("Closing the mail connection failed: %s", error)
         if left:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from prp.models import User
 
-from . import audience, naming
+from . import audience, govuk_notify, naming, receipts
 from .models import DIGESTIBLE, Attachment, Kind, Notification
 
 # Sending lives in notifications.sender (batches over one connection, leases, Message-ID); these
@@ -75,6 +75,9 @@ def _row(message: Message, now: dt.datetime) -> Notification:
         "authority_name": settings.AUTHORITY_NAME,
     }
     subject, text, html = render(message.kind, context)
+    fields = govuk_notify.personalisation(
+        message.kind, context, subject=subject, body=text, link=context["url"]
+    )
     return Notification(
         recipient=message.recipient,
         kind=message.kind,
@@ -82,6 +85,7 @@ def _row(message: Message, now: dt.datetime) -> Notification:
         subject=subject,
         body_text=text,
         body_html=html,
+        personalisation=fields,
         url=message.url,
         concern=message.concern,
         task=message.task,
@@ -186,6 +190,13 @@ def mark_read(user: User, pk: int | None = None) -> int:
     if pk is not None:
         unread = unread.filter(pk=pk)
     return unread.update(read_at=timezone.now())
+
+
+def record_receipt(body: bytes, authorization: str) -> Notification:
+    """GOV.UK Notify's delivery receipt for one message: its row's delivery status updated and
+    audited (notifications.receipts). Raises receipts.Refused, audited too, for anything that
+    is not a receipt for a message sent through Notify."""
+    return receipts.record(body, authorization)
 
 
 __all__ = ["BACKOFF_MINUTES", "Kind", "Message", "notify", "release_expired", "retry", "send_due"]

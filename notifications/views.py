@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
+from . import receipts, selectors, services
 from .forms import NotificationSettingsForm
 
 PAGE_SIZE = 25
@@ -75,3 +79,17 @@ def notification_settings(request):
             messages.success(request, "Reminders and chases will be sent as they happen")
         return redirect("notifications:notification_list")
     return render(request, "notifications/notification_settings.html", {"form": form})
+
+
+@csrf_exempt  # GOV.UK Notify posts here, with its bearer token, not a form with our CSRF token
+@login_not_required
+@never_cache
+@require_POST
+def notify_receipt(request):
+    """GOV.UK Notify's delivery receipt for one message (notifications.receipts). 204 when
+    taken; 401, 403, 400 or 404, and nothing changed, when not."""
+    try:
+        services.record_receipt(request.body, request.headers.get("Authorization", ""))
+    except receipts.Refused as refused:
+        return JsonResponse({"error": refused.reason}, status=refused.status)
+    return HttpResponse(status=204)

@@ -261,6 +261,10 @@ def apply(the_plan: Plan, *, now: dt.datetime | None = None) -> None:
     for model, path, fields in CHILD_TEXT:
         _blank(model, path, child_ids, fields)
     update_recorded(_emptied_groups(child_ids), name=REMOVED)
+    # A message not yet sent keeps GOV.UK Notify's fields, which may name the child.
+    Notification.objects.filter(Q(concern_id__in=concern_ids) | Q(child_id__in=child_ids)).exclude(
+        personalisation={}
+    ).update(personalisation={})
     _remove_identifiers(child_ids, now)
     # Last: the saves above write entries of their own, with the old values in them.
     _redact_audit(the_plan)

@@ -289,6 +289,19 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 # How emails name a child: "full" (full name), "initials" (initials and case reference) or
 # "reference" (case reference only). Pages are not affected (notifications.naming).
 EMAIL_CHILD_NAMES = env("EMAIL_CHILD_NAMES", default="initials")
+# The email channel: "smtp" (EMAIL_BACKEND and the settings above) or "notify" (GOV.UK Notify,
+# notifications.govuk_notify; README, "GOV.UK Notify").
+EMAIL_CHANNEL = env("EMAIL_CHANNEL", default="smtp")
+# The API key from Notify's "API integration" page: <key name>-<service id>-<secret>.
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
+# Empty: the client's own (Notify's API). Tests point it at a fake on 127.0.0.1.
+NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", default="")
+# Each message kind's Notify template id, as a JSON object: {"delegated": "<template id>", ...}.
+# Every kind needs one: a system check lists those missing.
+NOTIFY_TEMPLATES = env.json("NOTIFY_TEMPLATES", default={})
+# The bearer token set for delivery receipts in Notify (its "Callbacks" page); empty: receipts
+# are refused.
+NOTIFY_CALLBACK_TOKEN = env("NOTIFY_CALLBACK_TOKEN", default="")
 
 # Cache: Redis when REDIS_URL is set, otherwise memory in each process ------------------------
 REDIS_URL = env("REDIS_URL", default="")

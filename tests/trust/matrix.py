@@ -86,12 +86,17 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "login": row(GO, GO, GO, GO, GO, GO, GO, GO, OK),
     "logout": row(X, X, X, X, X, X, X, X, IN),
     "health": row(*[PUBLIC] * 9),
+    # GOV.UK Notify's receipts: a POST only, signed in or not (its bearer token decides).
+    "notifications:notify_receipt": row(*[X] * 9),
     "accessibility": row(*[OK] * 9),  # open to all, signed in or not
     "admin:index": row(F, F, F, F, F, F, F, OK, IN),  # 403, not a loop via sign-in
     # The admin pages whose views are ours: sign-in locks (issue 13 §3).
     # Django's model permissions decide them, and the world's administrator holds none (a
     # council grants them per person), so they refuse every persona here.
     "admin:axes_accessattempt_changelist": row(F, F, F, F, F, F, F, F, IN),
+    # The outbox's list: ours since it counts the emails GOV.UK Notify could not deliver
+    # (tests/notifications/test_notify.py); Django's model permissions decide it too.
+    "admin:notifications_notification_changelist": row(F, F, F, F, F, F, F, F, IN),
     "admin:axes_accessattempt_unlock": row(F, F, F, F, F, F, F, X, IN),
     # Children and their reviews
     "cases:child_list": EVERYONE,

@@ -237,8 +237,13 @@ OPEN_TO_ALL = {
     # administrator holds none; tests/prp/test_lockout.py tries unlocking.
     "admin:axes_accessattempt_changelist",
     "admin:axes_accessattempt_unlock",
+    # The outbox's list in the admin (its retry action): model permissions decide, as above.
+    "admin:notifications_notification_changelist",
     "notifications:notification_settings",
     "notifications:notification_mark_all_read",
+    # GOV.UK Notify's delivery receipts: anyone may post, and without Notify's bearer token
+    # everyone is refused (401/403) with nothing written (tests/notifications/test_notify.py).
+    "notifications:notify_receipt",
     # Your own account, password, two-factor codes and session: nobody else's can be reached.
     "account",
     "password_change",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
+import json
 import pkgutil
 import re
 import sys
@@ -33,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import QuerySet
+from django.test import override_settings
 from django.utils import timezone
 from django_otp.util import random_hex
 
@@ -53,7 +55,7 @@ from escalations import services as escalations
 from escalations.models import Concern, ExternalAgencyNote, Outcome, SubConcern
 from imports import services as imports
 from notifications import services as notifications
-from notifications.models import Kind
+from notifications.models import Kind, Notification
 from prp import audit, presets
 from prp.models import Download, Protocol, ProtocolCategory, RoleCode
 from prp.security import services as security
@@ -223,6 +225,8 @@ def two_factor(w) -> str:
 Call = Callable[[SimpleNamespace], Callable[[], object]]
 
 CHANGES: dict[str, Call] = {
+    # notifications: a GOV.UK Notify delivery receipt updates its row and is audited.
+    "notifications.services.record_receipt": lambda w: receipt_taken(w),
     # cases
     "cases.services.child_allocate": lambda w: (
         lambda: cases.child_allocate(
@@ -615,6 +619,27 @@ def context(w) -> dict:
     current = task(w)
     stage = current.stage
     return _context(stage.concern, task=current, stage=stage, assignee=current.assignee)
+
+
+def receipt_taken(w) -> Callable:
+    """A message sent through GOV.UK Notify, and the call that takes its delivery receipt."""
+    row = Notification.objects.create(
+        recipient=w.team_manager,
+        kind=Kind.DELEGATED,
+        key=f"audit-walk-receipt-{w.child.pk}",
+        subject="A message",
+        body_text="A message",
+        body_html="<p>A message</p>",
+        status="sent",
+        notify_id="740e5834-3a29-46b4-9a6f-16142fde533a",
+    )
+    body = json.dumps({"id": row.notify_id, "reference": str(row.pk), "status": "delivered"})
+
+    def call():
+        with override_settings(NOTIFY_CALLBACK_TOKEN="audit-walk-token"):
+            notifications.record_receipt(body.encode(), "Bearer audit-walk-token")
+
+    return call
 
 
 def message(w) -> notifications.Message:

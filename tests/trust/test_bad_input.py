@@ -498,6 +498,11 @@ NO_INPUT = {
         "a background import's progress", answers=(403,), args=lambda w: [1]
     ),
     "health": NoInput("JSON status for the load balancer", persona=""),
+    # GOV.UK Notify's delivery receipts: a JSON POST with a bearer token, nothing else (a GET is
+    # 405). Forged and malformed receipts are tried in tests/notifications/test_notify.py.
+    "notifications:notify_receipt": NoInput(
+        "GOV.UK Notify's receipts: a JSON POST only", persona="", answers=(405,)
+    ),
     "accessibility": NoInput("the accessibility statement", persona=""),
     "escalations:concern_detail": NoInput("the concern's page", args=lambda w: [w.live.pk]),
     "escalations:attachment_download": NoInput(
