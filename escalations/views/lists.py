@@ -16,6 +16,8 @@ from prp.models import RAISER_ROLES
 
 PAGE_SIZE = 25
 CLINIC_PAGE_SIZE = 50
+# The clinic shows the week's most recent good practice notes; the good practice page has them all.
+CLINIC_NOTES = 20
 
 
 @require_GET
@@ -76,7 +78,9 @@ def weekly_clinic(request):
         }
         for label, group_rows in by_group.items()
     ]
-    notes = list(selectors.good_practice_this_week(request.user))
+    this_week = selectors.good_practice_this_week(request.user)
+    notes = list(this_week[:CLINIC_NOTES])
+    notes_total = this_week.count()
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -86,6 +90,7 @@ def weekly_clinic(request):
         "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "query": query.urlencode(),
         "notes": notes,
+        "notes_total": notes_total,
         "visible_child_ids": selectors.visible_child_ids(request.user, notes),
         "today": today,
         "awaiting": selectors.immediate_awaiting_contact(request.user),

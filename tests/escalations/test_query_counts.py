@@ -299,6 +299,7 @@ def test_the_weekly_clinic_does_the_same_queries_for_10_and_200_concerns(
     assert page.count("PRP-") == CLINIC_PAGE_SIZE
     assert "199 concerns in all" in page
     assert "Good visit 19" in page
+    assert "Good practice notes sent in the last 7 days (22): the 20 most recent" in page
     assert large_manager == small_manager
     last_page, page = _measure(client, url, django_assert_max_num_queries, {"page": 4})
     assert page.count("PRP-") == 199 - 3 * CLINIC_PAGE_SIZE
