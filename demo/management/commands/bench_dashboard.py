@@ -109,6 +109,31 @@ HEADERS = [
 ]
 
 
+def own_pages(person: User) -> list[str]:
+    """A concern page and a task page this person can see (their own task if they have one)."""
+    pages = []
+    concern = (
+        escalation_selectors.concern_queryset(person)
+        .exclude(state=ConcernState.DRAFT)
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if concern is not None:
+        pages.append(f"/concerns/{concern}/")
+    task = (
+        Task.objects.filter(assignee=person).order_by("-id").values_list("pk", flat=True)
+    ).first() or (
+        Task.objects.filter(stage__concern__in=escalation_selectors.concern_queryset(person))
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if task is not None:
+        pages.append(f"/tasks/{task}/")
+    return pages
+
+
 class Command(BaseCommand):
     help = (
         "Time each dashboard and report page (median and 95th percentile over N requests) "
@@ -205,7 +230,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{label}: {person.email}")
                 client = Client()
                 client.force_login(person)
-                for path in [*ALL_PAGES, *self._own_pages(person)]:
+                for path in [*ALL_PAGES, *own_pages(person)]:
                     result = self._bench(client, path, runs, cold)
                     if result is not None:
                         result.who = label
@@ -220,30 +245,6 @@ class Command(BaseCommand):
             for result in results:
                 if result.statements:
                     self._explain(result, heading=f"{result.path} ({result.who})")
-
-    def _own_pages(self, person: User) -> list[str]:
-        """A concern page and a task page this person can see (their own task if they have one)."""
-        pages = []
-        concern = (
-            escalation_selectors.concern_queryset(person)
-            .exclude(state=ConcernState.DRAFT)
-            .order_by("-id")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if concern is not None:
-            pages.append(f"/concerns/{concern}/")
-        task = (
-            Task.objects.filter(assignee=person).order_by("-id").values_list("pk", flat=True)
-        ).first() or (
-            Task.objects.filter(stage__concern__in=escalation_selectors.concern_queryset(person))
-            .order_by("-id")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if task is not None:
-            pages.append(f"/tasks/{task}/")
-        return pages
 
     def _person(self, email: str | None) -> User:
         if email:
