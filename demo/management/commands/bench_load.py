@@ -13,6 +13,7 @@ the sign-in record, "viewed" audit entries). See docs/PERFORMANCE.md, "The load 
 from __future__ import annotations
 
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -56,6 +57,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--rounds", type=int, default=4, help="Times each person opens each of their pages."
         )
+        parser.add_argument(
+            "--think",
+            type=float,
+            default=0.0,
+            help="Seconds each person reads a page before the next, on average (uniformly "
+            "half to one and a half times it; default 0: every person clicks without pause).",
+        )
         parser.add_argument("--workers", type=int, default=COMPOSE_WORKERS)
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument(
@@ -64,7 +72,7 @@ class Command(BaseCommand):
             help="Everyone's password (seed_scale's by default).",
         )
 
-    def handle(self, *args, people, rounds, workers, port, password, **options):
+    def handle(self, *args, people, rounds, think, workers, port, password, **options):
         if settings.DEBUG:
             raise CommandError("Set DJANGO_DEBUG=false: DEBUG's overhead is not what is served.")
         crowd = self._crowd(people)
@@ -79,7 +87,7 @@ class Command(BaseCommand):
             before = _cpu_seconds(server.pid)
             load_before = os.getloadavg()
             started = time.perf_counter()
-            times, errors = self._run(base, crowd, rounds)
+            times, errors = self._run(base, crowd, rounds, think)
             elapsed = time.perf_counter() - started
             cpu = _cpu_seconds(server.pid) - before
             load_after = os.getloadavg()
@@ -87,6 +95,8 @@ class Command(BaseCommand):
             server.terminate()
             server.wait(timeout=30)
         self._report(times, errors, elapsed, cpu, workers, len(crowd), rounds)
+        if think:
+            self.stdout.write(f"Each person paused {think:g} s on average between pages.")
         self.stdout.write(
             "Load averages (1, 5, 15 min) before: "
             + ", ".join(f"{x:.2f}" for x in load_before)
@@ -156,11 +166,12 @@ class Command(BaseCommand):
 
     # The run ----------------------------------------------------------------------------------
 
-    def _run(self, base: str, crowd: list[Person], rounds: int):
+    def _run(self, base: str, crowd: list[Person], rounds: int, think: float):
         times: dict[str, list[float]] = defaultdict(list)
         errors: list[str] = []
         lock = threading.Lock()
         gate = threading.Barrier(len(crowd))
+        pacing = random.Random(18)  # the same pauses from run to run
 
         def walk(person: Person, offset: int) -> None:
             pages = (
@@ -181,6 +192,8 @@ class Command(BaseCommand):
                         times[_kind(path)].append(seconds)
                         if status != 200:
                             errors.append(f"{person.role} {path}: {status or answer!r}")
+                    if think:
+                        time.sleep(think * (0.5 + pacing.random()))
 
         threads = [
             threading.Thread(target=walk, args=(person, i)) for i, person in enumerate(crowd)
