@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from escalations.rules import may_open_clinic
+from prp import figures_cache
 from prp.exports import download, wanted_format
 from prp.permissions import may_see_dashboards
 
@@ -49,7 +50,17 @@ def themes(request):
     _require_dashboards(request.user)
     form = MonthForm(request.GET, today=timezone.localdate())
     month = form.period()
-    report = reports.themes_report(request.user, month) if month else None
+    today = timezone.localdate()
+    report = (
+        figures_cache.remember(
+            "themes",
+            request.user,
+            (month, today),
+            lambda: reports.themes_report(request.user, month),
+        )
+        if month
+        else None
+    )
     if report and wanted_format(request):
         return _table_download(request, report.tables, f"themes-{month:%Y-%m}")
     return _page(
@@ -72,7 +83,14 @@ def clinic_pack(request):
         pack = reports.clinic_pack(user, monday, today)
         return _table_download(request, pack.tables, f"clinic-pack-{monday.isoformat()}")
     pack = (
-        reports.clinic_pack(user, monday, today, limit=reports.PACK_ROWS_SHOWN) if monday else None
+        figures_cache.remember(
+            "clinic_pack",
+            user,
+            (monday, today),
+            lambda: reports.clinic_pack(user, monday, today, limit=reports.PACK_ROWS_SHOWN),
+        )
+        if monday
+        else None
     )
     return _page(
         request,
@@ -92,10 +110,28 @@ def annual(request):
     today = timezone.localdate()
     # Worked out only when no year is asked for: it reads the concerns.
     asked = request.GET.get("year")
-    default_year = None if asked else reports.default_reporting_year(request.user, today)
+    default_year = (
+        None
+        if asked
+        else figures_cache.remember(
+            "annual_year",
+            request.user,
+            (today,),
+            lambda: reports.default_reporting_year(request.user, today),
+        )
+    )
     form = YearForm(request.GET, today=today, default_year=default_year)
     year = form.period()
-    report = reports.annual_report(request.user, year, today) if year is not None else None
+    report = (
+        figures_cache.remember(
+            "annual",
+            request.user,
+            (year, today),
+            lambda: reports.annual_report(request.user, year, today),
+        )
+        if year is not None
+        else None
+    )
     if report and request.GET.get("table") and wanted_format(request):
         return _table_download(request, report.tables, f"iro-annual-report-{year}-{year + 1}")
     if report and (fmt := wanted_format(request)):

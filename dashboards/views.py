@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from escalations.models import FormalLimit
 from escalations.selectors import immediate_awaiting_contact
-from prp import exports
+from prp import exports, figures_cache
 from prp.permissions import may_see_dashboards
 
 from . import metrics
@@ -515,7 +515,11 @@ def dashboard(request):
     fmt = exports.wanted_format(request)
     if fmt:
         return _download(request, filters, fmt, request.GET.get("table", ""))
-    data = metrics.dashboard(user, filters)
+    today = timezone.localdate()
+    # Kept until the data under them changes (prp.figures_cache): never stale.
+    data = figures_cache.remember(
+        "dashboard", user, (filters, today), lambda: metrics.dashboard(user, filters, today)
+    )
     links = Links(filters)
     fig = {name: getattr(data, name) for name in metrics.FIGURES}
     query = request.GET.copy()

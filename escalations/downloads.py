@@ -8,8 +8,6 @@ than pages: the lists say so beside the link.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
@@ -91,19 +89,21 @@ def concerns(request, concerns: QuerySet[Concern], *, fmt: str) -> HttpResponse:
     )
 
 
-def weekly_clinic(request, groups: Iterable[tuple[str, list]], *, fmt: str) -> HttpResponse:
-    """The weekly clinic's concerns (already worked out for the page), grouped by stage."""
+def weekly_clinic(request, concerns: QuerySet[Concern], *, fmt: str) -> HttpResponse:
+    """The weekly clinic's concerns, every page of them, each with its heading (`clinic_group`,
+    from the clinic's selector), in batches."""
     today = timezone.localdate()
-    lines = [
-        [label, *_concern_line(row)]
-        for label, rows in groups
-        for row in rows
-        if not any(child.restricted for child in row.children)
-    ]
+    wanted = concerns.filter(about_restricted_child=False)
+
+    def lines():
+        for batch in chunks(wanted):
+            for row in concern_rows(batch, today):
+                yield [row.concern.clinic_group, *_concern_line(row)]
+
     return download(
         request,
         ["Group", *CONCERN_HEADERS],
-        lines,
+        lines(),
         filename=f"weekly-clinic-{stamp(today)}",
         fmt=fmt,
         title="Weekly clinic",

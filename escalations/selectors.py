@@ -10,13 +10,21 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
@@ -341,20 +349,49 @@ def immediate_awaiting_contact(user: User) -> list[SafeguardingContact]:
     )
 
 
-def weekly_clinic(user: User) -> list[tuple[str, list[Concern]]]:
-    """Every open informal and formal concern, grouped by stage, for the weekly clinic."""
-    concerns = _for_listing(concern_queryset(user).filter(state__in=LIVE_STATES)).order_by(
-        "current_stage__level", "opened_on", "id"
+CLINIC_REFERRED = "Referred to CAFCASS"
+
+
+def _clinic_group() -> Case:
+    """The clinic's group of a concern: its stage's label, or "Referred to CAFCASS"."""
+    return Case(
+        When(state=ConcernState.REFERRED, then=Value(CLINIC_REFERRED)),
+        default=F("current_stage__protocol_stage__label"),
+        output_field=CharField(),
     )
-    groups: dict[str, list[Concern]] = {}
-    for concern in concerns:
-        label = (
-            "Referred to CAFCASS"
-            if concern.state == ConcernState.REFERRED
-            else concern.current_stage.protocol_stage.label
-        )
-        groups.setdefault(label, []).append(concern)
-    return list(groups.items())
+
+
+def _clinic_referred() -> Case:
+    return Case(
+        When(state=ConcernState.REFERRED, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def weekly_clinic(user: User) -> QuerySet[Concern]:
+    """Every open informal and formal concern, and those referred to CAFCASS, in the clinic's
+    order: by stage (lowest level first, referred after the stage at their level), then the
+    longest open first. Each carries `clinic_group`, the heading it is listed under."""
+    return (
+        _for_listing(concern_queryset(user).filter(state__in=LIVE_STATES))
+        .annotate(clinic_group=_clinic_group(), clinic_referred=_clinic_referred())
+        .order_by("current_stage__level", "clinic_referred", "clinic_group", "opened_on", "id")
+    )
+
+
+def weekly_clinic_groups(user: User) -> list[tuple[str, int]]:
+    """Each heading of the weekly clinic with how many concerns it holds, in the list's order:
+    one grouped count in SQL, whatever the number of concerns."""
+    counts = (
+        concern_queryset(user)
+        .filter(state__in=LIVE_STATES)
+        .annotate(clinic_group=_clinic_group(), clinic_referred=_clinic_referred())
+        .values("clinic_group")
+        .annotate(n=Count("id"), level=Min("current_stage__level"), referred=Max("clinic_referred"))
+        .order_by("level", "referred", "clinic_group")
+    )
+    return [(row["clinic_group"], row["n"]) for row in counts]
 
 
 def end_of_week(today: dt.date) -> dt.date:

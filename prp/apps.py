@@ -7,5 +7,7 @@ class PrpConfig(AppConfig):
 
     def ready(self):
         # Imported here: models and what uses them load only once the app registry is ready.
-        from . import signals  # noqa: F401
+        from . import figures_cache, signals  # noqa: F401
+
+        figures_cache.connect()
         from .security import receivers  # noqa: F401

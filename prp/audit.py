@@ -32,6 +32,7 @@ from django.dispatch import receiver
 from django.http import Http404
 from django.utils.text import capfirst
 
+from . import figures_cache
 from .models import Download, RoleCode, User
 from .templatetags.govuk import govuk_datetime
 
@@ -136,6 +137,8 @@ def update_recorded(queryset: QuerySet, **values) -> int:
     if any(hasattr(value, "resolve_expression") for value in values.values()):
         raise TypeError("update_recorded takes plain values, not expressions.")
     model = queryset.model
+    if figures_cache.counts_towards_figures(model):
+        figures_cache.changed()  # update() sends no signal for the figures' cache to hear
     if not auditlog.contains(model) or auditlog_disabled.get():
         return queryset.update(**values)
     with transaction.atomic():
@@ -152,6 +155,8 @@ def update_recorded(queryset: QuerySet, **values) -> int:
 def create_recorded(model: type[Model], objects: Iterable[Model]) -> list[Model]:
     """`model.objects.bulk_create(objects)`, with a "created" entry for each row."""
     created = model.objects.bulk_create(list(objects))
+    if figures_cache.counts_towards_figures(model):
+        figures_cache.changed()  # bulk_create() sends no signal for the figures' cache to hear
     if auditlog.contains(model):
         for instance in created:
             log_create(sender=model, instance=instance, created=True)

@@ -15,6 +15,9 @@ from prp.exports import wanted_format
 from prp.models import RAISER_ROLES
 
 PAGE_SIZE = 25
+CLINIC_PAGE_SIZE = 50
+# The clinic shows the week's most recent good practice notes; the good practice page has them all.
+CLINIC_NOTES = 20
 
 
 @require_GET
@@ -45,23 +48,63 @@ def concern_list(request):
 
 @require_GET
 def weekly_clinic(request):
+    """The weekly clinic: one page of the open concerns at a time (CLINIC_PAGE_SIZE), under
+    their stage headings, each heading with its whole count; the download holds them all."""
     if not rules.may_open_clinic(request.user):
         raise PermissionDenied("The weekly clinic is for the reviewing service.")
     today = timezone.localdate()
-    groups = [
-        (label, concern_rows(concerns, today))
-        for label, concerns in selectors.weekly_clinic(request.user)
-    ]
+    concerns = selectors.weekly_clinic(request.user)
     if fmt := wanted_format(request):
-        return downloads.weekly_clinic(request, groups, fmt=fmt)
-    notes = list(selectors.good_practice_this_week(request.user))
+        return downloads.weekly_clinic(request, concerns, fmt=fmt)
+    totals = selectors.weekly_clinic_groups(request.user)
+    total = sum(count for _, count in totals)
+    paginator = Paginator(concerns, CLINIC_PAGE_SIZE)
+    # The grouped count already says how many there are: the paginator need not count again.
+    paginator.count = total
+    page = paginator.get_page(request.GET.get("page"))
+    rows = concern_rows(page.object_list, today)
+    by_group: dict[str, list] = {}
+    for row in rows:
+        by_group.setdefault(row.concern.clinic_group, []).append(row)
+    # The first heading on a page may carry on from the page before.
+    carried = _group_at(totals, page.start_index() - 1) if rows else None
+    counts = dict(totals)
+    groups = [
+        {
+            "label": label,
+            "total": counts.get(label, len(group_rows)),
+            "rows": group_rows,
+            "continued": label == carried and label == rows[0].concern.clinic_group,
+        }
+        for label, group_rows in by_group.items()
+    ]
+    this_week = selectors.good_practice_this_week(request.user)
+    notes = list(this_week[:CLINIC_NOTES])
+    notes_total = this_week.count()
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "groups": groups,
-        "total": sum(len(rows) for _, rows in groups),
+        "total": total,
+        "page": page,
+        "page_numbers": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "query": query.urlencode(),
         "notes": notes,
+        "notes_total": notes_total,
         "visible_child_ids": selectors.visible_child_ids(request.user, notes),
         "today": today,
         "awaiting": selectors.immediate_awaiting_contact(request.user),
         "now": timezone.now(),
     }
     return render(request, "escalations/clinic.html", context)
+
+
+def _group_at(totals: list[tuple[str, int]], position: int) -> str | None:
+    """The heading of the concern at this position of the whole list (1-based; None for 0): so
+    the first heading on a page can say it carries on from the page before."""
+    reached = 0
+    for label, count in totals:
+        reached += count
+        if 0 < position <= reached:
+            return label
+    return None

@@ -75,3 +75,28 @@ def test_percentiles_and_reads():
     assert is_read('SELECT "x" FROM "y"') and is_read("WITH a AS (SELECT 1) SELECT * FROM a")
     assert not is_read('UPDATE "django_session" SET "x" = 1')
     assert not is_read('SELECT "x" FROM "y" FOR UPDATE')
+
+
+def test_all_times_every_main_role_on_every_main_page(tiny):
+    out = bench("--all", "--runs", "1")
+    assert "| page | who | queries | p50 (ms) | p95 (ms) | raw SQL p50 (ms) |" in out
+    rows = [line for line in out.splitlines() if line.startswith("| /")]
+    who = {row.split("|")[2].strip() for row in rows}
+    # seed_scale makes every one of the main roles.
+    assert who == {
+        "IRO",
+        "CP chair",
+        "team manager",
+        "head of service",
+        "assistant director",
+        "reviewing service manager",
+        "performance officer",
+    }
+    pages = {(row.split("|")[1].strip(), row.split("|")[2].strip()) for row in rows}
+    assert ("/concerns/clinic/", "reviewing service manager") in pages
+    assert ("/dashboard/", "performance officer") in pages
+    assert any(page.startswith("/concerns/") and page[10:-1].isdigit() for page, _ in pages)
+    assert any(page.startswith("/tasks/") and page[7:-1].isdigit() for page, _ in pages)
+    for row in rows:
+        queries, p50, p95 = (cell.strip() for cell in row.split("|")[3:6])
+        assert int(queries) > 0 and float(p50) > 0 and float(p95) >= float(p50)

@@ -26,6 +26,8 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
+from escalations import selectors as escalation_selectors
+from escalations.models import ConcernState, Task
 from prp.email_address import normalise_email
 from prp.models import RoleCode, User
 
@@ -36,6 +38,32 @@ DEFAULT_PAGES = [
     "reports:annual",
 ]
 READS = ("SELECT", "WITH", "(SELECT")
+# `--all`: one person of each of these roles (the first active one found in the data)...
+ALL_ROLES = [
+    (RoleCode.IRO, "IRO"),
+    (RoleCode.CP_CHAIR, "CP chair"),
+    (RoleCode.TEAM_MANAGER, "team manager"),
+    (RoleCode.HEAD_OF_SERVICE, "head of service"),
+    (RoleCode.ASSISTANT_DIRECTOR, "assistant director"),
+    (RoleCode.REVIEWING_SERVICE_MANAGER, "reviewing service manager"),
+    (RoleCode.PERFORMANCE, "performance officer"),
+]
+# ...times every main page (a concern page and a task page the person can see are added).
+ALL_PAGES = [
+    "/",
+    "/tasks/",
+    "/concerns/",
+    "/concerns/clinic/",
+    "/children/",
+    "/children/reviews-due/",
+    "/qapr/",
+    "/qapr/recommendations/",
+    "/notifications/",
+    "/dashboard/",
+    "/reports/themes/",
+    "/reports/clinic-pack/",
+    "/reports/annual/",
+]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -58,6 +86,7 @@ class Result:
     sql: list[float]
     skipped_writes: int = 0
     statements: list[tuple[float, str]] = field(default_factory=list)  # (median s, sql)
+    who: str = ""
 
     def cells(self) -> list[str]:
         times = [
@@ -78,6 +107,31 @@ HEADERS = [
     "Raw SQL p50 (ms)",
     "Raw SQL p95 (ms)",
 ]
+
+
+def own_pages(person: User) -> list[str]:
+    """A concern page and a task page this person can see (their own task if they have one)."""
+    pages = []
+    concern = (
+        escalation_selectors.concern_queryset(person)
+        .exclude(state=ConcernState.DRAFT)
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if concern is not None:
+        pages.append(f"/concerns/{concern}/")
+    task = (
+        Task.objects.filter(assignee=person).order_by("-id").values_list("pk", flat=True)
+    ).first() or (
+        Task.objects.filter(stage__concern__in=escalation_selectors.concern_queryset(person))
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if task is not None:
+        pages.append(f"/tasks/{task}/")
+    return pages
 
 
 class Command(BaseCommand):
@@ -112,14 +166,24 @@ class Command(BaseCommand):
             help="Print the plan of each page's slowest statement (EXPLAIN ANALYZE on PostgreSQL).",
         )
         parser.add_argument(
+            "--all",
+            action="store_true",
+            dest="every",
+            help="Every persona (one of each main role, found in the data) on every main page, "
+            "with a concern page and a task page each can see; prints page, who, queries, p50, "
+            "p95 (and with --explain the slowest statement of each page and its plan).",
+        )
+        parser.add_argument(
             "--cold",
             action="store_true",
             help="Clear the cache before every request, to time pages without cached figures.",
         )
 
-    def handle(self, *args, runs, user, pages, markdown, top, explain, cold, **options):
+    def handle(self, *args, runs, user, pages, markdown, top, explain, cold, every, **options):
         if runs < 1:
             raise CommandError("--runs must be at least 1.")
+        if every:
+            return self._every(runs, explain, cold)
         person = self._person(user)
         pages = pages or DEFAULT_PAGES
         roles = ", ".join(sorted(person.role_codes)) or "no roles"
@@ -147,6 +211,40 @@ class Command(BaseCommand):
                 self._top(result, top)
             if explain and result.statements:
                 self._explain(result)
+
+    def _every(self, runs: int, explain: bool, cold: bool) -> None:
+        self.stdout.write(
+            f"{connection.vendor} ({connection.settings_dict['NAME']}): {runs} runs a page after "
+            "one warm-up" + ("; cache cleared before each request" if cold else "")
+        )
+        results: list[Result] = []
+        hosts = [*settings.ALLOWED_HOSTS, "testserver"]
+        with override_settings(ALLOWED_HOSTS=hosts):
+            for code, label in ALL_ROLES:
+                person = (
+                    User.objects.filter(roles__code=code, is_active=True).order_by("id").first()
+                )
+                if person is None:
+                    self.stdout.write(f"Skipped {label}: nobody has that role.")
+                    continue
+                self.stdout.write(f"{label}: {person.email}")
+                client = Client()
+                client.force_login(person)
+                for path in [*ALL_PAGES, *own_pages(person)]:
+                    result = self._bench(client, path, runs, cold)
+                    if result is not None:
+                        result.who = label
+                        results.append(result)
+        self.stdout.write("")
+        self.stdout.write("| page | who | queries | p50 (ms) | p95 (ms) | raw SQL p50 (ms) |")
+        self.stdout.write("| --- | --- | ---: | ---: | ---: | ---: |")
+        for result in results:
+            _page, path, queries, p50, p95, sql50, _sql95 = result.cells()
+            self.stdout.write(f"| {path} | {result.who} | {queries} | {p50} | {p95} | {sql50} |")
+        if explain:
+            for result in results:
+                if result.statements:
+                    self._explain(result, heading=f"{result.path} ({result.who})")
 
     def _person(self, email: str | None) -> User:
         if email:
@@ -266,7 +364,7 @@ class Command(BaseCommand):
             text = " ".join(sql.split())
             self.stdout.write(f"  {seconds * 1000:8.2f} ms  {text[:300]}")
 
-    def _explain(self, result: Result) -> None:
+    def _explain(self, result: Result, heading: str = "") -> None:
         seconds, sql = result.statements[0]
         prefix = (
             "EXPLAIN (ANALYZE, BUFFERS) "
@@ -277,7 +375,8 @@ class Command(BaseCommand):
         cursor.execute(prefix + sql)
         plan = cursor.fetchall()
         cursor.close()
-        self.stdout.write(f"\n{result.page}: slowest statement ({seconds * 1000:.2f} ms)")
+        title = heading or result.page
+        self.stdout.write(f"\n{title}: slowest statement ({seconds * 1000:.2f} ms)")
         self.stdout.write(sql)
         for row in plan:
             self.stdout.write("  " + " ".join(str(cell) for cell in row))
