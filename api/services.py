@@ -7,10 +7,11 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from prp.models import User
+from prp.models import RoleCode, User
+from prp.services import person_create, person_deactivate, person_update
 
 from . import keys
-from .models import ApiClient, Scope
+from .models import ApiClient, ScimPerson, Scope
 
 
 @transaction.atomic
@@ -62,3 +63,60 @@ def api_client_used(*, client: ApiClient) -> None:
         return
     ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
     client.last_used_at = now
+
+
+# Staff provisioned by the council's directory (SCIM) ------------------------------------------
+
+
+class Uniqueness(Exception):
+    """Someone here already has this email address."""
+
+
+class AdministeredHere(Exception):
+    """An account that can administer the service: a directory may end it, not change who it
+    is nor start it again."""
+
+
+def administers(person: User) -> bool:
+    return person.is_staff or person.is_superuser or person.has_role(RoleCode.ADMINISTRATOR)
+
+
+def _email_taken(email: str, person: User | None = None) -> bool:
+    others = User.objects.filter(email=email)
+    return (others.exclude(pk=person.pk) if person else others).exists()
+
+
+@transaction.atomic
+def scim_person_create(*, client: ApiClient, account: dict, directory: dict) -> User:
+    """A new account, with no role, no team and no password, and what the directory says
+    about it."""
+    if _email_taken(account["email"]):
+        raise Uniqueness()
+    person = person_create(**account)
+    ScimPerson.objects.create(user=person, provisioned_by=client, **directory)
+    return person
+
+
+@transaction.atomic
+def scim_person_update(*, client: ApiClient, person: User, account: dict, directory: dict) -> User:
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if _email_taken(account["email"], person):
+        raise Uniqueness()
+    if administers(person) and (
+        account["email"] != person.email or (account["is_active"] and not person.is_active)
+    ):
+        raise AdministeredHere()
+    changed = {name: value for name, value in account.items() if getattr(person, name) != value}
+    if changed:
+        person = person_update(person=person, **changed)
+    ScimPerson.objects.update_or_create(
+        user=person, defaults=directory, create_defaults={**directory, "provisioned_by": client}
+    )
+    return person
+
+
+@transaction.atomic
+def scim_person_delete(*, person: User) -> User:
+    """A directory deleting a person ends the account; it is never deleted, so the records
+    keep who did what."""
+    return person_deactivate(person=person)
