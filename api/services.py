@@ -8,10 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from prp.models import RoleCode, User
-from prp.services import person_create, person_deactivate, person_update
+from prp.services import (
+    NEVER_FROM_A_DIRECTORY,
+    person_create,
+    person_deactivate,
+    person_roles_change,
+    person_update,
+)
 
 from . import keys
-from .models import ApiClient, ScimPerson, Scope
+from .models import ApiClient, ScimGroup, ScimPerson, Scope
 
 
 @transaction.atomic
@@ -120,3 +126,86 @@ def scim_person_delete(*, person: User) -> User:
     """A directory deleting a person ends the account; it is never deleted, so the records
     keep who did what."""
     return person_deactivate(person=person)
+
+
+# Directory groups, and the role an administrator maps each to -------------------------------
+
+
+def _grant(role_code: str | None, people) -> None:
+    if role_code:
+        for person in people:
+            person_roles_change(person=person, add={role_code})
+
+
+def _take(role_code: str | None, people, *, group: ScimGroup) -> None:
+    """Takes the group's role from people who left it, unless another of their groups gives
+    the same role."""
+    if not role_code:
+        return
+    for person in people:
+        others = ScimGroup.objects.filter(members=person, role_id=role_code).exclude(pk=group.pk)
+        if not others.exists():
+            person_roles_change(person=person, remove={role_code})
+
+
+@transaction.atomic
+def scim_group_create(*, display_name: str, external_id: str, members: list[User]) -> ScimGroup:
+    """A group from the directory: it gives no role until an administrator maps one."""
+    if ScimGroup.objects.filter(display_name__iexact=display_name).exists():
+        raise Uniqueness()
+    group = ScimGroup(display_name=display_name, external_id=external_id)
+    group.full_clean()
+    group.save()
+    group.members.add(*members)
+    return group
+
+
+@transaction.atomic
+def scim_group_update(
+    *, group: ScimGroup, display_name: str, external_id: str, members: list[User]
+) -> ScimGroup:
+    """The group's name and members as the directory has them now; people who joined get the
+    group's role, people who left lose it (unless another group gives it)."""
+    group = ScimGroup.objects.select_for_update().get(pk=group.pk)
+    clash = ScimGroup.objects.filter(display_name__iexact=display_name).exclude(pk=group.pk)
+    if clash.exists():
+        raise Uniqueness()
+    if (group.display_name, group.external_id) != (display_name, external_id):
+        group.display_name, group.external_id = display_name, external_id
+        group.full_clean()
+        group.save()
+    before = set(group.members.all())
+    after = set(members)
+    joined, left = after - before, before - after
+    if left:
+        group.members.remove(*left)
+        _take(group.role_id, left, group=group)
+    if joined:
+        group.members.add(*joined)
+        _grant(group.role_id, joined)
+    return group
+
+
+@transaction.atomic
+def scim_group_delete(*, group: ScimGroup) -> None:
+    members = list(group.members.all())
+    _take(group.role_id, members, group=group)
+    group.delete()
+
+
+@transaction.atomic
+def scim_group_map_role(*, group: ScimGroup, role_code: str | None) -> ScimGroup:
+    """An administrator says which role the group's members have here (or none): the members
+    lose the old one (unless another group gives it) and get the new."""
+    if role_code in NEVER_FROM_A_DIRECTORY:
+        raise ValueError("The administrator's role is given in the admin, person by person.")
+    group = ScimGroup.objects.select_for_update().get(pk=group.pk)
+    if group.role_id == role_code:
+        return group
+    members = list(group.members.all())
+    old, group.role_id = group.role_id, role_code
+    group.full_clean()
+    group.save()
+    _take(old, members, group=group)
+    _grant(role_code, members)
+    return group

@@ -9,6 +9,8 @@ app_name = "scim"
 urlpatterns = [
     re_path(r"^Users/?$", views.UsersView.as_view(), name="users"),
     re_path(r"^Users/(?P<pk>[0-9]{1,18})/?$", views.UserView.as_view(), name="user"),
+    re_path(r"^Groups/?$", views.GroupsView.as_view(), name="groups"),
+    re_path(r"^Groups/(?P<pk>[0-9]{1,18})/?$", views.GroupView.as_view(), name="group"),
     re_path(r"^ServiceProviderConfig/?$", views.ServiceProviderConfigView.as_view(), name="config"),
     re_path(r"^ResourceTypes/?$", views.ResourceTypesView.as_view(), name="types"),
     re_path(

@@ -19,6 +19,7 @@ from prp.models import User
 
 from ..models import ScimPerson
 from .errors import ScimError, invalid_value
+from .patch import operations
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -149,25 +150,8 @@ def from_resource(data, state: dict) -> dict:
 
 def from_patch(data, state: dict) -> dict:
     """`state` with a PatchOp's operations applied in order."""
-    operations = data.get("Operations") if isinstance(data, dict) else None
-    if not isinstance(operations, list) or not operations:
-        raise ScimError(400, "Send Operations: a list of add, replace or remove.", "invalidSyntax")
-    for operation in operations:
-        if not isinstance(operation, dict):
-            raise ScimError(400, "Each operation is a JSON object.", "invalidSyntax")
-        op = str(operation.get("op", "")).lower()
-        if op not in ("add", "replace", "remove"):
-            raise ScimError(400, "An operation's op is add, replace or remove.", "invalidSyntax")
-        path, value = operation.get("path"), operation.get("value")
-        if path is None:
-            if not isinstance(value, dict):
-                raise ScimError(400, "Without a path, the value names the attributes.", "noTarget")
-            for name, part in value.items():
-                assign(state, str(name), part, op)
-        elif isinstance(path, str):
-            assign(state, path, None if op == "remove" else value, op)
-        else:
-            raise ScimError(400, "A path is text.", "invalidPath")
+    for op, path, value in operations(data):
+        assign(state, path, None if op == "remove" else value, op)
     return state
 
 

@@ -18,17 +18,20 @@ from prp.models import User
 
 from .. import audit
 from ..authentication import ApiKeyAuthentication
-from ..models import ApiClient, Scope
+from ..models import ApiClient, ScimGroup, Scope
 from ..permissions import HasScope
 from ..services import (
     AdministeredHere,
     Uniqueness,
+    scim_group_create,
+    scim_group_delete,
+    scim_group_update,
     scim_person_create,
     scim_person_delete,
     scim_person_update,
 )
 from ..throttling import ClientRateThrottle
-from . import discovery, filters, users
+from . import discovery, filters, groups, users
 from .errors import MEDIA_TYPE, ScimError, scim_handler
 
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -174,6 +177,83 @@ class UserView(ScimView):
         person = self.person(pk)
         with audit.changes_by(request, self.client):
             scim_person_delete(person=person)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+GROUP_TAKEN = "A group with this displayName is here already."
+
+
+def _groups():
+    return ScimGroup.objects.prefetch_related("members").order_by("pk")
+
+
+class GroupsMixin:
+    def location(self, group: ScimGroup) -> str:
+        return self.request.build_absolute_uri(reverse("scim:group", args=[group.pk]))
+
+    def shown(self, group: ScimGroup) -> dict:
+        # Entra ID asks for groups without their members (excludedAttributes=members).
+        left_out = self.request.query_params.get("excludedAttributes", "").lower()
+        with_members = "members" not in {part.strip() for part in left_out.split(",")}
+        return groups.resource(group, self.location(group), with_members=with_members)
+
+
+class GroupsView(GroupsMixin, ScimView):
+    def get(self, request):
+        found_groups = _groups()
+        if text := request.query_params.get("filter"):
+            found = filters.parse(text, groups.FILTERS)
+            if "id" in found and not str(found["id"]).isdigit():
+                return self.listed([], 0, 1)
+            names = {"displayName": "display_name__iexact", "externalId": "external_id"}
+            found_groups = found_groups.filter(**{names.get(k, k): v for k, v in found.items()})
+        start, count = self.start_index_and_count()
+        total = found_groups.count()
+        page = found_groups[start - 1 : start - 1 + count]
+        return self.listed([self.shown(group) for group in page], total, start)
+
+    def post(self, request):
+        wanted = groups.fields(groups.from_resource(request.data, groups.blank()))
+        try:
+            with audit.changes_by(request, self.client):
+                group = scim_group_create(**wanted)
+        except (Uniqueness, IntegrityError):
+            raise ScimError(409, GROUP_TAKEN, "uniqueness") from None
+        body = self.shown(_groups().get(pk=group.pk))
+        return Response(
+            body, status=status.HTTP_201_CREATED, headers={"Location": body["meta"]["location"]}
+        )
+
+
+class GroupView(GroupsMixin, ScimView):
+    def group(self, pk: int) -> ScimGroup:
+        return get_object_or_404(_groups(), pk=pk)
+
+    def get(self, request, pk: int):
+        return Response(self.shown(self.group(pk)))
+
+    def put(self, request, pk: int):
+        return self.change(self.group(pk), groups.from_resource(request.data, groups.blank()))
+
+    def patch(self, request, pk: int):
+        group = self.group(pk)
+        self.change(group, groups.from_patch(request.data, groups.state_of(group)))
+        # Answered as Entra ID expects of a group's PATCH: 204, nothing to read back.
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def change(self, group: ScimGroup, state: dict) -> Response:
+        wanted = groups.fields(state)
+        try:
+            with audit.changes_by(self.request, self.client):
+                group = scim_group_update(group=group, **wanted)
+        except (Uniqueness, IntegrityError):
+            raise ScimError(409, GROUP_TAKEN, "uniqueness") from None
+        return Response(self.shown(_groups().get(pk=group.pk)))
+
+    def delete(self, request, pk: int):
+        group = self.group(pk)
+        with audit.changes_by(request, self.client):
+            scim_group_delete(group=group)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

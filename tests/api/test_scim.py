@@ -10,12 +10,13 @@ import json
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.sessions.models import Session
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from api.models import ScimPerson, Scope
-from api.services import api_client_revoke
+from api.models import ScimGroup, ScimPerson, Scope
+from api.services import api_client_revoke, scim_group_map_role
 from cases.selectors import child_queryset
 from prp.models import RoleCode, User
 from tests.api.conftest import KeyClient
@@ -324,3 +325,83 @@ def test_the_discovery_endpoints_describe_what_is_supported(entra):
     assert ENTERPRISE in {s["id"] for s in schemas}
     one = http.get(f"/scim/v2/Schemas/{ENTERPRISE}")
     assert one.status_code == 200 and one.json()["name"] == "EnterpriseUser"
+
+
+# Groups ---------------------------------------------------------------------------------------
+
+GROUPS = "/scim/v2/Groups"
+
+
+def test_a_directory_group_gives_no_role_until_an_administrator_maps_one(entra, social_worker):
+    client, http = entra
+    newcomer = send(http, "post", USERS, ENTRA_CREATE).json()["id"]
+    assert (
+        http.get(GROUPS, {"filter": 'displayName eq "PRP Team Managers"'}).json()["totalResults"]
+        == 0
+    )
+    made = send(
+        http,
+        "post",
+        GROUPS,
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "PRP Team Managers",
+            "externalId": "8c1d7a9e",
+            "members": [],
+        },
+    )
+    assert made.status_code == 201, made.content
+    group = ScimGroup.objects.get(pk=made.json()["id"])
+    add = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "Add", "path": "members", "value": [{"value": newcomer}]}],
+    }
+    assert send(http, "patch", f"{GROUPS}/{group.pk}", add).status_code == 204
+    person = User.objects.get(pk=newcomer)
+    assert list(group.members.all()) == [person] and not person.roles.exists()
+
+    scim_group_map_role(group=group, role_code=RoleCode.TEAM_MANAGER)
+    assert set(User.objects.get(pk=newcomer).role_codes) == {RoleCode.TEAM_MANAGER}
+    # Someone added later gets the mapped role; someone removed loses it.
+    add["Operations"][0]["value"] = [{"value": str(social_worker.pk)}]
+    send(http, "patch", f"{GROUPS}/{group.pk}", add)
+    assert set(User.objects.get(pk=social_worker.pk).role_codes) == {
+        RoleCode.SOCIAL_WORKER,
+        RoleCode.TEAM_MANAGER,
+    }
+    remove = {"Operations": [{"op": "Remove", "path": f'members[value eq "{social_worker.pk}"]'}]}
+    assert send(http, "patch", f"{GROUPS}/{group.pk}", remove).status_code == 204
+    assert set(User.objects.get(pk=social_worker.pk).role_codes) == {RoleCode.SOCIAL_WORKER}
+
+    listed = http.get(
+        GROUPS,
+        {"filter": 'displayName eq "PRP Team Managers"', "excludedAttributes": "members"},
+    ).json()
+    assert listed["totalResults"] == 1 and "members" not in listed["Resources"][0]
+    assert http.get(f"{GROUPS}/{group.pk}").json()["members"] == [
+        {"value": newcomer, "display": "Alex Jones"}
+    ]
+    assert http.delete(f"{GROUPS}/{group.pk}").status_code == 204
+    assert not User.objects.get(pk=newcomer).roles.exists()
+    roles = LogEntry.objects.filter(content_type__model="user", object_id=int(newcomer))
+    assert any("roles" in entry.changes_dict for entry in roles)
+    assert calls(client).filter(additional_data__path__startswith=GROUPS).count() == 8
+
+
+def test_a_group_never_maps_to_the_administrators_role(entra):
+    _, http = entra
+    made = send(http, "post", GROUPS, {"displayName": "Admins"}).json()
+    group = ScimGroup.objects.get(pk=made["id"])
+    with pytest.raises(ValueError):
+        scim_group_map_role(group=group, role_code=RoleCode.ADMINISTRATOR)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ScimGroup.objects.filter(pk=group.pk).update(role_id=RoleCode.ADMINISTRATOR)
+
+
+def test_a_group_name_already_held_is_a_409_and_an_unknown_member_a_400(entra):
+    _, http = entra
+    send(http, "post", GROUPS, {"displayName": "Social Workers"})
+    taken = send(http, "post", GROUPS, {"displayName": "social workers"})
+    assert taken.status_code == 409 and taken.json()["scimType"] == "uniqueness"
+    stranger = send(http, "post", GROUPS, {"displayName": "IROs", "members": [{"value": "999999"}]})
+    assert stranger.status_code == 400 and stranger.json()["scimType"] == "invalidValue"
