@@ -14,6 +14,7 @@ from rest_framework import parsers, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from prp.email_address import normalise_email
 from prp.models import User
 
 from .. import audit
@@ -115,7 +116,7 @@ class UsersView(ScimView):
             if "id" in found and not str(found["id"]).isdigit():
                 return self.listed([], 0, 1)
             if "userName" in found:
-                found["email"] = users.normalise_email(str(found.pop("userName")))
+                found["email"] = normalise_email(str(found.pop("userName")))
             if "externalId" in found:
                 found["scim__external_id"] = found.pop("externalId")
             people = people.filter(**found)

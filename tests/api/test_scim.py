@@ -411,3 +411,25 @@ def test_scim_is_outside_the_openapi_schema_and_describes_itself(client):
     # The schemathesis run reads /api/schema/: SCIM is not in it (RFC 7643 schemas instead).
     schema = client.get("/api/schema/?format=json").json()
     assert schema["paths"] and not [path for path in schema["paths"] if "scim" in path.lower()]
+
+
+@pytest.mark.parametrize("people", [2, 12])
+def test_listing_people_and_groups_takes_the_same_queries_however_many(
+    entra, django_assert_max_num_queries, people
+):
+    _, http = entra
+    ids = [
+        send(http, "post", USERS, {**ENTRA_CREATE, "userName": f"p{n}@council.gov.uk"}).json()["id"]
+        for n in range(people)
+    ]
+    for n in range(people):
+        send(
+            http,
+            "post",
+            GROUPS,
+            {"displayName": f"Group {n}", "members": [{"value": i} for i in ids]},
+        )
+    with django_assert_max_num_queries(8):
+        assert http.get(USERS).json()["totalResults"] >= people
+    with django_assert_max_num_queries(9):
+        assert len(http.get(GROUPS).json()["Resources"]) == people
