@@ -83,7 +83,7 @@ class AdministeredHere(Exception):
     is nor start it again."""
 
 
-def administers(person: User) -> bool:
+def _administers(person: User) -> bool:
     return person.is_staff or person.is_superuser or person.has_role(RoleCode.ADMINISTRATOR)
 
 
@@ -108,7 +108,7 @@ def scim_person_update(*, client: ApiClient, person: User, account: dict, direct
     person = User.objects.select_for_update().get(pk=person.pk)
     if _email_taken(account["email"], person):
         raise Uniqueness()
-    if administers(person) and (
+    if _administers(person) and (
         account["email"] != person.email or (account["is_active"] and not person.is_active)
     ):
         raise AdministeredHere()

@@ -43,7 +43,7 @@ def person_update(*, person: User, **changes) -> User:
     person.full_clean(exclude=["password"])
     person.save()
     if was_active and not person.is_active:
-        sessions_end(person=person)
+        _sessions_end(person=person)
     return person
 
 
@@ -55,11 +55,11 @@ def person_deactivate(*, person: User) -> User:
     person nothing. Their records (allocations, tasks, history) stay as they were."""
     if person.is_active:
         return person_update(person=person, is_active=False)
-    sessions_end(person=person)
+    _sessions_end(person=person)
     return person
 
 
-def sessions_end(*, person: User) -> int:
+def _sessions_end(*, person: User) -> int:
     """Deletes every live session signed in as the person. Sessions are not indexed by person,
     so each live one is read: a council's staff have thousands at most."""
     live = Session.objects.filter(expire_date__gt=timezone.now())
