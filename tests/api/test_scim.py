@@ -433,3 +433,28 @@ def test_listing_people_and_groups_takes_the_same_queries_however_many(
         assert http.get(USERS).json()["totalResults"] >= people
     with django_assert_max_num_queries(9):
         assert len(http.get(GROUPS).json()["Resources"]) == people
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "text",
+        {**ENTRA_CREATE, "userName": 7},
+        {**ENTRA_CREATE, "name": "Alex Jones"},
+        {**ENTRA_CREATE, "emails": "alex@council.gov.uk"},
+        {**ENTRA_CREATE, "displayName": "x" * 151},
+        {**ENTRA_CREATE, "externalId": "x" * 201},
+        {**ENTRA_CREATE, "active": None, "userName": ""},
+        {**ENTRA_CREATE, "userName": "ſam@council.gov.uk"},
+        {"displayName": "Nobody"},
+    ],
+)
+def test_bad_input_is_a_400_in_scims_error_form_never_a_500(entra, body):
+    _, http = entra
+    response = send(http, "post", USERS, body)
+    assert response.status_code == 400, response.content
+    assert response.json()["schemas"] == [ERROR]
+    assert not User.objects.filter(full_name__startswith="Alex").exists()
+    group = send(http, "post", GROUPS, body if isinstance(body, dict) else {"members": body})
+    assert group.status_code in (201, 400) and group.status_code != 500
