@@ -6,8 +6,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
-from .models import ApiClient, Scope
-from .services import api_client_create, api_client_revoke, api_client_rotate
+from prp.models import Role
+from prp.services import NEVER_FROM_A_DIRECTORY
+
+from .models import ApiClient, ScimGroup, ScimPerson, Scope
+from .services import api_client_create, api_client_revoke, api_client_rotate, scim_group_map_role
 
 
 class ApiClientForm(forms.ModelForm):
@@ -61,3 +64,63 @@ class ApiClientAdmin(admin.ModelAdmin):
         for client in queryset:
             api_client_revoke(client=client)
         messages.success(request, f"Revoked {queryset.count()} keys.")
+
+
+class ScimGroupForm(forms.ModelForm):
+    role = forms.ModelChoiceField(
+        queryset=Role.objects.exclude(code__in=NEVER_FROM_A_DIRECTORY),
+        required=False,
+        help_text="The role this group's members have here. Empty: none. The administrator's "
+        "role is never given by a group.",
+    )
+
+    class Meta:
+        model = ScimGroup
+        fields = ["role"]
+
+
+@admin.register(ScimGroup)
+class ScimGroupAdmin(admin.ModelAdmin):
+    """Groups come from the directory; the one thing decided here is the role each gives."""
+
+    form = ScimGroupForm
+    list_display = ["display_name", "role", "created_at"]
+    readonly_fields = ["display_name", "external_id", "member_names", "created_at"]
+    fields = ["display_name", "external_id", "role", "member_names", "created_at"]
+
+    def has_add_permission(self, request):
+        return False  # made by the directory
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the directory deletes its groups
+
+    @admin.display(description="members")
+    def member_names(self, group):
+        return ", ".join(str(person) for person in group.members.all()) or "None"
+
+    def save_model(self, request, obj, form, change):
+        role = form.cleaned_data["role"]
+        scim_group_map_role(group=obj, role_code=role.code if role else None)
+
+
+@admin.register(ScimPerson)
+class ScimPersonAdmin(admin.ModelAdmin):
+    """What the directory says about the people it provisioned: read only."""
+
+    list_display = ["user", "external_id", "department", "provisioned_by"]
+    readonly_fields = [
+        "user",
+        "external_id",
+        "given_name",
+        "family_name",
+        "department",
+        "manager",
+        "provisioned_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -75,3 +75,60 @@ class IdempotentRequest(models.Model):
 
     def __str__(self):
         return f"{self.client} {self.key}"
+
+
+class ScimPerson(models.Model):
+    """What the council's directory (Entra ID) says about a person it provisioned, beyond the
+    account itself: its own id for them and the name parts it sent, so what is read back is
+    what was sent."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scim"
+    )
+    external_id = models.CharField(max_length=200, blank=True)
+    given_name = models.CharField(max_length=150, blank=True)
+    family_name = models.CharField(max_length=150, blank=True)
+    # As the directory has them. Neither moves anyone: a team gives access to children, and a
+    # line manager may reopen their reports' QAPRs, so both are set here, by a person.
+    department = models.CharField(max_length=200, blank=True)
+    manager = models.CharField("the directory's id for their manager", max_length=200, blank=True)
+    provisioned_by = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "person provisioned by SCIM"
+        verbose_name_plural = "people provisioned by SCIM"
+
+    def __str__(self):
+        return str(self.user)
+
+
+class ScimGroup(models.Model):
+    """A group in the council's directory, pushed by SCIM. It gives its members a role only
+    once an administrator here has said which: a group the directory makes gives nothing."""
+
+    display_name = models.CharField(max_length=200, unique=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    role = models.ForeignKey(
+        "prp.Role",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The role the group's members have here. Empty: none.",
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = "directory group (SCIM)"
+        constraints = [
+            # Administrators are named in the admin by a person, never by the directory.
+            models.CheckConstraint(
+                condition=~models.Q(role="administrator"), name="api_scimgroup_never_administrator"
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name

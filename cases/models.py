@@ -109,6 +109,8 @@ class Child(models.Model):
             models.Index(fields=["last_name", "first_name"], name="cases_child_name_idx"),
             models.Index(fields=["review_due_on"], name="cases_child_review_due_idx"),
             models.Index(fields=["qapr_due_on"], name="cases_child_qapr_due_idx"),
+            # The API's pages walk children in this order (api.pagination.UpdatedCursor).
+            models.Index(fields=["updated_at", "id"], name="cases_child_updated_idx"),
         ]
 
     def __str__(self):

@@ -25,6 +25,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("api/schema/", api_schema.SchemaView.as_view(), name="api_schema"),
     path("api/docs/", api_schema.docs, name="api_docs"),
+    # Staff accounts provisioned by the council's directory (Entra ID), as SCIM 2.0.
+    path("scim/v2/", include("api.scim.urls")),
     path("", include("escalations.urls")),
     # One sign-in page for everyone, the admin included; signed in without admin rights: 403.
     path("admin/login/", prp_views.admin_sign_in),

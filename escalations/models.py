@@ -95,6 +95,8 @@ class Concern(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["team", "state"], name="esc_concern_team_idx"),
             models.Index(fields=["opened_on"], name="esc_concern_opened_idx"),
             models.Index(fields=["closed_on"], name="esc_concern_closed_idx"),
+            # The API's pages walk concerns in this order (api.pagination.UpdatedCursor).
+            models.Index(fields=["updated_at", "id"], name="esc_concern_updated_idx"),
         ]
 
     def __str__(self):

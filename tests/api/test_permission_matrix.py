@@ -18,6 +18,7 @@ from tests.builders import raised_concern
 
 R, W, C = Scope.CHILDREN_READ, Scope.CHILDREN_WRITE, Scope.CONCERNS_READ
 A, V = Scope.ALLOCATIONS_WRITE, Scope.REVIEWS_WRITE
+P = Scope.PEOPLE_WRITE
 # endpoint: (method, path, body, the one scope that opens it, status when open)
 ENDPOINTS = {
     "list children": ("get", "/api/v1/children/", None, R, 200),
@@ -45,6 +46,24 @@ ENDPOINTS = {
     "list concerns": ("get", "/api/v1/concerns/", None, C, 200),
     "read the figures": ("get", "/api/v1/figures/", None, Scope.FIGURES_READ, 200),
     "read a concern": ("get", "/api/v1/concerns/{concern}/", None, C, 200),
+    # SCIM provisioning of staff: every call needs people:write.
+    "SCIM: find people": ("get", "/scim/v2/Users?filter=userName+eq+%22a%40b.uk%22", None, P, 200),
+    "SCIM: read a person": ("get", "/scim/v2/Users/{worker}", None, P, 200),
+    "SCIM: create a person": ("post", "/scim/v2/Users", "person", P, 201),
+    "SCIM: update a person": (
+        "patch",
+        "/scim/v2/Users/{worker}",
+        {"Operations": [{"op": "Replace", "path": "title", "value": "Senior Social Worker"}]},
+        P,
+        200,
+    ),
+    "SCIM: replace a person": ("put", "/scim/v2/Users/{worker}", "worker", P, 200),
+    "SCIM: deactivate a person": ("delete", "/scim/v2/Users/{worker}", None, P, 204),
+    "SCIM: list groups": ("get", "/scim/v2/Groups", None, P, 200),
+    "SCIM: create a group": ("post", "/scim/v2/Groups", {"displayName": "IROs"}, P, 201),
+    "SCIM: configuration": ("get", "/scim/v2/ServiceProviderConfig", None, P, 200),
+    "SCIM: resource types": ("get", "/scim/v2/ResourceTypes", None, P, 200),
+    "SCIM: schemas": ("get", "/scim/v2/Schemas", None, P, 200),
 }
 SCOPES = [*Scope.values, None]
 NEW = {
@@ -58,9 +77,13 @@ NEW = {
 
 def call(http, endpoint, child, concern):
     method, path, body, _, _ = ENDPOINTS[endpoint]
-    path = path.format(child=child.pk, concern=concern.pk)
+    path = path.format(child=child.pk, concern=concern.pk, worker=child.social_worker_id)
     if body == "new":
         body = NEW
+    elif body == "person":
+        body = {"userName": "new.person@council.gov.uk", "active": True, "displayName": "New"}
+    elif body == "worker":
+        body = {"userName": child.social_worker.email, "active": True, "displayName": "Sam W"}
     elif body == "team":
         body = {"kind": "team", "team": child.team.name, "start_date": "2025-02-10"}
     if body is None:
@@ -114,4 +137,7 @@ def test_a_revoked_or_expired_key_opens_nothing(
         client.save()
     response = call(KeyClient(key), endpoint, child, raised_concern)
     assert response.status_code == 401
-    assert response["Content-Type"] == "application/problem+json"
+    scim = ENDPOINTS[endpoint][1].startswith("/scim/")
+    assert response["Content-Type"] == (
+        "application/scim+json" if scim else "application/problem+json"
+    )

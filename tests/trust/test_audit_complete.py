@@ -57,6 +57,7 @@ from imports import services as imports
 from notifications import services as notifications
 from notifications.models import Kind, Notification
 from prp import audit, presets
+from prp import services as people
 from prp.models import Download, Protocol, ProtocolCategory, RoleCode
 from prp.security import services as security
 from qapr import services as qapr
@@ -316,6 +317,59 @@ CHANGES: dict[str, Call] = {
     "api.services.api_client_revoke": lambda w: (
         lambda client: lambda: api_services.api_client_revoke(client=client)
     )(api_client(w)),
+    # Staff provisioned by the council's directory (SCIM).
+    "prp.services.person_create": lambda w: (
+        lambda: people.person_create(email="new.person@example.org", full_name="New Person")
+    ),
+    "prp.services.person_update": lambda w: (
+        lambda: people.person_update(person=w.social_worker, job_title="Senior Social Worker")
+    ),
+    "prp.services.person_deactivate": lambda w: (
+        lambda: people.person_deactivate(person=w.social_worker)
+    ),
+    "prp.services.person_roles_change": lambda w: (
+        lambda: people.person_roles_change(person=w.social_worker, add={RoleCode.TEAM_MANAGER})
+    ),
+    "api.services.scim_person_create": lambda w: (
+        lambda client: (
+            lambda: api_services.scim_person_create(
+                client=client, account=directory_account(), directory=directory_fields()
+            )
+        )
+    )(api_client(w)),
+    "api.services.scim_person_update": lambda w: (
+        lambda client: (
+            lambda: api_services.scim_person_update(
+                client=client,
+                person=w.social_worker,
+                account={**directory_account(), "email": w.social_worker.email},
+                directory=directory_fields(),
+            )
+        )
+    )(api_client(w)),
+    "api.services.scim_person_delete": lambda w: (
+        lambda: api_services.scim_person_delete(person=w.social_worker)
+    ),
+    "api.services.scim_group_create": lambda w: (
+        lambda: api_services.scim_group_create(
+            display_name="Team managers", external_id="g1", members=[w.social_worker]
+        )
+    ),
+    "api.services.scim_group_update": lambda w: (
+        lambda group: (
+            lambda: api_services.scim_group_update(
+                group=group, display_name="Team managers", external_id="g1", members=[w.iro]
+            )
+        )
+    )(directory_group(w)),
+    "api.services.scim_group_delete": lambda w: (
+        lambda group: lambda: api_services.scim_group_delete(group=group)
+    )(directory_group(w)),
+    "api.services.scim_group_map_role": lambda w: (
+        lambda group: (
+            lambda: api_services.scim_group_map_role(group=group, role_code=RoleCode.TEAM_MANAGER)
+        )
+    )(directory_group(w)),
     "cases.services.key_date_record": lambda w: (
         lambda: cases.key_date_record(
             child=w.child, by=w.iro, kind=KeyDate.Kind.CAME_INTO_CARE, on=dt.date(2023, 11, 1)
@@ -577,6 +631,31 @@ def api_client(w):
         name="Performance team", owner=w.iro, scopes=["concerns:read"], expires_at=next_year()
     )
     return client
+
+
+def directory_account() -> dict:
+    return {
+        "email": "alex.jones@example.org",
+        "full_name": "Alex Jones",
+        "job_title": "Social Worker",
+        "is_active": True,
+    }
+
+
+def directory_fields() -> dict:
+    return {
+        "external_id": "ajones",
+        "given_name": "Alex",
+        "family_name": "Jones",
+        "department": "",
+        "manager": "",
+    }
+
+
+def directory_group(w):
+    return api_services.scim_group_create(
+        display_name="Team managers", external_id="g1", members=[w.social_worker]
+    )
 
 
 def import_file():
