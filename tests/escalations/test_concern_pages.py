@@ -25,6 +25,7 @@ from escalations.models import (
     TaskState,
 )
 from prp.models import ProtocolCategory
+from tests.raising import check_url, raise_through_check
 from tests.builders import allocate, draft_concern, fresh, raise_draft, raised_concern
 from tests.factories import ChildFactory, SiblingGroupFactory
 
@@ -172,10 +173,16 @@ def test_the_whole_raise_journey(client, gloucestershire, child, sibling, iro, t
 
     concern = fresh(concern)
     response = client.post(
-        raise_url,
-        {"lock_version": concern.lock_version, "delegate_to": team_manager.pk},
-        follow=True,
+        raise_url, {"lock_version": concern.lock_version, "delegate_to": team_manager.pk}
     )
+    # Nothing is raised before the answers are checked (issue 19, GOV.UK "Check answers").
+    assert response["Location"] == check_url(concern)
+    assert fresh(concern).is_draft
+    page = _page(client.get(check_url(concern)))
+    assert "Check your answers before raising the concern" in page
+    assert "Delegated to" in page
+    assert f'href="{raise_url}#id_delegate_to">Change' in page
+    response = client.post(check_url(concern), {}, follow=True)
     page = _page(response)
     assert response.redirect_chain == [(_url("concern_detail", concern.pk), 302)]
     assert "Concern raised and delegated to Tom Manager. Response due 8 December 2023." in page
@@ -516,7 +523,8 @@ def test_gloucestershire_4_1_informal_the_iro_records_what_the_manager_agreed_wi
     assert "The date it was agreed must be today or earlier" in _page(response)
     assert fresh(concern).is_draft
 
-    response = client.post(
+    response = raise_through_check(
+        client,
         url,
         {
             **raising,
@@ -587,7 +595,8 @@ def test_a_stale_raise_changes_nothing(client, gloucestershire, child, iro, team
 def test_someone_else_can_be_chosen(client, gloucestershire, child, iro, head_of_service):
     concern = _draft(iro, child, gloucestershire)
     client.force_login(iro)
-    response = client.post(
+    response = raise_through_check(
+        client,
         _url("concern_raise", concern.pk),
         {"lock_version": concern.lock_version, "delegate_to": head_of_service.pk},
     )
@@ -893,8 +902,10 @@ def test_a_stage_answered_by_an_outside_body_is_not_delegated(client, protocols,
     assert "CAFCASS. You record their response on their behalf" in page
     assert 'name="delegate_to"' not in page
     assert 'name="how"' not in page
-    response = client.post(
-        url, {"lock_version": concern.lock_version, **_date("agreed_due_on", dt.date(2023, 12, 15))}
+    response = raise_through_check(
+        client,
+        url,
+        {"lock_version": concern.lock_version, **_date("agreed_due_on", dt.date(2023, 12, 15))},
     )
     assert response.status_code == 302
     concern = fresh(concern)
@@ -955,10 +966,14 @@ def test_a_second_tab_raising_again_is_told_it_was_already_raised(
     client.force_login(iro)
     url = _url("concern_raise", concern.pk)
     data = {"lock_version": concern.lock_version, "delegate_to": team_manager.pk}
-    first = client.post(url, data, follow=True)
+    second_tab = client.post(url, data)  # the second tab reaches the check page too
+    assert second_tab["Location"] == check_url(concern)
+    first = raise_through_check(client, url, data, follow=True)
     assert "Concern raised and delegated to Tom Manager" in _page(first)
     with time_machine.travel(FRIDAY + dt.timedelta(minutes=30), tick=False):
+        from_check = client.post(check_url(concern), {}, follow=True)
         again = client.post(url, data, follow=True)
+    assert "This concern was already raised on 1 December 2023 at 10:00" in _page(from_check)
     page = _page(again)
     assert again.redirect_chain[-1][0] == _url("concern_detail", concern.pk)
     assert "This concern was already raised on 1 December 2023 at 10:00" in page
@@ -998,7 +1013,7 @@ def test_notes_for_the_manager_reach_their_task_page_and_email(
     assert "Notes for the manager must be 5,000 characters or fewer" in _page(too_long)
     assert fresh(concern).is_draft
     note = "The review is on 12 December.\nPlease speak to the foster carer first."
-    client.post(url, {**data, "note": note})
+    raise_through_check(client, url, {**data, "note": note})
     task = Task.objects.get(stage__concern=concern)
     assert task.note == note
     email = Notification.objects.get(kind=Kind.DELEGATED, recipient=team_manager)
