@@ -25,9 +25,9 @@ from escalations.models import (
     TaskState,
 )
 from prp.models import ProtocolCategory
-from tests.raising import check_url, raise_through_check
 from tests.builders import allocate, draft_concern, fresh, raise_draft, raised_concern
 from tests.factories import ChildFactory, SiblingGroupFactory
+from tests.raising import check_url, raise_through_check
 
 FRIDAY = dt.datetime(2023, 12, 1, 10, 0)
 STALE = "This concern was changed by someone else"
@@ -1029,3 +1029,139 @@ def test_a_note_for_the_manager_is_kept_by_the_service(gloucestershire, child, i
     concern = _draft(iro, child, gloucestershire)
     raise_draft(concern, iro, team_manager, note="  Call me first  ")
     assert Task.objects.get(stage__concern=concern).note == "Call me first"
+
+
+# Issue 19: the copy list when delegating, and checking the answers before raising -------------
+
+
+def test_people_added_to_the_copy_list_are_copied_in_told_and_recorded(
+    client, gloucestershire, child, iro, team_manager, head_of_service, social_worker
+):
+    # Liquidlogic's delegation has a copy list: the raiser adds people, shown by role and team.
+    from notifications.models import Kind, Notification
+
+    head_of_service.job_title = "Head of service"
+    head_of_service.save()
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    page = _page(client.get(url))
+    assert "Add people to the copy list (optional)" in page
+    assert re.search(rf'name="copy_to"[^>]*value="{head_of_service.pk}"', page)
+    assert "Hana Head (Head of service)" in page
+    data = {
+        "lock_version": concern.lock_version,
+        "delegate_to": team_manager.pk,
+        "copy_to": [head_of_service.pk, social_worker.pk],
+    }
+    response = client.post(url, data)
+    assert response["Location"] == check_url(concern)
+    check = _page(client.get(check_url(concern)))
+    assert "Added to the copy list" in check
+    assert "Hana Head (Head of service)" in check
+    assert not Notification.objects.filter(kind=Kind.COPIED).exists()  # nothing raised yet
+    client.post(check_url(concern), {})
+    stage = fresh(concern).current_stage
+    added = {copy.person: copy.reason for copy in stage.copies.all()}
+    assert added[head_of_service] == "Added to the copy list by Ira Reviewer"
+    assert added[social_worker] == "Added to the copy list by Ira Reviewer"
+    copied = Notification.objects.filter(kind=Kind.COPIED).values_list("recipient", flat=True)
+    assert {head_of_service.pk, social_worker.pk} <= set(copied)
+    event = concern.events.get(kind=Event.Kind.DELEGATED)
+    assert "Hana Head" in event.summary and "Sam Worker" in event.summary
+    assert {head_of_service.pk, social_worker.pk} <= set(event.data["copied_to"])
+
+
+def test_a_made_up_person_on_the_copy_list_is_refused(client, gloucestershire, child, iro):
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    response = client.post(
+        _url("concern_raise", concern.pk),
+        {"lock_version": concern.lock_version, "delegate_to": iro.pk, "copy_to": ["999999"]},
+    )
+    page = _page(response)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "Select people from the list" in page
+    assert fresh(concern).is_draft
+
+
+def test_the_copy_list_needs_a_delegation(gloucestershire, child, iro, team_manager):
+    from django.core.exceptions import ValidationError
+
+    concern = _draft(iro, child, gloucestershire, level=0)
+    answer = services.AgreedAnswer("Agreed", team_manager, dt.date(2023, 11, 30))
+    with pytest.raises(ValidationError, match="only be copied in when you delegate"):
+        services.concern_raise(
+            concern=concern,
+            by=iro,
+            lock_version=concern.lock_version,
+            delegate_to=None,
+            answer=answer,
+            agreed_due_on=dt.date(2023, 12, 6),
+            copy_to=[team_manager],
+        )
+
+
+def test_nothing_is_raised_before_the_answers_are_checked_and_change_keeps_them(
+    client, gloucestershire, child, iro, team_manager, head_of_service
+):
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    assert client.get(check_url(concern))["Location"] == url  # nothing to check yet
+    note = "Please ring the carer first"
+    client.post(
+        url, {"lock_version": concern.lock_version, "delegate_to": team_manager.pk, "note": note}
+    )
+    assert fresh(concern).is_draft
+    assert not Stage.objects.exists()
+    check = _page(client.get(check_url(concern)))
+    for key in (
+        "Date of concern",
+        "Delegated to",
+        "Notes for the manager",
+        "Added to the copy list",
+    ):
+        assert f'<dt class="govuk-summary-list__key">{key}</dt>' in check
+    assert note in check
+    assert (
+        f'href="{url}#id_note">Change<span class="govuk-visually-hidden"> notes for the manager'
+        in check
+    )
+    # "Change": the form again, with what was typed.
+    form = _page(client.get(url))
+    assert note in form
+    assert f'<option value="{team_manager.pk}" selected>' in form
+    client.post(
+        url, {"lock_version": concern.lock_version, "delegate_to": head_of_service.pk, "note": note}
+    )
+    assert "Hana Head" in _page(client.get(check_url(concern)))
+    response = client.post(check_url(concern), {}, follow=True)
+    assert "Concern raised and delegated to Hana Head" in _page(response)
+    assert Task.objects.get().assignee == head_of_service
+    # The answers are forgotten once raised.
+    assert client.get(check_url(concern))["Location"] == _url("concern_detail", concern.pk)
+
+
+def test_the_check_page_shows_a_refusal_on_the_form_with_what_was_typed(
+    client, gloucestershire, child, iro, team_manager
+):
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    client.post(
+        url, {"lock_version": concern.lock_version, "delegate_to": team_manager.pk, "note": "Kept"}
+    )
+    # The draft changes between the check page and pressing "Raise the concern".
+    services.discussion_add(
+        concern=concern, by=iro, held_on=dt.date(2023, 12, 1), held_with="SW", summary="Talked"
+    )
+    response = client.post(check_url(concern), {})
+    page = _page(response)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert STALE in page
+    assert "Kept" in page
+    assert f'action="{url}"' in page
+    assert fresh(concern).is_draft
