@@ -491,7 +491,7 @@ class RaiseForm(GovukFormMixin, forms.Form):
     a reason (IRO Handbook 6.2)."""
 
     DELEGATE, MYSELF = "delegate", "myself"
-    submit_label = "Raise the concern"
+    submit_label = "Continue"
 
     how = forms.ChoiceField(
         label="How do you want to record the response?",

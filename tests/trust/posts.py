@@ -123,6 +123,8 @@ VALID: dict[str, Sample] = {
         "delegate_to": str(s.task.assignee_id),
         "lock_version": s.draft.lock_version,
     },
+    # "Raise the concern" sends nothing: the answers are those kept from the raise form.
+    "escalations:concern_raise_check": lambda s, w: {},
     "escalations:draft_withdraw": lambda s, w: {"lock_version": s.draft.lock_version},
     "escalations:outcome_record": lambda s, w: {
         "outcome": "resolved",
