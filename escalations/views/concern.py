@@ -675,12 +675,13 @@ def concern_raise_check(request, pk: int):
         return render(request, "escalations/concern_raise.html", {**context, "form": form})
     context = {
         **_raise_context(request, concern, raising),
-        "answers": _check_rows(form, raising),
+        "answers": _check_rows(form, concern, raising),
+        "delegate": form.cleaned_data.get("delegate_to"),
     }
     return render(request, "escalations/concern_raise_check.html", context)
 
 
-def _check_rows(form: RaiseForm, raising: _Raising) -> list[dict]:
+def _check_rows(form: RaiseForm, concern: Concern, raising: _Raising) -> list[dict]:
     """One summary row per answer: its question, the answer in words and the field the
     "Change" link goes back to."""
     data = form.cleaned_data
@@ -695,7 +696,8 @@ def _check_rows(form: RaiseForm, raising: _Raising) -> list[dict]:
     row(
         "date_of_concern",
         "Date of concern",
-        day(data.get("date_of_concern")) or f"{day(raising.start)} (the draft's, or today)",
+        day(data.get("date_of_concern"))
+        or f"{day(raising.start)} ({'from the draft' if concern.date_of_concern else 'today'})",
         "id_date_of_concern_0",
     )
     if "how" in form.fields:

@@ -1125,6 +1125,8 @@ def test_nothing_is_raised_before_the_answers_are_checked_and_change_keeps_them(
     ):
         assert f'<dt class="govuk-summary-list__key">{key}</dt>' in check
     assert note in check
+    assert "When you raise it, Tom Manager is told, and so are the people copied in." in check
+    assert "Date of concern</dt>" in check and "1 December 2023 (today)" in check
     assert (
         f'href="{url}#id_note">Change<span class="govuk-visually-hidden"> notes for the manager'
         in check
