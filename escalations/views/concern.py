@@ -36,6 +36,7 @@ from escalations.models import Concern, ConcernState, TaskState
 from prp import audit
 from prp.forms import call_service, posted
 from prp.pages import Done, form_page
+from prp.security import kept
 
 STATE_TAGS = {
     ConcernState.DRAFT: "govuk-tag--grey",
@@ -656,9 +657,20 @@ def concern_raise_check(request, pk: int):
     if not concern.is_draft:
         return _not_a_draft(request, concern)
     raising = _raising(concern)
-    answers = _kept_answers(request, concern)
-    if answers is None:
-        return redirect("escalations:concern_raise", concern.pk)
+    restored = False
+    if request.method == "POST" and "lock_version" in request.POST:
+        # The answers this page showed (its hidden fields), not a later tab's.
+        answers = request.POST
+    elif (answers := _kept_answers(request, concern)) is None:
+        # Signed out before "Raise the concern" was pressed: the answers were kept with the
+        # form (prp/security/kept.py) and come back here, still to be checked and sent.
+        unbound = _raise_form(request, None, concern, raising)
+        if kept.restore(request, unbound) is None:
+            return redirect("escalations:concern_raise", concern.pk)
+        answers, restored = unbound.data, True
+        request.session[_ANSWERS.format(concern.pk)] = {
+            name: values for name, values in answers.lists() if name not in _NOT_ANSWERS
+        }
     form = _raise_form(request, answers, concern, raising)
     if not form.is_valid():
         return redirect("escalations:concern_raise", concern.pk)
@@ -677,6 +689,13 @@ def concern_raise_check(request, pk: int):
         **_raise_context(request, concern, raising),
         "answers": _check_rows(form, concern, raising),
         "delegate": form.cleaned_data.get("delegate_to"),
+        "hidden_answers": [
+            (name, value)
+            for name, values in answers.lists()
+            if name not in _NOT_ANSWERS
+            for value in values
+        ],
+        "restored": restored,
     }
     return render(request, "escalations/concern_raise_check.html", context)
 

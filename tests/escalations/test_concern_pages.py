@@ -1167,3 +1167,39 @@ def test_the_check_page_shows_a_refusal_on_the_form_with_what_was_typed(
     assert "Kept" in page
     assert f'action="{url}"' in page
     assert fresh(concern).is_draft
+
+
+def test_signed_out_before_raising_the_checked_answers_come_back_after_signing_in(
+    client, gloucestershire, child, iro, team_manager
+):
+    # What was typed is never lost: the check page's answers are kept like any form's
+    # (prp/security/kept.py) when the session ends before "Raise the concern".
+    from tests.factories import DEFAULT_PASSWORD
+
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    note = "Ring the carer before the review"
+    client.post(
+        url, {"lock_version": concern.lock_version, "delegate_to": team_manager.pk, "note": note}
+    )
+    check = _page(client.get(check_url(concern)))
+    sent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', check))
+    assert sent["note"] == note and sent["delegate_to"] == str(team_manager.pk)
+    client.post(reverse("logout"))  # another tab, or the idle timeout
+    response = client.post(check_url(concern), sent)
+    assert response.url.startswith(reverse("login"))
+    assert fresh(concern).is_draft
+    back = client.post(
+        f"{reverse('login')}?next={check_url(concern)}",
+        {"username": iro.email, "password": DEFAULT_PASSWORD},
+        follow=True,
+    )
+    page = _page(back)
+    assert back.redirect_chain[-1][0] == check_url(concern)
+    assert "This form has not been sent." in page
+    assert note in page
+    assert fresh(concern).is_draft
+    response = client.post(check_url(concern), {}, follow=True)
+    assert "Concern raised and delegated to Tom Manager" in _page(response)
+    assert Task.objects.get().note == note
