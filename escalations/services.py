@@ -500,6 +500,7 @@ def _open_stage(
     answer: AgreedAnswer | None = None,
     due_reason: str = "",
     note: str = "",
+    copy_to: Iterable[User] = (),
 ) -> Stage:
     _require(rules.may_raise_at(by, protocol_stage), f"You cannot raise {protocol_stage.label}.")
     plan = _checked_plan(concern, protocol_stage, on, agreed_due_on, due_reason)
@@ -523,7 +524,8 @@ def _open_stage(
     stage.full_clean(exclude=["legal_advice_sought", "cafcass_considered"])
     stage.save()
     concern.current_stage = stage
-    _record_copies(stage, rules.copies(concern, protocol_stage, by=by, assignee=delegate_to))
+    copies = rules.copies(concern, protocol_stage, by=by, assignee=delegate_to)
+    _record_copies(stage, copies + _added_copies(concern, by, delegate_to, copy_to))
     if delegate_to is not None:
         _delegate(
             stage=stage,
@@ -576,6 +578,21 @@ def _put_answer(stage: Stage, answer: AgreedAnswer | None) -> None:
     stage.agreed_answer = answer.answer.strip()
     stage.agreed_with = answer.agreed_with
     stage.agreed_on = answer.agreed_on
+
+
+def _added_copies(
+    concern: Concern, by: User, delegate_to: User | None, copy_to: Iterable[User]
+) -> list[rules.Copy]:
+    """The people the raiser added to the copy list when delegating. Only with a delegation
+    (the copy list is told of the task); never someone a restricted child is hidden from."""
+    people = [person for person in copy_to if delegate_to is None or person.pk != delegate_to.pk]
+    if people and delegate_to is None:
+        raise ValidationError({"copy_to": "People can only be copied in when you delegate"})
+    for person in people:
+        if not person.is_active:
+            raise ValidationError({"copy_to": f"{person}'s account is no longer active."})
+        _require_named(person, concern, "copy_to")
+    return [rules.Copy(person, f"Added to the copy list by {by}") for person in people]
 
 
 def _record_copies(stage: Stage, copies: list[rules.Copy]) -> None:
@@ -706,6 +723,7 @@ def concern_raise(
     due_reason: str = "",
     immediate: bool = False,
     note: str = "",
+    copy_to: Iterable[User] = (),
 ) -> Stage:
     """Raise a draft at the stage the raiser chose: informal, or straight to a formal stage.
 
@@ -735,6 +753,7 @@ def concern_raise(
         answer=answer,
         due_reason=due_reason,
         note=note,
+        copy_to=copy_to,
     )
     child = rules.primary_child(concern)
     concern.team_id = child.team_id if child else None

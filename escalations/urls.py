@@ -48,6 +48,7 @@ urlpatterns = [
         name="attachment_remove",
     ),
     path("concerns/<int:pk>/raise/", concern.concern_raise, name="concern_raise"),
+    path("concerns/<int:pk>/raise/check/", concern.concern_raise_check, name="concern_raise_check"),
     path(
         "concerns/<int:pk>/safeguarding-contact/",
         concern.safeguarding_contact,

@@ -26,6 +26,7 @@ from qapr import downloads
 
 from . import permissions, selectors, services
 from .forms import (
+    VIEWS,
     ConcernFromQaprForm,
     FinaliseForm,
     QaprForm,
@@ -413,7 +414,60 @@ def _finalise_context(qapr: Qapr, form: FinaliseForm) -> dict:
         "problems": _problem_links(qapr, elsewhere_problems),
         "grade_tag": GRADE_TAGS.get(qapr.grade, ""),
         "celebrated": qapr.grade in CELEBRATED_GRADES,
+        "answers": _check_sections(qapr),
     }
+
+
+def _check_sections(qapr: Qapr) -> list[dict]:
+    """Check your answers (GOV.UK pattern): every section of the form, each answer in words,
+    and a "Change" link to that section of the form."""
+    edit = reverse("qapr:qapr_edit", args=[qapr.pk])
+
+    def section(title: str, anchor: str, rows: list[tuple[str, str]]) -> dict:
+        return {"title": title, "change": f"{edit}#section-{anchor}", "rows": rows}
+
+    sections = [
+        section(
+            title,
+            name,
+            [
+                ("Rating", getattr(qapr, f"get_{name}_rating_display")()),
+                ("Rationale", getattr(qapr, f"{name}_rationale")),
+            ],
+        )
+        for name, title in SECTIONS
+    ]
+    if qapr.is_child_protection:
+        rows = [("Your answer", qapr.get_safer_display()), ("Why", qapr.safer_rationale)]
+        sections.append(section(SAFER_QUESTION, "safer", rows))
+    invited = qapr.social_worker_invited_on
+    sought = [label for name, label in VIEWS if getattr(qapr, name)]
+    sections.append(
+        section(
+            "Views sought",
+            "views",
+            [
+                ("Social worker invited", f"{invited:%-d %B %Y}" if invited else ""),
+                ("Whose views", ", ".join(sought)),
+                ("What people said", qapr.views_summary),
+            ],
+        )
+    )
+    sections.append(
+        section(
+            "Grade",
+            "grade",
+            [
+                ("Grade", qapr.get_grade_display() if qapr.grade else ""),
+                ("Rationale for the grade", qapr.grade_rationale),
+                ("Impact on the child", qapr.impact_on_child),
+            ],
+        )
+    )
+    if qapr.ri_decision:
+        rows = [("Decision", qapr.get_ri_decision_display()), ("Reason", qapr.ri_decision_reason)]
+        sections.append(section("Requires improvement decision", "ri", rows))
+    return sections
 
 
 @require_http_methods(["GET", "POST"])

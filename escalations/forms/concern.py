@@ -461,6 +461,17 @@ class ConfirmForm(GovukFormMixin, forms.Form):
         )
 
 
+def copy_list_people() -> QuerySet[User]:
+    """Everyone who may be added to a stage's copy list: the authority's active people, by
+    team and name (shown with their role and team)."""
+    return (
+        User.objects.filter(is_active=True)
+        .select_related("team")
+        .only("id", "full_name", "job_title", "team__name")
+        .order_by("team__name", "full_name", "id")
+    )
+
+
 def operational_people() -> QuerySet[User]:
     """Everyone a stage can be delegated to: active people in operational roles, by name."""
     return (
@@ -480,7 +491,7 @@ class RaiseForm(GovukFormMixin, forms.Form):
     a reason (IRO Handbook 6.2)."""
 
     DELEGATE, MYSELF = "delegate", "myself"
-    submit_label = "Raise the concern"
+    submit_label = "Continue"
 
     how = forms.ChoiceField(
         label="How do you want to record the response?",
@@ -509,6 +520,15 @@ class RaiseForm(GovukFormMixin, forms.Form):
         required=False,
         max_length=5000,
         error_messages={"max_length": "Notes for the manager must be 5,000 characters or fewer"},
+    )
+    copy_to = forms.TypedMultipleChoiceField(
+        label="Add people to the copy list (optional)",
+        help_text="They are sent a copy of the email telling the manager of this task, as the "
+        "people copied in above are.",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select people from the list"},
     )
     agreed_answer = forms.CharField(
         label="What did the manager agree?",
@@ -570,10 +590,15 @@ class RaiseForm(GovukFormMixin, forms.Form):
         role_label: str,
         suggested_due_on: dt.date | None,
         bypass_of: str = "",
+        copy_people: Iterable[User] = (),
         **kwargs,
     ):
         super().__init__(data, **kwargs)
         self.stage = stage
+        self._copy_people = {person.pk: person for person in copy_people}
+        self.fields["copy_to"].choices = [
+            (person.pk, person_label(person)) for person in self._copy_people.values()
+        ]
         self.fields["lock_version"] = LockVersionField(initial=lock_version)
         layout = [_hidden("lock_version"), _legend("date_of_concern")]
         self.may_delegate = not stage.external_body
@@ -600,6 +625,7 @@ class RaiseForm(GovukFormMixin, forms.Form):
                         "Delegate to the manager",
                         Field.select("delegate_to"),
                         Field.textarea("note", rows=4),
+                        Field.checkboxes("copy_to", legend_size=Size.SMALL, small=True),
                     ),
                     ConditionalQuestion(
                         "Record the manager's agreed answer myself",
@@ -613,10 +639,15 @@ class RaiseForm(GovukFormMixin, forms.Form):
             for name in ("how", "agreed_answer", "agreed_with", "agreed_on"):
                 del self.fields[name]
             if self.may_delegate:
-                layout += [Field.select("delegate_to"), Field.textarea("note", rows=4)]
+                layout += [
+                    Field.select("delegate_to"),
+                    Field.textarea("note", rows=4),
+                    Field.checkboxes("copy_to", legend_size=Size.SMALL, small=True),
+                ]
             else:
                 del self.fields["delegate_to"]
                 del self.fields["note"]
+                del self.fields["copy_to"]
         if stage.is_agreed:
             other = stage.external_body or "the manager"
             self.fields["agreed_due_on"].help_text = (
@@ -673,12 +704,14 @@ class RaiseForm(GovukFormMixin, forms.Form):
     def clean(self):
         data = super().clean()
         data["answer"] = None
+        data["copy_to"] = [self._copy_people[pk] for pk in data.get("copy_to") or []]
         if not self.may_delegate or "delegate_to" in self.errors:
             data["delegate_to"] = None
             return data
         if data.get("how") == self.MYSELF:
             data["delegate_to"] = None
             data["note"] = ""
+            data["copy_to"] = []
             self._clean_answer(data)
             return data
         if "how" in self.errors:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.db import transaction
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,13 +27,16 @@ from escalations.forms.concern import (
     SafeguardingContactForm,
     SubConcernForm,
     contact_people,
+    copy_list_people,
     operational_people,
     people_involved,
 )
+from escalations.forms.people import person_label
 from escalations.models import Concern, ConcernState, TaskState
 from prp import audit
-from prp.forms import posted
+from prp.forms import call_service, posted
 from prp.pages import Done, form_page
+from prp.security import kept
 
 STATE_TAGS = {
     ConcernState.DRAFT: "govuk-tag--grey",
@@ -561,31 +565,182 @@ def attachment_download(request, pk: int, attachment_pk: int):
 # Raising and withdrawing the draft -------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-def concern_raise(request, pk: int):
-    concern = _draft_for_raiser(request, pk)
-    if not concern.is_draft:
-        if request.method == "POST":
-            # A second tab's "Raise" after the first raised it: say so, do not land silently.
-            messages.info(request, _already_raised_message(concern))
-        return redirect(_detail_url(concern))
+# The answers on "Delegate and raise", kept in the session between the form and the check
+# page (and back again through a "Change" link), one draft at a time each.
+_ANSWERS = "raise_answers:{}"
+_NOT_ANSWERS = {"csrfmiddlewaretoken", "form_owner", "submit"}
+
+
+def _keep_answers(request, concern: Concern) -> None:
+    request.session[_ANSWERS.format(concern.pk)] = {
+        name: values for name, values in request.POST.lists() if name not in _NOT_ANSWERS
+    }
+
+
+def _kept_answers(request, concern: Concern) -> QueryDict | None:
+    kept = request.session.get(_ANSWERS.format(concern.pk))
+    if not kept:
+        return None
+    data = QueryDict(mutable=True)
+    for name, values in kept.items():
+        data.setlist(name, values)
+    return data
+
+
+def _forget_answers(request, concern: Concern) -> None:
+    request.session.pop(_ANSWERS.format(concern.pk), None)
+
+
+@dataclass(frozen=True)
+class _Raising:
+    """What both raise pages need to know about the draft's first stage."""
+
+    stage: object
+    route: rules.StageRoute
+    default: object
+    start: object
+
+
+def _raising(concern: Concern) -> _Raising:
     stage = get_object_or_404(concern.protocol.stages, level=concern.start_level)
     route = rules.stage_route(concern, stage)
     default = route.assignee if not stage.external_body else None
     # Deadlines count from the date of concern the draft gives, else from today.
     start = concern.date_of_concern or rules.today()
-    form = _raise_form(request, concern, stage, default, route.role_label, start)
-    return form_page(
-        request,
-        form,
-        "escalations/concern_raise.html",
-        lambda: _raise_context(request, concern, stage, route, default, start),
-        service=services.concern_raise,
-        arguments=lambda data: _raise_arguments(request, concern, data),
-        done=lambda raised: Done(
-            _detail_url(concern), _raised_message(raised, form.cleaned_data["delegate_to"])
-        ),
+    return _Raising(stage, route, default, start)
+
+
+def _not_a_draft(request, concern: Concern):
+    if request.method == "POST":
+        # A second tab's "Raise" after the first raised it: say so, do not land silently.
+        messages.info(request, _already_raised_message(concern))
+    return redirect(_detail_url(concern))
+
+
+@require_http_methods(["GET", "POST"])
+def concern_raise(request, pk: int):
+    """The answers. Valid ones go to the check page; nothing is raised here. Coming back (a
+    "Change" link) shows what was typed, on the draft as it is now."""
+    concern = _draft_for_raiser(request, pk)
+    if not concern.is_draft:
+        return _not_a_draft(request, concern)
+    raising = _raising(concern)
+    if request.method == "POST":
+        data = request.POST
+    elif (data := _kept_answers(request, concern)) is not None:
+        data["lock_version"] = str(concern.lock_version)
+    form = _raise_form(request, data, concern, raising)
+    if request.method == "POST" and form.is_valid() and _would_raise(request, form, concern):
+        _keep_answers(request, concern)
+        return redirect("escalations:concern_raise_check", concern.pk)
+    if form.errors:
+        concern = _draft_for_raiser(request, pk)  # as saved, not as the undone raise left it
+    context = _raise_context(request, concern, raising)
+    return render(request, "escalations/concern_raise.html", {**context, "form": form})
+
+
+def _would_raise(request, form: RaiseForm, concern: Concern) -> bool:
+    """Raise it and undo it, so what the service refuses (a Sunday, a stale draft, a draft
+    with no concerns) is said on the form, where it can be put right, not after the check
+    page. Nothing leaves the rolled-back transaction: messages are rows sent after commit."""
+    with transaction.atomic():
+        arguments = _raise_arguments(request, concern, form.cleaned_data)
+        call_service(form, services.concern_raise, **arguments)
+        transaction.set_rollback(True)
+    return not form.errors
+
+
+@require_http_methods(["GET", "POST"])
+def concern_raise_check(request, pk: int):
+    """Check your answers (GOV.UK pattern), then "Raise the concern" raises it."""
+    concern = _draft_for_raiser(request, pk)
+    if not concern.is_draft:
+        return _not_a_draft(request, concern)
+    raising = _raising(concern)
+    restored = False
+    if request.method == "POST" and "lock_version" in request.POST:
+        # The answers this page showed (its hidden fields), not a later tab's.
+        answers = request.POST
+    elif (answers := _kept_answers(request, concern)) is None:
+        # Signed out before "Raise the concern" was pressed: the answers were kept with the
+        # form (prp/security/kept.py) and come back here, still to be checked and sent.
+        unbound = _raise_form(request, None, concern, raising)
+        if kept.restore(request, unbound) is None:
+            return redirect("escalations:concern_raise", concern.pk)
+        answers, restored = unbound.data, True
+        request.session[_ANSWERS.format(concern.pk)] = {
+            name: values for name, values in answers.lists() if name not in _NOT_ANSWERS
+        }
+    form = _raise_form(request, answers, concern, raising)
+    if not form.is_valid():
+        return redirect("escalations:concern_raise", concern.pk)
+    if request.method == "POST":
+        arguments = _raise_arguments(request, concern, form.cleaned_data)
+        raised = call_service(form, services.concern_raise, **arguments)
+        if not form.errors:
+            _forget_answers(request, concern)
+            messages.success(request, _raised_message(raised, form.cleaned_data["delegate_to"]))
+            return redirect(_detail_url(concern))
+        # Refused (a stale draft, a rule of the service): the form again, with what was typed.
+        form.helper.form_action = reverse("escalations:concern_raise", args=[concern.pk])
+        context = _raise_context(request, concern, raising)
+        return render(request, "escalations/concern_raise.html", {**context, "form": form})
+    context = {
+        **_raise_context(request, concern, raising),
+        "answers": _check_rows(form, concern, raising),
+        "delegate": form.cleaned_data.get("delegate_to"),
+        "hidden_answers": [
+            (name, value)
+            for name, values in answers.lists()
+            if name not in _NOT_ANSWERS
+            for value in values
+        ],
+        "restored": restored,
+    }
+    return render(request, "escalations/concern_raise_check.html", context)
+
+
+def _check_rows(form: RaiseForm, concern: Concern, raising: _Raising) -> list[dict]:
+    """One summary row per answer: its question, the answer in words and the field the
+    "Change" link goes back to."""
+    data = form.cleaned_data
+    rows = []
+
+    def row(name: str, key: str, value: str, anchor: str = "") -> None:
+        rows.append({"key": key, "value": value, "anchor": anchor or f"id_{name}"})
+
+    def day(value) -> str:
+        return f"{value:%-d %B %Y}" if value else ""
+
+    row(
+        "date_of_concern",
+        "Date of concern",
+        day(data.get("date_of_concern"))
+        or f"{day(raising.start)} ({'from the draft' if concern.date_of_concern else 'today'})",
+        "id_date_of_concern_0",
     )
+    if "how" in form.fields:
+        row("how", "How the response is recorded", dict(form.fields["how"].choices)[data["how"]])
+    if data.get("answer") is not None:
+        answer = data["answer"]
+        row("agreed_answer", "What the manager agreed", answer.answer)
+        row("agreed_with", "Who agreed it", person_label(answer.agreed_with))
+        row("agreed_on", "When it was agreed", day(answer.agreed_on), "id_agreed_on_0")
+    elif "delegate_to" in form.fields:
+        row("delegate_to", "Delegated to", person_label(data["delegate_to"]))
+        row("note", "Notes for the manager", data.get("note") or "None")
+        copied = [person_label(person) for person in data.get("copy_to") or []]
+        row("copy_to", "Added to the copy list", "; ".join(copied) or "Nobody", "id_copy_to_1")
+    if "agreed_due_on" in form.fields:
+        row("agreed_due_on", "Response due", day(data["agreed_due_on"]), "id_agreed_due_on_0")
+        if data.get("due_reason"):
+            row("due_reason", "Why the date is later than usual", data["due_reason"])
+    if "bypass_reason" in form.fields:
+        row("bypass_reason", "Why you are raising this stage yourself", data["bypass_reason"])
+    if "immediate" in form.fields:
+        immediate = "Yes" if data.get("immediate") else "No"
+        row("immediate", "Immediate safeguarding concern", immediate)
+    return rows
 
 
 def _already_raised_message(concern: Concern) -> str:
@@ -597,15 +752,17 @@ def _already_raised_message(concern: Concern) -> str:
     return f"This concern was already raised on {when}. You are seeing it now."
 
 
-def _raise_form(request, concern: Concern, stage, default, role_label: str, start) -> RaiseForm:
+def _raise_form(request, data, concern: Concern, raising: _Raising) -> RaiseForm:
+    stage, default, start = raising.stage, raising.default, raising.start
     bypass = rules.raises_by_bypass(request.user, stage)
     return RaiseForm(
-        posted(request),
+        data,
         stage=stage,
         lock_version=concern.lock_version,
         people=operational_people() if not stage.external_body else [],
+        copy_people=copy_list_people() if not stage.external_body else [],
         default=default,
-        role_label=role_label,
+        role_label=raising.route.role_label,
         suggested_due_on=(
             rules.suggested_agreed_date(stage, start, concern) if stage.is_agreed else None
         ),
@@ -614,7 +771,8 @@ def _raise_form(request, concern: Concern, stage, default, role_label: str, star
     )
 
 
-def _raise_context(request, concern: Concern, stage, route: rules.StageRoute, default, start):
+def _raise_context(request, concern: Concern, raising: _Raising) -> dict:
+    stage, route, default, start = raising.stage, raising.route, raising.default, raising.start
     copied = rules.copies(concern, stage, by=request.user, assignee=default, route=route)
     return {
         "concern": concern,
@@ -640,6 +798,7 @@ def _raise_arguments(request, concern: Concern, data: dict) -> dict:
         "due_reason": data.get("due_reason", ""),
         "immediate": data.get("immediate", False),
         "note": data.get("note", ""),
+        "copy_to": data.get("copy_to", []),
     }
 
 

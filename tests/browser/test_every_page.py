@@ -46,13 +46,31 @@ def pages_for(world, persona: str) -> list[str]:
     return paths
 
 
+# WCAG 1.4.10 (reflow): at 320 CSS pixels wide nothing may need scrolling sideways. The page is
+# measured, and the elements that stick out are named, so a failure says what to fix.
+PHONE_WIDTH = 320
+SIDEWAYS = """() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= root.clientWidth) return null;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+    (el.classList.length ? "." + [...el.classList].join(".") : "");
+  const wide = [...document.body.querySelectorAll("*")]
+    .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1)
+    .filter((el) => !el.parentElement ||
+      el.parentElement.getBoundingClientRect().right <= root.clientWidth + 1)
+    .slice(0, 5).map(name);
+  return {scroll: root.scrollWidth, client: root.clientWidth, wide};
+}"""
+
+
 class Crawl:
     """Visits pages and checks each, collecting what fails."""
 
-    def __init__(self, page, base_url: str, page_checks):
+    def __init__(self, page, base_url: str, page_checks, *, reflow: bool = False):
         self.page = page
         self.base_url = base_url
         self.page_checks = page_checks
+        self.reflow = reflow
         self.failures: list[str] = []
         self.visited = 0
 
@@ -70,6 +88,11 @@ class Crawl:
             self.page_checks.check(self.page)
         except AssertionError as failure:
             self.failures.append(str(failure))
+        if self.reflow and (sideways := self.page.evaluate(SIDEWAYS)):
+            self.failures.append(
+                f"{self.page.url}: scrolls sideways at {PHONE_WIDTH} px wide "
+                f"({sideways['scroll']} > {sideways['client']}): {', '.join(sideways['wide'])}"
+            )
 
     def submit_empty(self, path: str) -> None:
         """The page's form sent as it stands, without the browser's own checks, to be shown
@@ -97,13 +120,15 @@ class Crawl:
         self.check()
 
 
+@pytest.mark.parametrize("width", [1200, PHONE_WIDTH], ids=["desktop", "320px"])
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_every_page_passes_the_checks(persona, page, live_server, page_checks):
+def test_every_page_passes_the_checks(persona, width, page, live_server, page_checks):
     # Built on the matrix's day, whose dates it uses; shown today, so the browser's cookies
     # (dated by the server's clock) are current.
     with time_machine.travel(NOW, tick=True):
         world = build_world()
-    crawl = Crawl(page, live_server.url, page_checks)
+    page.set_viewport_size({"width": width, "height": 900})
+    crawl = Crawl(page, live_server.url, page_checks, reflow=width == PHONE_WIDTH)
     signed_in = persona != "signed_out"
     if signed_in:
         crawl.sign_in(world.people[persona])
@@ -120,6 +145,6 @@ def test_every_page_passes_the_checks(persona, page, live_server, page_checks):
         crawl.submit_empty(reverse("escalations:action_add", args=[concern.pk]))
     if signed_in:
         crawl.sign_out()
-    print(f"\n{persona}: {crawl.visited} pages checked")
+    print(f"\n{persona} at {width} px: {crawl.visited} pages checked")
     listing = "\n\n".join(crawl.failures)
     assert not crawl.failures, f"{len(crawl.failures)} page(s) failed:\n{listing}"

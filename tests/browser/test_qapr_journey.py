@@ -5,6 +5,7 @@ Screenshots: docs/screenshots/qapr-requires-improvement/.
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -25,6 +26,7 @@ SECTIONS = {
 }
 DECISION_REASON = "The team manager agreed a plan at the review; I will check it in a month."
 RECOMMENDATION = "Record the permanence plan on the child's file."
+VIEWS_CHANGED = "Amara wants to stay with her carers and see her brother more often."
 
 
 def fill_the_form(journey: Journey, today: dt.date) -> None:
@@ -101,10 +103,23 @@ def test_iro_grades_a_qapr_requires_improvement(
 
     page.get_by_role("link", name="Finalise", exact=True).click()
     expect(journey.h1()).to_have_text("Check and finalise the QAPR")
-    summary = page.locator(".govuk-summary-list")
-    expect(summary).to_contain_text("Requires improvement")
-    expect(summary).to_contain_text("No concern: the reason is recorded")
+    # Check your answers (issue 19): every section, each with a Change link back to it.
+    cards = page.locator(".govuk-summary-card")
+    for title in [*SECTIONS, "Views sought", "Grade", "Requires improvement decision"]:
+        heading = page.get_by_role("heading", name=title, exact=True)
+        expect(cards.filter(has=heading)).to_have_count(1)
+    grade = cards.filter(has=page.get_by_role("heading", name="Grade", exact=True))
+    expect(grade).to_contain_text("Requires improvement")
+    expect(page.locator("main")).to_contain_text("No concern: the reason is recorded")
     journey.check("check-and-finalise")
+    page.get_by_role("link", name="Change views sought").click()
+    expect(page).to_have_url(re.compile(r"#section-views$"))
+    page.get_by_label("What did people say?").fill(VIEWS_CHANGED)
+    page.get_by_role("button", name="Save and check before finalising").click()
+    expect(journey.h1()).to_have_text("Check and finalise the QAPR")
+    views = cards.filter(has=page.get_by_role("heading", name="Views sought", exact=True))
+    expect(views).to_contain_text(VIEWS_CHANGED)
+    journey.check("check-after-change")
     page.get_by_role("button", name="Finalise QAPR").click()
 
     journey.banner(f"{qapr.reference} finalised: Requires improvement")
@@ -122,6 +137,7 @@ def test_iro_grades_a_qapr_requires_improvement(
     assert (qapr.ri_decision, qapr.ri_decision_reason) == (RiDecision.NONE, DECISION_REASON)
     assert qapr.progress_rating == SectionRating.SOME_CONCERNS
     assert qapr.views_child and qapr.views_carers and not qapr.views_parents
+    assert qapr.views_summary == VIEWS_CHANGED
     recommendation = Recommendation.objects.get(qapr=qapr)
     assert (recommendation.text, recommendation.owner_id, recommendation.due_on) == (
         RECOMMENDATION,

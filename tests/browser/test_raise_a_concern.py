@@ -19,6 +19,7 @@ from tests.factories import ChildFactory
 
 TITLE = "Permanence plan not agreed"
 ACTION = "Hold a permanence planning meeting"
+NOTE = "Please ring the foster carer before you reply"
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.journey]
 
@@ -123,6 +124,26 @@ def raise_and_delegate(journey: Journey, team_manager) -> Concern:
     expect(delegate).to_have_value(str(team_manager.pk))
     expect(page.locator(".govuk-summary-list")).to_contain_text(due)
     journey.check("delegate-and-raise")
+    page.get_by_role("button", name="Continue").click()
+
+    # Check your answers (issue 19): nothing is raised yet. Change a field, come back, raise.
+    expect(journey.h1()).to_have_text("Check your answers before raising the concern")
+    answers = page.locator("#raise-answers")
+    expect(answers).to_contain_text("Tom Manager")
+    expect(answers).to_contain_text("None")  # no notes for the manager yet
+    assert Concern.objects.get().is_draft
+    journey.check("check-your-answers")
+    page.get_by_role("link", name="Change notes for the manager").click()
+    expect(journey.h1()).to_have_text("Delegate and raise")
+    expect(page).to_have_url(re.compile(r"/raise/#id_note$"))
+    expect(page.get_by_label("Who do you want to delegate it to?")).to_have_value(
+        str(team_manager.pk)
+    )
+    page.get_by_label("Notes for the manager (optional)").fill(NOTE)
+    page.get_by_role("button", name="Continue").click()
+    expect(journey.h1()).to_have_text("Check your answers before raising the concern")
+    expect(answers).to_contain_text(NOTE)
+    journey.check("check-your-answers-changed")
     page.get_by_role("button", name="Raise the concern").click()
 
     journey.banner(f"Concern raised and delegated to Tom Manager. Response due {due}.")
@@ -146,6 +167,7 @@ def assert_stored(concern: Concern, team_manager) -> None:
     assert list(concern.actions.values_list("description", "owner")) == [(ACTION, team_manager.pk)]
     task = Task.objects.get()
     assert (task.assignee_id, task.state, task.due_on) == (team_manager.pk, TaskState.ACTIVE, due)
+    assert task.note == NOTE
 
 
 def test_iro_finds_the_child_and_raises_a_concern(

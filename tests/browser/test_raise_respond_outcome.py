@@ -95,6 +95,10 @@ def test_raise_respond_and_resolve(journey, child, iro, team_manager):
     expect(delegate).to_have_value(str(team_manager.pk))
     expect(page.locator(".govuk-summary-list")).to_contain_text(due)
     journey.check("delegate-and-raise")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before raising the concern"
+    )
     page.get_by_role("button", name="Raise the concern").click()
 
     journey.banner(f"Concern raised and delegated to Tom Manager. Response due {due}.")

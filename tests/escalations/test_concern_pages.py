@@ -27,6 +27,7 @@ from escalations.models import (
 from prp.models import ProtocolCategory
 from tests.builders import allocate, draft_concern, fresh, raise_draft, raised_concern
 from tests.factories import ChildFactory, SiblingGroupFactory
+from tests.raising import check_url, raise_through_check
 
 FRIDAY = dt.datetime(2023, 12, 1, 10, 0)
 STALE = "This concern was changed by someone else"
@@ -172,10 +173,16 @@ def test_the_whole_raise_journey(client, gloucestershire, child, sibling, iro, t
 
     concern = fresh(concern)
     response = client.post(
-        raise_url,
-        {"lock_version": concern.lock_version, "delegate_to": team_manager.pk},
-        follow=True,
+        raise_url, {"lock_version": concern.lock_version, "delegate_to": team_manager.pk}
     )
+    # Nothing is raised before the answers are checked (issue 19, GOV.UK "Check answers").
+    assert response["Location"] == check_url(concern)
+    assert fresh(concern).is_draft
+    page = _page(client.get(check_url(concern)))
+    assert "Check your answers before raising the concern" in page
+    assert "Delegated to" in page
+    assert f'href="{raise_url}#id_delegate_to">Change' in page
+    response = client.post(check_url(concern), {}, follow=True)
     page = _page(response)
     assert response.redirect_chain == [(_url("concern_detail", concern.pk), 302)]
     assert "Concern raised and delegated to Tom Manager. Response due 8 December 2023." in page
@@ -516,7 +523,8 @@ def test_gloucestershire_4_1_informal_the_iro_records_what_the_manager_agreed_wi
     assert "The date it was agreed must be today or earlier" in _page(response)
     assert fresh(concern).is_draft
 
-    response = client.post(
+    response = raise_through_check(
+        client,
         url,
         {
             **raising,
@@ -587,7 +595,8 @@ def test_a_stale_raise_changes_nothing(client, gloucestershire, child, iro, team
 def test_someone_else_can_be_chosen(client, gloucestershire, child, iro, head_of_service):
     concern = _draft(iro, child, gloucestershire)
     client.force_login(iro)
-    response = client.post(
+    response = raise_through_check(
+        client,
         _url("concern_raise", concern.pk),
         {"lock_version": concern.lock_version, "delegate_to": head_of_service.pk},
     )
@@ -893,8 +902,10 @@ def test_a_stage_answered_by_an_outside_body_is_not_delegated(client, protocols,
     assert "CAFCASS. You record their response on their behalf" in page
     assert 'name="delegate_to"' not in page
     assert 'name="how"' not in page
-    response = client.post(
-        url, {"lock_version": concern.lock_version, **_date("agreed_due_on", dt.date(2023, 12, 15))}
+    response = raise_through_check(
+        client,
+        url,
+        {"lock_version": concern.lock_version, **_date("agreed_due_on", dt.date(2023, 12, 15))},
     )
     assert response.status_code == 302
     concern = fresh(concern)
@@ -955,10 +966,14 @@ def test_a_second_tab_raising_again_is_told_it_was_already_raised(
     client.force_login(iro)
     url = _url("concern_raise", concern.pk)
     data = {"lock_version": concern.lock_version, "delegate_to": team_manager.pk}
-    first = client.post(url, data, follow=True)
+    second_tab = client.post(url, data)  # the second tab reaches the check page too
+    assert second_tab["Location"] == check_url(concern)
+    first = raise_through_check(client, url, data, follow=True)
     assert "Concern raised and delegated to Tom Manager" in _page(first)
     with time_machine.travel(FRIDAY + dt.timedelta(minutes=30), tick=False):
+        from_check = client.post(check_url(concern), {}, follow=True)
         again = client.post(url, data, follow=True)
+    assert "This concern was already raised on 1 December 2023 at 10:00" in _page(from_check)
     page = _page(again)
     assert again.redirect_chain[-1][0] == _url("concern_detail", concern.pk)
     assert "This concern was already raised on 1 December 2023 at 10:00" in page
@@ -998,7 +1013,7 @@ def test_notes_for_the_manager_reach_their_task_page_and_email(
     assert "Notes for the manager must be 5,000 characters or fewer" in _page(too_long)
     assert fresh(concern).is_draft
     note = "The review is on 12 December.\nPlease speak to the foster carer first."
-    client.post(url, {**data, "note": note})
+    raise_through_check(client, url, {**data, "note": note})
     task = Task.objects.get(stage__concern=concern)
     assert task.note == note
     email = Notification.objects.get(kind=Kind.DELEGATED, recipient=team_manager)
@@ -1014,3 +1029,177 @@ def test_a_note_for_the_manager_is_kept_by_the_service(gloucestershire, child, i
     concern = _draft(iro, child, gloucestershire)
     raise_draft(concern, iro, team_manager, note="  Call me first  ")
     assert Task.objects.get(stage__concern=concern).note == "Call me first"
+
+
+# Issue 19: the copy list when delegating, and checking the answers before raising -------------
+
+
+def test_people_added_to_the_copy_list_are_copied_in_told_and_recorded(
+    client, gloucestershire, child, iro, team_manager, head_of_service, social_worker
+):
+    # Liquidlogic's delegation has a copy list: the raiser adds people, shown by role and team.
+    from notifications.models import Kind, Notification
+
+    head_of_service.job_title = "Head of service"
+    head_of_service.save()
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    page = _page(client.get(url))
+    assert "Add people to the copy list (optional)" in page
+    assert re.search(rf'name="copy_to"[^>]*value="{head_of_service.pk}"', page)
+    assert "Hana Head (Head of service)" in page
+    data = {
+        "lock_version": concern.lock_version,
+        "delegate_to": team_manager.pk,
+        "copy_to": [head_of_service.pk, social_worker.pk],
+    }
+    response = client.post(url, data)
+    assert response["Location"] == check_url(concern)
+    check = _page(client.get(check_url(concern)))
+    assert "Added to the copy list" in check
+    assert "Hana Head (Head of service)" in check
+    assert not Notification.objects.filter(kind=Kind.COPIED).exists()  # nothing raised yet
+    client.post(check_url(concern), {})
+    stage = fresh(concern).current_stage
+    added = {copy.person: copy.reason for copy in stage.copies.all()}
+    assert added[head_of_service] == "Added to the copy list by Ira Reviewer"
+    assert added[social_worker] == "Added to the copy list by Ira Reviewer"
+    copied = Notification.objects.filter(kind=Kind.COPIED).values_list("recipient", flat=True)
+    assert {head_of_service.pk, social_worker.pk} <= set(copied)
+    event = concern.events.get(kind=Event.Kind.DELEGATED)
+    assert "Hana Head" in event.summary and "Sam Worker" in event.summary
+    assert {head_of_service.pk, social_worker.pk} <= set(event.data["copied_to"])
+
+
+def test_a_made_up_person_on_the_copy_list_is_refused(client, gloucestershire, child, iro):
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    response = client.post(
+        _url("concern_raise", concern.pk),
+        {"lock_version": concern.lock_version, "delegate_to": iro.pk, "copy_to": ["999999"]},
+    )
+    page = _page(response)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "Select people from the list" in page
+    assert fresh(concern).is_draft
+
+
+def test_the_copy_list_needs_a_delegation(gloucestershire, child, iro, team_manager):
+    from django.core.exceptions import ValidationError
+
+    concern = _draft(iro, child, gloucestershire, level=0)
+    answer = services.AgreedAnswer("Agreed", team_manager, dt.date(2023, 11, 30))
+    with pytest.raises(ValidationError, match="only be copied in when you delegate"):
+        services.concern_raise(
+            concern=concern,
+            by=iro,
+            lock_version=concern.lock_version,
+            delegate_to=None,
+            answer=answer,
+            agreed_due_on=dt.date(2023, 12, 6),
+            copy_to=[team_manager],
+        )
+
+
+def test_nothing_is_raised_before_the_answers_are_checked_and_change_keeps_them(
+    client, gloucestershire, child, iro, team_manager, head_of_service
+):
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    assert client.get(check_url(concern))["Location"] == url  # nothing to check yet
+    note = "Please ring the carer first"
+    client.post(
+        url, {"lock_version": concern.lock_version, "delegate_to": team_manager.pk, "note": note}
+    )
+    assert fresh(concern).is_draft
+    assert not Stage.objects.exists()
+    check = _page(client.get(check_url(concern)))
+    for key in (
+        "Date of concern",
+        "Delegated to",
+        "Notes for the manager",
+        "Added to the copy list",
+    ):
+        assert f'<dt class="govuk-summary-list__key">{key}</dt>' in check
+    assert note in check
+    assert "When you raise it, Tom Manager is told, and so are the people copied in." in check
+    assert "Date of concern</dt>" in check and "1 December 2023 (today)" in check
+    assert (
+        f'href="{url}#id_note">Change<span class="govuk-visually-hidden"> notes for the manager'
+        in check
+    )
+    # "Change": the form again, with what was typed.
+    form = _page(client.get(url))
+    assert note in form
+    assert f'<option value="{team_manager.pk}" selected>' in form
+    client.post(
+        url, {"lock_version": concern.lock_version, "delegate_to": head_of_service.pk, "note": note}
+    )
+    assert "Hana Head" in _page(client.get(check_url(concern)))
+    response = client.post(check_url(concern), {}, follow=True)
+    assert "Concern raised and delegated to Hana Head" in _page(response)
+    assert Task.objects.get().assignee == head_of_service
+    # The answers are forgotten once raised.
+    assert client.get(check_url(concern))["Location"] == _url("concern_detail", concern.pk)
+
+
+def test_the_check_page_shows_a_refusal_on_the_form_with_what_was_typed(
+    client, gloucestershire, child, iro, team_manager
+):
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    client.post(
+        url, {"lock_version": concern.lock_version, "delegate_to": team_manager.pk, "note": "Kept"}
+    )
+    # The draft changes between the check page and pressing "Raise the concern".
+    services.discussion_add(
+        concern=concern, by=iro, held_on=dt.date(2023, 12, 1), held_with="SW", summary="Talked"
+    )
+    response = client.post(check_url(concern), {})
+    page = _page(response)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert STALE in page
+    assert "Kept" in page
+    assert f'action="{url}"' in page
+    assert fresh(concern).is_draft
+
+
+def test_signed_out_before_raising_the_checked_answers_come_back_after_signing_in(
+    client, gloucestershire, child, iro, team_manager
+):
+    # What was typed is never lost: the check page's answers are kept like any form's
+    # (prp/security/kept.py) when the session ends before "Raise the concern".
+    from tests.factories import DEFAULT_PASSWORD
+
+    concern = _draft(iro, child, gloucestershire)
+    client.force_login(iro)
+    url = _url("concern_raise", concern.pk)
+    note = "Ring the carer before the review"
+    client.post(
+        url, {"lock_version": concern.lock_version, "delegate_to": team_manager.pk, "note": note}
+    )
+    check = _page(client.get(check_url(concern)))
+    sent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', check))
+    assert sent["note"] == note and sent["delegate_to"] == str(team_manager.pk)
+    client.post(reverse("logout"))  # another tab, or the idle timeout
+    response = client.post(check_url(concern), sent)
+    assert response.url.startswith(reverse("login"))
+    assert fresh(concern).is_draft
+    back = client.post(
+        f"{reverse('login')}?next={check_url(concern)}",
+        {"username": iro.email, "password": DEFAULT_PASSWORD},
+        follow=True,
+    )
+    page = _page(back)
+    assert back.redirect_chain[-1][0] == check_url(concern)
+    assert "This form has not been sent." in page
+    assert note in page
+    assert fresh(concern).is_draft
+    response = client.post(check_url(concern), {}, follow=True)
+    assert "Concern raised and delegated to Tom Manager" in _page(response)
+    assert Task.objects.get().note == note

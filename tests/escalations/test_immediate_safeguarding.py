@@ -26,6 +26,7 @@ from prp.models import RoleCode
 from prp.presets import activate, copy_as_new_version
 from tests.builders import draft_concern, raised_concern
 from tests.factories import PostFactory, RoleFactory, UserFactory
+from tests.raising import raise_through_check
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -68,7 +69,8 @@ def test_blackpool_seed_004_an_immediate_concern_tells_both_managers_at_once_at_
         client.force_login(iro)
         url = reverse("escalations:concern_raise", args=[concern.pk])
         assert "This is an immediate safeguarding concern" in client.get(url).content.decode()
-        response = client.post(
+        response = raise_through_check(
+            client,
             url,
             {
                 "delegate_to": team_manager.pk,

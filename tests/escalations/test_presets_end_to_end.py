@@ -34,6 +34,7 @@ from tests.factories import (
     SiblingGroupFactory,
     UserFactory,
 )
+from tests.raising import raise_through_check
 
 # Reading pages ---------------------------------------------------------------------------------
 
@@ -218,7 +219,7 @@ class Journey:
         if agreed:
             data.update(_date("agreed_due_on", agreed))
         data.update(extra)
-        response = self.client.post(self.url("concern_raise"), data)
+        response = raise_through_check(self.client, self.url("concern_raise"), data)
         assert response.status_code == 302, _page(response)
         return response
 

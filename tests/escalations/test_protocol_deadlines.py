@@ -19,6 +19,7 @@ from prp import presets
 from prp.models import ProtocolCategory, RoleCode
 from tests.builders import draft_concern, fresh, live_task, outcome_recorded, raised_concern
 from tests.factories import UserFactory
+from tests.raising import raise_through_check
 
 FRIDAY_1_DEC_2023 = dt.datetime(2023, 12, 1, 10, 0)
 
@@ -284,7 +285,8 @@ def test_liquidlogic_form_date_of_concern_the_deadline_counts_from_it(
     with at(dt.date(2023, 12, 6)):
         concern = draft_concern(iro, child, level=1)
         client.force_login(iro)
-        response = client.post(
+        response = raise_through_check(
+            client,
             reverse("escalations:concern_raise", args=[concern.pk]),
             {
                 "lock_version": concern.lock_version,

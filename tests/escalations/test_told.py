@@ -24,6 +24,7 @@ from notifications.models import Kind, Notification
 from prp.models import Protocol, RoleCode
 from tests.builders import allocate, fresh, outcome_recorded, raised_task
 from tests.factories import ChildFactory, PostFactory, RoleFactory, UserFactory
+from tests.raising import raise_through_check
 
 MONDAY = dt.datetime(2024, 3, 4, 10, 0)  # Monday 4 March 2024
 
@@ -420,7 +421,7 @@ def test_blackpool_iro_handbook_6_2_the_iro_raises_straight_at_stage_3_with_a_re
     assert "Enter why you are raising this stage yourself" in response.content.decode()
     assert fresh(concern).is_draft
     reason = "The placement ends this week: there is no time for the earlier stages"
-    response = client.post(url, {**data, "bypass_reason": reason})
+    response = raise_through_check(client, url, {**data, "bypass_reason": reason})
     assert response.status_code == 302
     stage = fresh(concern).current_stage
     assert (stage.level, stage.bypass_reason) == (3, reason)

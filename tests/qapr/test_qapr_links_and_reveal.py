@@ -51,3 +51,20 @@ def test_the_reason_for_no_concern_is_revealed_under_its_answer(client, iro, chi
     revealed = page.split('id="conditional_ri_decision_3"', 1)[1].split("</textarea>", 1)[0]
     assert 'name="ri_decision_reason"' in revealed
     assert page.count('name="ri_decision_reason"') == 1
+
+
+def test_check_and_finalise_shows_every_section_with_a_change_link_to_it(client, iro, child):
+    # Issue 19, GOV.UK "Check answers": each section of the form summarised, each with "Change".
+    qapr = filled(iro, child, grade=Grade.GOOD, grade_rationale="A clear, settled plan.")
+    client.force_login(iro)
+    page = client.get(url("qapr_finalise", qapr.pk)).content.decode()
+    assert "Check your answers" in page
+    edit = url("qapr_edit", qapr.pk)
+    for anchor in ("participation", "progress", "records", "views", "grade"):
+        assert f'href="{edit}#section-{anchor}">Change' in page
+        form = client.get(edit).content.decode()
+        assert f'id="section-{anchor}"' in form  # the link lands on that section
+    for title in ("Participation and views of the child", "Views sought", "Grade"):
+        assert f'<h3 class="govuk-summary-card__title">{title}</h3>' in page
+    assert "A clear, settled plan." in page
+    assert page.count('class="govuk-summary-card"') >= 5

@@ -140,6 +140,8 @@ MATRIX: dict[str, dict[str, object] | Url] = {
     "escalations:attachment_add": on(RAISER_OR_ASSIGNEE, "concern"),
     "escalations:attachment_download": on(SEES_CHILD, "concern", "attachment"),
     "escalations:concern_raise": on(DRAFT, "draft"),
+    # Without answers kept from the form it goes back to the form: the same people only.
+    "escalations:concern_raise_check": on(row(GO, N, N, N, N, N, N, N, IN), "draft"),
     "escalations:draft_withdraw": on(DRAFT, "draft"),
     "escalations:outcome_record": on(RAISER_OR_MANAGERS, "concern"),
     "escalations:referral_close": on(RAISER_OR_MANAGERS, "concern"),

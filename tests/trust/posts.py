@@ -123,6 +123,12 @@ VALID: dict[str, Sample] = {
         "delegate_to": str(s.task.assignee_id),
         "lock_version": s.draft.lock_version,
     },
+    # "Raise the concern" sends the answers the check page showed, as hidden fields.
+    "escalations:concern_raise_check": lambda s, w: {
+        "how": "delegate",
+        "delegate_to": str(s.task.assignee_id),
+        "lock_version": s.draft.lock_version,
+    },
     "escalations:draft_withdraw": lambda s, w: {"lock_version": s.draft.lock_version},
     "escalations:outcome_record": lambda s, w: {
         "outcome": "resolved",
@@ -225,6 +231,9 @@ POST_RULES = {
     "escalations:task_detail": row(F, N, OK, N, F, F, F, F, IN),
     "escalations:action_done": row(OK, N, F, N, F, OK, F, F, IN),
     "qapr:qapr_start": row(OK, N, F, N, F, F, F, F, IN),
+    # Its page (GET) goes back to the form when no answers are kept; "Raise the concern"
+    # (POST, with the answers the page showed) raises the raiser's own draft.
+    "escalations:concern_raise_check": row(OK, N, N, N, N, N, N, N, IN),
 }
 
 # URLs that take a POST from anyone signed in, for their own things only: signing in and out,

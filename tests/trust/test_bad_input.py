@@ -505,6 +505,10 @@ NO_INPUT = {
     ),
     "accessibility": NoInput("the accessibility statement", persona=""),
     "escalations:concern_detail": NoInput("the concern's page", args=lambda w: [w.live.pk]),
+    # The answers it checks were kept from the raise form, which is a target itself.
+    "escalations:concern_raise_check": NoInput(
+        "checks the answers kept from the raise form", args=lambda w: [w.draft.pk]
+    ),
     "escalations:attachment_download": NoInput(
         "sends the stored file", args=lambda w: [w.draft.pk, w.attachment.pk]
     ),

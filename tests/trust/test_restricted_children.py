@@ -412,3 +412,27 @@ def test_the_people_offered_as_working_with_a_restricted_child_are_named_on_it(
     restricted_child.named_users.add(team_manager)
     for label, url in pages.items():
         assert "Tom Manager" in _group(client.get(url).content.decode(), label), label
+
+
+def test_a_restricted_childs_concern_cannot_copy_in_someone_not_named(
+    client, restricted_child, iro, social_worker, team_manager
+):
+    # Issue 19: the copy list added when delegating follows the same rule as the delegate.
+    from tests.escalations.test_concern_pages import _draft
+
+    concern = _draft(iro, restricted_child, rules.active_protocol())
+    client.force_login(iro)
+    response = client.post(
+        reverse("escalations:concern_raise", args=[concern.pk]),
+        {
+            "delegate_to": social_worker.pk,
+            "copy_to": [team_manager.pk],
+            "lock_version": concern.lock_version,
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in page
+    assert "Tom Manager is not named on Rory Hidden&#x27;s restricted record" in page
+    assert fresh(concern).is_draft
+    assert told(team_manager, restricted_child) == []
