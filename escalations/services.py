@@ -1058,8 +1058,10 @@ def stage_record_outcome(
     cafcass_consulted_on: dt.date | None = None,
     due_reason: str = "",
     impact_for_child: str = "",
+    copy_to: Iterable[User] = (),
 ) -> Stage:
-    """The raiser's decision on the current stage: resolved, escalate, refer or withdraw."""
+    """The raiser's decision on the current stage: resolved, escalate, refer or withdraw. When
+    it escalates, the people in copy_to are added to the next stage's copy list."""
     concern = _lock_concern(concern, lock_version)
     stage = Stage.objects.select_related("protocol_stage").get(pk=concern.current_stage_id)
     _require(rules.may_manage(by, concern, stage), "Only the raiser can record the outcome.")
@@ -1105,6 +1107,7 @@ def stage_record_outcome(
         "agreed_due_on": agreed_due_on,
         "due_reason": due_reason,
         "bypass_reason": bypass_reason,
+        "copy_to": copy_to if next_stage is not None else (),
     }
     _apply_outcome(concern, by, outcome, next_stage, on, **escalation)
     return stage

@@ -105,6 +105,15 @@ class OutcomeForm(forms.Form):
         subject="The agreed response date",
         required=False,
     )
+    copy_to = forms.TypedMultipleChoiceField(
+        label="Add people to the next stage’s copy list (optional)",
+        help_text="They are sent a copy of the email telling the manager of the next stage, as "
+        "the people the protocol copies in are.",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select people from the list"},
+    )
     bypass_reason = forms.CharField(
         label="Why are you escalating to this stage yourself?",
         required=False,
@@ -179,6 +188,7 @@ class OutcomeForm(forms.Form):
         defaults: dict[int, User | None],
         raisable: set[int],
         bypass: set[int] = frozenset(),
+        copy_people=(),
         **kwargs,
     ):
         kwargs.setdefault(
@@ -190,6 +200,7 @@ class OutcomeForm(forms.Form):
         self.defaults = defaults
         self.raisable = raisable
         self.bypass = bypass
+        self._copy_people = {person.pk: person for person in copy_people}
         self.next_stage = later_stages[0] if later_stages else None
         bypass = later_stages[1:]
         self.target_stage: ProtocolStage | None = None
@@ -221,6 +232,10 @@ class OutcomeForm(forms.Form):
             self.fields["delegate_to"].queryset = delegate_people()
             self.fields["delegate_to"].help_text = self._delegate_hint()
             escalation.append(Field.select("delegate_to"))
+            self.fields["copy_to"].choices = [
+                (person.pk, person_label(person)) for person in self._copy_people.values()
+            ]
+            escalation.append(Field.checkboxes("copy_to", legend_size=Size.SMALL, small=True))
             agreed = [ps for ps in later_stages if ps.is_agreed]
             if agreed:
                 names = ", ".join(escape(ps.label) for ps in agreed)
@@ -240,6 +255,7 @@ class OutcomeForm(forms.Form):
                 del self.fields["due_reason"]
         else:
             del self.fields["delegate_to"]
+            del self.fields["copy_to"]
             del self.fields["agreed_due_on"]
             del self.fields["due_reason"]
         if not concern.protocol.resolution_records_impact:
@@ -351,7 +367,9 @@ class OutcomeForm(forms.Form):
             data["delegate_to"] = None
             data["agreed_due_on"] = None
             data["bypass_reason"] = ""
+            data["copy_to"] = []
         else:
+            data["copy_to"] = [self._copy_people[pk] for pk in data.get("copy_to") or []]
             self._clean_escalation(data, target)
         self._clean_consultation(data)
         self._clean_outcome_on(data.get("outcome_on"))
@@ -413,6 +431,7 @@ class OutcomeForm(forms.Form):
             "target_level": target.level if data["outcome"] == Outcome.ESCALATE_TO else None,
             "delegate_to": data.get("delegate_to"),
             "agreed_due_on": data.get("agreed_due_on"),
+            "copy_to": data.get("copy_to") or [],
             "external_response": data.get("external_response", ""),
             "bypass_reason": data.get("bypass_reason") or "",
             "cafcass_consulted": data.get("cafcass_consulted"),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from escalations import rules, selectors, services
+from escalations.forms.concern import copy_list_people
 from escalations.forms.outcome import (
     OutcomeForm,
     PassOnForm,
@@ -105,6 +106,7 @@ def _escalation_choices(user, concern: Concern, stage: Stage) -> dict:
         },
         "raisable": {ps.pk for ps in later if rules.may_raise_at(user, ps)},
         "bypass": {ps.pk for ps in later if rules.raises_by_bypass(user, ps)},
+        "copy_people": copy_list_people() if later else [],
     }
 
 

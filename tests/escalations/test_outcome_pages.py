@@ -198,6 +198,53 @@ def test_formal_1_to_2_goes_to_the_group_manager_for_a_child_protection_plan(
     assert fresh(concern).current_stage.tasks.get().assignee == group_manager
 
 
+def test_escalating_adds_people_to_the_next_stages_copy_list(
+    client, formal, iro, head_of_service, social_worker, assistant_director
+):
+    # Liquidlogic's escalation, like its delegation, has a copy list the raiser adds to.
+    client.force_login(iro)
+    page = client.get(outcome_url(formal)).content.decode()
+    assert "Add people to the next stage’s copy list (optional)" in page
+    assert f'value="{social_worker.pk}"' in page
+    data = outcome_data(
+        formal, outcome="escalate_next", copy_to=[social_worker.pk, assistant_director.pk]
+    )
+    assert client.post(outcome_url(formal), data).status_code == 302
+    stage = fresh(formal).current_stage
+    assert stage.level == 2
+    added = {copy.person: copy.reason for copy in stage.copies.all()}
+    assert added[social_worker] == "Added to the copy list by Ira Reviewer"
+    assert added[assistant_director] == "Added to the copy list by Ira Reviewer"
+    copied = Notification.objects.filter(kind=Kind.COPIED, task__stage=stage)
+    assert {social_worker.pk, assistant_director.pk} <= set(
+        copied.values_list("recipient", flat=True)
+    )
+
+
+def test_a_copy_list_chosen_then_resolved_instead_adds_nobody(
+    client, formal, iro, head_of_service, social_worker
+):
+    client.force_login(iro)
+    data = outcome_data(formal, outcome=Outcome.RESOLVED, copy_to=[social_worker.pk])
+    assert client.post(outcome_url(formal), data).status_code == 302
+    concern = fresh(formal)
+    assert concern.state == ConcernState.RESOLVED
+    assert not concern.stages.filter(copies__person=social_worker).exists()
+
+
+def test_a_made_up_person_on_the_escalation_copy_list_is_refused(
+    client, formal, iro, head_of_service
+):
+    client.force_login(iro)
+    data = outcome_data(formal, outcome="escalate_next", copy_to=["999999"])
+    response = client.post(outcome_url(formal), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in page
+    assert "Select people from the list" in page
+    assert fresh(formal).current_stage.level == 1
+
+
 def test_the_raiser_can_choose_someone_else(client, formal, iro, head_of_service, social_worker):
     client.force_login(iro)
     data = outcome_data(formal, outcome="escalate_next", delegate_to=social_worker.pk)
