@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from prp import workdays
-from prp.audit import create_recorded, update_recorded
+from prp.audit import CHANGED, create_recorded, entries_recorded, update_recorded
 from prp.locking import lock_row
 from prp.models import Team, User
 
@@ -763,3 +766,213 @@ def child_record_history(
         )
         child_refresh_schedule(child=child)
     return len(new_dates), len(new_reviews)
+
+
+# Many records at once: an import's first load ------------------------------------------------
+#
+# The same checks, records, history lines and audit entries as child_create, child_allocate,
+# child_record_history and child_refresh_schedule, for a batch of children in a few statements
+# instead of a few dozen each. Only for what is new: a child not held yet, or a child's first
+# allocation of a kind. A change to a held record goes through the services above.
+
+
+@dataclass
+class NewChild:
+    """A child to make from the council's records, with what the records say about them."""
+
+    reference: str
+    details: dict
+    # (kind, worker or team, from): each the child's first of its kind.
+    allocations: list = dataclasses.field(default_factory=list)
+    key_dates: set = dataclasses.field(default_factory=set)
+    reviews: set = dataclasses.field(default_factory=set)
+
+
+@transaction.atomic
+def children_load(*, rows: list[NewChild], by: User | None, rules=None) -> list[Child]:
+    """Make these children, their first allocations, key dates and reviews held, and work out
+    their review schedule and QAPR windows."""
+    rules = rules or schedule.load_rules()
+    made = children_create_many(
+        rows=[{"reference": row.reference, **row.details} for row in rows], by=by
+    )
+    _allocate_first(
+        [
+            (child, kind, holder, start)
+            for child, row in zip(made, rows, strict=True)
+            for kind, holder, start in row.allocations
+        ],
+        by,
+    )
+    dates, reviews = _history_many(list(zip(made, rows, strict=True)), by)
+    _refresh_new(made, dates, reviews, rules)
+    return made
+
+
+@transaction.atomic
+def allocations_first_many(*, items: list[tuple], by: User | None) -> None:
+    """Each child's first allocation of a kind: (child, kind, worker or team, from). The
+    children are read again, locked: one allocated since the import was checked is refused,
+    and the whole import with it."""
+    children = Child.objects.select_for_update().in_bulk({child.pk for child, *_ in items})
+    held = set(
+        Allocation.objects.filter(child__in=list(children), end_date__isnull=True).values_list(
+            "child_id", "kind"
+        )
+    )
+    if any((child.pk, kind) in held for child, kind, *_ in items):
+        raise IntegrityError("An allocation was recorded while importing.")
+    _allocate_first([(children[child.pk], *rest) for child, *rest in items], by)
+
+
+def _allocate_first(items: list[tuple], by: User | None) -> None:
+    if not items:
+        return
+    allocations = []
+    for child, kind, holder, start in items:
+        allocation = Allocation(
+            child=child,
+            kind=kind,
+            worker=holder if kind != Allocation.Kind.TEAM else None,
+            team=holder if kind == Allocation.Kind.TEAM else None,
+            start_date=start,
+            recorded_by=by,
+        )
+        # No current allocation of the kind: the caller made sure (a new child, or locked).
+        allocation.full_clean(validate_unique=False, validate_constraints=False)
+        allocations.append(allocation)
+    create_recorded(Allocation, allocations)
+    now, changes, touched = timezone.now(), [], {}
+    for allocation in allocations:
+        child, name = allocation.child, _CHILD_FIELD[allocation.kind]
+        before = copy.copy(child)
+        setattr(child, name, allocation.holder)
+        child.lock_version += 1
+        child.updated_at = now
+        changes.append((CHANGED, copy.copy(child), before, [name, "updated_at", "lock_version"]))
+        touched[child.pk] = child
+    entries_recorded(changes)
+    Child.objects.bulk_update(
+        list(touched.values()), [*_CHILD_FIELD.values(), "updated_at", "lock_version"], 1000
+    )
+    _planned_owners_follow_many(list(touched.values()))
+
+
+def _planned_owners_follow_many(children: list[Child]) -> None:
+    by_id = {child.pk: child for child in children}
+    steps = PlannedStep.objects.select_for_update(of=("self",)).filter(
+        planned__child__in=list(by_id), planned__closed_on__isnull=True, done_on__isnull=True
+    )
+    for step in steps.select_related("planned"):
+        owner = _planned_owners(by_id[step.planned.child_id], step.planned.kind).get(step.kind)
+        if step.assignee_id != (owner.pk if owner else None):
+            step.assignee = owner
+            step.lock_version += 1
+            step.save()
+
+
+def _history_many(pairs: list[tuple[Child, NewChild]], by: User | None):
+    """child_record_history for new children: every key date and review is new."""
+    dates: dict[int, list] = {child.pk: [] for child, _ in pairs}
+    reviews: dict[int, list] = {child.pk: [] for child, _ in pairs}
+    lines = []
+    for child, row in pairs:
+        for kind, on in sorted(row.key_dates, key=lambda pair: pair[1]):
+            _not_in_future(on, "on", "it happened")
+            key_date = KeyDate(child=child, kind=kind, on=on, recorded_by=by, note="Imported")
+            key_date.full_clean(
+                exclude=["recorded_by"], validate_unique=False, validate_constraints=False
+            )
+            dates[child.pk].append(key_date)
+        for kind, held_on in sorted(row.reviews, key=lambda pair: pair[1]):
+            _not_in_future(held_on, "held_on", "it was held")
+            review = Review(
+                child=child, kind=kind, held_on=held_on, recorded_by=by, notes="Imported"
+            )
+            review.full_clean(
+                exclude=["recorded_by", "chair"], validate_unique=False, validate_constraints=False
+            )
+            reviews[child.pk].append(review)
+        if row.key_dates or row.reviews:
+            summary = (
+                f"{len(row.key_dates)} key dates and {len(row.reviews)} reviews added from the "
+                "council's records."
+            )
+            lines.append(ChildLog(child=child, actor=by, summary=summary, data={}))
+    create_recorded(KeyDate, [d for items in dates.values() for d in items])
+    create_recorded(Review, [r for items in reviews.values() for r in items])
+    ChildLog.objects.bulk_create(lines, batch_size=2000)
+    return dates, reviews
+
+
+_SCHEDULE_FIELDS = (
+    "review_due_on",
+    "review_due_reason",
+    "qapr_due_on",
+    "qapr_windows_due",
+    "qapr_windows_done",
+)
+
+
+def _refresh_new(children: list[Child], dates: dict, reviews: dict, rules) -> None:
+    """child_refresh_schedule for children just made: nothing else is recorded about them yet
+    (no QAPR, no significant change, no review planned), so all of it is known here."""
+    today = _today()
+    changes, plans = [], []
+    for child in children:
+        plan = schedule.schedule_for(
+            child.status,
+            key_dates=dates[child.pk],
+            reviews=reviews[child.pk],
+            early=[],
+            rules=rules,
+            today=today,
+        )
+        compliance = compliance_for(
+            child.status,
+            review_dates=[r.held_on for r in plan.held],
+            next_review_due=plan.next_due.on if plan.next_due else None,
+            completed=[],
+            rules=rules,
+            today=today,
+        )
+        values = {
+            "review_due_on": plan.next_due.on if plan.next_due else None,
+            "review_due_reason": plan.next_due.reason[:300] if plan.next_due else plan.missing,
+            "qapr_due_on": compliance.due_on,
+            "qapr_windows_due": compliance.windows_due(today) if compliance.applies else 0,
+            "qapr_windows_done": compliance.windows_done() if compliance.applies else 0,
+        }
+        before = copy.copy(child)
+        for name, value in values.items():
+            setattr(child, name, value)
+        changes.append((CHANGED, copy.copy(child), before, list(values)))
+        plans.append((child, plan))
+    entries_recorded(changes)
+    Child.objects.bulk_update(children, _SCHEDULE_FIELDS, 1000)
+    planned = []
+    for child, plan in plans:
+        wanted = _next_review_kind(child, plan)
+        if wanted is None:
+            continue
+        kind, initial = wanted
+        review = PlannedReview(
+            child=child,
+            kind=kind,
+            due_on=plan.next_due.on,
+            reason=plan.next_due.reason[:300],
+            initial=initial,
+            after_review=plan.held[-1] if plan.held else None,
+        )
+        review.full_clean(validate_unique=False, validate_constraints=False)
+        planned.append(review)
+    create_recorded(PlannedReview, planned)
+    create_recorded(
+        PlannedStep,
+        [
+            PlannedStep(planned=review, kind=step, assignee=owner, due_on=dates.get(step))
+            for review in planned
+            for dates in [_planned_dates(review, rules)]
+            for step, owner in _planned_owners(review.child, review.kind).items()
+        ],
+    )
