@@ -811,18 +811,19 @@ def children_load(*, rows: list[NewChild], by: User | None, rules=None) -> list[
 
 @transaction.atomic
 def allocations_first_many(*, items: list[tuple], by: User | None) -> None:
-    """Each child's first allocation of a kind: (child, kind, worker or team, from). The
+    """Each child's first allocation of a kind: (child id, kind, worker or team, from). The
     children are read again, locked: one allocated since the import was checked is refused,
     and the whole import with it."""
-    children = Child.objects.select_for_update().in_bulk({child.pk for child, *_ in items})
+    wanted = {child_id for child_id, *_ in items}
+    children = Child.objects.select_for_update().in_bulk(wanted)
     held = set(
         Allocation.objects.filter(child__in=list(children), end_date__isnull=True).values_list(
             "child_id", "kind"
         )
     )
-    if any((child.pk, kind) in held for child, kind, *_ in items):
-        raise IntegrityError("An allocation was recorded while importing.")
-    _allocate_first([(children[child.pk], *rest) for child, *rest in items], by)
+    if len(children) < len(wanted) or any((pk, kind) in held for pk, kind, *_ in items):
+        raise IntegrityError("The children or their allocations changed while importing.")
+    _allocate_first([(children[child_id], *rest) for child_id, *rest in items], by)
 
 
 def _allocate_first(items: list[tuple], by: User | None) -> None:
