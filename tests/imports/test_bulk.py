@@ -1,6 +1,7 @@
 """A first load written in batches (cases.services.children_load) gives what the one-record
 services give: the same records, history lines, audit entries and worked-out review dates."""
 
+import tracemalloc
 from collections import Counter
 
 import pytest
@@ -9,6 +10,8 @@ from auditlog.models import LogEntry
 from django.db import transaction
 
 from cases.models import Allocation, Child, ChildLog, KeyDate, PlannedReview, PlannedStep, Review
+from imports import reading
+from imports.reading import read_table
 from imports.services import import_now
 from prp.models import RoleCode
 
@@ -202,3 +205,36 @@ def test_bulk_first_load_with_a_bad_row_late_in_the_file_writes_nothing(db, team
     assert [(p.row, p.column) for p in plan.problems] == [(12, "DATE_OF_BIRTH")]
     assert not Child.objects.exists()
     assert not LogEntry.objects.filter(content_type__model="child").exists()
+
+
+def test_csv_reading_memory_stays_flat_as_the_file_grows():
+    """The rows of a CSV file are read as the planner goes through them, never held in a list:
+    100,000 rows take no more memory to read than 20,000 (beyond the file's own bytes)."""
+
+    def peak(count):
+        data = (
+            "EXTERNAL_ID,FIRST_NAME,LAST_NAME,DATE_OF_BIRTH,CHILD_TYPE\n"
+            + "".join(f"{n},First{n},Last{n},01/02/2012,child_in_care\n" for n in range(count))
+        ).encode()
+        tracemalloc.start()
+        table = read_table("children.csv", data, required=["EXTERNAL_ID"], optional=["DOB"])
+        read = sum(1 for _row in table.rows)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert read == count
+        return top
+
+    small, large = peak(20_000), peak(100_000)
+    assert large < small * 1.5, (small, large)
+
+
+def test_csv_utf8_check_reads_in_chunks_and_names_the_bad_byte(monkeypatch):
+    monkeypatch.setattr(reading, "_CHUNK", 4)  # characters cut between chunks
+    good = "EXTERNAL_ID,FIRST_NAME\n1,Zoë Ãdé\n".encode()
+    table = read_table("c.csv", good, required=["EXTERNAL_ID"], optional=["FIRST_NAME"])
+    assert [values["FIRST_NAME"] for _, values in table.rows] == ["Zoë Ãdé"]
+
+    bad = "EXTERNAL_ID\nZoë".encode() + b"\xff\n"
+    with pytest.raises(reading.BadFile) as refused:
+        read_table("c.csv", bad, required=["EXTERNAL_ID"])
+    assert "byte 17 cannot be read" in str(refused.value)
