@@ -776,6 +776,11 @@ def child_record_history(
 # allocation of a kind. A change to a held record goes through the services above.
 
 
+# Foreign keys to rows the bulk path holds (just made, or read and locked): full_clean would
+# look each one up again, a query a field a row.
+_HELD = ["child", "worker", "team", "recorded_by"]
+
+
 @dataclass
 class NewChild:
     """A child to make from the council's records, with what the records say about them."""
@@ -804,8 +809,8 @@ def children_load(*, rows: list[NewChild], by: User | None, rules=None) -> list[
         ],
         by,
     )
-    dates, reviews = _history_many(list(zip(made, rows, strict=True)), by)
-    _refresh_new(made, dates, reviews, rules)
+    _history_many(list(zip(made, rows, strict=True)), by)
+    children_refresh_schedule_many(children=made, rules=rules)
     return made
 
 
@@ -840,7 +845,8 @@ def _allocate_first(items: list[tuple], by: User | None) -> None:
             recorded_by=by,
         )
         # No current allocation of the kind: the caller made sure (a new child, or locked).
-        allocation.full_clean(validate_unique=False, validate_constraints=False)
+        # The child, worker and team are rows held here: not looked up again one by one.
+        allocation.full_clean(exclude=_HELD, validate_unique=False, validate_constraints=False)
         allocations.append(allocation)
     create_recorded(Allocation, allocations)
     now, changes, touched = timezone.now(), [], {}
@@ -881,9 +887,7 @@ def _history_many(pairs: list[tuple[Child, NewChild]], by: User | None):
         for kind, on in sorted(row.key_dates, key=lambda pair: pair[1]):
             _not_in_future(on, "on", "it happened")
             key_date = KeyDate(child=child, kind=kind, on=on, recorded_by=by, note="Imported")
-            key_date.full_clean(
-                exclude=["recorded_by"], validate_unique=False, validate_constraints=False
-            )
+            key_date.full_clean(exclude=_HELD, validate_unique=False, validate_constraints=False)
             dates[child.pk].append(key_date)
         for kind, held_on in sorted(row.reviews, key=lambda pair: pair[1]):
             _not_in_future(held_on, "held_on", "it was held")
@@ -891,7 +895,7 @@ def _history_many(pairs: list[tuple[Child, NewChild]], by: User | None):
                 child=child, kind=kind, held_on=held_on, recorded_by=by, notes="Imported"
             )
             review.full_clean(
-                exclude=["recorded_by", "chair"], validate_unique=False, validate_constraints=False
+                exclude=[*_HELD, "chair"], validate_unique=False, validate_constraints=False
             )
             reviews[child.pk].append(review)
         if row.key_dates or row.reviews:
@@ -903,7 +907,6 @@ def _history_many(pairs: list[tuple[Child, NewChild]], by: User | None):
     create_recorded(KeyDate, [d for items in dates.values() for d in items])
     create_recorded(Review, [r for items in reviews.values() for r in items])
     ChildLog.objects.bulk_create(lines, batch_size=2000)
-    return dates, reviews
 
 
 _SCHEDULE_FIELDS = (
@@ -915,17 +918,36 @@ _SCHEDULE_FIELDS = (
 )
 
 
-def _refresh_new(children: list[Child], dates: dict, reviews: dict, rules) -> None:
-    """child_refresh_schedule for children just made: nothing else is recorded about them yet
-    (no QAPR, no significant change, no review planned), so all of it is known here."""
+def children_refresh_schedule_many(*, children: list[Child], rules=None) -> None:
+    """child_refresh_schedule for many children, from a few queries for all of them: their key
+    dates, reviews, early reviews decided and finalised QAPRs. The children are rows read (and
+    locked) in this transaction."""
+    rules = rules or schedule.load_rules()
     today = _today()
-    changes, plans = [], []
+    ids = [child.pk for child in children]
+    dates: dict[int, list] = {pk: [] for pk in ids}
+    reviews: dict[int, list] = {pk: [] for pk in ids}
+    early: dict[int, list] = {pk: [] for pk in ids}
+    for key_date in KeyDate.objects.filter(child__in=ids):
+        dates[key_date.child_id].append(key_date)
+    for review in Review.objects.filter(child__in=ids):
+        reviews[review.child_id].append(review)
+    decided = SignificantChange.objects.filter(
+        child__in=ids, decision=SignificantChange.Decision.EARLY_REVIEW
+    )
+    for c in decided:
+        early[c.child_id].append(
+            schedule.EarlyReview(c.decided_on, c.early_review_by, c.get_kind_display())
+        )
+    # Child.qaprs: the QAPR app's rows (cases sits below it and does not import it).
+    completed = Child.qaprs.field.model.objects.filter(child__in=ids).finalised_dates_by_child()
+    changes, plans, changed = [], [], []
     for child in children:
         plan = schedule.schedule_for(
             child.status,
             key_dates=dates[child.pk],
             reviews=reviews[child.pk],
-            early=[],
+            early=early[child.pk],
             rules=rules,
             today=today,
         )
@@ -933,7 +955,7 @@ def _refresh_new(children: list[Child], dates: dict, reviews: dict, rules) -> No
             child.status,
             review_dates=[r.held_on for r in plan.held],
             next_review_due=plan.next_due.on if plan.next_due else None,
-            completed=[],
+            completed=completed.get(child.pk, []),
             rules=rules,
             today=today,
         )
@@ -944,15 +966,32 @@ def _refresh_new(children: list[Child], dates: dict, reviews: dict, rules) -> No
             "qapr_windows_due": compliance.windows_due(today) if compliance.applies else 0,
             "qapr_windows_done": compliance.windows_done() if compliance.applies else 0,
         }
+        plans.append((child, plan))
+        if all(getattr(child, name) == value for name, value in values.items()):
+            continue
         before = copy.copy(child)
         for name, value in values.items():
             setattr(child, name, value)
         changes.append((CHANGED, copy.copy(child), before, list(values)))
-        plans.append((child, plan))
+        changed.append(child)
     entries_recorded(changes)
-    Child.objects.bulk_update(children, _SCHEDULE_FIELDS, 1000)
+    Child.objects.bulk_update(changed, _SCHEDULE_FIELDS, 1000)
+    _plan_next_reviews(plans, rules)
+
+
+def _plan_next_reviews(plans: list[tuple[Child, schedule.Schedule]], rules) -> None:
+    """_plan_next_review for many children: a child with a review planned already goes through
+    it; for the others the reviews planned and their steps are written together."""
+    open_now = set(
+        PlannedReview.objects.filter(
+            child__in=[child.pk for child, _ in plans], closed_on__isnull=True
+        ).values_list("child_id", flat=True)
+    )
     planned = []
     for child, plan in plans:
+        if child.pk in open_now:
+            _plan_next_review(child, plan, rules)
+            continue
         wanted = _next_review_kind(child, plan)
         if wanted is None:
             continue
@@ -965,7 +1004,9 @@ def _refresh_new(children: list[Child], dates: dict, reviews: dict, rules) -> No
             initial=initial,
             after_review=plan.held[-1] if plan.held else None,
         )
-        review.full_clean(validate_unique=False, validate_constraints=False)
+        review.full_clean(
+            exclude=["child", "after_review"], validate_unique=False, validate_constraints=False
+        )
         planned.append(review)
     create_recorded(PlannedReview, planned)
     create_recorded(
@@ -977,3 +1018,64 @@ def _refresh_new(children: list[Child], dates: dict, reviews: dict, rules) -> No
             for step, owner in _planned_owners(review.child, review.kind).items()
         ],
     )
+
+
+@transaction.atomic
+def children_add_history(*, items: list[tuple], by: User | None, rules=None) -> None:
+    """child_update_details and child_record_history for many held children at once:
+    (child id, details changed, key dates, reviews held), then their schedules. What is
+    recorded already is not added again; a restricted child stays restricted."""
+    rules = rules or schedule.load_rules()
+    children = Child.objects.select_for_update().in_bulk([pk for pk, *_ in items])
+    if len(children) < len({pk for pk, *_ in items}):
+        raise IntegrityError("The children changed while importing.")
+    known = {pk: (set(), set()) for pk in children}
+    for pk, kind, on in KeyDate.objects.filter(child__in=list(children)).values_list(
+        "child_id", "kind", "on"
+    ):
+        known[pk][0].add((kind, on))
+    for pk, kind, held_on in Review.objects.filter(child__in=list(children)).values_list(
+        "child_id", "kind", "held_on"
+    ):
+        known[pk][1].add((kind, held_on))
+    now, entries, updated, lines, pairs = timezone.now(), [], [], [], []
+    for pk, changes, key_dates, reviews in items:
+        child = children[pk]
+        changes = {k: v for k, v in changes.items() if k in CHILD_DETAILS}
+        if child.restricted:
+            changes.pop("restricted", None)
+        if changes:
+            if changes.get("date_of_birth"):
+                _not_in_future(changes["date_of_birth"], "date_of_birth", "the child was born")
+            before = copy.copy(child)
+            for name, value in changes.items():
+                setattr(child, name, value)
+            child.lock_version += 1  # as lock_row
+            child.updated_at = now
+            child.full_clean(
+                exclude=["team", "social_worker", "reviewing_officer"],
+                validate_unique=False,  # the id is not among the details changed
+                validate_constraints=False,
+            )
+            entries.append((CHANGED, copy.copy(child), before, None))
+            updated.append(child)
+            lines.append(
+                ChildLog(
+                    child=child,
+                    actor=by,
+                    summary="Details updated from the council's records.",
+                    data={"fields": sorted(changes)},
+                )
+            )
+        new = NewChild(
+            child.reference,
+            {},
+            key_dates=set(key_dates) - known[pk][0],
+            reviews=set(reviews) - known[pk][1],
+        )
+        pairs.append((child, new))
+    entries_recorded(entries)
+    Child.objects.bulk_update(updated, [*CHILD_DETAILS, "updated_at", "lock_version"], 1000)
+    ChildLog.objects.bulk_create(lines, batch_size=2000)
+    _history_many(pairs, by)
+    children_refresh_schedule_many(children=list(children.values()), rules=rules)

@@ -90,6 +90,14 @@ class Plan:
         """A new record written with others by `load(items, by)` (see cases.children_load).
         Only counted for a preview; written a batch at a time when the import is confirmed."""
         self.created += 1
+        self._keep(load, item)
+
+    def update_many(self, load: Load, item) -> None:
+        """A change written with others by `load(items, by)` (see cases.children_add_history)."""
+        self.updated += 1
+        self._keep(load, item)
+
+    def _keep(self, load: Load, item) -> None:
         if self._writing is None or self.problems:
             return  # a preview, or a plan that will not be imported: nothing to keep
         items = self.loads.setdefault(load, [])

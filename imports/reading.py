@@ -98,7 +98,7 @@ _CHUNK = 1 << 18
 
 
 def _check_utf8(name: str, data: bytes) -> None:
-    """The whole file is UTF-8, checked a quarter of a megabyte at a time (not decoded into one string)."""
+    """The whole file is UTF-8, checked 256 KB at a time (not decoded into one string)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     for start in range(0, len(data), _CHUNK):
         held = len(decoder.getstate()[0])  # the bytes of a character cut by the last chunk

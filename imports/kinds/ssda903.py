@@ -197,7 +197,11 @@ def _compare_one(plan: Plan, reference: str, record: Record, child, known) -> No
     changes = {k: v for k, v in wanted.items() if getattr(child, k) != v}
     known_dates, known_reviews = known[child.pk]
     if changes or record.key_dates - known_dates or record.reviews - known_reviews:
-        plan.update(_write(child, reference, changes, record))
+        if bulk():
+            item = (child.pk, changes, record.key_dates, record.reviews)
+            plan.update_many(_load_history, item)
+        else:
+            plan.update(_write(child, reference, changes, record))
     else:
         plan.same()
 
@@ -223,6 +227,10 @@ def _new_child(reference, wanted, record):
 
 def _load(items, by):
     cases.children_load(rows=items, by=by)
+
+
+def _load_history(items, by):
+    cases.children_add_history(items=items, by=by)
 
 
 def _write(child, reference, changes, record):
