@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from prp import workdays
 from prp.audit import CHANGED, create_recorded, entries_recorded, update_recorded
+from prp.bulk import snapshot, update_rows
 from prp.locking import lock_row
 from prp.models import Team, User
 
@@ -852,15 +852,15 @@ def _allocate_first(items: list[tuple], by: User | None) -> None:
     now, changes, touched = timezone.now(), [], {}
     for allocation in allocations:
         child, name = allocation.child, _CHILD_FIELD[allocation.kind]
-        before = copy.copy(child)
+        before = snapshot(child)
         setattr(child, name, allocation.holder)
         child.lock_version += 1
         child.updated_at = now
-        changes.append((CHANGED, copy.copy(child), before, [name, "updated_at", "lock_version"]))
+        changes.append((CHANGED, snapshot(child), before, [name, "updated_at", "lock_version"]))
         touched[child.pk] = child
     entries_recorded(changes)
-    Child.objects.bulk_update(
-        list(touched.values()), [*_CHILD_FIELD.values(), "updated_at", "lock_version"], 1000
+    update_rows(
+        Child, list(touched.values()), [*_CHILD_FIELD.values(), "updated_at", "lock_version"]
     )
     _planned_owners_follow_many(list(touched.values()))
 
@@ -969,13 +969,13 @@ def children_refresh_schedule_many(*, children: list[Child], rules=None) -> None
         plans.append((child, plan))
         if all(getattr(child, name) == value for name, value in values.items()):
             continue
-        before = copy.copy(child)
+        before = snapshot(child)
         for name, value in values.items():
             setattr(child, name, value)
-        changes.append((CHANGED, copy.copy(child), before, list(values)))
+        changes.append((CHANGED, snapshot(child), before, list(values)))
         changed.append(child)
     entries_recorded(changes)
-    Child.objects.bulk_update(changed, _SCHEDULE_FIELDS, 1000)
+    update_rows(Child, changed, list(_SCHEDULE_FIELDS))
     _plan_next_reviews(plans, rules)
 
 
@@ -1047,7 +1047,7 @@ def children_add_history(*, items: list[tuple], by: User | None, rules=None) -> 
         if changes:
             if changes.get("date_of_birth"):
                 _not_in_future(changes["date_of_birth"], "date_of_birth", "the child was born")
-            before = copy.copy(child)
+            before = snapshot(child)
             for name, value in changes.items():
                 setattr(child, name, value)
             child.lock_version += 1  # as lock_row
@@ -1057,7 +1057,7 @@ def children_add_history(*, items: list[tuple], by: User | None, rules=None) -> 
                 validate_unique=False,  # the id is not among the details changed
                 validate_constraints=False,
             )
-            entries.append((CHANGED, copy.copy(child), before, None))
+            entries.append((CHANGED, snapshot(child), before, None))
             updated.append(child)
             lines.append(
                 ChildLog(
@@ -1075,7 +1075,7 @@ def children_add_history(*, items: list[tuple], by: User | None, rules=None) -> 
         )
         pairs.append((child, new))
     entries_recorded(entries)
-    Child.objects.bulk_update(updated, [*CHILD_DETAILS, "updated_at", "lock_version"], 1000)
+    update_rows(Child, updated, [*CHILD_DETAILS, "updated_at", "lock_version"])
     ChildLog.objects.bulk_create(lines, batch_size=2000)
     _history_many(pairs, by)
     children_refresh_schedule_many(children=list(children.values()), rules=rules)
