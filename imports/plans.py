@@ -72,6 +72,8 @@ class Plan:
     not_in_extract: list[str] = field(default_factory=list)
     # Children made from a return, which carries no names: for a person to complete.
     placeholders: list[str] = field(default_factory=list)
+    # Records in the file left out on purpose, each with why: for a person to know of.
+    left_out: list[str] = field(default_factory=list)
     writes: list[Write] = field(default_factory=list)
     later: list[Write] = field(default_factory=list)  # after every record exists
     # New records written in batches, before the writes: (load, items) in the order added.
