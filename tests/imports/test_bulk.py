@@ -238,3 +238,31 @@ def test_csv_utf8_check_reads_in_chunks_and_names_the_bad_byte(monkeypatch):
     with pytest.raises(reading.BadFile) as refused:
         read_table("c.csv", bad, required=["EXTERNAL_ID"])
     assert "byte 17 cannot be read" in str(refused.value)
+
+
+def test_bulk_cin_census_gives_the_records_history_audit_and_dates_of_the_services(
+    db, team, settings
+):
+    """The census sample: 20 children on plans, two of them held already (one in care)."""
+    ChildFactory(reference="2000001", team=team)
+    ChildFactory(reference="2000002", team=team, status="child_in_care")
+
+    def load():
+        run, plan = import_now(kind="cin_census", uploads=[sample("cin_census.xml")])
+        assert plan.ok, plan.problems
+        return run.created, run.updated, run.unchanged
+
+    settings.IMPORTS_BULK = False
+    try:
+        with transaction.atomic():
+            counts, expected = load(), _snapshot()
+            raise _Undo
+    except _Undo:
+        pass
+    settings.IMPORTS_BULK = True
+
+    assert load() == counts == (18, 2, 0)
+    found = _snapshot()
+    for part in expected:
+        assert found[part] == expected[part], part
+    assert load() == (0, 0, 20)
