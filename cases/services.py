@@ -11,8 +11,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from prp import workdays
-from prp.audit import CHANGED, create_recorded, entries_recorded, update_recorded
-from prp.bulk import snapshot, update_rows
+from prp.audit import (
+    CHANGED,
+    create_recorded,
+    update_recorded,
+    update_rows_recorded,
+)
+from prp.bulk import snapshot
 from prp.locking import lock_row
 from prp.models import Team, User
 
@@ -858,9 +863,11 @@ def _allocate_first(items: list[tuple], by: User | None) -> None:
         child.updated_at = now
         changes.append((CHANGED, snapshot(child), before, [name, "updated_at", "lock_version"]))
         touched[child.pk] = child
-    entries_recorded(changes)
-    update_rows(
-        Child, list(touched.values()), [*_CHILD_FIELD.values(), "updated_at", "lock_version"]
+    update_rows_recorded(
+        Child,
+        list(touched.values()),
+        [*_CHILD_FIELD.values(), "updated_at", "lock_version"],
+        changes,
     )
     _planned_owners_follow_many(list(touched.values()))
 
@@ -974,8 +981,7 @@ def children_refresh_schedule_many(*, children: list[Child], rules=None) -> None
             setattr(child, name, value)
         changes.append((CHANGED, snapshot(child), before, list(values)))
         changed.append(child)
-    entries_recorded(changes)
-    update_rows(Child, changed, list(_SCHEDULE_FIELDS))
+    update_rows_recorded(Child, changed, list(_SCHEDULE_FIELDS), changes)
     _plan_next_reviews(plans, rules)
 
 
@@ -1074,8 +1080,7 @@ def children_add_history(*, items: list[tuple], by: User | None, rules=None) -> 
             reviews=set(reviews) - known[pk][1],
         )
         pairs.append((child, new))
-    entries_recorded(entries)
-    update_rows(Child, updated, [*CHILD_DETAILS, "updated_at", "lock_version"])
+    update_rows_recorded(Child, updated, [*CHILD_DETAILS, "updated_at", "lock_version"], entries)
     ChildLog.objects.bulk_create(lines, batch_size=2000)
     _history_many(pairs, by)
     children_refresh_schedule_many(children=list(children.values()), rules=rules)

@@ -33,6 +33,7 @@ from django.dispatch import receiver
 from django.http import Http404
 from django.utils.text import capfirst
 
+from .bulk import update_rows
 from .models import Download, RoleCode, User
 from .templatetags.govuk import govuk_datetime
 
@@ -200,6 +201,14 @@ def entries_recorded(changes: Iterable[tuple[int, Model, Model | None, list | No
         entries.append(entry)
     LogEntry.objects.bulk_create(entries, batch_size=2000)
     return len(entries)
+
+
+def update_rows_recorded(model: type[Model], objects: list[Model], fields: list[str], changes):
+    """prp.bulk.update_rows (these fields of these rows, as they are on the objects), with the
+    entries `changes` describes (see entries_recorded): the two together, so a bulk update never
+    goes without its entries."""
+    entries_recorded(changes)
+    update_rows(model, objects, fields)
 
 
 def record_view(request, record: Model) -> None:
