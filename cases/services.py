@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from prp import workdays
-from prp.audit import create_recorded, update_recorded
+from prp.audit import (
+    CHANGED,
+    create_recorded,
+    update_recorded,
+    update_rows_recorded,
+)
+from prp.bulk import snapshot
 from prp.locking import lock_row
 from prp.models import Team, User
 
@@ -763,3 +771,316 @@ def child_record_history(
         )
         child_refresh_schedule(child=child)
     return len(new_dates), len(new_reviews)
+
+
+# Many records at once: an import's first load ------------------------------------------------
+#
+# The same checks, records, history lines and audit entries as child_create, child_allocate,
+# child_record_history and child_refresh_schedule, for a batch of children in a few statements
+# instead of a few dozen each. Only for what is new: a child not held yet, or a child's first
+# allocation of a kind. A change to a held record goes through the services above.
+
+
+# Foreign keys to rows the bulk path holds (just made, or read and locked): full_clean would
+# look each one up again, a query a field a row.
+_HELD = ["child", "worker", "team", "recorded_by"]
+
+
+@dataclass
+class NewChild:
+    """A child to make from the council's records, with what the records say about them."""
+
+    reference: str
+    details: dict
+    # (kind, worker or team, from): each the child's first of its kind.
+    allocations: list = dataclasses.field(default_factory=list)
+    key_dates: set = dataclasses.field(default_factory=set)
+    reviews: set = dataclasses.field(default_factory=set)
+
+
+@transaction.atomic
+def children_load(*, rows: list[NewChild], by: User | None, rules=None) -> list[Child]:
+    """Make these children, their first allocations, key dates and reviews held, and work out
+    their review schedule and QAPR windows."""
+    rules = rules or schedule.load_rules()
+    made = children_create_many(
+        rows=[{"reference": row.reference, **row.details} for row in rows], by=by
+    )
+    _allocate_first(
+        [
+            (child, kind, holder, start)
+            for child, row in zip(made, rows, strict=True)
+            for kind, holder, start in row.allocations
+        ],
+        by,
+    )
+    _history_many(list(zip(made, rows, strict=True)), by)
+    children_refresh_schedule_many(children=made, rules=rules)
+    return made
+
+
+@transaction.atomic
+def allocations_first_many(*, items: list[tuple], by: User | None) -> None:
+    """Each child's first allocation of a kind: (child id, kind, worker or team, from). The
+    children are read again, locked: one allocated since the import was checked is refused,
+    and the whole import with it."""
+    wanted = {child_id for child_id, *_ in items}
+    children = Child.objects.select_for_update().in_bulk(wanted)
+    held = set(
+        Allocation.objects.filter(child__in=list(children), end_date__isnull=True).values_list(
+            "child_id", "kind"
+        )
+    )
+    if len(children) < len(wanted) or any((pk, kind) in held for pk, kind, *_ in items):
+        raise IntegrityError("The children or their allocations changed while importing.")
+    _allocate_first([(children[child_id], *rest) for child_id, *rest in items], by)
+
+
+def _allocate_first(items: list[tuple], by: User | None) -> None:
+    if not items:
+        return
+    allocations = []
+    for child, kind, holder, start in items:
+        allocation = Allocation(
+            child=child,
+            kind=kind,
+            worker=holder if kind != Allocation.Kind.TEAM else None,
+            team=holder if kind == Allocation.Kind.TEAM else None,
+            start_date=start,
+            recorded_by=by,
+        )
+        # No current allocation of the kind: the caller made sure (a new child, or locked).
+        # The child, worker and team are rows held here: not looked up again one by one.
+        allocation.full_clean(exclude=_HELD, validate_unique=False, validate_constraints=False)
+        allocations.append(allocation)
+    create_recorded(Allocation, allocations)
+    now, changes, touched = timezone.now(), [], {}
+    for allocation in allocations:
+        child, name = allocation.child, _CHILD_FIELD[allocation.kind]
+        before = snapshot(child)
+        setattr(child, name, allocation.holder)
+        child.lock_version += 1
+        child.updated_at = now
+        changes.append((CHANGED, snapshot(child), before, [name, "updated_at", "lock_version"]))
+        touched[child.pk] = child
+    update_rows_recorded(
+        Child,
+        list(touched.values()),
+        [*_CHILD_FIELD.values(), "updated_at", "lock_version"],
+        changes,
+    )
+    _planned_owners_follow_many(list(touched.values()))
+
+
+def _planned_owners_follow_many(children: list[Child]) -> None:
+    by_id = {child.pk: child for child in children}
+    steps = PlannedStep.objects.select_for_update(of=("self",)).filter(
+        planned__child__in=list(by_id), planned__closed_on__isnull=True, done_on__isnull=True
+    )
+    for step in steps.select_related("planned"):
+        owner = _planned_owners(by_id[step.planned.child_id], step.planned.kind).get(step.kind)
+        if step.assignee_id != (owner.pk if owner else None):
+            step.assignee = owner
+            step.lock_version += 1
+            step.save()
+
+
+def _history_many(pairs: list[tuple[Child, NewChild]], by: User | None):
+    """child_record_history for new children: every key date and review is new."""
+    dates: dict[int, list] = {child.pk: [] for child, _ in pairs}
+    reviews: dict[int, list] = {child.pk: [] for child, _ in pairs}
+    lines = []
+    for child, row in pairs:
+        for kind, on in sorted(row.key_dates, key=lambda pair: pair[1]):
+            _not_in_future(on, "on", "it happened")
+            key_date = KeyDate(child=child, kind=kind, on=on, recorded_by=by, note="Imported")
+            key_date.full_clean(exclude=_HELD, validate_unique=False, validate_constraints=False)
+            dates[child.pk].append(key_date)
+        for kind, held_on in sorted(row.reviews, key=lambda pair: pair[1]):
+            _not_in_future(held_on, "held_on", "it was held")
+            review = Review(
+                child=child, kind=kind, held_on=held_on, recorded_by=by, notes="Imported"
+            )
+            review.full_clean(
+                exclude=[*_HELD, "chair"], validate_unique=False, validate_constraints=False
+            )
+            reviews[child.pk].append(review)
+        if row.key_dates or row.reviews:
+            summary = (
+                f"{len(row.key_dates)} key dates and {len(row.reviews)} reviews added from the "
+                "council's records."
+            )
+            lines.append(ChildLog(child=child, actor=by, summary=summary, data={}))
+    create_recorded(KeyDate, [d for items in dates.values() for d in items])
+    create_recorded(Review, [r for items in reviews.values() for r in items])
+    ChildLog.objects.bulk_create(lines, batch_size=2000)
+
+
+_SCHEDULE_FIELDS = (
+    "review_due_on",
+    "review_due_reason",
+    "qapr_due_on",
+    "qapr_windows_due",
+    "qapr_windows_done",
+)
+
+
+def children_refresh_schedule_many(*, children: list[Child], rules=None) -> None:
+    """child_refresh_schedule for many children, from a few queries for all of them: their key
+    dates, reviews, early reviews decided and finalised QAPRs. The children are rows read (and
+    locked) in this transaction."""
+    rules = rules or schedule.load_rules()
+    today = _today()
+    ids = [child.pk for child in children]
+    dates: dict[int, list] = {pk: [] for pk in ids}
+    reviews: dict[int, list] = {pk: [] for pk in ids}
+    early: dict[int, list] = {pk: [] for pk in ids}
+    for key_date in KeyDate.objects.filter(child__in=ids):
+        dates[key_date.child_id].append(key_date)
+    for review in Review.objects.filter(child__in=ids):
+        reviews[review.child_id].append(review)
+    decided = SignificantChange.objects.filter(
+        child__in=ids, decision=SignificantChange.Decision.EARLY_REVIEW
+    )
+    for c in decided:
+        early[c.child_id].append(
+            schedule.EarlyReview(c.decided_on, c.early_review_by, c.get_kind_display())
+        )
+    # Child.qaprs: the QAPR app's rows (cases sits below it and does not import it).
+    completed = Child.qaprs.field.model.objects.filter(child__in=ids).finalised_dates_by_child()
+    changes, plans, changed = [], [], []
+    for child in children:
+        plan = schedule.schedule_for(
+            child.status,
+            key_dates=dates[child.pk],
+            reviews=reviews[child.pk],
+            early=early[child.pk],
+            rules=rules,
+            today=today,
+        )
+        compliance = compliance_for(
+            child.status,
+            review_dates=[r.held_on for r in plan.held],
+            next_review_due=plan.next_due.on if plan.next_due else None,
+            completed=completed.get(child.pk, []),
+            rules=rules,
+            today=today,
+        )
+        values = {
+            "review_due_on": plan.next_due.on if plan.next_due else None,
+            "review_due_reason": plan.next_due.reason[:300] if plan.next_due else plan.missing,
+            "qapr_due_on": compliance.due_on,
+            "qapr_windows_due": compliance.windows_due(today) if compliance.applies else 0,
+            "qapr_windows_done": compliance.windows_done() if compliance.applies else 0,
+        }
+        plans.append((child, plan))
+        if all(getattr(child, name) == value for name, value in values.items()):
+            continue
+        before = snapshot(child)
+        for name, value in values.items():
+            setattr(child, name, value)
+        changes.append((CHANGED, snapshot(child), before, list(values)))
+        changed.append(child)
+    update_rows_recorded(Child, changed, list(_SCHEDULE_FIELDS), changes)
+    _plan_next_reviews(plans, rules)
+
+
+def _plan_next_reviews(plans: list[tuple[Child, schedule.Schedule]], rules) -> None:
+    """_plan_next_review for many children: a child with a review planned already goes through
+    it; for the others the reviews planned and their steps are written together."""
+    open_now = set(
+        PlannedReview.objects.filter(
+            child__in=[child.pk for child, _ in plans], closed_on__isnull=True
+        ).values_list("child_id", flat=True)
+    )
+    planned = []
+    for child, plan in plans:
+        if child.pk in open_now:
+            _plan_next_review(child, plan, rules)
+            continue
+        wanted = _next_review_kind(child, plan)
+        if wanted is None:
+            continue
+        kind, initial = wanted
+        review = PlannedReview(
+            child=child,
+            kind=kind,
+            due_on=plan.next_due.on,
+            reason=plan.next_due.reason[:300],
+            initial=initial,
+            after_review=plan.held[-1] if plan.held else None,
+        )
+        review.full_clean(
+            exclude=["child", "after_review"], validate_unique=False, validate_constraints=False
+        )
+        planned.append(review)
+    create_recorded(PlannedReview, planned)
+    create_recorded(
+        PlannedStep,
+        [
+            PlannedStep(planned=review, kind=step, assignee=owner, due_on=dates.get(step))
+            for review in planned
+            for dates in [_planned_dates(review, rules)]
+            for step, owner in _planned_owners(review.child, review.kind).items()
+        ],
+    )
+
+
+@transaction.atomic
+def children_add_history(*, items: list[tuple], by: User | None, rules=None) -> None:
+    """child_update_details and child_record_history for many held children at once:
+    (child id, details changed, key dates, reviews held), then their schedules. What is
+    recorded already is not added again; a restricted child stays restricted."""
+    rules = rules or schedule.load_rules()
+    children = Child.objects.select_for_update().in_bulk([pk for pk, *_ in items])
+    if len(children) < len({pk for pk, *_ in items}):
+        raise IntegrityError("The children changed while importing.")
+    known = {pk: (set(), set()) for pk in children}
+    for pk, kind, on in KeyDate.objects.filter(child__in=list(children)).values_list(
+        "child_id", "kind", "on"
+    ):
+        known[pk][0].add((kind, on))
+    for pk, kind, held_on in Review.objects.filter(child__in=list(children)).values_list(
+        "child_id", "kind", "held_on"
+    ):
+        known[pk][1].add((kind, held_on))
+    now, entries, updated, lines, pairs = timezone.now(), [], [], [], []
+    for pk, changes, key_dates, reviews in items:
+        child = children[pk]
+        changes = {k: v for k, v in changes.items() if k in CHILD_DETAILS}
+        if child.restricted:
+            changes.pop("restricted", None)
+        if changes:
+            if changes.get("date_of_birth"):
+                _not_in_future(changes["date_of_birth"], "date_of_birth", "the child was born")
+            before = snapshot(child)
+            for name, value in changes.items():
+                setattr(child, name, value)
+            child.lock_version += 1  # as lock_row
+            child.updated_at = now
+            child.full_clean(
+                exclude=["team", "social_worker", "reviewing_officer"],
+                validate_unique=False,  # the id is not among the details changed
+                validate_constraints=False,
+            )
+            entries.append((CHANGED, snapshot(child), before, None))
+            updated.append(child)
+            lines.append(
+                ChildLog(
+                    child=child,
+                    actor=by,
+                    summary="Details updated from the council's records.",
+                    data={"fields": sorted(changes)},
+                )
+            )
+        new = NewChild(
+            child.reference,
+            {},
+            key_dates=set(key_dates) - known[pk][0],
+            reviews=set(reviews) - known[pk][1],
+        )
+        pairs.append((child, new))
+    update_rows_recorded(Child, updated, [*CHILD_DETAILS, "updated_at", "lock_version"], entries)
+    ChildLog.objects.bulk_create(lines, batch_size=2000)
+    _history_many(pairs, by)
+    children_refresh_schedule_many(children=list(children.values()), rules=rules)

@@ -9,13 +9,57 @@ run in one transaction, so a file with a problem writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from itertools import islice
+
+from django.conf import settings
 
 from .reading import Problem, Table
 from .values import Invalid
 
 Write = Callable[[object], None]  # called with the person confirming (or None for a job)
+# Writes many new records at once: called with a batch of them and the person confirming.
+Load = Callable[..., None]
+
+
+@dataclass
+class _Writing:
+    """An import being confirmed: its new records are written batch by batch as they are
+    planned, inside the import's transaction (undone if any problem is found later), so the
+    plan never holds more than a batch of them."""
+
+    by: object
+    plan: Plan | None = None
+
+
+_writing: ContextVar[_Writing | None] = ContextVar("import_writing", default=None)
+
+
+@contextmanager
+def writing(by):
+    """Plans made inside write their new records as they go (see _Writing)."""
+    state = _Writing(by)
+    token = _writing.set(state)
+    try:
+        yield state
+    finally:
+        _writing.reset(token)
+
+
+def bulk() -> bool:
+    """Whether new records are written in batches (settings.IMPORTS_BULK)."""
+    return settings.IMPORTS_BULK
+
+
+def batches(items: Iterable, size: int | None = None) -> Iterator[list]:
+    """The items in lists of `size` (settings.IMPORTS_BATCH), read as they come."""
+    items = iter(items)
+    size = size or settings.IMPORTS_BATCH
+    while batch := list(islice(items, size)):
+        yield batch
 
 
 @dataclass
@@ -28,12 +72,48 @@ class Plan:
     not_in_extract: list[str] = field(default_factory=list)
     # Children made from a return, which carries no names: for a person to complete.
     placeholders: list[str] = field(default_factory=list)
+    # Records in the file left out on purpose, each with why: for a person to know of.
+    left_out: list[str] = field(default_factory=list)
     writes: list[Write] = field(default_factory=list)
     later: list[Write] = field(default_factory=list)  # after every record exists
+    # New records written in batches, before the writes: (load, items) in the order added.
+    loads: dict[Load, list] = field(default_factory=dict)
 
     def create(self, write: Write) -> None:
         self.created += 1
         self.writes.append(write)
+
+    def __post_init__(self):
+        self._writing = _writing.get()
+        if self._writing is not None:
+            self._writing.plan = self  # the kind's plan, made after import_plan's own
+
+    def create_many(self, load: Load, item) -> None:
+        """A new record written with others by `load(items, by)` (see cases.children_load).
+        Only counted for a preview; written a batch at a time when the import is confirmed."""
+        self.created += 1
+        self._keep(load, item)
+
+    def update_many(self, load: Load, item) -> None:
+        """A change written with others by `load(items, by)` (see cases.children_add_history)."""
+        self.updated += 1
+        self._keep(load, item)
+
+    def _keep(self, load: Load, item) -> None:
+        if self._writing is None or self.problems:
+            return  # a preview, or a plan that will not be imported: nothing to keep
+        items = self.loads.setdefault(load, [])
+        items.append(item)
+        if len(items) >= settings.IMPORTS_BATCH:
+            load(items, self._writing.by)
+            items.clear()
+
+    def run_loads(self, by) -> None:
+        """Write the new records still waiting (the last batch of each)."""
+        for load, items in self.loads.items():
+            if items:
+                load(items, by)
+                items.clear()
 
     def update(self, write: Write) -> None:
         self.updated += 1

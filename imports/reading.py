@@ -7,11 +7,12 @@ say "row 14, column DOB" and the person finds it at once.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from openpyxl import load_workbook
@@ -69,7 +70,8 @@ class Table:
 
     name: str
     columns: list[str]
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # A list (an XML file's), or a Rows read from the file each time it is gone through.
+    rows: Iterable[tuple[int, dict[str, str]]] = field(default_factory=list)
     sheet: str = ""
     # Read from an XML file (row numbers are lines, columns are elements).
     xml: bool = False
@@ -92,25 +94,39 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+_CHUNK = 1 << 18
+
+
+def _check_utf8(name: str, data: bytes) -> None:
+    """The whole file is UTF-8, checked 256 KB at a time (not decoded into one string)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), _CHUNK):
+        held = len(decoder.getstate()[0])  # the bytes of a character cut by the last chunk
+        try:
+            decoder.decode(data[start : start + _CHUNK], final=start + _CHUNK >= len(data))
+        except UnicodeDecodeError as error:
+            raise BadFile(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        "",
+                        f"The file is not in UTF-8 (byte {start - held + error.start + 1} "
+                        "cannot be read). Save it again as \u201cCSV UTF-8\u201d.",
+                    )
+                ]
+            ) from None
+
+
 def _csv_rows(name: str, data: bytes) -> Iterator[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BadFile(
-            [
-                Problem(
-                    name,
-                    None,
-                    None,
-                    "",
-                    f"The file is not in UTF-8 (byte {error.start + 1} cannot be read). "
-                    "Save it again as \u201cCSV UTF-8\u201d.",
-                )
-            ]
-        ) from None
-    if "\x00" in text:
+    """The file's rows one at a time, decoded as they are read."""
+    _check_utf8(name, data)
+    if b"\x00" in data:
         raise BadFile([Problem(name, None, None, "", _NOT_A_TABLE)])
-    yield from csv.reader(io.StringIO(text, newline=""))
+    # BytesIO shares the bytes rather than copying them.
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    yield from csv.reader(text)
 
 
 def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[list[str]]:
@@ -133,32 +149,52 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> Iterator[list[str]]
 _NOT_A_TABLE = "The file is not a CSV file or an Excel workbook (.xlsx)."
 
 
+class Rows:
+    """A table's rows, read from the file each time they are gone through: never all of them
+    in memory at once, however long the file."""
+
+    def __init__(self, read: Callable[[], Iterator[list[str]]], header, wanted):
+        self.read, self.header, self.wanted = read, header, wanted
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        cells = self.read()
+        next(cells, None)  # the column names
+        for number, row in enumerate(cells, start=2):
+            texts = [_text(cell) for cell in row]
+            if not any(texts):
+                continue
+            values = dict(zip(self.header, texts, strict=False))
+            yield number, {column: values.get(column, "") for column in self.wanted}
+
+
 def read_table(
     name: str, data: bytes, *, required: list[str], optional: list[str] = (), sheet=None
 ) -> Table:
-    """The file's rows, or BadFile if it is not a table or lacks a required column."""
+    """The file's rows, or BadFile if it is not a table or lacks a required column. The rows
+    are read as the planner goes through them (Rows)."""
     lower = name.lower()
     if lower.endswith(".xlsx"):
-        rows = _xlsx_rows(name, data, sheet)
+
+        def read():
+            return _xlsx_rows(name, data, sheet)
     elif lower.endswith(".csv"):
-        rows = _csv_rows(name, data)
+
+        def read():
+            return _csv_rows(name, data)
     else:
         raise BadFile([Problem(name, None, None, "", _NOT_A_TABLE)])
-    header = [cell.strip().upper() for cell in next(rows, [])]
+    cells = read()
+    header = [cell.strip().upper() for cell in next(cells, [])]
+    cells.close()
     missing = [column for column in required if column not in header]
     if missing:
         raise BadFile(
             [Problem(name, 1, column, "", "This column is missing.") for column in missing]
         )
     wanted = set(required) | set(optional)
-    table = Table(name=name, columns=[c for c in header if c in wanted])
-    for number, cells in enumerate(rows, start=2):
-        texts = [_text(cell) for cell in cells]
-        if not any(texts):
-            continue
-        values = dict(zip(header, texts, strict=False))
-        table.rows.append((number, {column: values.get(column, "") for column in wanted}))
-    return table
+    return Table(
+        name=name, columns=[c for c in header if c in wanted], rows=Rows(read, header, wanted)
+    )
 
 
 def sniff_columns(name: str, data: bytes) -> list[str]:

@@ -16,7 +16,7 @@ from prp.models import JobHeartbeat, User
 from .kinds import Kind, all_kinds
 from .kinds.ssda903 import which_file
 from .models import ImportFile, ImportRun
-from .plans import Plan
+from .plans import Plan, writing
 from .reading import BadFile, Problem, read_table, sniff_columns
 
 
@@ -113,19 +113,42 @@ def import_preview(
     return run, plan
 
 
-def _apply(plan: Plan, by: User | None, files: str) -> None:
-    """Every write in one transaction; a rule a service refuses undoes them all."""
+class _Undo(Exception):
+    """A problem found while importing: the transaction is undone."""
+
+
+def _plan_and_apply(kind: str, uploads: list[Upload], by: User | None, files: str) -> Plan:
+    """Check the files and import them, in one transaction: the new records are written batch
+    by batch while the files are read (plans.writing), then the changes through the services.
+    A problem in any row, or a rule a service refuses, undoes it all."""
+    state = None
     try:
         with transaction.atomic():
-            for write in plan.writes + plan.later:
-                write(by)
+            with writing(by) as state:
+                plan = import_plan(kind=kind, uploads=uploads)
+            if plan.ok:
+                plan.run_loads(by)
+                for write in plan.writes + plan.later:
+                    write(by)
+            if not plan.ok:
+                raise _Undo
+    except _Undo:
+        pass
     except ValidationError as error:
+        plan = _failed(state)
         plan.problems.append(Problem(files, None, None, "", " ".join(error.messages)))
     except IntegrityError:
         # Someone changed the same records while this ran: nothing was written.
+        plan = _failed(state)
         plan.problems.append(
             Problem(files, None, None, "", "The records changed while importing: try again.")
         )
+    return plan
+
+
+def _failed(state) -> Plan:
+    """The plan being imported when a service refused (its counts), or an empty one."""
+    return state.plan if state is not None and state.plan is not None else Plan()
 
 
 def _claim(run: ImportRun, by: User) -> None:
@@ -164,9 +187,7 @@ def import_confirm_later(*, run: ImportRun, by: User) -> None:
 def finish_import(run: ImportRun) -> Plan:
     """The import of a claimed run, by whoever confirmed it."""
     uploads = [Upload(f.name, f.content.read()) for f in run.files.all()]
-    plan = import_plan(kind=run.kind, uploads=uploads)
-    if plan.ok:
-        _apply(plan, run.started_by, run.file_names)
+    plan = _plan_and_apply(run.kind, uploads, run.started_by, run.file_names)
     _record(run, plan, ImportRun.Status.DONE if plan.ok else ImportRun.Status.FAILED)
     _forget_files(run)
     return plan
@@ -176,7 +197,10 @@ def import_now(
     *, kind: str, uploads: list[Upload], dry_run: bool = False
 ) -> tuple[ImportRun, Plan]:
     """The nightly command's run: check, and import unless it is a dry run or has errors."""
-    plan = import_plan(kind=kind, uploads=uploads)
+    if dry_run:
+        plan = import_plan(kind=kind, uploads=uploads)
+    else:
+        plan = _plan_and_apply(kind, uploads, None, ", ".join(u.name for u in uploads))
     run = ImportRun(
         kind=kind,
         source=ImportRun.Source.COMMAND,
@@ -185,10 +209,6 @@ def import_now(
     )
     if not plan.ok:
         return _record(run, plan, ImportRun.Status.FAILED), plan
-    if not dry_run:
-        _apply(plan, None, run.file_names)
-        if not plan.ok:
-            return _record(run, plan, ImportRun.Status.FAILED), plan
     return _record(run, plan, ImportRun.Status.DRY_RUN if dry_run else ImportRun.Status.DONE), plan
 
 

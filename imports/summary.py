@@ -16,4 +16,7 @@ def summary_lines(plan: Plan, *, confirmed: bool) -> list[str]:
     if plan.placeholders:
         lines.append(f"{len(plan.placeholders)} made with a placeholder name, to complete:")
         lines += [f"  {name}" for name in plan.placeholders]
+    if plan.left_out:
+        lines.append(f"{len(plan.left_out)} in the file and not imported:")
+        lines += [f"  {reason}" for reason in plan.left_out]
     return lines

@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_disabled
+from auditlog.diff import model_instance_diff
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.models import LogEntry
-from auditlog.receivers import log_create, log_update
+from auditlog.receivers import log_update
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -33,6 +34,7 @@ from django.http import Http404
 from django.utils.text import capfirst
 
 from . import figures_cache
+from .bulk import update_rows
 from .models import Download, RoleCode, User
 from .templatetags.govuk import govuk_datetime
 
@@ -153,14 +155,67 @@ def update_recorded(queryset: QuerySet, **values) -> int:
 
 
 def create_recorded(model: type[Model], objects: Iterable[Model]) -> list[Model]:
-    """`model.objects.bulk_create(objects)`, with a "created" entry for each row."""
+    """`model.objects.bulk_create(objects)`, with a "created" entry for each row (written
+    together, in one INSERT a batch)."""
     created = model.objects.bulk_create(list(objects))
     if figures_cache.counts_towards_figures(model):
         figures_cache.changed()  # bulk_create() sends no signal for the figures' cache to hear
-    if auditlog.contains(model):
-        for instance in created:
-            log_create(sender=model, instance=instance, created=True)
+    entries_recorded((LogEntry.Action.CREATE, instance, None, None) for instance in created)
     return created
+
+
+CREATED, CHANGED = LogEntry.Action.CREATE, LogEntry.Action.UPDATE
+
+
+def entries_recorded(changes: Iterable[tuple[int, Model, Model | None, list | None]]) -> int:
+    """The entries save() would have written for rows written in bulk, written together.
+
+    Each change is (action, the row as written, the row before or None, the fields written or
+    None). The content is auditlog's own: its diff of the registered fields, the record's name,
+    and the person and address of the request (its pre_save receivers set them, as for one
+    entry). A change that changes no audited field writes no entry, as with save()."""
+    if auditlog_disabled.get():
+        return 0
+    entries = []
+    for action, instance, before, fields in changes:
+        model = type(instance)
+        if not auditlog.contains(model):
+            continue
+        found = model_instance_diff(
+            before,
+            instance,
+            fields_to_check=fields,
+            use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+        )
+        if not found:
+            continue
+        entry = LogEntry(
+            content_type=ContentType.objects.get_for_model(instance),
+            object_pk=str(instance.pk),
+            object_id=instance.pk if isinstance(instance.pk, int) else None,
+            object_repr=str(instance),
+            serialized_data=LogEntry.objects._get_serialized_data_or_none(instance),
+            action=action,
+            changes=found,
+            cid=get_cid(),
+        )
+        # What LogEntry.save() would run: auditlog's receivers put on who and from where.
+        pre_save.send(
+            sender=LogEntry, instance=entry, raw=False, using="default", update_fields=None
+        )
+        entries.append(entry)
+    LogEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(entries)
+
+
+def update_rows_recorded(model: type[Model], objects: list[Model], fields: list[str], changes):
+    """prp.bulk.update_rows (these fields of these rows, as they are on the objects), with the
+    entries `changes` describes (see entries_recorded): the two together, so a bulk update never
+    goes without its entries."""
+    entries_recorded(changes)
+    update_rows(model, objects, fields)
+    if figures_cache.counts_towards_figures(model):
+        figures_cache.changed()  # a raw UPDATE sends no signal for the figures' cache to hear
 
 
 def record_view(request, record: Model) -> None:

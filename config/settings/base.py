@@ -469,3 +469,7 @@ SPECTACULAR_SETTINGS = {
 # Imports: files of this many bytes or more are imported by the worker, with a progress page
 # and the result emailed; smaller ones are imported while the page waits (about 2,000 rows).
 IMPORTS_BACKGROUND_BYTES = env.int("IMPORTS_BACKGROUND_BYTES", default=256 * 1024)
+# New records of an import are written in batches (cases.services.children_load); off, each goes
+# through the one-record services (the tests compare the two).
+IMPORTS_BULK = env.bool("IMPORTS_BULK", default=True)
+IMPORTS_BATCH = 2000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from cases import services as cases
@@ -9,7 +10,7 @@ from cases.models import Allocation, Child, ChildStatus, LegalStatus
 from prp.models import Team, User
 
 from ..legal import LS_CODES
-from ..plans import Plan, Row, rows
+from ..plans import Plan, Row, batches, bulk, rows
 from ..reading import Table
 from ..values import Invalid, choice, date, yes_no
 from . import Column, Kind
@@ -35,48 +36,75 @@ def legal_status(text: str) -> str:
     return choice(text, LegalStatus.choices, "legal status")
 
 
+def stored_children(references) -> dict[str, Child]:
+    """The stored children of these ids (in any case), by id in lower case: one query."""
+    keys = {reference.lower() for reference in references if reference}
+    found = Child.objects.annotate(key=Lower("reference")).filter(key__in=keys)
+    return {child.reference.lower(): child for child in found}
+
+
 def plan_children(tables: list[Table]) -> Plan:
+    """Read a batch of rows at a time, with the stored children of that batch only, so the
+    memory an import takes does not grow with the file."""
     table, plan = tables[0], Plan()
-    children = {c.reference.lower(): c for c in Child.objects.all()}
     teams = {t.name.lower(): t for t in Team.objects.all()}
     seen = set()
-    for row, reference in rows(table, plan, ID, "child id"):
-        wanted = {
-            "first_name": row.get(FIRST, required=True),
-            "last_name": row.get(LAST, required=True),
-            "date_of_birth": row.get(DOB, date, required=True),
-            "status": row.get(
-                TYPE, lambda t: choice(t, ChildStatus.choices, "child type"), required=True
-            ),
-            # Empty: the stored one stays (the SSDA903 return may have given it).
-            "legal_status": row.get(LEGAL, legal_status),
-            "restricted": row.get(RESTRICTED, yes_no) or False,
-        }
-        team_name = row.get(TEAM)
-        team = teams.get(team_name.lower()) if team_name else None
-        if team_name and team is None:
-            row.problem(TEAM, "No team has this name: import the teams first.")
-        if reference:
-            seen.add(reference.lower())
-        if not row.ok:
-            continue
-        child = children.get(reference.lower())
-        if child is None:
-            wanted["legal_status"] = wanted["legal_status"] or LegalStatus.NONE
-            plan.create(_child_create(reference, wanted, team))
-            continue
-        changes = {k: v for k, v in wanted.items() if v is not None and getattr(child, k) != v}
-        if child.restricted:
-            changes.pop("restricted", None)  # restricted stays restricted
-        new_team = team if team is not None and team.pk != child.team_id else None
-        if changes or new_team:
-            plan.update(_child_update(child, changes, new_team))
-        else:
-            plan.same()
+    for batch in batches(rows(table, plan, ID, "child id")):
+        children = stored_children(reference for _row, reference in batch)
+        for row, reference in batch:
+            if reference:
+                seen.add(reference.lower())
+            _plan_child(plan, row, reference, children, teams)
     plan.not_in_extract = sorted(
-        c.reference for key, c in children.items() if key not in seen and not c.archived_at
+        reference
+        for reference in Child.objects.filter(archived_at__isnull=True).values_list(
+            "reference", flat=True
+        )
+        if reference.lower() not in seen
     )
     return plan
+
+
+def _plan_child(plan: Plan, row: Row, reference, children, teams) -> None:
+    wanted = {
+        "first_name": row.get(FIRST, required=True),
+        "last_name": row.get(LAST, required=True),
+        "date_of_birth": row.get(DOB, date, required=True),
+        "status": row.get(
+            TYPE, lambda t: choice(t, ChildStatus.choices, "child type"), required=True
+        ),
+        # Empty: the stored one stays (the SSDA903 return may have given it).
+        "legal_status": row.get(LEGAL, legal_status),
+        "restricted": row.get(RESTRICTED, yes_no) or False,
+    }
+    team_name = row.get(TEAM)
+    team = teams.get(team_name.lower()) if team_name else None
+    if team_name and team is None:
+        row.problem(TEAM, "No team has this name: import the teams first.")
+    if not row.ok:
+        return
+    child = children.get(reference.lower())
+    if child is None:
+        wanted["legal_status"] = wanted["legal_status"] or LegalStatus.NONE
+        if bulk():
+            # As child_create: the team from today.
+            team_from = [(Allocation.Kind.TEAM, team, timezone.localdate())] if team else []
+            plan.create_many(_load, cases.NewChild(reference, wanted, allocations=team_from))
+        else:
+            plan.create(_child_create(reference, wanted, team))
+        return
+    changes = {k: v for k, v in wanted.items() if v is not None and getattr(child, k) != v}
+    if child.restricted:
+        changes.pop("restricted", None)  # restricted stays restricted
+    new_team = team if team is not None and team.pk != child.team_id else None
+    if changes or new_team:
+        plan.update(_child_update(child, changes, new_team))
+    else:
+        plan.same()
+
+
+def _load(items, by):
+    cases.children_load(rows=items, by=by)
 
 
 def _child_create(reference, wanted, team):
@@ -166,40 +194,54 @@ def _role(text: str) -> str:
 
 
 def plan_allocations(tables: list[Table]) -> Plan:
+    """A batch of rows at a time, with the stored children and allocations of that batch."""
     table, plan = tables[0], Plan()
-    children = {c.reference.lower(): c for c in Child.objects.all()}
     people = {u.email: u for u in User.objects.all()}
     teams = {t.name.lower(): t for t in Team.objects.all()}
-    starts = {
-        (a["child_id"], a["kind"]): a["start_date"]
-        for a in Allocation.objects.filter(end_date__isnull=True).values(
-            "child_id", "kind", "start_date"
-        )
-    }
     seen: dict[tuple, int] = {}
-    for number, values in table.rows:
-        row = Row(table, number, values, plan)
-        reference, kind = row.get(CHILD, required=True), row.get(ROLE, _role, required=True)
-        start = row.get(FROM, date, required=True)
-        child = children.get(reference.lower()) if reference else None
-        if reference and child is None:
-            row.problem(CHILD, "No child has this id: import the children first.")
-        key = ((reference or "").lower(), kind)
-        if key in seen:
-            row.problem(CHILD, f"This child and role are also on row {seen[key]}.")
-        seen.setdefault(key, number)
-        holder = _holder(row, kind, people, teams)
-        if not row.ok:
-            continue
-        if getattr(child, _HOLDER_FIELD[kind]) == holder.pk:
-            plan.same()
-            continue
-        current = starts.get((child.pk, kind))
-        if current and start < current:
-            row.problem(FROM, f"The current allocation starts later, on {current:%-d %B %Y}.")
-            continue
-        (plan.update if current else plan.create)(_allocate(child, kind, holder, start))
+    for batch in batches(table.rows):
+        children = stored_children(values.get(CHILD, "").strip() for _number, values in batch)
+        starts = {
+            (a["child_id"], a["kind"]): a["start_date"]
+            for a in Allocation.objects.filter(
+                child__in=[c.pk for c in children.values()], end_date__isnull=True
+            ).values("child_id", "kind", "start_date")
+        }
+        for number, values in batch:
+            row = Row(table, number, values, plan)
+            _plan_allocation(plan, row, children, people, teams, starts, seen)
     return plan
+
+
+def _plan_allocation(plan, row, children, people, teams, starts, seen) -> None:
+    reference, kind = row.get(CHILD, required=True), row.get(ROLE, _role, required=True)
+    start = row.get(FROM, date, required=True)
+    child = children.get(reference.lower()) if reference else None
+    if reference and child is None:
+        row.problem(CHILD, "No child has this id: import the children first.")
+    key = ((reference or "").lower(), kind)
+    if key in seen:
+        row.problem(CHILD, f"This child and role are also on row {seen[key]}.")
+    seen.setdefault(key, row.number)
+    holder = _holder(row, kind, people, teams)
+    if not row.ok:
+        return
+    if getattr(child, _HOLDER_FIELD[kind]) == holder.pk:
+        plan.same()
+        return
+    current = starts.get((child.pk, kind))
+    if current and start < current:
+        row.problem(FROM, f"The current allocation starts later, on {current:%-d %B %Y}.")
+        return
+    if current is None and bulk():
+        # The child's first of this kind: written with the others of the batch.
+        plan.create_many(_load_allocations, (child.pk, kind, holder, start))
+        return
+    (plan.update if current else plan.create)(_allocate(child, kind, holder, start))
+
+
+def _load_allocations(items, by):
+    cases.allocations_first_many(items=items, by=by)
 
 
 def _holder(row, kind, people, teams):

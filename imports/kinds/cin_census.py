@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from cases import services as cases
 from cases.models import Child, ChildStatus, KeyDate, LegalStatus, Review
 
-from ..plans import Plan
+from ..plans import Plan, bulk
 from ..reading import Table
 from ..values import Invalid, date
 from ..xmlfile import Found, Items
@@ -42,7 +42,14 @@ COLUMNS = (
         "1234567",
         True,
     ),
-    Column("PersonBirthDate", "In ChildIdentifiers: date of birth, like 2016-03-31.", "", True),
+    Column(
+        "PersonBirthDate",
+        "In ChildIdentifiers: date of birth, like 2016-03-31. An unborn child has "
+        "ExpectedPersonBirthDate instead: their plans are imported once the child is held here "
+        "(from the children file, after the birth); until then they are listed as not imported.",
+        "",
+        True,
+    ),
     Column(
         "CPPstartDate",
         "In ChildProtectionPlans: the day the plan started (the initial conference).",
@@ -74,6 +81,7 @@ class CensusChild:
     line: int
     id: Found | None
     dob: Found | None
+    expected: Found | None = None  # an unborn child's expected date of birth
     plans: list[CensusPlan] = field(default_factory=list)
     enquiries: list[tuple[Found | None, Found | None]] = field(default_factory=list)
 
@@ -94,6 +102,7 @@ def read(name: str, data: bytes) -> list[Table]:
             line=items.line(element),
             id=items.found(ids, "LAchildID"),
             dob=items.found(ids, "PersonBirthDate"),
+            expected=items.found(ids, "ExpectedPersonBirthDate"),
         )
         for details in element.iterfind("CINdetails"):
             for s47 in details.iterfind("Section47"):
@@ -118,7 +127,7 @@ class Record:
     """What the census says about one child on a plan."""
 
     line: int
-    dob: dt.date
+    dob: dt.date | None  # None: an unborn child
     on_plan: bool = False
     key_dates: set = field(default_factory=set)
     reviews: set = field(default_factory=set)
@@ -172,14 +181,49 @@ def plan_cin_census(tables: list[Table]) -> Plan:
             else:
                 seen[reference.lower()] = child.id.line
         if not child.plans:
-            continue  # a child in need with no protection plan: nothing to schedule here
-        dob = check.get(child.dob, "PersonBirthDate", date, required=True, line=child.line)
+            # A child in need with no protection plan: nothing to schedule here. One on an
+            # open section 47 enquiry is listed, not made a child on a plan.
+            _enquiry_only(check, child, reference, plan)
+            continue
+        if _unborn(child):
+            dob = None
+            # Expected: in the future, as a rule.
+            check.get(
+                child.expected,
+                "ExpectedPersonBirthDate",
+                lambda text: date(text, past=False),
+                line=child.line,
+            )
+        else:
+            dob = check.get(child.dob, "PersonBirthDate", date, required=True, line=child.line)
         record = _plans(check, child, Record(line=child.line, dob=dob))
         if check.problems == before:
             records[reference] = record
     if plan.ok:
         _compare(records, plan)
     return plan
+
+
+def _unborn(child: CensusChild) -> bool:
+    """No date of birth but an expected one: a plan made before the birth."""
+    has = [found is not None and bool(found.text) for found in (child.dob, child.expected)]
+    return has == [False, True]
+
+
+def _enquiry_only(check: _Checker, child: CensusChild, reference, plan: Plan) -> None:
+    """A section 47 enquiry with no plan is not a child protection plan: the child is not made
+    one (their type and review clock stay as they are) and the enquiry is listed, so a person
+    sees it. An enquiry that has not reached an initial conference has no review to schedule."""
+    if reference is None:
+        return
+    for started, initial in child.enquiries:
+        day = check.get(started, "S47ActualStartDate", date)
+        check.get(initial, "DateOfInitialCPC", date)
+        if day is not None:
+            plan.left_out.append(
+                f"Child {reference}: a section 47 enquiry started on {day.day} {day:%B %Y} and "
+                "no child protection plan. Not recorded as a plan."
+            )
 
 
 def _plans(check: _Checker, child: CensusChild, record: Record) -> Record:
@@ -256,18 +300,60 @@ def _compare(records: dict[str, Record], plan: Plan) -> None:
     for reference, record in records.items():
         child = stored.get(reference)
         wanted = {"date_of_birth": record.dob, "status": _status(record, child)}
+        if record.dob is None:  # unborn: the plans of a child held here, the rest listed
+            del wanted["date_of_birth"]
+            if child is None:
+                plan.left_out.append(
+                    f"Child {reference}: unborn, on a child protection plan. Not made: add the "
+                    "child from the children file once born, and import the census again."
+                )
+                continue
         if child is None:
             plan.placeholders.append(f"Child {reference}")
-            plan.create(_write(None, reference, wanted, record))
+            if bulk():
+                plan.create_many(_load, _new_child(reference, wanted, record))
+            else:
+                plan.create(_write(None, reference, wanted, record))
             continue
         changes = {k: v for k, v in wanted.items() if getattr(child, k) != v}
         known_dates, known_reviews = known[child.pk]
         if changes or record.key_dates - known_dates or record.reviews - known_reviews:
-            plan.update(_write(child, reference, changes, record))
+            if bulk():
+                item = (child.pk, changes, record.key_dates, record.reviews)
+                plan.update_many(_load_history, item)
+            else:
+                plan.update(_write(child, reference, changes, record))
         else:
             plan.same()
     on_plans = Child.objects.filter(status=ChildStatus.CHILD_PROTECTION, archived_at__isnull=True)
     plan.not_in_extract = sorted(set(on_plans.values_list("reference", flat=True)) - set(records))
+
+
+def _placeholder(reference: str, changes: dict) -> dict:
+    """A child found only in the census: named "Child 1234567", for a person to complete."""
+    return {
+        "first_name": "Child",
+        "last_name": reference,
+        "legal_status": LegalStatus.NONE,
+        **changes,
+    }
+
+
+def _new_child(reference, wanted, record):
+    return cases.NewChild(
+        reference,
+        _placeholder(reference, wanted),
+        key_dates=record.key_dates,
+        reviews=record.reviews,
+    )
+
+
+def _load(items, by):
+    cases.children_load(rows=items, by=by)
+
+
+def _load_history(items, by):
+    cases.children_add_history(items=items, by=by)
 
 
 def _write(child, reference, changes, record):
@@ -275,12 +361,7 @@ def _write(child, reference, changes, record):
         target = child
         if target is None:
             target = cases.child_create(
-                reference=reference,
-                by=by,
-                first_name="Child",
-                last_name=reference,
-                legal_status=LegalStatus.NONE,
-                **changes,
+                reference=reference, by=by, **_placeholder(reference, changes)
             )
         elif changes:
             target = cases.child_update_details(child=target, by=by, **changes)

@@ -16,7 +16,7 @@ from cases import services as cases
 from cases.models import Child, ChildStatus, KeyDate, Review
 
 from ..legal import LS_CODES, NEW_CARER, PLACED_FOR_ADOPTION, RNE_CODES, STILL_IN_CARE
-from ..plans import Plan, Row, rows
+from ..plans import Plan, Row, batches, bulk, rows
 from ..reading import Problem, Table
 from ..values import Invalid, date, optional_date
 from . import Column, Kind
@@ -173,25 +173,64 @@ def known_history(children) -> dict[int, tuple[set, set]]:
 
 
 def _compare(records: dict[str, Record], plan: Plan) -> None:
-    stored = {c.reference: c for c in Child.objects.filter(reference__in=list(records))}
-    known = known_history(stored.values())
-    for reference, record in records.items():
-        child = stored.get(reference)
-        wanted = {"date_of_birth": record.dob, "legal_status": record.legal_status}
-        if record.in_care:
-            wanted["status"] = ChildStatus.CHILD_IN_CARE
-        if child is None:
-            plan.placeholders.append(f"Child {reference}")
-            plan.create(_write(None, reference, wanted, record))
-            continue
-        changes = {k: v for k, v in wanted.items() if getattr(child, k) != v}
-        known_dates, known_reviews = known[child.pk]
-        if changes or record.key_dates - known_dates or record.reviews - known_reviews:
-            plan.update(_write(child, reference, changes, record))
-        else:
-            plan.same()
+    for batch in batches(records.items()):
+        references = [reference for reference, _ in batch]
+        stored = {c.reference: c for c in Child.objects.filter(reference__in=references)}
+        known = known_history(stored.values())
+        for reference, record in batch:
+            _compare_one(plan, reference, record, stored.get(reference), known)
     in_care = Child.objects.filter(status=ChildStatus.CHILD_IN_CARE, archived_at__isnull=True)
     plan.not_in_extract = sorted(set(in_care.values_list("reference", flat=True)) - set(records))
+
+
+def _compare_one(plan: Plan, reference: str, record: Record, child, known) -> None:
+    wanted = {"date_of_birth": record.dob, "legal_status": record.legal_status}
+    if record.in_care:
+        wanted["status"] = ChildStatus.CHILD_IN_CARE
+    if child is None:
+        plan.placeholders.append(f"Child {reference}")
+        if bulk():
+            plan.create_many(_load, _new_child(reference, wanted, record))
+        else:
+            plan.create(_write(None, reference, wanted, record))
+        return
+    changes = {k: v for k, v in wanted.items() if getattr(child, k) != v}
+    known_dates, known_reviews = known[child.pk]
+    if changes or record.key_dates - known_dates or record.reviews - known_reviews:
+        if bulk():
+            item = (child.pk, changes, record.key_dates, record.reviews)
+            plan.update_many(_load_history, item)
+        else:
+            plan.update(_write(child, reference, changes, record))
+    else:
+        plan.same()
+
+
+def _placeholder(reference: str, changes: dict) -> dict:
+    """A child found only in the return: named "Child 1234567", for a person to complete."""
+    return {
+        "first_name": "Child",
+        "last_name": reference,
+        "status": changes.get("status", ChildStatus.CHILD_IN_CARE),
+        **{k: v for k, v in changes.items() if k != "status"},
+    }
+
+
+def _new_child(reference, wanted, record):
+    return cases.NewChild(
+        reference,
+        _placeholder(reference, wanted),
+        key_dates=record.key_dates,
+        reviews=record.reviews,
+    )
+
+
+def _load(items, by):
+    cases.children_load(rows=items, by=by)
+
+
+def _load_history(items, by):
+    cases.children_add_history(items=items, by=by)
 
 
 def _write(child, reference, changes, record):
@@ -199,12 +238,7 @@ def _write(child, reference, changes, record):
         target = child
         if target is None:
             target = cases.child_create(
-                reference=reference,
-                by=by,
-                first_name="Child",
-                last_name=reference,
-                status=changes.get("status", ChildStatus.CHILD_IN_CARE),
-                **{k: v for k, v in changes.items() if k != "status"},
+                reference=reference, by=by, **_placeholder(reference, changes)
             )
         elif changes:
             target = cases.child_update_details(child=target, by=by, **changes)

@@ -11,6 +11,7 @@ from cases.models import Child, ChildStatus, KeyDate, Review
 from imports.kinds.cin_census import read
 from imports.models import ImportRun
 from imports.services import Upload, import_now
+from imports.summary import summary_lines
 from imports.xmlfile import Items
 
 from ..factories import ChildFactory
@@ -261,3 +262,74 @@ def test_cin_census_reader_keeps_each_plan_with_its_child():
     assert sum(1 for c in census.children if c.plans) == 20
     second = next(c for c in census.children if c.id.text == "2000005")
     assert [p.start.text for p in second.plans] == ["2023-07-16", "2024-08-19"]
+
+
+def _enquiry_only(ident="3000009"):
+    return (
+        f"<Child>\n<ChildIdentifiers><LAchildID>{ident}</LAchildID>\n"
+        "<PersonBirthDate>2014-05-05</PersonBirthDate>\n</ChildIdentifiers>\n<CINdetails>\n"
+        "<Section47><S47ActualStartDate>2025-08-11</S47ActualStartDate></Section47>\n"
+        "</CINdetails>\n</Child>"
+    )
+
+
+def _unborn(ident="3000010"):
+    return (
+        f"<Child>\n<ChildIdentifiers><LAchildID>{ident}</LAchildID>\n"
+        "<ExpectedPersonBirthDate>2025-10-20</ExpectedPersonBirthDate>\n</ChildIdentifiers>\n"
+        "<CINdetails>\n<ChildProtectionPlans><CPPstartDate>2025-07-01</CPPstartDate>"
+        "</ChildProtectionPlans>\n</CINdetails>\n</Child>"
+    )
+
+
+def test_cin_census_open_section_47_enquiry_without_a_plan_is_listed_not_made_a_plan(db):
+    held = ChildFactory(reference="3000009", status=ChildStatus.CHILD_IN_NEED)
+    upload = Upload("census.xml", _census(_child(), _enquiry_only()))
+
+    run, plan = import_now(kind="cin_census", uploads=[upload])
+
+    assert plan.ok, plan.problems
+    assert (run.created, run.updated, run.unchanged) == (1, 0, 0)
+    held.refresh_from_db()
+    assert held.status == ChildStatus.CHILD_IN_NEED
+    assert not held.key_dates.exists() and not held.reviews.exists()
+    assert plan.left_out == [
+        "Child 3000009: a section 47 enquiry started on 11 August 2025 and no child protection "
+        "plan. Not recorded as a plan."
+    ]
+    assert "1 in the file and not imported:" in summary_lines(plan, confirmed=True)
+
+
+def test_cin_census_unborn_child_not_held_is_listed_without_an_error(db):
+    run, plan = import_now(kind="cin_census", uploads=[Upload("c.xml", _census(_unborn()))])
+
+    assert plan.ok, plan.problems
+    assert run.status == ImportRun.Status.DONE
+    assert not Child.objects.filter(reference="3000010").exists()
+    assert plan.left_out[0].startswith("Child 3000010: unborn, on a child protection plan.")
+
+
+def test_cin_census_unborn_child_held_here_gets_the_plan_and_keeps_the_date_of_birth(db):
+    held = ChildFactory(
+        reference="3000010", status=ChildStatus.CHILD_IN_NEED, date_of_birth=dt.date(2025, 8, 2)
+    )
+
+    run, plan = import_now(kind="cin_census", uploads=[Upload("c.xml", _census(_unborn()))])
+
+    assert plan.ok, plan.problems
+    assert (run.created, run.updated) == (0, 1)
+    held.refresh_from_db()
+    assert held.date_of_birth == dt.date(2025, 8, 2)
+    assert held.status == ChildStatus.CHILD_PROTECTION
+    assert {(r.kind, r.held_on) for r in held.reviews.all()} == {
+        (Review.Kind.CP_INITIAL, dt.date(2025, 7, 1))
+    }
+    assert held.review_due_on is not None
+
+
+def test_cin_census_child_with_neither_date_of_birth_is_an_error(db):
+    xml = _unborn().replace("ExpectedPersonBirthDate", "Other")
+
+    _, plan = import_now(kind="cin_census", uploads=[Upload("c.xml", _census(xml))])
+
+    assert [p.column for p in plan.problems] == ["PersonBirthDate"]
