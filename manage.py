@@ -7,6 +7,9 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     from django.core.management import execute_from_command_line
 
+    from config import collector
+
+    collector.tune()
     execute_from_command_line(sys.argv)
 
 
