@@ -32,7 +32,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Child
-from cases.selectors import child_queryset, restricted_hidden_from
+from cases.selectors import child_queryset, hidden_from_person, restricted_hidden_from
 from prp import workdays
 from prp.audit import entries_about, refusals_recorded
 from prp.hierarchy import span_team_ids
@@ -108,12 +108,13 @@ def _seen(user: User) -> Q:
     in_line = in_line if user.role_codes & REVIEWING_ROLES else Q(pk__in=[])
     if user.is_service_wide:
         # They see nearly every child, so the concerns with a child they may not see are few:
-        # a short list to leave out, tested by hash on each concern.
-        hidden = hidden_child.values("concern_id").order_by()
-        with_a_child = ConcernChild.objects.values("concern_id").order_by()
-        return Q(pk__in=raised.union(involved)) | (
-            ~Q(pk__in=hidden) & (Q(pk__in=with_a_child) | in_line)
-        )
+        # a short list to leave out, tested by hash on each concern. A concern always has a
+        # child (concern_start and concern_edit refuse one without), so "every one of its
+        # children seen" needs no test that it has one: that test was a list of every
+        # concern's id, too long at 500,000 concerns for PostgreSQL to hash, and so walked
+        # for each concern (the page never came back).
+        hidden = _hidden_from_service_wide(user).values("concern_id").order_by()
+        return Q(pk__in=raised.union(involved)) | ~Q(pk__in=hidden)
     # They see a small part of the council: gather its concerns from the indexes, then test
     # each for a hidden child.
     reached = ConcernChild.objects.filter(child__in=child_queryset(user)).values("concern_id")
@@ -122,6 +123,15 @@ def _seen(user: User) -> Q:
     about_a_hidden_child = hidden_child.filter(concern_id=OuterRef("pk"))
     every_child_seen = Concern.objects.filter(pk__in=reached).exclude(Exists(about_a_hidden_child))
     return Q(pk__in=raised.union(involved, every_child_seen.values("pk").order_by()))
+
+
+def _hidden_from_service_wide(user: User) -> QuerySet[ConcernChild]:
+    """The concerns' children a service-wide person may not see: archived, or restricted and
+    they are neither allocated to nor named on the record (cases.selectors.visibility for a
+    service-wide role). Found from those few children through the child_id index, instead of
+    every concern's child tested against every child they may see."""
+    children = Child.objects.filter(Q(archived_at__isnull=False) | hidden_from_person(user.pk))
+    return ConcernChild.objects.filter(child__in=children.values("pk"))
 
 
 def concern_queryset(user: User) -> QuerySet[Concern]:
