@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from cases import services as cases
 from cases.models import Child, ChildStatus, KeyDate, LegalStatus, Review
 
-from ..plans import Plan, bulk
+from ..plans import Plan
 from ..reading import Table
 from ..values import Invalid, date
 from ..xmlfile import Found, Items
 from . import Column, Kind
-from .ssda903 import known_history
+from .ssda903 import known_history, plan_child_with_history
 
 ROOT, ITEM = "Message", "Child"
 
@@ -308,23 +308,9 @@ def _compare(records: dict[str, Record], plan: Plan) -> None:
                     "child from the children file once born, and import the census again."
                 )
                 continue
-        if child is None:
-            plan.placeholders.append(f"Child {reference}")
-            if bulk():
-                plan.create_many(_load, _new_child(reference, wanted, record))
-            else:
-                plan.create(_write(None, reference, wanted, record))
-            continue
-        changes = {k: v for k, v in wanted.items() if getattr(child, k) != v}
-        known_dates, known_reviews = known[child.pk]
-        if changes or record.key_dates - known_dates or record.reviews - known_reviews:
-            if bulk():
-                item = (child.pk, changes, record.key_dates, record.reviews)
-                plan.update_many(_load_history, item)
-            else:
-                plan.update(_write(child, reference, changes, record))
-        else:
-            plan.same()
+        plan_child_with_history(
+            plan, reference, child, wanted, record, known, placeholder=_placeholder, write=_write
+        )
     on_plans = Child.objects.filter(status=ChildStatus.CHILD_PROTECTION, archived_at__isnull=True)
     plan.not_in_extract = sorted(set(on_plans.values_list("reference", flat=True)) - set(records))
 
@@ -337,23 +323,6 @@ def _placeholder(reference: str, changes: dict) -> dict:
         "legal_status": LegalStatus.NONE,
         **changes,
     }
-
-
-def _new_child(reference, wanted, record):
-    return cases.NewChild(
-        reference,
-        _placeholder(reference, wanted),
-        key_dates=record.key_dates,
-        reviews=record.reviews,
-    )
-
-
-def _load(items, by):
-    cases.children_load(rows=items, by=by)
-
-
-def _load_history(items, by):
-    cases.children_add_history(items=items, by=by)
 
 
 def _write(child, reference, changes, record):

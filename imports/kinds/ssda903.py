@@ -187,12 +187,28 @@ def _compare_one(plan: Plan, reference: str, record: Record, child, known) -> No
     wanted = {"date_of_birth": record.dob, "legal_status": record.legal_status}
     if record.in_care:
         wanted["status"] = ChildStatus.CHILD_IN_CARE
+    plan_child_with_history(
+        plan, reference, child, wanted, record, known, placeholder=_placeholder, write=_write
+    )
+
+
+def plan_child_with_history(plan, reference, child, wanted, record, known, *, placeholder, write):
+    """One child of a return against what is held (the SSDA903 and the CIN census alike): a
+    new child made under a placeholder name, a held one given the details, key dates and
+    reviews it lacks, or counted unchanged. In batches when bulk() is on, else one at a time
+    through `write`."""
     if child is None:
         plan.placeholders.append(f"Child {reference}")
         if bulk():
-            plan.create_many(_load, _new_child(reference, wanted, record))
+            new = cases.NewChild(
+                reference,
+                placeholder(reference, wanted),
+                key_dates=record.key_dates,
+                reviews=record.reviews,
+            )
+            plan.create_many(_load, new)
         else:
-            plan.create(_write(None, reference, wanted, record))
+            plan.create(write(None, reference, wanted, record))
         return
     changes = {k: v for k, v in wanted.items() if getattr(child, k) != v}
     known_dates, known_reviews = known[child.pk]
@@ -201,7 +217,7 @@ def _compare_one(plan: Plan, reference: str, record: Record, child, known) -> No
             item = (child.pk, changes, record.key_dates, record.reviews)
             plan.update_many(_load_history, item)
         else:
-            plan.update(_write(child, reference, changes, record))
+            plan.update(write(child, reference, changes, record))
     else:
         plan.same()
 
@@ -214,15 +230,6 @@ def _placeholder(reference: str, changes: dict) -> dict:
         "status": changes.get("status", ChildStatus.CHILD_IN_CARE),
         **{k: v for k, v in changes.items() if k != "status"},
     }
-
-
-def _new_child(reference, wanted, record):
-    return cases.NewChild(
-        reference,
-        _placeholder(reference, wanted),
-        key_dates=record.key_dates,
-        reviews=record.reviews,
-    )
 
 
 def _load(items, by):
