@@ -13,6 +13,7 @@ from escalations.forms.lists import ConcernFilterForm
 from escalations.rows import concern_rows
 from prp.exports import wanted_format
 from prp.models import RAISER_ROLES
+from prp.paging import OneQueryPaginator
 
 PAGE_SIZE = 25
 CLINIC_PAGE_SIZE = 50
@@ -29,7 +30,7 @@ def concern_list(request):
     concerns = selectors.concern_list(request.user, **filters.selector_kwargs())
     if fmt := wanted_format(request):
         return downloads.concerns(request, concerns, fmt=fmt)
-    paginator = Paginator(concerns, PAGE_SIZE)
+    paginator = OneQueryPaginator(concerns, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
