@@ -111,6 +111,17 @@ class Child(models.Model):
             models.Index(fields=["qapr_due_on"], name="cases_child_qapr_due_idx"),
             # The API's pages walk children in this order (api.pagination.UpdatedCursor).
             models.Index(fields=["updated_at", "id"], name="cases_child_updated_idx"),
+            # The few children a service-wide person may not see (archived, or restricted and
+            # they are not named on them) are found from these, not by testing every child:
+            # escalations.selectors._hidden_from_service_wide.
+            models.Index(
+                fields=["id"], condition=Q(restricted=True), name="cases_child_restricted_idx"
+            ),
+            models.Index(
+                fields=["id"],
+                condition=Q(archived_at__isnull=False),
+                name="cases_child_archived_idx",
+            ),
         ]
 
     def __str__(self):

@@ -4,6 +4,7 @@ key dates, significant changes and QAPRs; and the reviews due across a caseload.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +16,6 @@ from prp.exports import wanted_format
 from prp.forms import posted
 from prp.models import RoleCode
 from prp.pages import Done, form_page
-from prp.paging import OneQueryPaginator
 from qapr import permissions as qapr_permissions
 from qapr import selectors as qapr_selectors
 
@@ -372,7 +372,7 @@ def reviews_due(request):
     children = selectors.reviews_due(user, team=show == "team")
     if fmt := wanted_format(request):
         return downloads.reviews_due(request, children, fmt=fmt)
-    paginator = OneQueryPaginator(children, PAGE_SIZE)
+    paginator = Paginator(children, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     tasks, more_tasks = _short(selectors.review_tasks_for(user))
     before, more_before = _short(selectors.planned_tasks_for(user))

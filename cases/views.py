@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +12,6 @@ from escalations import selectors as concern_selectors
 from escalations.rules import may_start_concern
 from prp import audit
 from prp.exports import download_document, wanted_format
-from prp.paging import OneQueryPaginator
 
 from . import audit_page, selectors
 from .forms import ChildSearchForm
@@ -26,7 +26,7 @@ def child_list(request):
     children = selectors.child_list(request.user, search=search, mine_only=mine_only)
     if fmt := wanted_format(request):
         return downloads.children(request, children, fmt=fmt)
-    paginator = OneQueryPaginator(children, PAGE_SIZE)
+    paginator = Paginator(children, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

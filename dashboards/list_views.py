@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import render
@@ -20,7 +21,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from escalations.models import GoodPracticeNote
-from prp.paging import OneQueryPaginator
 from prp.permissions import may_see_dashboards
 from qapr.models import Grade
 
@@ -145,9 +145,7 @@ def figure_list(request):
         of = ""  # an unknown grade or direction: the whole list, never a 500
     rows = wanted.rows(user, filters, of)
     total = _total(wanted, rows)
-    page = OneQueryPaginator(_related(wanted.kind, rows), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(_related(wanted.kind, rows), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

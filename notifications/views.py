@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,8 +12,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-
-from prp.paging import OneQueryPaginator
 
 from . import receipts, selectors, services
 from .forms import NotificationSettingsForm
@@ -32,7 +31,7 @@ def site_path(url: str, request) -> str | None:
 
 @require_GET
 def notification_list(request):
-    paginator = OneQueryPaginator(selectors.notification_list(request.user), PAGE_SIZE)
+    paginator = Paginator(selectors.notification_list(request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,

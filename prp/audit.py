@@ -25,6 +25,7 @@ from auditlog.registry import auditlog
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import BooleanField, DateField, DateTimeField, Model, Q, QuerySet
 from django.db.models.signals import pre_delete, pre_save
@@ -35,7 +36,6 @@ from django.utils.text import capfirst
 from . import figures_cache
 from .bulk import update_rows
 from .models import Download, RoleCode, User
-from .paging import OneQueryPaginator
 from .templatetags.govuk import govuk_datetime
 
 # Fields that change on every save and say nothing about what was done.
@@ -397,7 +397,7 @@ PAGE_SIZE = 50
 def page_context(request, entries: QuerySet) -> dict:
     """One page of the trail for the "Who has viewed this record" pages: two queries (the count
     and the page), and one more for the names of people changed on it."""
-    paginator = OneQueryPaginator(entries, PAGE_SIZE)
+    paginator = Paginator(entries, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return {
         "page": page,

@@ -12,6 +12,9 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
 
 TOTAL = "paging_total"
+# No list holds this many rows; a page number past it (typed into the address) is counted as
+# Django counts it, instead of an offset the database refuses.
+FURTHEST_ROW = 10**9
 
 
 class OneQueryPaginator(Paginator):
@@ -67,4 +70,6 @@ class OneQueryPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if (number - 1) * self.per_page > FURTHEST_ROW:
+            raise EmptyPage(self.error_messages["no_results"])
         return number

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,6 @@ from prp.exports import wanted_format
 from prp.forms import posted
 from prp.models import ProtocolCategory, RoleCode, User
 from prp.pages import Done, form_page
-from prp.paging import OneQueryPaginator
 from prp.templatetags.govuk import error_anchor
 from qapr import downloads
 
@@ -144,7 +144,7 @@ def qapr_due(request):
     due = selectors.children_qapr_due(user, team=team)
     if fmt := wanted_format(request):
         return downloads.qaprs_due(request, due, fmt=fmt)
-    paginator = OneQueryPaginator(due, PAGE_SIZE)
+    paginator = Paginator(due, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     children = list(page.object_list)
     drafts = selectors.drafts_for_children(user, [child.pk for child in children])
@@ -346,7 +346,7 @@ def recommendation_list(request):
     to_follow_up = selectors.open_recommendations(request.user)
     if fmt := wanted_format(request):
         return downloads.recommendations(request, to_follow_up, fmt=fmt)
-    paginator = OneQueryPaginator(to_follow_up, PAGE_SIZE)
+    paginator = Paginator(to_follow_up, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     recommendations = list(page.object_list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,7 +15,6 @@ from escalations.forms.notes import AgencyNoteForm, GoodPracticeNoteForm
 from escalations.models import GoodPracticeNote
 from prp.forms import posted
 from prp.pages import Done, form_page
-from prp.paging import OneQueryPaginator
 
 PAGE_SIZE = 25
 
@@ -71,7 +71,7 @@ def _note_sent(note: GoodPracticeNote) -> Done:
 
 @require_GET
 def good_practice_list(request):
-    paginator = OneQueryPaginator(selectors.good_practice_list(request.user), PAGE_SIZE)
+    paginator = Paginator(selectors.good_practice_list(request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     notes = list(page.object_list)
     context = {

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,7 +17,6 @@ from escalations.services import TASK_END_REASONS
 from prp import audit
 from prp.exports import wanted_format
 from prp.forms import call_service
-from prp.paging import OneQueryPaginator
 
 PAGE_SIZE = 25
 
@@ -28,7 +28,7 @@ def task_inbox(request):
     tasks = selectors.task_inbox(request.user, include_done=include_done, due=form.due_choice())
     if fmt := wanted_format(request):
         return downloads.tasks(request, tasks, fmt=fmt)
-    paginator = OneQueryPaginator(tasks, PAGE_SIZE)
+    paginator = Paginator(tasks, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
