@@ -1197,6 +1197,7 @@ class ScaleGenerator:
                 Task(
                     id=self.ids.take(Task),
                     stage_id=stage.id,
+                    concern_id=concern.id,
                     assignee_id=wrong,
                     delegated_by_id=concern.raised_by_id,
                     delegated_at=delegated,
@@ -1211,6 +1212,7 @@ class ScaleGenerator:
         task = Task(
             id=self.ids.take(Task),
             stage_id=stage.id,
+            concern_id=concern.id,
             assignee_id=assignee,
             delegated_by_id=concern.raised_by_id,
             delegated_at=delegated,

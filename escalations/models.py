@@ -461,6 +461,9 @@ class Task(ConcurrentTransitionMixin, models.Model):
     """A stage delegated to one person for their response."""
 
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="tasks")
+    # The stage's concern, kept on the task (it never changes; save() fills it in), so the
+    # concerns a person had a task on are read from one index instead of through the stages.
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="+", editable=False)
     assignee = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="tasks")
     delegated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     delegated_at = models.DateTimeField(default=timezone.now)
@@ -491,6 +494,7 @@ class Task(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["assignee", "state", "due_on"], name="esc_task_inbox_idx"),
             models.Index(fields=["state", "due_on"], name="esc_task_due_idx"),
+            models.Index(fields=["assignee", "concern"], name="esc_task_assignee_concern_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -502,6 +506,11 @@ class Task(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self):
         return f"{self.stage} for {self.assignee}"
+
+    def save(self, *args, **kwargs):
+        if self.concern_id is None:
+            self.concern_id = self.stage.concern_id
+        super().save(*args, **kwargs)
 
     @property
     def is_overdue(self) -> bool:

@@ -80,13 +80,29 @@ def hides_restricted_child(user: User, concern_id: int) -> bool:
     ).exists()
 
 
-def concern_visibility(user: User) -> Q:
+def concern_visibility(user: User, *, row_by_row: bool = False, raised_only: bool = False) -> Q:
     """The rule in the module's docstring, built from id sets that each come from an index (the
     raiser, the task's assignee, the child's team or allocation, the raiser's team), so the
     database reads only the concerns this person may see instead of testing an OR of
-    correlated subqueries on every concern of the council."""
+    correlated subqueries on every concern of the council.
+
+    `row_by_row`: the same rule tested on each concern instead (_seen_row_by_row), for a list
+    whose other filters already keep few concerns of the many this person sees.
+    `raised_only`: the concerns this person raised that the rule lets them see (raising one
+    is one of the ways of seeing it, so only the rest of the rule is tested)."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
+    if raised_only:
+        seen = Q(raised_by=user)
+    elif row_by_row and not user.is_service_wide:
+        seen = _seen_row_by_row(user)
+    else:
+        seen = _seen(user)
+    return seen & _not_withheld(user)
+
+
+def _not_withheld(user: User) -> Q:
+    """The part of the rule that holds whoever the person is to the concern."""
     # A restricted child's concern is for the people named on the child alone: raising it or
     # having had a task on it does not outlast being taken off the child's record. The flag is
     # kept by escalations/restricted.py, so only flagged concerns pay for the check.
@@ -95,14 +111,14 @@ def concern_visibility(user: User) -> Q:
     )
     # A draft is the raiser's own until it is raised.
     raised_or_own = ~Q(state=ConcernState.DRAFT) | Q(raised_by=user)
-    return _seen(user) & named_on_restricted & raised_or_own
+    return named_on_restricted & raised_or_own
 
 
 def _seen(user: User) -> Q:
     """Raised it, had a task on it, sees every one of its children, or (reviewing managers)
     manages the raiser, unless it is about a child they may not see."""
     raised = Concern.objects.filter(raised_by=user).values("pk").order_by()
-    involved = Task.objects.filter(assignee=user).values("stage__concern_id").order_by()
+    involved = Task.objects.filter(assignee=user).values("concern_id").order_by()
     if user.is_service_wide:
         # They see nearly every child, so the concerns with a child they may not see are few:
         # a short list to leave out, tested by hash on each concern. A concern always has a
@@ -121,6 +137,22 @@ def _seen(user: User) -> Q:
         managed = ConcernChild.objects.filter(concern__raised_by__team_id__in=span_team_ids(user))
         reached.append(_every_child_seen(managed, visible))
     return Q(pk__in=raised.union(involved, *reached))
+
+
+def _seen_row_by_row(user: User) -> Q:
+    """_seen for people who are not service-wide, as a test of each concern: every part is
+    one index look-up by the concern's id (its tasks, its children), so a list that its
+    filters narrow to a thousand concerns tests a thousand, instead of first gathering the
+    fifty thousand a head of service may see."""
+    visible = _visible_child_ids(user)
+    own_children = ConcernChild.objects.filter(concern_id=OuterRef("pk")).order_by()
+    involved = Exists(Task.objects.filter(concern_id=OuterRef("pk"), assignee=user))
+    a_child_seen = Exists(own_children.filter(child_id__in=visible))
+    no_child_hidden = ~Exists(own_children.exclude(child_id__in=visible))
+    reached = a_child_seen
+    if user.role_codes & REVIEWING_ROLES:
+        reached |= Q(raised_by__team_id__in=span_team_ids(user))
+    return Q(raised_by=user) | involved | (Q(reached) & no_child_hidden)
 
 
 def _visible_child_ids(user: User) -> list[int]:
@@ -264,15 +296,19 @@ def concern_list(
     concerns whose current stage has a response and nobody still working on it, so the next
     step is the raiser's outcome.
     """
-    concerns = concern_queryset(user)
-    if not include_archived:
-        concerns = concerns.filter(archived_at__isnull=True)
     if scope == "mine":
-        concerns = concerns.filter(raised_by=user)
+        concerns = Concern.objects.filter(concern_visibility(user, raised_only=True))
     elif scope == "team":
         span = span_team_ids(user)
         about_team = ConcernChild.objects.filter(concern_id=OuterRef("pk"), child__team_id__in=span)
-        concerns = concerns.filter(Q(raised_by__team_id__in=span) | Q(Exists(about_team)))
+        concerns = Concern.objects.filter(
+            concern_visibility(user, row_by_row=True),
+            Q(raised_by__team_id__in=span) | Q(Exists(about_team)),
+        )
+    else:
+        concerns = concern_queryset(user)
+    if not include_archived:
+        concerns = concerns.filter(archived_at__isnull=True)
     if state == "open":
         concerns = concerns.filter(state__in=LIVE_STATES)
     elif state == "closed":

@@ -9,7 +9,8 @@ page paid for it twice. `OneQueryPaginator` reads the page with the total beside
 from __future__ import annotations
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import Coalesce
 
 TOTAL = "paging_total"
 # No list holds this many rows; a page number past it (typed into the address) is counted as
@@ -40,7 +41,9 @@ class OneQueryPaginator(Paginator):
             return super().page(number)
         number = self._whole_number(number)
         bottom = (number - 1) * self.per_page
-        counted = self.object_list.annotate(**{TOTAL: Window(Count("pk"))})
+        counted = self.object_list.annotate(**{TOTAL: Window(Count("pk"))}).order_by(
+            *_ordered_without_index(self.object_list)
+        )
         rows = list(counted[bottom : bottom + self.per_page])
         if rows:
             self.__dict__["count"] = getattr(rows[0], TOTAL)
@@ -73,3 +76,23 @@ class OneQueryPaginator(Paginator):
         if (number - 1) * self.per_page > FURTHEST_ROW:
             raise EmptyPage(self.error_messages["no_results"])
         return number
+
+
+def _ordered_without_index(queryset: QuerySet) -> list:
+    """The list's own order, each field written as COALESCE(field, field): the same order,
+    which no index matches.
+
+    The count beside each row needs every row before the first comes out, but PostgreSQL
+    (15) plans as though the LIMIT lets it stop early, and so walked an index in the list's
+    order through all 500,000 concerns to find 87 (460 ms). Written so, it gathers the rows
+    from the filters' own indexes and sorts the few it finds."""
+    ordering = queryset.query.order_by or queryset.model._meta.ordering
+    return [_unindexed(term) if isinstance(term, str) else term for term in ordering]
+
+
+def _unindexed(term: str):
+    name = term.removeprefix("-")
+    if name in ("?", "pk") or "." in name:
+        return term
+    same = Coalesce(F(name), F(name))
+    return same.desc() if term.startswith("-") else same.asc()

@@ -275,6 +275,11 @@ def _make_many(count, iro, child, team_manager, start=0):
             make_concern(iro, child, title=f"Concern many{n}", level=0)
 
 
+# The clinic asks the visibility rule three times (its headings' counts, its page, the
+# safeguarding contacts due), and each reads the list of children the person sees once.
+MOST_QUERIES = {LIST: 16, CLINIC: 17}
+
+
 @pytest.mark.parametrize("url", [LIST, CLINIC])
 def test_the_pages_do_a_fixed_number_of_queries(
     client, gloucestershire, iro, child, team_manager, url, django_assert_max_num_queries
@@ -282,11 +287,11 @@ def test_the_pages_do_a_fixed_number_of_queries(
     client.force_login(iro)
     _make_many(10, iro, child, team_manager)
     client.get(url)  # the working-day calendar is loaded once per process
-    with django_assert_max_num_queries(16) as small:
+    with django_assert_max_num_queries(MOST_QUERIES[url]) as small:
         response = client.get(url)
     assert response.status_code == 200
     _make_many(30, iro, child, team_manager, start=10)
-    with django_assert_max_num_queries(16) as large:
+    with django_assert_max_num_queries(MOST_QUERIES[url]) as large:
         response = client.get(url)
     assert response.status_code == 200
     shown = len(_titles(response.content.decode()))

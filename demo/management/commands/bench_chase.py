@@ -266,6 +266,7 @@ class Command(BaseCommand):
                 [
                     Task(
                         stage=stage,
+                        concern_id=stage.concern_id,
                         assignee=assignees[n % len(assignees)],
                         delegated_by=raiser,
                         due_on=stage.due_on,
