@@ -36,7 +36,7 @@ from cases.selectors import child_queryset, hidden_from_person, restricted_hidde
 from prp import workdays
 from prp.audit import entries_about, refusals_recorded
 from prp.hierarchy import span_team_ids
-from prp.models import User
+from prp.models import Team, User
 
 from . import rules
 from .models import (
@@ -94,7 +94,7 @@ def concern_visibility(user: User, *, row_by_row: bool = False, raised_only: boo
         return Q(pk__in=[])
     if raised_only:
         seen = Q(raised_by=user)
-    elif row_by_row and not user.is_service_wide:
+    elif row_by_row and not sees_nearly_everything(user):
         seen = _seen_row_by_row(user)
     else:
         seen = _seen(user)
@@ -119,19 +119,19 @@ def _seen(user: User) -> Q:
     manages the raiser, unless it is about a child they may not see."""
     raised = Concern.objects.filter(raised_by=user).values("pk").order_by()
     involved = Task.objects.filter(assignee=user).values("concern_id").order_by()
-    if user.is_service_wide:
+    if sees_nearly_everything(user):
         # They see nearly every child, so the concerns with a child they may not see are few:
         # a short list to leave out, tested by hash on each concern. A concern always has a
         # child (concern_start and concern_edit refuse one without), so "every one of its
         # children seen" needs no test that it has one: that test was a list of every
         # concern's id, too long at 500,000 concerns for PostgreSQL to hash, and so walked
         # for each concern (the page never came back).
-        hidden = _hidden_from_service_wide(user).values("concern_id").order_by()
+        hidden = _hidden_from_most(user).values("concern_id").order_by()
         return Q(pk__in=raised.union(involved)) | ~Q(pk__in=hidden)
     # They see a small part of the council: gather its concerns from the indexes (the
     # children they see, and for reviewing managers the raisers they manage), then keep
     # those with no other child hidden from them.
-    visible = _visible_child_ids(user)
+    visible = _visible_children(user)
     reached = [_every_child_seen(ConcernChild.objects.filter(child_id__in=visible), visible)]
     if user.role_codes & REVIEWING_ROLES:
         managed = ConcernChild.objects.filter(concern__raised_by__team_id__in=span_team_ids(user))
@@ -144,7 +144,7 @@ def _seen_row_by_row(user: User) -> Q:
     one index look-up by the concern's id (its tasks, its children), so a list that its
     filters narrow to a thousand concerns tests a thousand, instead of first gathering the
     fifty thousand a head of service may see."""
-    visible = _visible_child_ids(user)
+    visible = _visible_children(user)
     own_children = ConcernChild.objects.filter(concern_id=OuterRef("pk")).order_by()
     involved = Exists(Task.objects.filter(concern_id=OuterRef("pk"), assignee=user))
     a_child_seen = Exists(own_children.filter(child_id__in=visible))
@@ -155,14 +155,22 @@ def _seen_row_by_row(user: User) -> Q:
     return Q(raised_by=user) | involved | (Q(reached) & no_child_hidden)
 
 
-def _visible_child_ids(user: User) -> list[int]:
-    """The children this person sees, read once as a list of ids: written into the query as
-    a list, the database knows how many there are (planned from the subquery, its guess was
-    four times too many, and it chose a plan that took seconds) and tests each row by hash."""
-    return list(child_queryset(user).order_by().values_list("pk", flat=True))
+# Up to this many, the children a person sees are written into the query as a list.
+LISTED_CHILDREN = 10_000
 
 
-def _every_child_seen(rows: QuerySet[ConcernChild], visible: list[int]) -> QuerySet:
+def _visible_children(user: User) -> list[int] | QuerySet:
+    """The children this person sees, read once as a list of ids when there are few enough:
+    the database then knows how many there are and tests each row by hash and index. Planned
+    from the subquery, its guess was four times too many, and it read every concern's
+    children (a head of service's list: seconds). More than LISTED_CHILDREN (an assistant
+    director sees 40,000 of 100,000) are longer to send than to gather: the subquery."""
+    children = child_queryset(user).order_by().values_list("pk", flat=True)
+    listed = list(children[: LISTED_CHILDREN + 1])
+    return listed if len(listed) <= LISTED_CHILDREN else children
+
+
+def _every_child_seen(rows: QuerySet[ConcernChild], visible) -> QuerySet:
     """The concerns of these rows that have no child outside `visible`.
 
     The test is a scalar subquery per row on purpose: PostgreSQL turns an EXISTS into an
@@ -181,6 +189,28 @@ def _every_child_seen(rows: QuerySet[ConcernChild], visible: list[int]) -> Query
         .values("concern_id")
         .order_by()
     )
+
+
+def sees_nearly_everything(user: User) -> bool:
+    """Service-wide, or most of the council's teams are in their span (an assistant
+    director): the children they may not see are then the few, and the rule is asked by the
+    concerns to leave out. Worked out once per request and kept on the user object, as their
+    span is."""
+    if user.is_service_wide:
+        return True
+    cached = getattr(user, "_sees_nearly_everything", None)
+    if cached is None:
+        cached = len(span_team_ids(user)) * 2 > Team.objects.count()
+        user._sees_nearly_everything = cached
+    return cached
+
+
+def _hidden_from_most(user: User) -> QuerySet[ConcernChild]:
+    """The concerns' children a person who sees most of the council may not see."""
+    if user.is_service_wide:
+        return _hidden_from_service_wide(user)
+    children = Child.objects.exclude(pk__in=child_queryset(user).order_by().values("pk"))
+    return ConcernChild.objects.filter(child__in=children.values("pk"))
 
 
 def _hidden_from_service_wide(user: User) -> QuerySet[ConcernChild]:

@@ -30,11 +30,12 @@ def concern_list(request):
     concerns = selectors.concern_list(request.user, **filters.selector_kwargs())
     if fmt := wanted_format(request):
         return downloads.concerns(request, concerns, fmt=fmt)
-    # Everyone but a service-wide person sees a part of the council gathered from the indexes
-    # first: counting in the page's own query gathers it once, not twice. For a service-wide
-    # person the rule is a short list to leave out, so the page is read in date order and
-    # stops at 25, and the count (a separate query) reads the index of states.
-    paging = Paginator if request.user.is_service_wide else OneQueryPaginator
+    # Most people see a part of the council gathered from the indexes first: counting in the
+    # page's own query gathers it once, not twice. For someone who sees nearly everything the
+    # rule is a short list to leave out, so the page is read in date order and stops at 25,
+    # and the count (a separate query) reads the index of states.
+    wide = selectors.sees_nearly_everything(request.user)
+    paging = Paginator if wide else OneQueryPaginator
     paginator = paging(concerns, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

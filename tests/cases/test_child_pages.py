@@ -151,8 +151,8 @@ def test_the_child_page_does_a_fixed_number_of_queries(
     client.force_login(iro)
     # The concerns, external agency notes and "may this person raise a concern" add 5 queries;
     # the count of significant changes awaiting a decision adds 1; the audit entry of the view, 1;
-    # the concern rule reads the list of children the person sees, 1.
-    with django_assert_max_num_queries(16):
+    # the concern rule reads the list of children the person sees and how many teams there are, 2.
+    with django_assert_max_num_queries(17):
         client.get(reverse("cases:child_detail", args=[child.pk]))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from escalations import selectors
 from escalations.models import Concern, ConcernChild
 from escalations.selectors import concern_visibility
 from tests.factories import ConcernFactory, StageFactory, TaskFactory
@@ -69,3 +70,25 @@ def test_a_concern_about_a_child_they_may_not_see_is_hidden_every_way(world, two
     # The person with the task sees it, whichever way it is asked.
     outside = world.people["outside_manager"]
     assert two_child_concerns[0].pk in _seen(outside) == _seen(outside, row_by_row=True)
+
+
+@pytest.mark.parametrize("persona", SIGNED_IN)
+def test_the_rule_asked_by_what_to_leave_out_gives_what_the_rule_gives(
+    world, two_child_concerns, persona, monkeypatch
+):
+    """Someone who sees nearly everything is asked by the concerns to leave out: for anyone,
+    that gives the same concerns as gathering what they see."""
+    user = world.people[persona]
+    gathered = _seen(user)
+    monkeypatch.setattr(selectors, "sees_nearly_everything", lambda person: True)
+    assert _seen(user) == gathered
+
+
+@pytest.mark.parametrize("persona", SIGNED_IN)
+def test_the_children_seen_as_a_subquery_give_what_the_list_gives(
+    world, two_child_concerns, persona, monkeypatch
+):
+    user = world.people[persona]
+    listed = (_seen(user), _seen(user, row_by_row=True))
+    monkeypatch.setattr(selectors, "LISTED_CHILDREN", 0)
+    assert (_seen(user), _seen(user, row_by_row=True)) == listed
