@@ -97,14 +97,20 @@ def _plan_child(plan: Plan, row: Row, reference, children, teams) -> None:
     if child.restricted:
         changes.pop("restricted", None)  # restricted stays restricted
     new_team = team if team is not None and team.pk != child.team_id else None
-    if changes or new_team:
-        plan.update(_child_update(child, changes, new_team))
-    else:
+    if not (changes or new_team):
         plan.same()
+    elif bulk():
+        plan.update_many(_load_changes, (child.pk, changes, new_team))
+    else:
+        plan.update(_child_update(child, changes, new_team))
 
 
 def _load(items, by):
     cases.children_load(rows=items, by=by)
+
+
+def _load_changes(items, by):
+    cases.children_update_many(items=items, by=by)
 
 
 def _child_create(reference, wanted, team):
@@ -117,17 +123,19 @@ def _child_create(reference, wanted, team):
 
 def _child_update(child, changes, team):
     def write(by):
+        target = child
         if changes:
-            cases.child_update_details(child=child, by=by, **changes)
+            # The record as changed: its schedule is worked out for its type now.
+            target = cases.child_update_details(child=child, by=by, **changes)
         if team is not None:
             cases.child_allocate(
-                child=child,
+                child=target,
                 kind=Allocation.Kind.TEAM,
                 team=team,
                 start_date=timezone.localdate(),
                 recorded_by=by,
             )
-        cases.child_refresh_schedule(child=child)
+        cases.child_refresh_schedule(child=target)
 
     return write
 
@@ -233,15 +241,23 @@ def _plan_allocation(plan, row, children, people, teams, starts, seen) -> None:
     if current and start < current:
         row.problem(FROM, f"The current allocation starts later, on {current:%-d %B %Y}.")
         return
-    if current is None and bulk():
-        # The child's first of this kind: written with the others of the batch.
-        plan.create_many(_load_allocations, (child.pk, kind, holder, start))
+    if bulk():
+        # Written with the others of the batch: the child's first of this kind, or a change.
+        item = (child.pk, kind, holder, start)
+        if current is None:
+            plan.create_many(_load_allocations, item)
+        else:
+            plan.update_many(_load_allocation_changes, item)
         return
     (plan.update if current else plan.create)(_allocate(child, kind, holder, start))
 
 
 def _load_allocations(items, by):
     cases.allocations_first_many(items=items, by=by)
+
+
+def _load_allocation_changes(items, by):
+    cases.allocations_change_many(items=items, by=by)
 
 
 def _holder(row, kind, people, teams):

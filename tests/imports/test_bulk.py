@@ -15,7 +15,7 @@ from imports.reading import read_table
 from imports.services import import_now
 from prp.models import RoleCode
 
-from ..factories import ChildFactory, UserFactory
+from ..factories import ChildFactory, TeamFactory, UserFactory
 from .conftest import SSDA903_SET, csv_upload, sample
 
 
@@ -266,3 +266,161 @@ def test_bulk_cin_census_gives_the_records_history_audit_and_dates_of_the_servic
     for part in expected:
         assert found[part] == expected[part], part
     assert load() == (0, 0, 20)
+
+
+# A re-import with rows changed: the changes written in batches (cases.children_update_many,
+# allocations_change_many, children_add_history) give what the one-record services give.
+
+
+def _replaced(upload, *pairs):
+    text = upload.data.decode()
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new)
+    return csv_upload(upload.name, text)
+
+
+def _changed_files(workers, iro, new_iro):
+    """The sample files again with rows changed: names, a type, a date of birth, a team and a
+    restriction in the children file (and a child made from the return named, and one added);
+    social workers, IROs and a team in the allocations (and a first IRO); a legal status and a
+    review in the SSDA903 set."""
+    north = "Children in Care North,no"
+    children = _replaced(
+        sample("children.csv"),
+        ("1000002,Sample1,", "1000002,Renamed,"),
+        (
+            "1000003,Sample2,Child,26/01/2012,child_in_care",
+            "1000003,Sample2,Child,26/01/2012,child_in_need",
+        ),
+        ("04/03/2012", "05/03/2012"),
+        (
+            f"1000005,Sample4,Child,29/06/2014,child_in_care,E1,{north}",
+            "1000005,Sample4,Child,29/06/2014,child_in_care,E1,Children in Care South,no",
+        ),
+        (
+            f"1000006,Sample5,Child,02/12/2010,child_in_care,C2,{north}",
+            "1000006,Sample5,Child,02/12/2010,child_in_care,V2,Children in Care North,yes",
+        ),
+        (
+            f"1000007,Sample6,Child,17/10/2012,child_in_care,C2,{north}",
+            "1000007,Later,Child,17/10/2012,child_in_care,C2,Children in Care South,no",
+        ),
+        ("1000010,", "1000011,New,Child,01/02/2013,child_in_need,,,no\n1000010,"),
+        ("1000010,", "1000099,Newer,Child,01/03/2013,child_in_need,,,no\n1000010,"),
+    )
+    allocations = _replaced(
+        _allocations(workers, iro, [f"{1000001 + n}" for n in range(50)]),
+        (
+            f"1000001,social_worker,{workers[0].email},,01/04/2025",
+            f"1000001,social_worker,{workers[1].email},,01/06/2025",
+        ),
+        (f"1000001,iro,{iro.email},,02/04/2025", f"1000001,iro,{new_iro.email},,02/06/2025"),
+        (
+            f"1000004,social_worker,{workers[0].email},,01/04/2025",
+            f"1000004,social_worker,{workers[2].email},,01/05/2025\n"
+            f"1000004,iro,{iro.email},,01/05/2025",
+        ),
+        (
+            f"1000005,social_worker,{workers[1].email},,01/04/2025",
+            f"1000005,social_worker,{workers[0].email},,01/04/2025\n"
+            "1000005,team,,Children in Care North,01/09/2025",
+        ),
+        (f"1000005,iro,{iro.email},,02/04/2025", f"1000005,iro,{new_iro.email},,03/07/2025"),
+        (
+            f"1000020,social_worker,{workers[1].email},,01/04/2025",
+            f"1000020,social_worker,{workers[2].email},,01/08/2025",
+        ),
+    )
+    header, episodes, reviews = (sample(name) for name in SSDA903_SET)
+    episodes = _replaced(episodes, ("1000008,13/07/2024,S,C1,", "1000008,13/07/2024,S,C2,"))
+    reviews = _replaced(reviews, ("1000010,", "1000010,16/03/2014,01/08/2025,PN1\n1000010,"))
+    return [
+        ("children", [children]),
+        ("ssda903", [header, episodes, reviews]),
+        ("allocations", [allocations]),
+    ]
+
+
+def _import(files):
+    results = []
+    for kind, uploads in files:
+        run, plan = import_now(kind=kind, uploads=uploads)
+        assert plan.ok, plan.problems
+        results.append((run.created, run.updated, run.unchanged))
+    return results
+
+
+def _named(field, value):
+    """The record a change points to, by what names it in both runs (its number differs)."""
+    if not field.is_relation or value in (None, "None"):
+        return value
+    found = field.related_model._base_manager.filter(pk=value).first()
+    return getattr(found, "email", None) or getattr(found, "reference", None) or str(found)
+
+
+def _audit_by_name():
+    """Every change entry, the records it points to by name; the new history lines' fields."""
+    entries = Counter()
+    for entry in (
+        LogEntry.objects.exclude(content_type__app_label="imports")
+        .exclude(action=LogEntry.Action.ACCESS)
+        .select_related("content_type")
+    ):
+        model = entry.content_type.model_class()
+        changes = tuple(
+            sorted(
+                (name, tuple(_named(model._meta.get_field(name), v) for v in values))
+                for name, values in (entry.changes_dict or {}).items()
+                if name != "id"
+            )
+        )
+        entries[(model.__name__, entry.action, entry.object_repr, changes, entry.actor_id)] += 1
+    lines = Counter(
+        (line.child.reference, line.summary, str(line.data.get("fields")))
+        for line in ChildLog.objects.select_related("child")
+    )
+    versions = sorted(Child.objects.values_list("reference", "lock_version"))
+    return {"audit_by_name": entries, "lines": lines, "versions": versions}
+
+
+@pytest.mark.parametrize("batch", [2000, 7])
+def test_bulk_reimport_with_changes_gives_the_records_history_audit_and_dates_of_the_services(
+    db, team, settings, batch
+):
+    TeamFactory(name="Children in Care South", unit=team.unit)
+    workers, iro = _people()
+    new_iro = UserFactory(email="iro2@example.org", roles=[RoleCode.IRO])
+    _load(workers, iro)
+    # A step whose owner is not the one its review's allocations give (changed in the admin):
+    # the child's two changes below each reassign it, one after the other.
+    step = PlannedStep.objects.get(
+        planned__child__reference="1000005",
+        planned__closed_on=None,
+        kind=PlannedStep.Kind.INVITATIONS_SENT,
+    )
+    step.assignee = workers[2]
+    step.save()
+    settings.IMPORTS_BATCH = batch  # 7: the batches meet in the middle of the files
+    files = _changed_files(workers, iro, new_iro)
+
+    settings.IMPORTS_BULK = False
+    try:
+        with transaction.atomic():
+            counts = _import(files)
+            expected = {**_snapshot(), **_audit_by_name()}
+            raise _Undo
+    except _Undo:
+        pass
+    settings.IMPORTS_BULK = True
+
+    assert _import(files) == counts
+    found = {**_snapshot(), **_audit_by_name()}
+
+    assert counts == [(1, 7, 4), (0, 6, 44), (1, 7, 69)]
+    for part in expected:
+        assert found[part] == expected[part], part
+    child = Child.objects.get(reference="1000005")
+    assert (child.social_worker, child.reviewing_officer) == (workers[0], new_iro)
+    assert PlannedStep.objects.get(pk=step.pk).assignee == new_iro
+    assert Child.objects.get(reference="1000006").restricted
