@@ -1,14 +1,17 @@
 """A first load written in batches (cases.services.children_load) gives what the one-record
 services give: the same records, history lines, audit entries and worked-out review dates."""
 
+import datetime as dt
 import tracemalloc
 from collections import Counter
 
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
+from cases import services as cases
 from cases.models import Allocation, Child, ChildLog, KeyDate, PlannedReview, PlannedStep, Review
 from imports import reading
 from imports.reading import read_table
@@ -424,3 +427,27 @@ def test_bulk_reimport_with_changes_gives_the_records_history_audit_and_dates_of
     assert (child.social_worker, child.reviewing_officer) == (workers[0], new_iro)
     assert PlannedStep.objects.get(pk=step.pk).assignee == new_iro
     assert Child.objects.get(reference="1000006").restricted
+
+
+def test_batched_allocation_change_starting_before_the_current_one_is_refused(
+    db, child, social_worker
+):
+    """Someone allocated a later worker after the import was checked: as child_allocate, the
+    change is refused (and with it the import, undone by its transaction)."""
+    other = UserFactory(roles=[RoleCode.SOCIAL_WORKER])
+    current = child.allocations.get(kind=Allocation.Kind.SOCIAL_WORKER, end_date=None)
+    before = current.start_date - dt.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as refused:
+        cases.allocations_change_many(
+            items=[(child.pk, Allocation.Kind.SOCIAL_WORKER, other, before)], by=None
+        )
+
+    assert "start on or after the current one" in str(refused.value)
+    current.refresh_from_db()
+    assert current.end_date is None
+
+
+def test_batched_changes_to_a_child_gone_since_the_import_was_checked_are_refused(db, team):
+    with pytest.raises(IntegrityError):
+        cases.children_update_many(items=[(987654, {"first_name": "Gone"}, None)], by=None)
