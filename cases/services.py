@@ -239,6 +239,13 @@ def _plan_next_review(child: Child, plan: schedule.Schedule, rules) -> PlannedRe
         .filter(child=child, closed_on__isnull=True)
         .first()
     )
+    return _plan_next_review_from(child, plan, rules, current)
+
+
+def _plan_next_review_from(
+    child: Child, plan: schedule.Schedule, rules, current: PlannedReview | None
+) -> PlannedReview | None:
+    """_plan_next_review with the child's open review planned (locked) or None, read already."""
     wanted = _next_review_kind(child, plan)
     last_held = plan.held[-1] if plan.held else None
     if current is not None:
@@ -988,15 +995,17 @@ def children_refresh_schedule_many(*, children: list[Child], rules=None) -> None
 def _plan_next_reviews(plans: list[tuple[Child, schedule.Schedule]], rules) -> None:
     """_plan_next_review for many children: a child with a review planned already goes through
     it; for the others the reviews planned and their steps are written together."""
-    open_now = set(
-        PlannedReview.objects.filter(
-            child__in=[child.pk for child, _ in plans], closed_on__isnull=True
-        ).values_list("child_id", flat=True)
-    )
+    # A child has one open at most (cases_planned_review_one_open): read and locked together.
+    open_now = {
+        planned.child_id: planned
+        for planned in PlannedReview.objects.select_for_update(of=("self",))
+        .select_related("after_review")
+        .filter(child__in=[child.pk for child, _ in plans], closed_on__isnull=True)
+    }
     planned = []
     for child, plan in plans:
         if child.pk in open_now:
-            _plan_next_review(child, plan, rules)
+            _plan_next_review_from(child, plan, rules, open_now[child.pk])
             continue
         wanted = _next_review_kind(child, plan)
         if wanted is None:
