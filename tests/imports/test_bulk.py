@@ -451,3 +451,34 @@ def test_batched_allocation_change_starting_before_the_current_one_is_refused(
 def test_batched_changes_to_a_child_gone_since_the_import_was_checked_are_refused(db, team):
     with pytest.raises(IntegrityError):
         cases.children_update_many(items=[(987654, {"first_name": "Gone"}, None)], by=None)
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_allocation_starting_before_the_current_one_is_a_problem_in_its_row_place(
+    db, team, settings, bulk
+):
+    """The current allocations are read after the batch's rows are checked (for the rows that
+    would change one only): its problem is still listed in row order."""
+    settings.IMPORTS_BULK = bulk
+    workers, iro = _people()
+    import_now(kind="children", uploads=[sample("children.csv")])
+    import_now(kind="allocations", uploads=[_allocations(workers, iro, ["1000001", "1000002"])])
+    lines = [
+        "CHILD_ID,ROLE,PERSON_EMAIL,TEAM,FROM",
+        f"1000001,social_worker,{workers[2].email},,01/03/2025",  # before the current one
+        "1000002,social_worker,nobody@example.org,,01/05/2025",
+        f"1000003,social_worker,{workers[2].email},,31/13/2025",
+        f"1000004,social_worker,{workers[2].email},,01/05/2025",
+    ]
+
+    _run, plan = import_now(
+        kind="allocations", uploads=[csv_upload("allocations.csv", "\n".join(lines) + "\n")]
+    )
+
+    assert [(p.row, p.column) for p in plan.problems] == [
+        (2, "FROM"),
+        (3, "PERSON_EMAIL"),
+        (4, "FROM"),
+    ]
+    assert "starts later, on 1 April 2025" in plan.problems[0].message
+    assert Child.objects.get(reference="1000001").social_worker == workers[0]
