@@ -4,7 +4,7 @@ words the person will read."""
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+import functools
 
 from django.utils import timezone
 
@@ -17,20 +17,20 @@ DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y")
 
 
 def date(text: str, *, past: bool = True) -> dt.date:
-    day = _parsed(text.strip())
+    day = _day(text.strip())
     if day is None:
         raise Invalid("Enter a real date, like 31/03/2024.")
-    # The service's today is at most a day from the machine's, which is far cheaper to ask (a
-    # file has a date or two on every row): only a day from then on can be in the future.
+    # The service's today is within two days of the machine's (any two time zones are), which
+    # is far cheaper to ask on every cell: the service's is asked from the day before it on.
     if past and day >= dt.date.today() - dt.timedelta(days=1) and day > timezone.localdate():
         raise Invalid("The date is in the future.")
     return day
 
 
-@lru_cache(maxsize=16384)
-def _parsed(text: str) -> dt.date | None:
-    """The day a text names, or None. Kept: a file repeats the same days (dates of birth, the
-    day allocations started) thousands of times, and strptime is slow."""
+# A file's dates repeat (a birthday, the day of a return): strptime is slow enough to matter
+# over a national file, so each text is read once.
+@functools.lru_cache(maxsize=32768)
+def _day(text: str) -> dt.date | None:
     for fmt in DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()
