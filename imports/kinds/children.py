@@ -97,14 +97,20 @@ def _plan_child(plan: Plan, row: Row, reference, children, teams) -> None:
     if child.restricted:
         changes.pop("restricted", None)  # restricted stays restricted
     new_team = team if team is not None and team.pk != child.team_id else None
-    if changes or new_team:
-        plan.update(_child_update(child, changes, new_team))
-    else:
+    if not (changes or new_team):
         plan.same()
+    elif bulk():
+        plan.update_many(_load_changes, (child.pk, changes, new_team))
+    else:
+        plan.update(_child_update(child, changes, new_team))
 
 
 def _load(items, by):
     cases.children_load(rows=items, by=by)
+
+
+def _load_changes(items, by):
+    cases.children_update_many(items=items, by=by)
 
 
 def _child_create(reference, wanted, team):
@@ -117,17 +123,19 @@ def _child_create(reference, wanted, team):
 
 def _child_update(child, changes, team):
     def write(by):
+        target = child
         if changes:
-            cases.child_update_details(child=child, by=by, **changes)
+            # The record as changed: its schedule is worked out for its type now.
+            target = cases.child_update_details(child=child, by=by, **changes)
         if team is not None:
             cases.child_allocate(
-                child=child,
+                child=target,
                 kind=Allocation.Kind.TEAM,
                 team=team,
                 start_date=timezone.localdate(),
                 recorded_by=by,
             )
-        cases.child_refresh_schedule(child=child)
+        cases.child_refresh_schedule(child=target)
 
     return write
 
@@ -194,26 +202,27 @@ def _role(text: str) -> str:
 
 
 def plan_allocations(tables: list[Table]) -> Plan:
-    """A batch of rows at a time, with the stored children and allocations of that batch."""
+    """A batch of rows at a time, with the stored children of that batch, then the current
+    allocations of the rows that would change one (on a re-import, a few of the batch)."""
     table, plan = tables[0], Plan()
     people = {u.email: u for u in User.objects.all()}
     teams = {t.name.lower(): t for t in Team.objects.all()}
     seen: dict[tuple, int] = {}
     for batch in batches(table.rows):
         children = stored_children(values.get(CHILD, "").strip() for _number, values in batch)
-        starts = {
-            (a["child_id"], a["kind"]): a["start_date"]
-            for a in Allocation.objects.filter(
-                child__in=[c.pk for c in children.values()], end_date__isnull=True
-            ).values("child_id", "kind", "start_date")
-        }
+        waiting = []  # (a change, where its row's problems end)
         for number, values in batch:
             row = Row(table, number, values, plan)
-            _plan_allocation(plan, row, children, people, teams, starts, seen)
+            change = _check_allocation(plan, row, children, people, teams, seen)
+            if change is not None:
+                waiting.append((change, len(plan.problems)))
+        _plan_changes(plan, waiting)
     return plan
 
 
-def _plan_allocation(plan, row, children, people, teams, starts, seen) -> None:
+def _check_allocation(plan, row, children, people, teams, seen):
+    """The row read and checked: (row, child, kind, holder, from) if it would change the
+    child's allocation, else None (counted unchanged, or its problems added)."""
     reference, kind = row.get(CHILD, required=True), row.get(ROLE, _role, required=True)
     start = row.get(FROM, date, required=True)
     child = children.get(reference.lower()) if reference else None
@@ -225,23 +234,53 @@ def _plan_allocation(plan, row, children, people, teams, starts, seen) -> None:
     seen.setdefault(key, row.number)
     holder = _holder(row, kind, people, teams)
     if not row.ok:
-        return
+        return None
     if getattr(child, _HOLDER_FIELD[kind]) == holder.pk:
         plan.same()
-        return
-    current = starts.get((child.pk, kind))
+        return None
+    return row, child, kind, holder, start
+
+
+def _plan_changes(plan, waiting) -> None:
+    """The changes of a batch against the children's current allocations, read for them only.
+    A problem found here goes in its row's place among the batch's problems."""
+    ids = {change[1].pk for change, _ in waiting}
+    starts = {
+        (a["child_id"], a["kind"]): a["start_date"]
+        for a in Allocation.objects.filter(child__in=ids, end_date__isnull=True).values(
+            "child_id", "kind", "start_date"
+        )
+    }
+    moved = 0
+    for (row, child, kind, holder, start), at in waiting:
+        before = len(plan.problems)
+        _plan_allocation(plan, row, child, kind, holder, start, starts.get((child.pk, kind)))
+        if len(plan.problems) > before:
+            plan.problems.insert(at + moved, plan.problems.pop())
+            moved += 1
+
+
+def _plan_allocation(plan, row, child, kind, holder, start, current) -> None:
     if current and start < current:
         row.problem(FROM, f"The current allocation starts later, on {current:%-d %B %Y}.")
         return
-    if current is None and bulk():
-        # The child's first of this kind: written with the others of the batch.
-        plan.create_many(_load_allocations, (child.pk, kind, holder, start))
+    if bulk():
+        # Written with the others of the batch: the child's first of this kind, or a change.
+        item = (child.pk, kind, holder, start)
+        if current is None:
+            plan.create_many(_load_allocations, item)
+        else:
+            plan.update_many(_load_allocation_changes, item)
         return
     (plan.update if current else plan.create)(_allocate(child, kind, holder, start))
 
 
 def _load_allocations(items, by):
     cases.allocations_first_many(items=items, by=by)
+
+
+def _load_allocation_changes(items, by):
+    cases.allocations_change_many(items=items, by=by)
 
 
 def _holder(row, kind, people, teams):

@@ -1,21 +1,24 @@
 """A first load written in batches (cases.services.children_load) gives what the one-record
 services give: the same records, history lines, audit entries and worked-out review dates."""
 
+import datetime as dt
 import tracemalloc
 from collections import Counter
 
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
+from cases import services as cases
 from cases.models import Allocation, Child, ChildLog, KeyDate, PlannedReview, PlannedStep, Review
 from imports import reading
 from imports.reading import read_table
 from imports.services import import_now
 from prp.models import RoleCode
 
-from ..factories import ChildFactory, UserFactory
+from ..factories import ChildFactory, TeamFactory, UserFactory
 from .conftest import SSDA903_SET, csv_upload, sample
 
 
@@ -266,3 +269,216 @@ def test_bulk_cin_census_gives_the_records_history_audit_and_dates_of_the_servic
     for part in expected:
         assert found[part] == expected[part], part
     assert load() == (0, 0, 20)
+
+
+# A re-import with rows changed: the changes written in batches (cases.children_update_many,
+# allocations_change_many, children_add_history) give what the one-record services give.
+
+
+def _replaced(upload, *pairs):
+    text = upload.data.decode()
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new)
+    return csv_upload(upload.name, text)
+
+
+def _changed_files(workers, iro, new_iro):
+    """The sample files again with rows changed: names, a type, a date of birth, a team and a
+    restriction in the children file (and a child made from the return named, and one added);
+    social workers, IROs and a team in the allocations (and a first IRO); a legal status and a
+    review in the SSDA903 set."""
+    north = "Children in Care North,no"
+    children = _replaced(
+        sample("children.csv"),
+        ("1000002,Sample1,", "1000002,Renamed,"),
+        (
+            "1000003,Sample2,Child,26/01/2012,child_in_care",
+            "1000003,Sample2,Child,26/01/2012,child_in_need",
+        ),
+        ("04/03/2012", "05/03/2012"),
+        (
+            f"1000005,Sample4,Child,29/06/2014,child_in_care,E1,{north}",
+            "1000005,Sample4,Child,29/06/2014,child_in_care,E1,Children in Care South,no",
+        ),
+        (
+            f"1000006,Sample5,Child,02/12/2010,child_in_care,C2,{north}",
+            "1000006,Sample5,Child,02/12/2010,child_in_care,V2,Children in Care North,yes",
+        ),
+        (
+            f"1000007,Sample6,Child,17/10/2012,child_in_care,C2,{north}",
+            "1000007,Later,Child,17/10/2012,child_in_care,C2,Children in Care South,no",
+        ),
+        ("1000010,", "1000011,New,Child,01/02/2013,child_in_need,,,no\n1000010,"),
+        ("1000010,", "1000099,Newer,Child,01/03/2013,child_in_need,,,no\n1000010,"),
+    )
+    allocations = _replaced(
+        _allocations(workers, iro, [f"{1000001 + n}" for n in range(50)]),
+        (
+            f"1000001,social_worker,{workers[0].email},,01/04/2025",
+            f"1000001,social_worker,{workers[1].email},,01/06/2025",
+        ),
+        (f"1000001,iro,{iro.email},,02/04/2025", f"1000001,iro,{new_iro.email},,02/06/2025"),
+        (
+            f"1000004,social_worker,{workers[0].email},,01/04/2025",
+            f"1000004,social_worker,{workers[2].email},,01/05/2025\n"
+            f"1000004,iro,{iro.email},,01/05/2025",
+        ),
+        (
+            f"1000005,social_worker,{workers[1].email},,01/04/2025",
+            f"1000005,social_worker,{workers[0].email},,01/04/2025\n"
+            "1000005,team,,Children in Care North,01/09/2025",
+        ),
+        (f"1000005,iro,{iro.email},,02/04/2025", f"1000005,iro,{new_iro.email},,03/07/2025"),
+        (
+            f"1000020,social_worker,{workers[1].email},,01/04/2025",
+            f"1000020,social_worker,{workers[2].email},,01/08/2025",
+        ),
+    )
+    header, episodes, reviews = (sample(name) for name in SSDA903_SET)
+    episodes = _replaced(episodes, ("1000008,13/07/2024,S,C1,", "1000008,13/07/2024,S,C2,"))
+    reviews = _replaced(reviews, ("1000010,", "1000010,16/03/2014,01/08/2025,PN1\n1000010,"))
+    return [
+        ("children", [children]),
+        ("ssda903", [header, episodes, reviews]),
+        ("allocations", [allocations]),
+    ]
+
+
+def _import(files):
+    results = []
+    for kind, uploads in files:
+        run, plan = import_now(kind=kind, uploads=uploads)
+        assert plan.ok, plan.problems
+        results.append((run.created, run.updated, run.unchanged))
+    return results
+
+
+def _named(field, value):
+    """The record a change points to, by what names it in both runs (its number differs)."""
+    if not field.is_relation or value in (None, "None"):
+        return value
+    found = field.related_model._base_manager.filter(pk=value).first()
+    return getattr(found, "email", None) or getattr(found, "reference", None) or str(found)
+
+
+def _audit_by_name():
+    """Every change entry, the records it points to by name; the new history lines' fields."""
+    entries = Counter()
+    for entry in (
+        LogEntry.objects.exclude(content_type__app_label="imports")
+        .exclude(action=LogEntry.Action.ACCESS)
+        .select_related("content_type")
+    ):
+        model = entry.content_type.model_class()
+        changes = tuple(
+            sorted(
+                (name, tuple(_named(model._meta.get_field(name), v) for v in values))
+                for name, values in (entry.changes_dict or {}).items()
+                if name != "id"
+            )
+        )
+        entries[(model.__name__, entry.action, entry.object_repr, changes, entry.actor_id)] += 1
+    lines = Counter(
+        (line.child.reference, line.summary, str(line.data.get("fields")))
+        for line in ChildLog.objects.select_related("child")
+    )
+    versions = sorted(Child.objects.values_list("reference", "lock_version"))
+    return {"audit_by_name": entries, "lines": lines, "versions": versions}
+
+
+@pytest.mark.parametrize("batch", [2000, 7])
+def test_bulk_reimport_with_changes_gives_the_records_history_audit_and_dates_of_the_services(
+    db, team, settings, batch
+):
+    TeamFactory(name="Children in Care South", unit=team.unit)
+    workers, iro = _people()
+    new_iro = UserFactory(email="iro2@example.org", roles=[RoleCode.IRO])
+    _load(workers, iro)
+    # A step whose owner is not the one its review's allocations give (changed in the admin):
+    # the child's two changes below each reassign it, one after the other.
+    step = PlannedStep.objects.get(
+        planned__child__reference="1000005",
+        planned__closed_on=None,
+        kind=PlannedStep.Kind.INVITATIONS_SENT,
+    )
+    step.assignee = workers[2]
+    step.save()
+    settings.IMPORTS_BATCH = batch  # 7: the batches meet in the middle of the files
+    files = _changed_files(workers, iro, new_iro)
+
+    settings.IMPORTS_BULK = False
+    try:
+        with transaction.atomic():
+            counts = _import(files)
+            expected = {**_snapshot(), **_audit_by_name()}
+            raise _Undo
+    except _Undo:
+        pass
+    settings.IMPORTS_BULK = True
+
+    assert _import(files) == counts
+    found = {**_snapshot(), **_audit_by_name()}
+
+    assert counts == [(1, 7, 4), (0, 6, 44), (1, 7, 69)]
+    for part in expected:
+        assert found[part] == expected[part], part
+    child = Child.objects.get(reference="1000005")
+    assert (child.social_worker, child.reviewing_officer) == (workers[0], new_iro)
+    assert PlannedStep.objects.get(pk=step.pk).assignee == new_iro
+    assert Child.objects.get(reference="1000006").restricted
+
+
+def test_batched_allocation_change_starting_before_the_current_one_is_refused(
+    db, child, social_worker
+):
+    """Someone allocated a later worker after the import was checked: as child_allocate, the
+    change is refused (and with it the import, undone by its transaction)."""
+    other = UserFactory(roles=[RoleCode.SOCIAL_WORKER])
+    current = child.allocations.get(kind=Allocation.Kind.SOCIAL_WORKER, end_date=None)
+    before = current.start_date - dt.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as refused:
+        cases.allocations_change_many(
+            items=[(child.pk, Allocation.Kind.SOCIAL_WORKER, other, before)], by=None
+        )
+
+    assert "start on or after the current one" in str(refused.value)
+    current.refresh_from_db()
+    assert current.end_date is None
+
+
+def test_batched_changes_to_a_child_gone_since_the_import_was_checked_are_refused(db, team):
+    with pytest.raises(IntegrityError):
+        cases.children_update_many(items=[(987654, {"first_name": "Gone"}, None)], by=None)
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_allocation_starting_before_the_current_one_is_a_problem_in_its_row_place(
+    db, team, settings, bulk
+):
+    """The current allocations are read after the batch's rows are checked (for the rows that
+    would change one only): its problem is still listed in row order."""
+    settings.IMPORTS_BULK = bulk
+    workers, iro = _people()
+    import_now(kind="children", uploads=[sample("children.csv")])
+    import_now(kind="allocations", uploads=[_allocations(workers, iro, ["1000001", "1000002"])])
+    lines = [
+        "CHILD_ID,ROLE,PERSON_EMAIL,TEAM,FROM",
+        f"1000001,social_worker,{workers[2].email},,01/03/2025",  # before the current one
+        "1000002,social_worker,nobody@example.org,,01/05/2025",
+        f"1000003,social_worker,{workers[2].email},,31/13/2025",
+        f"1000004,social_worker,{workers[2].email},,01/05/2025",
+    ]
+
+    _run, plan = import_now(
+        kind="allocations", uploads=[csv_upload("allocations.csv", "\n".join(lines) + "\n")]
+    )
+
+    assert [(p.row, p.column) for p in plan.problems] == [
+        (2, "FROM"),
+        (3, "PERSON_EMAIL"),
+        (4, "FROM"),
+    ]
+    assert "starts later, on 1 April 2025" in plan.problems[0].message
+    assert Child.objects.get(reference="1000001").social_worker == workers[0]
