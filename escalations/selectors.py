@@ -226,6 +226,13 @@ def concern_queryset(user: User) -> QuerySet[Concern]:
     return Concern.objects.filter(concern_visibility(user))
 
 
+def live_concerns(user: User) -> QuerySet[Concern]:
+    """The open concerns (and those with CAFCASS) this person may see: a few in each hundred
+    of the council's concerns, so the rule is tested on each of them (row_by_row)."""
+    visible = concern_visibility(user, row_by_row=True)
+    return Concern.objects.filter(visible, state__in=LIVE_STATES)
+
+
 def concern_queryset_for_system(*, sees_restricted: bool) -> QuerySet[Concern]:
     """What one of the council's systems (an API client) sees: every concern that has been
     raised (a draft is its raiser's own), not archived, and one about a restricted child only
@@ -443,7 +450,7 @@ def immediate_awaiting_contact(user: User) -> list[SafeguardingContact]:
     """Immediate safeguarding concerns this person may see whose 24-hour contact between the
     service managers is not yet recorded, the soonest due first (the top of the clinic list
     and the dashboard)."""
-    visible = concern_queryset(user).filter(state__in=LIVE_STATES)
+    visible = live_concerns(user)
     return list(
         SafeguardingContact.objects.filter(contacted_at__isnull=True, concern__in=visible)
         .select_related("concern", "reviewing_manager", "social_care_manager")
@@ -476,7 +483,7 @@ def weekly_clinic(user: User) -> QuerySet[Concern]:
     order: by stage (lowest level first, referred after the stage at their level), then the
     longest open first. Each carries `clinic_group`, the heading it is listed under."""
     return (
-        _for_listing(concern_queryset(user).filter(state__in=LIVE_STATES))
+        _for_listing(live_concerns(user))
         .annotate(clinic_group=_clinic_group(), clinic_referred=_clinic_referred())
         .order_by("current_stage__level", "clinic_referred", "clinic_group", "opened_on", "id")
     )
@@ -486,8 +493,7 @@ def weekly_clinic_groups(user: User) -> list[tuple[str, int]]:
     """Each heading of the weekly clinic with how many concerns it holds, in the list's order:
     one grouped count in SQL, whatever the number of concerns."""
     counts = (
-        concern_queryset(user)
-        .filter(state__in=LIVE_STATES)
+        live_concerns(user)
         .annotate(clinic_group=_clinic_group(), clinic_referred=_clinic_referred())
         .values("clinic_group")
         .annotate(n=Count("id"), level=Min("current_stage__level"), referred=Max("clinic_referred"))
