@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_disabled
-from auditlog.diff import model_instance_diff
+from auditlog.diff import get_field_value, model_instance_diff, track_field
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.models import LogEntry
 from auditlog.receivers import log_update
@@ -27,14 +27,26 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import BooleanField, DateField, DateTimeField, Model, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    ForeignKey,
+    JSONField,
+    Model,
+    Q,
+    QuerySet,
+)
+from django.db.models.base import ModelState
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 from django.http import Http404
+from django.utils import timezone
+from django.utils.encoding import smart_str
 from django.utils.text import capfirst
 
 from . import figures_cache
-from .bulk import update_rows
+from .bulk import create_rows, update_rows
 from .models import Download, RoleCode, User
 from .templatetags.govuk import govuk_datetime
 
@@ -156,8 +168,8 @@ def update_recorded(queryset: QuerySet, **values) -> int:
 
 def create_recorded(model: type[Model], objects: Iterable[Model]) -> list[Model]:
     """`model.objects.bulk_create(objects)`, with a "created" entry for each row (written
-    together, in one INSERT a batch)."""
-    created = model.objects.bulk_create(list(objects))
+    together: with COPY on PostgreSQL, see prp.bulk.create_rows)."""
+    created = create_rows(model, list(objects))
     if figures_cache.counts_towards_figures(model):
         figures_cache.changed()  # bulk_create() sends no signal for the figures' cache to hear
     entries_recorded((LogEntry.Action.CREATE, instance, None, None) for instance in created)
@@ -171,41 +183,149 @@ def entries_recorded(changes: Iterable[tuple[int, Model, Model | None, list | No
     """The entries save() would have written for rows written in bulk, written together.
 
     Each change is (action, the row as written, the row before or None, the fields written or
-    None). The content is auditlog's own: its diff of the registered fields, the record's name,
-    and the person and address of the request (its pre_save receivers set them, as for one
-    entry). A change that changes no audited field writes no entry, as with save()."""
+    None). The content is auditlog's own: its diff of the registered fields (`changes_of`), the
+    record's name, and the person and address of the request (its pre_save receivers set them,
+    as for one entry). A change that changes no audited field writes no entry, as with save()."""
     if auditlog_disabled.get():
         return 0
-    entries = []
+    template = LogEntry(cid=get_cid())
+    # What LogEntry.save() would run: auditlog's receivers put on who and from where. What they
+    # set comes from the request's (or the job's) context, the same for every entry written
+    # here, so they run once and each entry starts as a copy.
+    pre_save.send(
+        sender=LogEntry, instance=template, raw=False, using="default", update_fields=None
+    )
+    kinds: dict[type[Model], tuple[int, bool] | None] = {}
+    entries, known = [], {}
     for action, instance, before, fields in changes:
         model = type(instance)
-        if not auditlog.contains(model):
+        if model not in kinds:
+            kinds[model] = _entry_kind(model)
+        if kinds[model] is None:
             continue
-        found = model_instance_diff(
+        found = changes_of(before, instance, fields, known)
+        if not found:
+            continue
+        content_type, serialized = kinds[model]
+        entry = _copy_entry(template)
+        entry.content_type_id = content_type
+        entry.object_pk = str(instance.pk)
+        entry.object_id = instance.pk if isinstance(instance.pk, int) else None
+        entry.object_repr = str(instance)
+        if serialized:
+            entry.serialized_data = LogEntry.objects._get_serialized_data_or_none(instance)
+        entry.action = action
+        entry.changes = found
+        entry.timestamp = timezone.now()
+        entries.append(entry)
+    for start in range(0, len(entries), 2000):
+        create_rows(LogEntry, entries[start : start + 2000])
+    return len(entries)
+
+
+def _entry_kind(model: type[Model]) -> tuple[int, bool] | None:
+    """(its content type's id, whether auditlog keeps a copy of the record), or None for a
+    model not audited."""
+    if not auditlog.contains(model):
+        return None
+    serialized = auditlog.get_serialize_options(model)["serialize_data"]
+    return ContentType.objects.get_for_model(model).pk, serialized
+
+
+def _copy_entry(template: LogEntry) -> LogEntry:
+    entry = LogEntry.__new__(LogEntry)
+    entry.__dict__ = template.__dict__.copy()
+    entry._state = ModelState()
+    entry._state.fields_cache = dict(template._state.fields_cache)
+    return entry
+
+
+# Each change's content, as auditlog's model_instance_diff gives it (auditlog.diff), for the
+# models registered the plain way (prp.audit.register: named fields, none masked, changes kept
+# as text): its generic diff looks at every field of the model, reverse relations included, and
+# reads each value through a chain of isinstance checks, which was most of a bulk load's cost.
+# Anything else is left to model_instance_diff itself.
+
+_KEY, _PLAIN, _AUDITLOGS_OWN = range(3)
+
+
+def changes_of(
+    before: Model | None, after: Model, fields: list | None, known: dict | None = None
+) -> dict | None:
+    """model_instance_diff(before, after, fields_to_check=fields), for a change written in bulk.
+    `known` keeps which fields each kind of change compares, for the next call: one batch's
+    worth, so a change to the registry or the settings is seen by the next batch."""
+    key = (type(after), before is None, frozenset(fields or ()))
+    known = {} if known is None else known
+    if key not in known:
+        known[key] = _compared_fields(*key)
+    compared = known[key]
+    if compared is None:
+        return model_instance_diff(
             before,
-            instance,
+            after,
             fields_to_check=fields,
             use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
         )
-        if not found:
-            continue
-        entry = LogEntry(
-            content_type=ContentType.objects.get_for_model(instance),
-            object_pk=str(instance.pk),
-            object_id=instance.pk if isinstance(instance.pk, int) else None,
-            object_repr=str(instance),
-            serialized_data=LogEntry.objects._get_serialized_data_or_none(instance),
-            action=action,
-            changes=found,
-            cid=get_cid(),
-        )
-        # What LogEntry.save() would run: auditlog's receivers put on who and from where.
-        pre_save.send(
-            sender=LogEntry, instance=entry, raw=False, using="default", update_fields=None
-        )
-        entries.append(entry)
-    LogEntry.objects.bulk_create(entries, batch_size=2000)
-    return len(entries)
+    found = {}
+    for field, kind in compared:
+        # auditlog reads a field of a record that is not there (a new one's "before") as "None".
+        old = "None" if before is None else _value(before, field, kind)
+        new = _value(after, field, kind)
+        if old != new:
+            found[field.name] = (smart_str(old), smart_str(new))
+    return found or None
+
+
+def _value(instance: Model, field, kind: int):
+    """auditlog.diff.get_field_value, for a plain field or a foreign key."""
+    if kind == _KEY:  # the id, a number kept as it is
+        return smart_str(getattr(instance, field.attname), strings_only=True)
+    if kind == _PLAIN:
+        value = smart_str(getattr(instance, field.attname))
+        return str(value) if type(value).__name__ == "__proxy__" else value
+    return get_field_value(instance, field, False)
+
+
+def _compared_fields(model: type[Model], created: bool, fields: frozenset) -> tuple | None:
+    """The fields model_instance_diff compares for this model, with how each is read; None when
+    the model is not registered the plain way (then auditlog's own diff runs)."""
+    options = auditlog.get_model_fields(model)
+    if (
+        settings.AUDITLOG_STORE_JSON_CHANGES
+        or settings.AUDITLOG_USE_FK_STRING_REPRESENTATION
+        or options["mask_fields"]
+        or not options["include_fields"]
+    ):
+        return None
+    # As model_instance_diff: a new record's fields are all of the model's (get_fields_in_model),
+    # a changed one's are its forward fields, cut to those written, then to those registered.
+    candidates = (
+        [f for f in model._meta.get_fields() if track_field(f)]
+        if created
+        else list(model._meta.fields)
+    )
+    if fields:
+        candidates = [
+            f
+            for f in candidates
+            if (isinstance(f, ForeignKey) and f.attname in fields) or f.name in fields
+        ]
+    include, exclude = set(options["include_fields"]), set(options["exclude_fields"])
+    chosen = [f for f in candidates if f.name in include and f.name not in exclude]
+    concrete = set(model._meta.concrete_fields)
+    if any(f not in concrete for f in chosen):
+        return None
+    return tuple((f, _kind(f)) for f in chosen)
+
+
+def _kind(field) -> int:
+    # In get_field_value's order: date-times and JSON first (read by auditlog itself).
+    if isinstance(field, DateTimeField | JSONField):
+        return _AUDITLOGS_OWN
+    if (field.one_to_one or field.many_to_one) and hasattr(field, "rel_class"):
+        return _KEY
+    return _PLAIN
 
 
 def update_rows_recorded(model: type[Model], objects: list[Model], fields: list[str], changes):
