@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from prp import workdays
@@ -17,7 +18,7 @@ from prp.audit import (
     update_recorded,
     update_rows_recorded,
 )
-from prp.bulk import snapshot
+from prp.bulk import create_rows, snapshot
 from prp.locking import lock_row
 from prp.models import Team, User
 
@@ -708,8 +709,9 @@ def children_create_many(*, rows: list[dict], by: User | None) -> list[Child]:
         child.full_clean(validate_unique=False, validate_constraints=False)
         children.append(child)
     made = create_recorded(Child, children)
-    ChildLog.objects.bulk_create(
-        ChildLog(child=child, actor=by, summary=MADE_FROM_RECORDS, data={}) for child in made
+    create_rows(
+        ChildLog,
+        [ChildLog(child=child, actor=by, summary=MADE_FROM_RECORDS, data={}) for child in made],
     )
     return made
 
@@ -877,7 +879,9 @@ def _planned_owners_follow_many(children: list[Child]) -> None:
     steps = PlannedStep.objects.select_for_update(of=("self",)).filter(
         planned__child__in=list(by_id), planned__closed_on__isnull=True, done_on__isnull=True
     )
-    for step in steps.select_related("planned"):
+    steps = list(steps.select_related("planned"))
+    _with_workers({by_id[step.planned.child_id] for step in steps})
+    for step in steps:
         owner = _planned_owners(by_id[step.planned.child_id], step.planned.kind).get(step.kind)
         if step.assignee_id != (owner.pk if owner else None):
             step.assignee = owner
@@ -913,7 +917,7 @@ def _history_many(pairs: list[tuple[Child, NewChild]], by: User | None):
             lines.append(ChildLog(child=child, actor=by, summary=summary, data={}))
     create_recorded(KeyDate, [d for items in dates.values() for d in items])
     create_recorded(Review, [r for items in reviews.values() for r in items])
-    ChildLog.objects.bulk_create(lines, batch_size=2000)
+    create_rows(ChildLog, lines)
 
 
 _SCHEDULE_FIELDS = (
@@ -985,9 +989,16 @@ def children_refresh_schedule_many(*, children: list[Child], rules=None) -> None
     _plan_next_reviews(plans, rules)
 
 
+def _with_workers(children) -> None:
+    """Read the children's social workers and reviewing officers in two queries, not one a
+    child when _planned_owners asks for them (those read already are not read again)."""
+    prefetch_related_objects(list(children), "social_worker", "reviewing_officer")
+
+
 def _plan_next_reviews(plans: list[tuple[Child, schedule.Schedule]], rules) -> None:
     """_plan_next_review for many children: a child with a review planned already goes through
     it; for the others the reviews planned and their steps are written together."""
+    _with_workers(child for child, _ in plans)
     open_now = set(
         PlannedReview.objects.filter(
             child__in=[child.pk for child, _ in plans], closed_on__isnull=True
@@ -1081,6 +1092,6 @@ def children_add_history(*, items: list[tuple], by: User | None, rules=None) -> 
         )
         pairs.append((child, new))
     update_rows_recorded(Child, updated, [*CHILD_DETAILS, "updated_at", "lock_version"], entries)
-    ChildLog.objects.bulk_create(lines, batch_size=2000)
+    create_rows(ChildLog, lines)
     _history_many(pairs, by)
     children_refresh_schedule_many(children=list(children.values()), rules=rules)
