@@ -219,7 +219,7 @@ def entries_recorded(changes: Iterable[tuple[int, Model, Model | None, list | No
         entry.timestamp = timezone.now()
         entries.append(entry)
     for start in range(0, len(entries), 2000):
-        create_rows(LogEntry, entries[start : start + 2000])
+        create_rows(LogEntry, entries[start : start + 2000], ids=False)
     return len(entries)
 
 
@@ -273,18 +273,24 @@ def changes_of(
         old = "None" if before is None else _value(before, field, kind)
         new = _value(after, field, kind)
         if old != new:
-            found[field.name] = (smart_str(old), smart_str(new))
+            found[field.name] = (
+                old if isinstance(old, str) else smart_str(old),
+                new if isinstance(new, str) else smart_str(new),
+            )
     return found or None
 
 
 def _value(instance: Model, field, kind: int):
     """auditlog.diff.get_field_value, for a plain field or a foreign key."""
-    if kind == _KEY:  # the id, a number kept as it is
-        return smart_str(getattr(instance, field.attname), strings_only=True)
-    if kind == _PLAIN:
-        value = smart_str(getattr(instance, field.attname))
-        return str(value) if type(value).__name__ == "__proxy__" else value
-    return get_field_value(instance, field, False)
+    if kind == _AUDITLOGS_OWN:
+        return get_field_value(instance, field, False)
+    value = getattr(instance, field.attname)
+    if kind == _KEY:  # the id: a number (or None) kept as it is
+        return value if value is None or type(value) is int else smart_str(value, strings_only=True)
+    if isinstance(value, str):
+        return value
+    value = smart_str(value)
+    return str(value) if type(value).__name__ == "__proxy__" else value
 
 
 def _compared_fields(model: type[Model], created: bool, fields: frozenset) -> tuple | None:

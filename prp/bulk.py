@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import io
 import json
+import operator
 from collections.abc import Callable
 
 from django.db import connection
@@ -130,17 +131,17 @@ def _copy_plan(model: type[Model]):
     if None in converters or any(f.db_default is not NOT_PROVIDED or f.generated for f in fields):
         return None
     # auto_now and auto_now_add: the fields whose pre_save gives a value rather than reads it.
-    stamped = {
-        f.attname
-        for f in fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    }
+    stamped = [
+        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
     return fields, converters, stamped
 
 
-def create_rows(model: type[Model], objects: list[Model]) -> list[Model]:
+def create_rows(model: type[Model], objects: list[Model], *, ids: bool = True) -> list[Model]:
     """`model.objects.bulk_create(objects)`: on PostgreSQL with COPY, the ids the rows lack taken
-    from the table's sequence first (in one query), as bulk_create's RETURNING would give them."""
+    from the table's sequence first (in one query), as bulk_create's RETURNING would give them.
+    With `ids=False` (rows nothing reads again: history lines, audit entries) the database gives
+    them and they are not read back: those objects keep no id."""
     objects = list(objects)
     plan = _copy_plan(model) if connection.vendor == "postgresql" else None
     if plan is None or not objects:
@@ -151,18 +152,32 @@ def create_rows(model: type[Model], objects: list[Model]) -> list[Model]:
         if obj.pk is None:
             obj.pk = pk.get_pk_value_on_save(obj)
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-    _take_ids(model, [obj for obj in objects if obj.pk is None])
-    lines = []
+        for field in stamped:
+            field.pre_save(obj, True)
+    without = [obj for obj in objects if obj.pk is None]
+    if ids:
+        _take_ids(model, without)
+        without = []
+    if without:
+        rest = [(f, c) for f, c in zip(fields, converters, strict=True) if f is not pk]
+        _copy(model, [f for f, _ in rest], [c for _, c in rest], without)
+    _copy(model, fields, converters, [obj for obj in objects if obj.pk is not None])
     for obj in objects:
-        values = [
-            convert(
-                field.pre_save(obj, True)
-                if field.attname in stamped
-                else getattr(obj, field.attname)
-            )
-            for field, convert in zip(fields, converters, strict=True)
-        ]
-        lines.append("\t".join(values))
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objects
+
+
+def _copy(model: type[Model], fields: list[Field], converters: list, objects: list[Model]):
+    if not objects:
+        return
+    names = [field.attname for field in fields]
+    read = operator.attrgetter(*names)
+    values = read if len(names) > 1 else lambda obj: (read(obj),)
+    lines = [
+        "\t".join([convert(v) for convert, v in zip(converters, values(obj), strict=True)])
+        for obj in objects
+    ]
     quote = connection.ops.quote_name
     sql = (
         f"COPY {quote(model._meta.db_table)} "
@@ -173,10 +188,6 @@ def create_rows(model: type[Model], objects: list[Model]) -> list[Model]:
         # Through Django's cursor wrapper: its errors are Django's (an IntegrityError stays one)
         # and execute_wrappers see the statement.
         cursor._execute_with_wrappers(sql, None, False, _copy_executor(cursor, data))
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    return objects
 
 
 def _copy_executor(cursor, data):
