@@ -4,6 +4,7 @@ words the person will read."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.utils import timezone
 
@@ -16,15 +17,24 @@ DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y")
 
 
 def date(text: str, *, past: bool = True) -> dt.date:
+    day = _day(text.strip())
+    if day is None:
+        raise Invalid("Enter a real date, like 31/03/2024.")
+    if past and day > timezone.localdate():
+        raise Invalid("The date is in the future.")
+    return day
+
+
+# A file's dates repeat (a birthday, the day of a return): strptime is slow enough to matter
+# over a national file, so each text is read once.
+@functools.lru_cache(maxsize=32768)
+def _day(text: str) -> dt.date | None:
     for fmt in DATE_FORMATS:
         try:
-            day = dt.datetime.strptime(text.strip(), fmt).date()
+            return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-        if past and day > timezone.localdate():
-            raise Invalid("The date is in the future.")
-        return day
-    raise Invalid("Enter a real date, like 31/03/2024.")
+    return None
 
 
 def optional_date(text: str) -> dt.date | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Iterable
 
 from auditlog.cid import get_cid
@@ -267,11 +268,12 @@ def changes_of(
             fields_to_check=fields,
             use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
         )
+    compared, read = compared
+    new_values = _values(after, compared, read)
+    # auditlog reads a field of a record that is not there (a new one's "before") as "None".
+    old_values = ("None",) * len(compared) if before is None else _values(before, compared, read)
     found = {}
-    for field, kind in compared:
-        # auditlog reads a field of a record that is not there (a new one's "before") as "None".
-        old = "None" if before is None else _value(before, field, kind)
-        new = _value(after, field, kind)
+    for (field, _kind), old, new in zip(compared, old_values, new_values, strict=True):
         if old != new:
             found[field.name] = (
                 old if isinstance(old, str) else smart_str(old),
@@ -280,22 +282,28 @@ def changes_of(
     return found or None
 
 
-def _value(instance: Model, field, kind: int):
-    """auditlog.diff.get_field_value, for a plain field or a foreign key."""
-    if kind == _AUDITLOGS_OWN:
-        return get_field_value(instance, field, False)
-    value = getattr(instance, field.attname)
-    if kind == _KEY:  # the id: a number (or None) kept as it is
-        return value if value is None or type(value) is int else smart_str(value, strings_only=True)
-    if isinstance(value, str):
-        return value
-    value = smart_str(value)
-    return str(value) if type(value).__name__ == "__proxy__" else value
+def _values(instance: Model, compared: tuple, read: Callable) -> list:
+    """auditlog.diff.get_field_value of each field: its own for date-times and JSON."""
+    values = []
+    for (field, kind), value in zip(compared, read(instance), strict=True):
+        if kind == _KEY:  # the id: a number (or None) kept as it is
+            if value is not None and type(value) is not int:
+                value = smart_str(value, strings_only=True)
+        elif kind == _PLAIN:
+            if not isinstance(value, str):
+                value = smart_str(value)
+                if type(value).__name__ == "__proxy__":
+                    value = str(value)
+        else:
+            value = get_field_value(instance, field, False)
+        values.append(value)
+    return values
 
 
 def _compared_fields(model: type[Model], created: bool, fields: frozenset) -> tuple | None:
-    """The fields model_instance_diff compares for this model, with how each is read; None when
-    the model is not registered the plain way (then auditlog's own diff runs)."""
+    """The fields model_instance_diff compares for this model, with how each is read, and a
+    function reading their values; None when the model is not registered the plain way (then
+    auditlog's own diff runs)."""
     options = auditlog.get_model_fields(model)
     if (
         settings.AUDITLOG_STORE_JSON_CHANGES
@@ -322,7 +330,12 @@ def _compared_fields(model: type[Model], created: bool, fields: frozenset) -> tu
     concrete = set(model._meta.concrete_fields)
     if any(f not in concrete for f in chosen):
         return None
-    return tuple((f, _kind(f)) for f in chosen)
+    if not chosen:
+        return (), lambda instance: ()
+    read = operator.attrgetter(*[f.attname for f in chosen])
+    return tuple((f, _kind(f)) for f in chosen), (
+        read if len(chosen) > 1 else lambda instance: (read(instance),)
+    )
 
 
 def _kind(field) -> int:
