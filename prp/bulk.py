@@ -162,9 +162,10 @@ def create_rows(model: type[Model], objects: list[Model], *, ids: bool = True) -
         rest = [(f, c) for f, c in zip(fields, converters, strict=True) if f is not pk]
         _copy(model, [f for f, _ in rest], [c for _, c in rest], without)
     _copy(model, fields, converters, [obj for obj in objects if obj.pk is not None])
+    alias = connection.alias
     for obj in objects:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = alias
     return objects
 
 

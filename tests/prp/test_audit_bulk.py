@@ -198,6 +198,12 @@ def test_create_rows_writes_json_addresses_and_stamps_as_bulk_create(db):
 
     copied, inserted = _both_ways(LogEntry, entries)
     assert copied[:2] == inserted[:2]
+    # An empty text stays empty, not NULL; None is NULL.
+    assert (copied[1]["object_repr"], copied[1]["cid"], copied[1]["remote_addr"]) == (
+        "",
+        None,
+        None,
+    )
     assert copied[2]["object_repr"] == "a\\b" and copied[2]["changes"] == {}
 
     copied, inserted = _both_ways(
