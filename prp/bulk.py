@@ -46,14 +46,16 @@ def update_rows(model: type[Model], objects: list[Model], fields: list[str], bat
     names = ", ".join(quote(column.column) for column in columns)
     sets = ", ".join(f"{quote(c.column)} = v.{quote(c.column)}" for c in columns[1:])
     table = quote(model._meta.db_table)
+    read = operator.attrgetter(*[column.attname for column in columns])
+    kept = [_as_they_are(column) for column in columns]
     with connection.cursor() as cursor:
         for start in range(0, len(objects), batch):
             chunk = objects[start : start + batch]
-            params = [
-                column.get_db_prep_save(getattr(obj, column.attname), connection)
-                for obj in chunk
-                for column in columns
-            ]
+            values = list(zip(*[read(obj) for obj in chunk], strict=True))
+            for n, column in enumerate(columns):
+                if not set(map(type, values[n])) <= kept[n]:
+                    values[n] = [column.get_db_prep_save(v, connection) for v in values[n]]
+            params = [value for row in zip(*values, strict=True) for value in row]
             cursor.execute(
                 f"UPDATE {table} AS t SET {sets} FROM (VALUES {', '.join([row] * len(chunk))}) "
                 f"AS v({names}) WHERE t.{quote(pk.column)} = v.{quote(pk.column)}",
@@ -84,6 +86,29 @@ _INTEGERS = {
     "PositiveSmallIntegerField",
 }
 _TEXTS = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
+
+
+_NONE = type(None)
+# The plain kinds of column: the type of value the field's get_db_prep_save sends on unchanged
+# on PostgreSQL (and psycopg2 adapts as it would). A column of only these, or None, needs no
+# preparing value by value.
+_PLAIN = {"int": int, "text": str, "bool": bool, "date": dt.date}
+
+
+def _plain_kind(field: Field) -> str:
+    kind = field.get_internal_type()
+    if field.is_relation:
+        kind = "IntegerField" if field.target_field.get_internal_type() in _INTEGERS else ""
+    if kind in _INTEGERS:
+        return "int"
+    if kind in _TEXTS:
+        return "text"
+    return {"BooleanField": "bool", "DateField": "date"}.get(kind, "")
+
+
+def _as_they_are(field: Field) -> frozenset:
+    plain = _PLAIN.get(_plain_kind(field))
+    return frozenset({plain, _NONE}) if plain else frozenset()
 
 
 def _text(value: str) -> str:
@@ -127,8 +152,10 @@ def _copy_plan(model: type[Model]):
     manager = type(model.objects.get_queryset())
     if model._meta.parents or manager.bulk_create is not QuerySet.bulk_create:
         return None
-    converters = [_converter(field) for field in fields]
-    if None in converters or any(f.db_default is not NOT_PROVIDED or f.generated for f in fields):
+    converters = [(_plain_kind(field), _converter(field)) for field in fields]
+    if any(convert is None for _, convert in converters) or any(
+        f.db_default is not NOT_PROVIDED or f.generated for f in fields
+    ):
         return None
     # auto_now and auto_now_add: the fields whose pre_save gives a value rather than reads it.
     stamped = [
@@ -174,11 +201,12 @@ def _copy(model: type[Model], fields: list[Field], converters: list, objects: li
         return
     names = [field.attname for field in fields]
     read = operator.attrgetter(*names)
-    values = read if len(names) > 1 else lambda obj: (read(obj),)
-    lines = [
-        "\t".join([convert(v) for convert, v in zip(converters, values(obj), strict=True)])
-        for obj in objects
+    rows = [read(obj) for obj in objects] if len(names) > 1 else [(read(o),) for o in objects]
+    columns = [
+        _copy_column(kind, convert, values)
+        for (kind, convert), values in zip(converters, zip(*rows, strict=True), strict=True)
     ]
+    lines = map("\t".join, zip(*columns, strict=True))
     quote = connection.ops.quote_name
     sql = (
         f"COPY {quote(model._meta.db_table)} "
@@ -189,6 +217,28 @@ def _copy(model: type[Model], fields: list[Field], converters: list, objects: li
         # Through Django's cursor wrapper: its errors are Django's (an IntegrityError stays one)
         # and execute_wrappers see the statement.
         cursor._execute_with_wrappers(sql, None, False, _copy_executor(cursor, data))
+
+
+def _copy_column(kind: str, convert: Callable, values: tuple) -> list[str]:
+    """A column's values in COPY's text form: a plain one (see _PLAIN) a column at a time, any
+    other value by value through its converter."""
+    types = set(map(type, values))
+    plain = _PLAIN.get(kind)
+    if plain is None or not types <= {plain, _NONE}:
+        return [convert(value) for value in values]
+    if _NONE in types:
+        texts = iter(_copy_column(kind, convert, [v for v in values if v is not None]))
+        return [NULL if value is None else next(texts) for value in values]
+    if kind == "int":
+        return list(map(str, values))
+    if kind == "bool":
+        return ["t" if value else "f" for value in values]
+    if kind == "date":
+        return list(map(dt.date.isoformat, values))
+    joined = "".join(values)  # text: escaped only if a value holds a character COPY reads
+    if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+        return [_text(value) for value in values]
+    return list(values)
 
 
 def _copy_executor(cursor, data):

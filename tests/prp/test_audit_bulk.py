@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cases.models import Allocation, Child, ChildLog, ChildStatus, KeyDate, LegalStatus
 from prp.audit import changes_of
-from prp.bulk import create_rows, snapshot
+from prp.bulk import create_rows, snapshot, update_rows
 
 from ..factories import ChildFactory, TeamFactory, UserFactory
 
@@ -218,3 +218,40 @@ def test_create_rows_takes_ascending_ids_after_those_held(db):
     ids = [child.pk for child in made]
     assert ids == sorted(ids) and ids[0] > held.pk and len(set(ids)) == 4
     assert Child.objects.filter(pk__in=ids).count() == 4
+
+
+def test_update_rows_writes_what_bulk_update_writes(db):
+    team, worker = TeamFactory(), UserFactory()
+    fields = [
+        "first_name",
+        "legal_status",
+        "restricted",
+        "team",
+        "social_worker",
+        "review_due_on",
+        "review_due_reason",
+        "archived_at",
+        "qapr_windows_due",
+        "lock_version",
+    ]
+
+    def changed(prefix):
+        children = [ChildFactory(reference=f"{prefix}{n}", team=team) for n in range(3)]
+        for n, child in enumerate(children):
+            child.first_name = ["Zoë", "", "tab\there"][n]
+            child.legal_status = LegalStatus.NONE if n else "care_order"
+            child.restricted, child.team = bool(n % 2), None if n else team
+            child.social_worker = worker if n else None
+            child.review_due_on = dt.date(2026, 1, 5) if n else None
+            child.review_due_reason = "None" if n == 2 else "Due"
+            child.archived_at = MOMENT if n == 1 else None
+            child.qapr_windows_due, child.lock_version = n, n + 1
+        return children
+
+    update_rows(Child, written := changed("U"), fields, batch=2)
+    Child.objects.bulk_update(expected := changed("B"), fields)
+    values = [*fields[:3], "team_id", "social_worker_id", *fields[5:]]
+    stored = lambda children: list(  # noqa: E731
+        Child.objects.filter(pk__in=[c.pk for c in children]).order_by("pk").values(*values)
+    )
+    assert stored(written) == stored(expected)
