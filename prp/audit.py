@@ -247,7 +247,7 @@ def _copy_entry(template: LogEntry) -> LogEntry:
 # reads each value through a chain of isinstance checks, which was most of a bulk load's cost.
 # Anything else is left to model_instance_diff itself.
 
-_KEY, _PLAIN, _AUDITLOGS_OWN = range(3)
+_KEY, _PLAIN, _MOMENT, _AUDITLOGS_OWN = range(4)
 
 
 def changes_of(
@@ -269,9 +269,12 @@ def changes_of(
             use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
         )
     compared, read = compared
-    new_values = _values(after, compared, read)
+    use_tz = settings.USE_TZ
+    new_values = _values(after, compared, read, use_tz)
     # auditlog reads a field of a record that is not there (a new one's "before") as "None".
-    old_values = ("None",) * len(compared) if before is None else _values(before, compared, read)
+    old_values = (
+        ("None",) * len(compared) if before is None else _values(before, compared, read, use_tz)
+    )
     found = {}
     for (field, _kind), old, new in zip(compared, old_values, new_values, strict=True):
         if old != new:
@@ -282,8 +285,8 @@ def changes_of(
     return found or None
 
 
-def _values(instance: Model, compared: tuple, read: Callable) -> list:
-    """auditlog.diff.get_field_value of each field: its own for date-times and JSON."""
+def _values(instance: Model, compared: tuple, read: Callable, use_tz: bool) -> list:
+    """auditlog.diff.get_field_value of each field (its own for JSON)."""
     values = []
     for (field, kind), value in zip(compared, read(instance), strict=True):
         if kind == _KEY:  # the id: a number (or None) kept as it is
@@ -294,6 +297,14 @@ def _values(instance: Model, compared: tuple, read: Callable) -> list:
                 value = smart_str(value)
                 if type(value).__name__ == "__proxy__":
                     value = str(value)
+        elif kind == _MOMENT:  # a date-time: naive, in UTC, for comparing
+            try:
+                value = field.to_python(value)
+            except TypeError:
+                pass
+            else:
+                if value is not None and use_tz and value.utcoffset() is not None:
+                    value = value.astimezone(dt.UTC).replace(tzinfo=None)
         else:
             value = get_field_value(instance, field, False)
         values.append(value)
@@ -339,8 +350,10 @@ def _compared_fields(model: type[Model], created: bool, fields: frozenset) -> tu
 
 
 def _kind(field) -> int:
-    # In get_field_value's order: date-times and JSON first (read by auditlog itself).
-    if isinstance(field, DateTimeField | JSONField):
+    # In get_field_value's order: date-times and JSON (read by auditlog itself) first.
+    if isinstance(field, DateTimeField):
+        return _MOMENT
+    if isinstance(field, JSONField):
         return _AUDITLOGS_OWN
     if (field.one_to_one or field.many_to_one) and hasattr(field, "rel_class"):
         return _KEY
