@@ -197,16 +197,19 @@ def entries_recorded(changes: Iterable[tuple[int, Model, Model | None, list | No
         sender=LogEntry, instance=template, raw=False, using="default", update_fields=None
     )
     kinds: dict[type[Model], tuple[int, bool] | None] = {}
-    entries, known = [], {}
-    for action, instance, before, fields in changes:
-        model = type(instance)
+    audited = []
+    for change in changes:
+        model = type(change[1])
         if model not in kinds:
             kinds[model] = _entry_kind(model)
-        if kinds[model] is None:
-            continue
-        found = changes_of(before, instance, fields, known)
+        if kinds[model] is not None:
+            audited.append(change)
+    entries = []
+    diffs = changes_many([(before, instance, fields) for _, instance, before, fields in audited])
+    for (action, instance, _before, _fields), found in zip(audited, diffs, strict=True):
         if not found:
             continue
+        model = type(instance)
         content_type, serialized = kinds[model]
         entry = _copy_entry(template)
         entry.content_type_id = content_type
@@ -248,67 +251,132 @@ def _copy_entry(template: LogEntry) -> LogEntry:
 # Anything else is left to model_instance_diff itself.
 
 _KEY, _PLAIN, _MOMENT, _AUDITLOGS_OWN = range(4)
+# Values smart_str turns into text with plain str().
+_STR_AS_THEY_ARE = frozenset({type(None), bool, int, dt.date})
 
 
-def changes_of(
-    before: Model | None, after: Model, fields: list | None, known: dict | None = None
-) -> dict | None:
-    """model_instance_diff(before, after, fields_to_check=fields), for a change written in bulk.
-    `known` keeps which fields each kind of change compares, for the next call: one batch's
-    worth, so a change to the registry or the settings is seen by the next batch."""
-    key = (type(after), before is None, frozenset(fields or ()))
-    known = {} if known is None else known
-    if key not in known:
-        known[key] = _compared_fields(*key)
-    compared = known[key]
-    if compared is None:
-        return model_instance_diff(
-            before,
-            after,
-            fields_to_check=fields,
-            use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
-        )
-    compared, read = compared
+def changes_of(before: Model | None, after: Model, fields: list | None) -> dict | None:
+    """model_instance_diff(before, after, fields_to_check=fields), for a change written in bulk."""
+    return changes_many([(before, after, fields)])[0]
+
+
+def changes_many(items: list[tuple[Model | None, Model, list | None]]) -> list[dict | None]:
+    """changes_of for each (before, after, fields) at once: the changes of a kind (the model, new
+    or changed, the fields written) are read a column at a time, the registry once."""
+    found: list[dict | None] = [None] * len(items)
+    kinds: dict[tuple, list[int]] = {}
+    for n, (before, after, fields) in enumerate(items):
+        kinds.setdefault((type(after), before is None, frozenset(fields or ())), []).append(n)
     use_tz = settings.USE_TZ
-    new_values = _values(after, compared, read, use_tz)
-    # auditlog reads a field of a record that is not there (a new one's "before") as "None".
-    old_values = (
-        ("None",) * len(compared) if before is None else _values(before, compared, read, use_tz)
-    )
-    found = {}
-    for (field, _kind), old, new in zip(compared, old_values, new_values, strict=True):
-        if old != new:
-            found[field.name] = (
-                old if isinstance(old, str) else smart_str(old),
-                new if isinstance(new, str) else smart_str(new),
-            )
-    return found or None
+    for key, members in kinds.items():
+        compared = _compared_fields(*key)
+        if compared is None:
+            for n in members:
+                before, after, fields = items[n]
+                found[n] = model_instance_diff(
+                    before,
+                    after,
+                    fields_to_check=fields,
+                    use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+                )
+            continue
+        compared, read = compared
+        if not compared:
+            continue
+        names = [field.name for field, _ in compared]
+        new, new_shown = _columns([items[n][1] for n in members], compared, read, use_tz)
+        if key[1]:
+            # auditlog reads a field of a record that is not there (a new one's "before") as
+            # "None".
+            for n, values, shown in zip(
+                members, zip(*new, strict=True), zip(*new_shown, strict=True), strict=True
+            ):
+                found[n] = {
+                    name: ("None", text)
+                    for name, value, text in zip(names, values, shown, strict=True)
+                    if value != "None"
+                } or None
+            continue
+        old, old_shown = _columns([items[n][0] for n in members], compared, read, use_tz)
+        for n, olds, news, olds_shown, news_shown in zip(
+            members,
+            zip(*old, strict=True),
+            zip(*new, strict=True),
+            zip(*old_shown, strict=True),
+            zip(*new_shown, strict=True),
+            strict=True,
+        ):
+            found[n] = {
+                name: (was, now)
+                for name, o, v, was, now in zip(
+                    names, olds, news, olds_shown, news_shown, strict=True
+                )
+                if o != v
+            } or None
+    return found
 
 
-def _values(instance: Model, compared: tuple, read: Callable, use_tz: bool) -> list:
-    """auditlog.diff.get_field_value of each field (its own for JSON)."""
-    values = []
-    for (field, kind), value in zip(compared, read(instance), strict=True):
-        if kind == _KEY:  # the id: a number (or None) kept as it is
-            if value is not None and type(value) is not int:
-                value = smart_str(value, strings_only=True)
-        elif kind == _PLAIN:
-            if not isinstance(value, str):
-                value = smart_str(value)
-                if type(value).__name__ == "__proxy__":
-                    value = str(value)
-        elif kind == _MOMENT:  # a date-time: naive, in UTC, for comparing
-            try:
-                value = field.to_python(value)
-            except TypeError:
-                pass
-            else:
-                if value is not None and use_tz and value.utcoffset() is not None:
-                    value = value.astimezone(dt.UTC).replace(tzinfo=None)
+def _columns(instances: list[Model], compared: tuple, read: Callable, use_tz: bool):
+    """auditlog.diff.get_field_value of each field of each instance, as columns (one a field),
+    and the same as the text auditlog keeps (smart_str)."""
+    values, shown = [], []
+    for (field, kind), column in zip(
+        compared, zip(*map(read, instances), strict=True), strict=True
+    ):
+        types = set(map(type, column))
+        if kind == _PLAIN and all(issubclass(t, str) for t in types):
+            values.append(column)
+            shown.append(column)
+            continue
+        if kind == _KEY and types <= {int, type(None)}:  # ids are kept as they are
+            values.append(column)
+            shown.append(list(map(str, column)))
+            continue
+        if kind == _PLAIN and types <= _STR_AS_THEY_ARE:  # smart_str is str() for these
+            column = list(map(str, column))
+            values.append(column)
+            shown.append(column)
+            continue
+        if kind == _MOMENT and types <= {dt.datetime, type(None)}:  # to_python keeps these
+            column = [
+                v.astimezone(dt.UTC).replace(tzinfo=None)
+                if v is not None and use_tz and v.utcoffset() is not None
+                else v
+                for v in column
+            ]
+            values.append(column)
+            shown.append(list(map(str, column)))
+            continue
+        column = [
+            _value(instance, field, kind, value, use_tz)
+            for instance, value in zip(instances, column, strict=True)
+        ]
+        values.append(column)
+        shown.append([v if isinstance(v, str) else smart_str(v) for v in column])
+    return values, shown
+
+
+def _value(instance: Model, field, kind: int, value, use_tz: bool):
+    """auditlog.diff.get_field_value (its own for JSON), from the value read."""
+    if kind == _KEY:  # the id: a number (or None) kept as it is
+        if value is not None and type(value) is not int:
+            value = smart_str(value, strings_only=True)
+    elif kind == _PLAIN:
+        if not isinstance(value, str):
+            value = smart_str(value)
+            if type(value).__name__ == "__proxy__":
+                value = str(value)
+    elif kind == _MOMENT:  # a date-time: naive, in UTC, for comparing
+        try:
+            value = field.to_python(value)
+        except TypeError:
+            pass
         else:
-            value = get_field_value(instance, field, False)
-        values.append(value)
-    return values
+            if value is not None and use_tz and value.utcoffset() is not None:
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    else:
+        value = get_field_value(instance, field, False)
+    return value
 
 
 def _compared_fields(model: type[Model], created: bool, fields: frozenset) -> tuple | None:
