@@ -8,16 +8,18 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from prp import workdays
 from prp.audit import (
     CHANGED,
     create_recorded,
+    entries_recorded,
     update_recorded,
     update_rows_recorded,
 )
-from prp.bulk import snapshot
+from prp.bulk import create_rows, snapshot
 from prp.locking import lock_row
 from prp.models import Team, User
 
@@ -715,8 +717,10 @@ def children_create_many(*, rows: list[dict], by: User | None) -> list[Child]:
         child.full_clean(validate_unique=False, validate_constraints=False)
         children.append(child)
     made = create_recorded(Child, children)
-    ChildLog.objects.bulk_create(
-        ChildLog(child=child, actor=by, summary=MADE_FROM_RECORDS, data={}) for child in made
+    create_rows(
+        ChildLog,
+        [ChildLog(child=child, actor=by, summary=MADE_FROM_RECORDS, data={}) for child in made],
+        ids=False,
     )
     return made
 
@@ -813,6 +817,7 @@ def children_load(*, rows: list[NewChild], by: User | None, rules=None) -> list[
     made = children_create_many(
         rows=[{"reference": row.reference, **row.details} for row in rows], by=by
     )
+    unwritten: list[tuple[list[Child], list[str]]] = []
     _allocate_first(
         [
             (child, kind, holder, start)
@@ -820,9 +825,10 @@ def children_load(*, rows: list[NewChild], by: User | None, rules=None) -> list[
             for kind, holder, start in row.allocations
         ],
         by,
+        unwritten=unwritten,
     )
     _history_many(list(zip(made, rows, strict=True)), by)
-    children_refresh_schedule_many(children=made, rules=rules)
+    children_refresh_schedule_many(children=made, rules=rules, unwritten=unwritten)
     return made
 
 
@@ -843,7 +849,10 @@ def allocations_first_many(*, items: list[tuple], by: User | None) -> None:
     _allocate_first([(children[child_id], *rest) for child_id, *rest in items], by)
 
 
-def _allocate_first(items: list[tuple], by: User | None) -> None:
+def _allocate_first(items: list[tuple], by: User | None, *, unwritten=None) -> None:
+    """The allocations, their entries and the children's current holders. With `unwritten`
+    (a list), the children's rows are left for the caller's schedule pass to write with their
+    schedule (see children_refresh_schedule_many), so each is written once."""
     if not items:
         return
     allocations = []
@@ -870,12 +879,12 @@ def _allocate_first(items: list[tuple], by: User | None) -> None:
         child.updated_at = now
         changes.append((CHANGED, snapshot(child), before, [name, "updated_at", "lock_version"]))
         touched[child.pk] = child
-    update_rows_recorded(
-        Child,
-        list(touched.values()),
-        [*_CHILD_FIELD.values(), "updated_at", "lock_version"],
-        changes,
-    )
+    fields = [*_CHILD_FIELD.values(), "updated_at", "lock_version"]
+    if unwritten is None:
+        update_rows_recorded(Child, list(touched.values()), fields, changes)
+    else:
+        entries_recorded(changes)
+        unwritten.append((list(touched.values()), fields))
     _planned_owners_follow_many(list(touched.values()))
 
 
@@ -884,7 +893,9 @@ def _planned_owners_follow_many(children: list[Child]) -> None:
     steps = PlannedStep.objects.select_for_update(of=("self",)).filter(
         planned__child__in=list(by_id), planned__closed_on__isnull=True, done_on__isnull=True
     )
-    for step in steps.select_related("planned"):
+    steps = list(steps.select_related("planned"))
+    _with_workers({by_id[step.planned.child_id] for step in steps})
+    for step in steps:
         owner = _planned_owners(by_id[step.planned.child_id], step.planned.kind).get(step.kind)
         if step.assignee_id != (owner.pk if owner else None):
             step.assignee = owner
@@ -920,7 +931,7 @@ def _history_many(pairs: list[tuple[Child, NewChild]], by: User | None):
             lines.append(ChildLog(child=child, actor=by, summary=summary, data={}))
     create_recorded(KeyDate, [d for items in dates.values() for d in items])
     create_recorded(Review, [r for items in reviews.values() for r in items])
-    ChildLog.objects.bulk_create(lines, batch_size=2000)
+    create_rows(ChildLog, lines, ids=False)
 
 
 _SCHEDULE_FIELDS = (
@@ -932,10 +943,12 @@ _SCHEDULE_FIELDS = (
 )
 
 
-def children_refresh_schedule_many(*, children: list[Child], rules=None) -> None:
+def children_refresh_schedule_many(*, children: list[Child], rules=None, unwritten=()) -> None:
     """child_refresh_schedule for many children, from a few queries for all of them: their key
     dates, reviews, early reviews decided and finalised QAPRs. The children are rows read (and
-    locked) in this transaction."""
+    locked) in this transaction. `unwritten`: (children, fields) the caller changed on these same
+    objects, its entries written, but not the rows: they are written here, in the one UPDATE
+    with the schedule."""
     rules = rules or schedule.load_rules()
     today = _today()
     ids = [child.pk for child in children]
@@ -988,13 +1001,24 @@ def children_refresh_schedule_many(*, children: list[Child], rules=None) -> None
             setattr(child, name, value)
         changes.append((CHANGED, snapshot(child), before, list(values)))
         changed.append(child)
-    update_rows_recorded(Child, changed, list(_SCHEDULE_FIELDS), changes)
+    rows = {child.pk: child for batch, _ in unwritten for child in batch}
+    rows.update((child.pk, child) for child in changed)
+    fields = dict.fromkeys(name for _, names in unwritten for name in names)
+    fields.update(dict.fromkeys(_SCHEDULE_FIELDS))
+    update_rows_recorded(Child, list(rows.values()), list(fields), changes)
     _plan_next_reviews(plans, rules)
+
+
+def _with_workers(children) -> None:
+    """Read the children's social workers and reviewing officers in two queries, not one a
+    child when _planned_owners asks for them (those read already are not read again)."""
+    prefetch_related_objects(list(children), "social_worker", "reviewing_officer")
 
 
 def _plan_next_reviews(plans: list[tuple[Child, schedule.Schedule]], rules) -> None:
     """_plan_next_review for many children: a child with a review planned already goes through
     it; for the others the reviews planned and their steps are written together."""
+    _with_workers(child for child, _ in plans)
     # A child has one open at most (cases_planned_review_one_open): read and locked together.
     open_now = {
         planned.child_id: planned
@@ -1089,10 +1113,14 @@ def children_add_history(*, items: list[tuple], by: User | None, rules=None) -> 
             reviews=set(reviews) - known[pk][1],
         )
         pairs.append((child, new))
-    update_rows_recorded(Child, updated, [*CHILD_DETAILS, "updated_at", "lock_version"], entries)
-    ChildLog.objects.bulk_create(lines, batch_size=2000)
+    entries_recorded(entries)  # the rows are written with their schedule, below
+    create_rows(ChildLog, lines, ids=False)
     _history_many(pairs, by)
-    children_refresh_schedule_many(children=list(children.values()), rules=rules)
+    children_refresh_schedule_many(
+        children=list(children.values()),
+        rules=rules,
+        unwritten=[(updated, [*CHILD_DETAILS, "updated_at", "lock_version"])],
+    )
 
 
 # Changes to held records in batches: an import of files already loaded -----------------------

@@ -13,11 +13,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import operator
 from collections.abc import Callable, Iterable
 
 from auditlog.cid import get_cid
 from auditlog.context import auditlog_disabled
-from auditlog.diff import model_instance_diff
+from auditlog.diff import get_field_value, model_instance_diff, track_field
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.models import LogEntry
 from auditlog.receivers import log_update
@@ -27,14 +28,26 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import BooleanField, DateField, DateTimeField, Model, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    ForeignKey,
+    JSONField,
+    Model,
+    Q,
+    QuerySet,
+)
+from django.db.models.base import ModelState
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 from django.http import Http404
+from django.utils import timezone
+from django.utils.encoding import smart_str
 from django.utils.text import capfirst
 
 from . import figures_cache
-from .bulk import update_rows
+from .bulk import create_rows, update_rows
 from .models import Download, RoleCode, User
 from .templatetags.govuk import govuk_datetime
 
@@ -156,8 +169,8 @@ def update_recorded(queryset: QuerySet, **values) -> int:
 
 def create_recorded(model: type[Model], objects: Iterable[Model]) -> list[Model]:
     """`model.objects.bulk_create(objects)`, with a "created" entry for each row (written
-    together, in one INSERT a batch)."""
-    created = model.objects.bulk_create(list(objects))
+    together: with COPY on PostgreSQL, see prp.bulk.create_rows)."""
+    created = create_rows(model, list(objects))
     if figures_cache.counts_towards_figures(model):
         figures_cache.changed()  # bulk_create() sends no signal for the figures' cache to hear
     entries_recorded((LogEntry.Action.CREATE, instance, None, None) for instance in created)
@@ -171,41 +184,248 @@ def entries_recorded(changes: Iterable[tuple[int, Model, Model | None, list | No
     """The entries save() would have written for rows written in bulk, written together.
 
     Each change is (action, the row as written, the row before or None, the fields written or
-    None). The content is auditlog's own: its diff of the registered fields, the record's name,
-    and the person and address of the request (its pre_save receivers set them, as for one
-    entry). A change that changes no audited field writes no entry, as with save()."""
+    None). The content is auditlog's own: its diff of the registered fields (`changes_of`), the
+    record's name, and the person and address of the request (its pre_save receivers set them,
+    as for one entry). A change that changes no audited field writes no entry, as with save()."""
     if auditlog_disabled.get():
         return 0
+    template = LogEntry(cid=get_cid())
+    # What LogEntry.save() would run: auditlog's receivers put on who and from where. What they
+    # set comes from the request's (or the job's) context, the same for every entry written
+    # here, so they run once and each entry starts as a copy.
+    pre_save.send(
+        sender=LogEntry, instance=template, raw=False, using="default", update_fields=None
+    )
+    kinds: dict[type[Model], tuple[int, bool] | None] = {}
+    audited = []
+    for change in changes:
+        model = type(change[1])
+        if model not in kinds:
+            kinds[model] = _entry_kind(model)
+        if kinds[model] is not None:
+            audited.append(change)
     entries = []
-    for action, instance, before, fields in changes:
-        model = type(instance)
-        if not auditlog.contains(model):
-            continue
-        found = model_instance_diff(
-            before,
-            instance,
-            fields_to_check=fields,
-            use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
-        )
+    diffs = changes_many([(before, instance, fields) for _, instance, before, fields in audited])
+    for (action, instance, _before, _fields), found in zip(audited, diffs, strict=True):
         if not found:
             continue
-        entry = LogEntry(
-            content_type=ContentType.objects.get_for_model(instance),
-            object_pk=str(instance.pk),
-            object_id=instance.pk if isinstance(instance.pk, int) else None,
-            object_repr=str(instance),
-            serialized_data=LogEntry.objects._get_serialized_data_or_none(instance),
-            action=action,
-            changes=found,
-            cid=get_cid(),
-        )
-        # What LogEntry.save() would run: auditlog's receivers put on who and from where.
-        pre_save.send(
-            sender=LogEntry, instance=entry, raw=False, using="default", update_fields=None
-        )
+        model = type(instance)
+        content_type, serialized = kinds[model]
+        entry = _copy_entry(template)
+        entry.content_type_id = content_type
+        entry.object_pk = str(instance.pk)
+        entry.object_id = instance.pk if isinstance(instance.pk, int) else None
+        entry.object_repr = str(instance)
+        if serialized:
+            entry.serialized_data = LogEntry.objects._get_serialized_data_or_none(instance)
+        entry.action = action
+        entry.changes = found
+        entry.timestamp = timezone.now()
         entries.append(entry)
-    LogEntry.objects.bulk_create(entries, batch_size=2000)
+    for start in range(0, len(entries), 2000):
+        create_rows(LogEntry, entries[start : start + 2000], ids=False)
     return len(entries)
+
+
+def _entry_kind(model: type[Model]) -> tuple[int, bool] | None:
+    """(its content type's id, whether auditlog keeps a copy of the record), or None for a
+    model not audited."""
+    if not auditlog.contains(model):
+        return None
+    serialized = auditlog.get_serialize_options(model)["serialize_data"]
+    return ContentType.objects.get_for_model(model).pk, serialized
+
+
+def _copy_entry(template: LogEntry) -> LogEntry:
+    entry = LogEntry.__new__(LogEntry)
+    entry.__dict__ = template.__dict__.copy()
+    entry._state = ModelState()
+    entry._state.fields_cache = dict(template._state.fields_cache)
+    return entry
+
+
+# Each change's content, as auditlog's model_instance_diff gives it (auditlog.diff), for the
+# models registered the plain way (prp.audit.register: named fields, none masked, changes kept
+# as text): its generic diff looks at every field of the model, reverse relations included, and
+# reads each value through a chain of isinstance checks, which was most of a bulk load's cost.
+# Anything else is left to model_instance_diff itself.
+
+_KEY, _PLAIN, _MOMENT, _AUDITLOGS_OWN = range(4)
+# Values smart_str turns into text with plain str().
+_STR_AS_THEY_ARE = frozenset({type(None), bool, int, dt.date})
+
+
+def changes_of(before: Model | None, after: Model, fields: list | None) -> dict | None:
+    """model_instance_diff(before, after, fields_to_check=fields), for a change written in bulk."""
+    return changes_many([(before, after, fields)])[0]
+
+
+def changes_many(items: list[tuple[Model | None, Model, list | None]]) -> list[dict | None]:
+    """changes_of for each (before, after, fields) at once: the changes of a kind (the model, new
+    or changed, the fields written) are read a column at a time, the registry once."""
+    found: list[dict | None] = [None] * len(items)
+    kinds: dict[tuple, list[int]] = {}
+    for n, (before, after, fields) in enumerate(items):
+        kinds.setdefault((type(after), before is None, frozenset(fields or ())), []).append(n)
+    use_tz = settings.USE_TZ
+    for key, members in kinds.items():
+        compared = _compared_fields(*key)
+        if compared is None:
+            for n in members:
+                before, after, fields = items[n]
+                found[n] = model_instance_diff(
+                    before,
+                    after,
+                    fields_to_check=fields,
+                    use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+                )
+            continue
+        compared, read = compared
+        if not compared:
+            continue
+        names = [field.name for field, _ in compared]
+        new, new_shown = _columns([items[n][1] for n in members], compared, read, use_tz)
+        if key[1]:
+            # auditlog reads a field of a record that is not there (a new one's "before") as
+            # "None".
+            for n, values, shown in zip(
+                members, zip(*new, strict=True), zip(*new_shown, strict=True), strict=True
+            ):
+                found[n] = {
+                    name: ("None", text)
+                    for name, value, text in zip(names, values, shown, strict=True)
+                    if value != "None"
+                } or None
+            continue
+        old, old_shown = _columns([items[n][0] for n in members], compared, read, use_tz)
+        for n, olds, news, olds_shown, news_shown in zip(
+            members,
+            zip(*old, strict=True),
+            zip(*new, strict=True),
+            zip(*old_shown, strict=True),
+            zip(*new_shown, strict=True),
+            strict=True,
+        ):
+            found[n] = {
+                name: (was, now)
+                for name, o, v, was, now in zip(
+                    names, olds, news, olds_shown, news_shown, strict=True
+                )
+                if o != v
+            } or None
+    return found
+
+
+def _columns(instances: list[Model], compared: tuple, read: Callable, use_tz: bool):
+    """auditlog.diff.get_field_value of each field of each instance, as columns (one a field),
+    and the same as the text auditlog keeps (smart_str)."""
+    values, shown = [], []
+    for (field, kind), column in zip(
+        compared, zip(*map(read, instances), strict=True), strict=True
+    ):
+        types = set(map(type, column))
+        if kind == _PLAIN and all(issubclass(t, str) for t in types):
+            values.append(column)
+            shown.append(column)
+            continue
+        if kind == _KEY and types <= {int, type(None)}:  # ids are kept as they are
+            values.append(column)
+            shown.append(list(map(str, column)))
+            continue
+        if kind == _PLAIN and types <= _STR_AS_THEY_ARE:  # smart_str is str() for these
+            column = list(map(str, column))
+            values.append(column)
+            shown.append(column)
+            continue
+        if kind == _MOMENT and types <= {dt.datetime, type(None)}:  # to_python keeps these
+            column = [
+                v.astimezone(dt.UTC).replace(tzinfo=None)
+                if v is not None and use_tz and v.utcoffset() is not None
+                else v
+                for v in column
+            ]
+            values.append(column)
+            shown.append(list(map(str, column)))
+            continue
+        column = [
+            _value(instance, field, kind, value, use_tz)
+            for instance, value in zip(instances, column, strict=True)
+        ]
+        values.append(column)
+        shown.append([v if isinstance(v, str) else smart_str(v) for v in column])
+    return values, shown
+
+
+def _value(instance: Model, field, kind: int, value, use_tz: bool):
+    """auditlog.diff.get_field_value (its own for JSON), from the value read."""
+    if kind == _KEY:  # the id: a number (or None) kept as it is
+        if value is not None and type(value) is not int:
+            value = smart_str(value, strings_only=True)
+    elif kind == _PLAIN:
+        if not isinstance(value, str):
+            value = smart_str(value)
+            if type(value).__name__ == "__proxy__":
+                value = str(value)
+    elif kind == _MOMENT:  # a date-time: naive, in UTC, for comparing
+        try:
+            value = field.to_python(value)
+        except TypeError:
+            pass
+        else:
+            if value is not None and use_tz and value.utcoffset() is not None:
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    else:
+        value = get_field_value(instance, field, False)
+    return value
+
+
+def _compared_fields(model: type[Model], created: bool, fields: frozenset) -> tuple | None:
+    """The fields model_instance_diff compares for this model, with how each is read, and a
+    function reading their values; None when the model is not registered the plain way (then
+    auditlog's own diff runs)."""
+    options = auditlog.get_model_fields(model)
+    if (
+        settings.AUDITLOG_STORE_JSON_CHANGES
+        or settings.AUDITLOG_USE_FK_STRING_REPRESENTATION
+        or options["mask_fields"]
+        or not options["include_fields"]
+    ):
+        return None
+    # As model_instance_diff: a new record's fields are all of the model's (get_fields_in_model),
+    # a changed one's are its forward fields, cut to those written, then to those registered.
+    candidates = (
+        [f for f in model._meta.get_fields() if track_field(f)]
+        if created
+        else list(model._meta.fields)
+    )
+    if fields:
+        candidates = [
+            f
+            for f in candidates
+            if (isinstance(f, ForeignKey) and f.attname in fields) or f.name in fields
+        ]
+    include, exclude = set(options["include_fields"]), set(options["exclude_fields"])
+    chosen = [f for f in candidates if f.name in include and f.name not in exclude]
+    concrete = set(model._meta.concrete_fields)
+    if any(f not in concrete for f in chosen):
+        return None
+    if not chosen:
+        return (), lambda instance: ()
+    read = operator.attrgetter(*[f.attname for f in chosen])
+    return tuple((f, _kind(f)) for f in chosen), (
+        read if len(chosen) > 1 else lambda instance: (read(instance),)
+    )
+
+
+def _kind(field) -> int:
+    # In get_field_value's order: date-times and JSON (read by auditlog itself) first.
+    if isinstance(field, DateTimeField):
+        return _MOMENT
+    if isinstance(field, JSONField):
+        return _AUDITLOGS_OWN
+    if (field.one_to_one or field.many_to_one) and hasattr(field, "rel_class"):
+        return _KEY
+    return _PLAIN
 
 
 def update_rows_recorded(model: type[Model], objects: list[Model], fields: list[str], changes):
