@@ -330,6 +330,20 @@ CHANGES: dict[str, Call] = {
             by=None,
         )
     ),
+    # A re-import's changed rows, in batches (issue 16): the same entries as the services above.
+    "cases.services.children_update_many": lambda w: (
+        lambda: cases.children_update_many(
+            items=[(w.child.pk, {"last_name": "Okafor-Reid"}, None)], by=None
+        )
+    ),
+    "cases.services.allocations_change_many": lambda w: (
+        lambda worker: (
+            lambda: cases.allocations_change_many(
+                items=[(w.child.pk, Allocation.Kind.SOCIAL_WORKER, worker, dt.date(2025, 1, 6))],
+                by=None,
+            )
+        )
+    )(UserFactory(roles=[RoleCode.SOCIAL_WORKER], team=w.team)),
     "cases.services.child_update_details": lambda w: (
         lambda: cases.child_update_details(child=w.child, by=w.iro, last_name="Okafor-Reid")
     ),
