@@ -82,13 +82,3 @@ def test_the_rule_asked_by_what_to_leave_out_gives_what_the_rule_gives(
     gathered = _seen(user)
     monkeypatch.setattr(selectors, "sees_nearly_everything", lambda person: True)
     assert _seen(user) == gathered
-
-
-@pytest.mark.parametrize("persona", SIGNED_IN)
-def test_the_children_seen_as_a_subquery_give_what_the_list_gives(
-    world, two_child_concerns, persona, monkeypatch
-):
-    user = world.people[persona]
-    listed = (_seen(user), _seen(user, row_by_row=True))
-    monkeypatch.setattr(selectors, "LISTED_CHILDREN", 0)
-    assert (_seen(user), _seen(user, row_by_row=True)) == listed
