@@ -69,7 +69,8 @@ from tests.prp.test_two_factor import code_for
 from tests.qapr.test_qapr_pages import answers
 
 TODAY = dt.date(2023, 12, 1)  # a Friday
-WRITES = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+# COPY: the imports write their big tables so on PostgreSQL (prp.bulk.create_rows).
+WRITES = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY)\s+"?(\w+)"?', re.IGNORECASE)
 
 
 @pytest.fixture(autouse=True)
