@@ -230,6 +230,8 @@ class ChildRecordViewSet(mixins.ListModelMixin, ApiViewSet):
 
     http_method_names = ["get", "post", "head", "options"]
     related_name = ""
+    # Listed whole (see list): the schema says an array, as the answer is, not a page.
+    pagination_class = None
 
     @property
     def child(self) -> Child:
