@@ -849,12 +849,10 @@ def allocations_first_many(*, items: list[tuple], by: User | None) -> None:
     _allocate_first([(children[child_id], *rest) for child_id, *rest in items], by)
 
 
-def _allocate_first(items: list[tuple], by: User | None, *, unwritten=None) -> None:
-    """The allocations, their entries and the children's current holders. With `unwritten`
-    (a list), the children's rows are left for the caller's schedule pass to write with their
-    schedule (see children_refresh_schedule_many), so each is written once."""
-    if not items:
-        return
+def _allocations_created(items: list[tuple], by: User | None) -> list[Allocation]:
+    """Each (child, kind, worker or team, from) checked and written with its audit entry. No
+    current allocation of the kind stands: the caller made sure (a new child, or one ended).
+    The child, worker and team are rows held here: not looked up again one by one."""
     allocations = []
     for child, kind, holder, start in items:
         allocation = Allocation(
@@ -865,11 +863,19 @@ def _allocate_first(items: list[tuple], by: User | None, *, unwritten=None) -> N
             start_date=start,
             recorded_by=by,
         )
-        # No current allocation of the kind: the caller made sure (a new child, or locked).
-        # The child, worker and team are rows held here: not looked up again one by one.
         allocation.full_clean(exclude=_HELD, validate_unique=False, validate_constraints=False)
         allocations.append(allocation)
     create_recorded(Allocation, allocations)
+    return allocations
+
+
+def _allocate_first(items: list[tuple], by: User | None, *, unwritten=None) -> None:
+    """The allocations, their entries and the children's current holders. With `unwritten`
+    (a list), the children's rows are left for the caller's schedule pass to write with their
+    schedule (see children_refresh_schedule_many), so each is written once."""
+    if not items:
+        return
+    allocations = _allocations_created(items, by)
     now, changes, touched = timezone.now(), [], {}
     for allocation in allocations:
         child, name = allocation.child, _CHILD_FIELD[allocation.kind]
@@ -1249,19 +1255,7 @@ def _allocations_end(items: list[tuple]) -> None:
 def _allocations_start(items: list[tuple], by: User | None) -> None:
     """The new allocations, each the child's current one of its kind (the one before has ended):
     the child's team or worker set, and the steps before the next review following a worker."""
-    allocations = []
-    for child, kind, holder, start in items:
-        allocation = Allocation(
-            child=child,
-            kind=kind,
-            worker=holder if kind != Allocation.Kind.TEAM else None,
-            team=holder if kind == Allocation.Kind.TEAM else None,
-            start_date=start,
-            recorded_by=by,
-        )
-        allocation.full_clean(exclude=_HELD, validate_unique=False, validate_constraints=False)
-        allocations.append(allocation)
-    create_recorded(Allocation, allocations)
+    allocations = _allocations_created(items, by)
     now, entries, followed = timezone.now(), [], {}
     for allocation in allocations:
         child, name = allocation.child, _CHILD_FIELD[allocation.kind]
